@@ -1,0 +1,92 @@
+// argv -> subcommand + raw input strings, named exactly like the action's inputs.
+import type { InputSource } from './config.js';
+import { INPUTS, MODE_ALIASES, type InputName } from './inputs.js';
+
+export const SUBCOMMANDS = ['run', 'plan'] as const;
+export type Subcommand = (typeof SUBCOMMANDS)[number];
+
+export interface CliArgs {
+  subcommand: Subcommand;
+  json: boolean;
+  help: boolean;
+  version: boolean;
+  values: Partial<Record<InputName, string>>;
+  problems: string[];
+}
+
+const BOOLEAN_INPUTS = new Set<string>(['dry-run']);
+
+function cliInputNames(): Set<string> {
+  return new Set(Object.entries(INPUTS).filter(([, spec]) => spec.surface === 'both').map(([name]) => name));
+}
+
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  const args: CliArgs = { subcommand: 'run', json: false, help: false, version: false, values: {}, problems: [] };
+  const names = cliInputNames();
+  const rest = [...argv];
+  if (rest[0] && !rest[0].startsWith('-')) {
+    const word = rest.shift()!;
+    if ((SUBCOMMANDS as readonly string[]).includes(word)) args.subcommand = word as Subcommand;
+    else args.problems.push(`unknown command ${JSON.stringify(word)}: expected one of ${SUBCOMMANDS.join(', ')}`);
+  }
+  while (rest.length > 0) {
+    const word = rest.shift()!;
+    const [flag, inlineValue] = splitFlag(word);
+    if (flag === 'json') args.json = true;
+    else if (flag === 'help' || word === '-h') args.help = true;
+    else if (flag === 'version') args.version = true;
+    else if (flag !== undefined && flag in MODE_ALIASES && inlineValue === undefined) args.values.mode = MODE_ALIASES[flag];
+    else if (flag === 'api-key') {
+      args.problems.push('--api-key: the key is never taken as a flag (it would land in shell history and ps); export it and pass --api-key-env NAME');
+      if (inlineValue === undefined && rest[0] && !rest[0].startsWith('--')) rest.shift();
+    } else if (flag !== undefined && names.has(flag)) {
+      const value = inlineValue ?? (BOOLEAN_INPUTS.has(flag) ? 'true' : rest.shift());
+      if (value === undefined) args.problems.push(`--${flag}: expected a value`);
+      else args.values[flag as InputName] = value;
+    } else {
+      args.problems.push(`unknown option ${JSON.stringify(word)}: see rerecord --help`);
+    }
+  }
+  return args;
+}
+
+function splitFlag(word: string): [string | undefined, string | undefined] {
+  if (!word.startsWith('--')) return [undefined, undefined];
+  const equals = word.indexOf('=');
+  return equals === -1 ? [word.slice(2), undefined] : [word.slice(2, equals), word.slice(equals + 1)];
+}
+
+export function cliInputs(args: CliArgs): InputSource {
+  return {
+    surface: 'cli',
+    read: (name) => (name === 'step' ? args.subcommand : args.values[name]),
+    label: (name) => `--${name}`,
+  };
+}
+
+export function helpText(version: string): string {
+  const flags = Object.entries(INPUTS)
+    .filter(([, spec]) => spec.surface === 'both')
+    .map(([name, spec]) => {
+      const shown = spec.default === '' ? '' : ` (default: ${spec.default})`;
+      return `  --${name}${BOOLEAN_INPUTS.has(name) ? '' : ' VALUE'}\n      ${spec.description.replaceAll('`', '')}${shown}`;
+    });
+  return [
+    `rerecord ${version}: re-record VCR-style HTTP cassettes in parallel, restoring every cassette whose re-record fails.`,
+    '',
+    'Usage: rerecord [run|plan] [options]',
+    '  run    re-record (default)',
+    '  plan   print what run would do: selected files, their cassettes, shards; runs no test',
+    '',
+    'Options (named like the action inputs):',
+    ...flags,
+    '  --all, --failures, --priority',
+    '      Shorthands for --mode all, --mode failures, --mode priority.',
+    '  --json',
+    '      Print one JSON document on stdout; progress and logs go to stderr.',
+    '  --help, --version',
+    '',
+    'The API key is never a flag: export it and pass --api-key-env NAME (the variable your tests read).',
+    'Exit codes: 0 all re-recorded; 1 some files failed; 2 bad usage or config; 130/143 interrupted (SIGINT/SIGTERM).',
+  ].join('\n');
+}

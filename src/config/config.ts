@@ -1,0 +1,142 @@
+// Inputs -> one immutable Config, parsed once. Every problem is collected and thrown together.
+import path from 'node:path';
+import { detectFramework, PRESETS } from '../frameworks/index.js';
+import type { FrameworkPreset } from '../frameworks/preset.js';
+import type { ProjectFiles } from '../frameworks/project-files.js';
+import { ConfigError } from './errors.js';
+import { INPUTS, type InputName, type InputValues, type Mode, type Step } from './inputs.js';
+import { InputProblem, type Shard } from './parsers.js';
+
+export interface Config {
+  step: Step;
+  mode: Mode;
+  priorityPatterns: readonly string[];
+  framework: FrameworkPreset;
+  /** Absolute. Every other path below is relative to it, with forward slashes. */
+  workingDirectory: string;
+  testDir: string;
+  testPattern: string;
+  cassetteDir: string;
+  command: readonly string[];
+  workers: number;
+  batchSize: number;
+  batchDelayMs: number;
+  timeoutMs: number;
+  retries: number;
+  apiKey: string | undefined;
+  apiKeyEnv: string | undefined;
+  failureLog: string;
+  shard: Shard;
+  dryRun: boolean;
+}
+
+/** Where raw input strings come from: the action's INPUT_* variables or the CLI's flags. */
+export interface InputSource {
+  surface: 'action' | 'cli';
+  read(name: InputName): string | undefined;
+  /** How the user spells the input here, for error messages: `input 'workers'` or `--workers`. */
+  label(name: InputName): string;
+}
+
+export function parseInputs(source: InputSource): { values: InputValues; problems: string[] } {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(INPUTS) as [InputName, (typeof INPUTS)[InputName]][]) {
+    const given = spec.surface === 'both' || spec.surface === source.surface ? source.read(name)?.trim() : undefined;
+    const raw = given || spec.default;
+    try {
+      values[name] = spec.parse(raw);
+    } catch (error) {
+      if (!(error instanceof InputProblem)) throw error;
+      const shown = spec.secret ? '(hidden)' : JSON.stringify(raw);
+      problems.push(`${source.label(name)}: expected ${error.message}, got ${shown}`);
+    }
+  }
+  return { values: values as InputValues, problems };
+}
+
+export interface Environment {
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Opens the project at an absolute path, or undefined when it is not a folder. */
+  openProject(absoluteDirectory: string): ProjectFiles | undefined;
+}
+
+/** Parse, resolve against the project on disk, validate across inputs; throws ConfigError listing every problem. */
+export function loadConfig(source: InputSource, environment: Environment): Config {
+  const { values, problems } = parseInputs(source);
+  const label = source.label;
+  const workingDirectory = path.resolve(environment.cwd, values['working-directory']);
+  const relativePath = (value: string) => relativeTo(workingDirectory, value);
+  const project = environment.openProject(workingDirectory);
+  if (!project) problems.push(`${label('working-directory')}: expected an existing folder, got ${JSON.stringify(workingDirectory)}`);
+
+  const framework = values.framework ? PRESETS[values.framework] : project && detectFramework(project);
+  if (!framework && project) {
+    problems.push(
+      `${label('framework')}: could not detect the framework in ${workingDirectory} (no tests/testthat folder, no nock in package.json); set it to testthat, node or custom`,
+    );
+  }
+  const testDir = relativePath(values['test-dir'] || framework?.defaultTestDir || 'test');
+  if (project && framework && !project.isDirectory(testDir)) {
+    problems.push(`${label('test-dir')}: expected a folder of test files, but ${JSON.stringify(testDir)} does not exist in ${workingDirectory}`);
+  }
+  const command = values.command.length > 0 ? values.command : (framework?.defaultCommand ?? []);
+  problems.push(...commandProblems(framework, values.command, label));
+
+  const apiKeyEnv = values['api-key-env'];
+  const apiKey = (source.surface === 'action' ? values['api-key'] : undefined) || (apiKeyEnv ? environment.env[apiKeyEnv] : undefined) || undefined;
+  problems.push(...keyProblems(source, values, apiKey, label));
+
+  if (problems.length > 0 || !framework || !project) throw new ConfigError(problems);
+  return Object.freeze({
+    step: values.step,
+    mode: values.mode,
+    priorityPatterns: Object.freeze(values['priority-patterns']),
+    framework,
+    workingDirectory,
+    testDir,
+    testPattern: values['test-pattern'] || framework.defaultTestPattern,
+    cassetteDir: relativePath(values['cassette-dir'] || framework.defaultCassetteDir(project, testDir)),
+    command: Object.freeze([...command]),
+    workers: values.workers,
+    batchSize: values['batch-size'],
+    batchDelayMs: values['batch-delay'],
+    timeoutMs: values.timeout,
+    retries: values.retries,
+    apiKey,
+    apiKeyEnv,
+    failureLog: relativePath(values['failure-log']),
+    shard: values.shard,
+    dryRun: values['dry-run'] || values.step === 'plan',
+  });
+}
+
+function commandProblems(framework: FrameworkPreset | undefined, given: readonly string[], label: InputSource['label']): string[] {
+  if (framework?.name === 'custom' && given.length === 0) {
+    return [`${label('command')}: framework custom needs a command with {file}, such as: go test ./... -run {file}`];
+  }
+  if (framework?.name === 'testthat' && given.length > 0) {
+    return [`${label('command')}: not used by framework testthat (rerecord runs each file with its own Rscript runner); remove it`];
+  }
+  return [];
+}
+
+function keyProblems(source: InputSource, values: InputValues, apiKey: string | undefined, label: InputSource['label']): string[] {
+  const apiKeyEnv = values['api-key-env'];
+  const needsKey = values.step === 'run' && !values['dry-run'];
+  if (source.surface === 'action' && values['api-key'] && !apiKeyEnv) {
+    return [`${label('api-key-env')}: needed with api-key: the name of the environment variable your tests read the key from`];
+  }
+  if (apiKeyEnv && !apiKey && needsKey) {
+    const where = source.surface === 'action' ? `set ${label('api-key')} from a secret, or export ${apiKeyEnv}` : `export ${apiKeyEnv}`;
+    return [`${label('api-key-env')}: names ${apiKeyEnv}, but no key was given (${where}); refusing to re-record without it`];
+  }
+  return [];
+}
+
+/** Inputs may be absolute or use either slash; plans and logs use forward slashes relative to the working directory. */
+function relativeTo(workingDirectory: string, value: string): string {
+  const relative = path.relative(workingDirectory, path.resolve(workingDirectory, value.replaceAll('\\', '/')));
+  return relative === '' ? '.' : relative.split(path.sep).join('/');
+}

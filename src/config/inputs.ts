@@ -1,0 +1,174 @@
+// The one table of inputs. action.yml, the CLI flags and help, and the README's input table
+// are all checked against (or generated from) this file: change an input here and only here.
+import {
+  boolean,
+  commandTemplate,
+  duration,
+  environmentVariableName,
+  list,
+  oneOf,
+  optional,
+  shard,
+  text,
+  wholeNumber,
+  type Parser,
+} from './parsers.js';
+
+export const STEPS = ['run', 'plan'] as const;
+export const MODES = ['all', 'priority', 'failures', 'missing'] as const;
+export const FRAMEWORKS = ['testthat', 'node', 'custom'] as const;
+
+export type Step = (typeof STEPS)[number];
+export type Mode = (typeof MODES)[number];
+export type FrameworkName = (typeof FRAMEWORKS)[number];
+
+export interface InputSpec<T> {
+  description: string;
+  /** As written in action.yml; '' means "none" (or "the framework's", where the description says so). */
+  default: string;
+  parse: Parser<T>;
+  /** Where a user can set it. The key never gets a CLI flag: it would land in shell history and `ps`. */
+  surface: 'both' | 'action';
+  secret?: boolean;
+}
+
+function input<T>(spec: InputSpec<T>): InputSpec<T> {
+  return spec;
+}
+
+export const INPUTS = {
+  step: input({
+    description: 'What to do: `run` re-records; `plan` only prints what `run` would do (the CLI spells these as subcommands).',
+    default: 'run',
+    parse: oneOf(STEPS),
+    surface: 'action',
+  }),
+  mode: input({
+    description:
+      'Which test files to re-record: `all`; `priority` (files matching `priority-patterns`, in pattern order); `failures` (files listed in `failure-log` by the last run); `missing` (files that use a cassette not recorded yet).',
+    default: 'all',
+    parse: oneOf(MODES),
+    surface: 'both',
+  }),
+  'priority-patterns': input({
+    description:
+      'For `mode: priority`: file-name patterns, comma- or newline-separated. A pattern with `*`, `?` or `[` is a glob matched against the path under `test-dir` and the file name; a plain word matches any file name containing it.',
+    default: '',
+    parse: list,
+    surface: 'both',
+  }),
+  framework: input({
+    description: 'Test framework preset: `testthat` (R, vcr), `node` (node --test with nock back) or `custom` (any command). Detected from the project when empty.',
+    default: '',
+    parse: optional(oneOf(FRAMEWORKS)),
+    surface: 'both',
+  }),
+  'working-directory': input({
+    description: 'Project root the tests run from; every other path is relative to it.',
+    default: '.',
+    parse: text,
+    surface: 'both',
+  }),
+  'test-dir': input({
+    description: 'Folder holding the test files. Empty: the framework\'s (`tests/testthat`, `test`).',
+    default: '',
+    parse: text,
+    surface: 'both',
+  }),
+  'test-pattern': input({
+    description: 'Glob, under `test-dir`, of the test files. Empty: the framework\'s (`test*.[rR]`, `**/*.test.{js,mjs,cjs}`).',
+    default: '',
+    parse: text,
+    surface: 'both',
+  }),
+  'cassette-dir': input({
+    description:
+      'Folder holding the cassettes. Empty: the framework\'s (testthat: the `dir` given to `vcr_configure()` in a helper file, else `tests/fixtures`; node: `<test-dir>/fixtures`).',
+    default: '',
+    parse: text,
+    surface: 'both',
+  }),
+  command: input({
+    description:
+      'Command that runs one test file, as words with `{file}` where the file goes (quotes group words; no shell). Required for `custom`; optional for `node` (default `node --test {file}`); not used by `testthat`.',
+    default: '',
+    parse: commandTemplate,
+    surface: 'both',
+  }),
+  workers: input({
+    description: 'How many test files run at the same time.',
+    default: '8',
+    parse: wholeNumber(1),
+    surface: 'both',
+  }),
+  'batch-size': input({
+    description: 'Files per batch: after every `batch-size` file starts, new starts pause for `batch-delay` (running files go on), and the failure log is checkpointed.',
+    default: '20',
+    parse: wholeNumber(1),
+    surface: 'both',
+  }),
+  'batch-delay': input({
+    description: 'Pause between batches, to spare the API\'s rate limit: `500ms`, `0.5s`, `1m` (a bare number is seconds).',
+    default: '0.5s',
+    parse: duration,
+    surface: 'both',
+  }),
+  timeout: input({
+    description: 'Longest one test file may run; past it its whole process tree is killed and its cassettes restored.',
+    default: '10m',
+    parse: duration,
+    surface: 'both',
+  }),
+  retries: input({
+    description: 'How many times a failed file is tried again, after an exponential, jittered backoff.',
+    default: '1',
+    parse: wholeNumber(0),
+    surface: 'both',
+  }),
+  'api-key': input({
+    description:
+      'The API key, from a secret (`${{ secrets.MY_API_KEY }}`). Masked, handed to test processes only in the variable named by `api-key-env`, redacted from everything rerecord writes. The CLI takes no flag for it: it reads the variable named by `--api-key-env`.',
+    default: '',
+    parse: text,
+    surface: 'action',
+    secret: true,
+  }),
+  'api-key-env': input({
+    description: 'Name of the environment variable your tests read the key from, such as `MY_API_KEY`. When set, a run refuses to start without a key.',
+    default: '',
+    parse: optional(environmentVariableName),
+    surface: 'both',
+  }),
+  'failure-log': input({
+    description: 'Failure log: one test file per line that did not re-record; `mode: failures` reads it. A JSON twin with per-file details is written beside it (`.json`).',
+    default: '.rerecord/failures.txt',
+    parse: text,
+    surface: 'both',
+  }),
+  shard: input({
+    description: 'This runner\'s share of the files as `i/n` (for a matrix): every shard computes the same split, balanced by recorded timings; files sharing a cassette stay together.',
+    default: '1/1',
+    parse: shard,
+    surface: 'both',
+  }),
+  'dry-run': input({
+    description: 'Plan and report what would be re-recorded without running a test or touching a file.',
+    default: 'false',
+    parse: boolean,
+    surface: 'both',
+  }),
+} as const;
+
+export type InputName = keyof typeof INPUTS;
+export type InputValues = { [K in InputName]: ReturnType<(typeof INPUTS)[K]['parse']> };
+
+export const OUTPUTS = {
+  selected: 'How many test files were selected for this run (this shard).',
+  succeeded: 'How many test files re-recorded successfully.',
+  failed: 'How many test files failed (or were not run because the run was cancelled).',
+  'failed-files': 'The files that did not re-record, as a JSON array of paths relative to `working-directory`.',
+  'failure-log': 'Path of the failure log written by this run (its JSON twin sits beside it).',
+} as const;
+
+/** CLI spellings that users of the old re-record scripts type: `--all`, `--failures`, `--priority`. */
+export const MODE_ALIASES: Record<string, Mode> = { all: 'all', failures: 'failures', priority: 'priority' };

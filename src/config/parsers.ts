@@ -1,0 +1,102 @@
+// Turn one raw input string into a typed value, or say what was expected.
+// Each parser throws InputProblem with the expected form; the caller adds the input's name.
+
+export class InputProblem extends Error {}
+
+export type Parser<T> = (raw: string) => T;
+
+export function wholeNumber(min: number): Parser<number> {
+  return (raw) => {
+    if (!/^\d+$/.test(raw) || Number(raw) < min) throw new InputProblem(`a whole number >= ${min}`);
+    return Number(raw);
+  };
+}
+
+export function oneOf<const T extends string>(choices: readonly T[]): Parser<T> {
+  return (raw) => {
+    if (!(choices as readonly string[]).includes(raw)) throw new InputProblem(`one of ${choices.join(', ')}`);
+    return raw as T;
+  };
+}
+
+export const boolean: Parser<boolean> = (raw) => {
+  const value = raw.toLowerCase();
+  if (['true', 'yes', '1', 'on'].includes(value)) return true;
+  if (['false', 'no', '0', 'off'].includes(value)) return false;
+  throw new InputProblem('true or false');
+};
+
+export const text: Parser<string> = (raw) => raw;
+
+/** Items separated by newlines or commas, blanks dropped: how workflow authors write lists. */
+export const list: Parser<string[]> = (raw) =>
+  raw
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `500ms`, `0.5s`, `10m`, `1h`; a bare number means seconds. Returns milliseconds. */
+export const duration: Parser<number> = (raw) => {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(raw.trim());
+  if (!match) throw new InputProblem('a duration such as 500ms, 0.5s, 10m or 1h (a bare number means seconds)');
+  return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? 's']!);
+};
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** `i/n` with 1 <= i <= n, as a matrix job would write `${{ matrix.shard }}/4`. */
+export const shard: Parser<Shard> = (raw) => {
+  const match = /^(\d+)\s*\/\s*(\d+)$/.exec(raw.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index < 1 || index > count) throw new InputProblem('i/n with 1 <= i <= n, such as 2/4');
+  return { index, count };
+};
+
+export const environmentVariableName: Parser<string> = (raw) => {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw)) throw new InputProblem('an environment variable name such as MY_API_KEY');
+  return raw;
+};
+
+/**
+ * Split a command template into argv words, honouring single and double quotes,
+ * so that `{file}` becomes one argument however it is spelled and no shell is involved.
+ */
+export const commandTemplate: Parser<string[]> = (raw) => {
+  const words: string[] = [];
+  let current = '';
+  let quote: '"' | "'" | null = null;
+  let inWord = false;
+  for (const char of raw.trim()) {
+    if (quote) {
+      if (char === quote) quote = null;
+      else current += char;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+      inWord = true;
+    } else if (/\s/.test(char)) {
+      if (inWord) words.push(current);
+      current = '';
+      inWord = false;
+    } else {
+      current += char;
+      inWord = true;
+    }
+  }
+  if (quote) throw new InputProblem(`a command with balanced quotes (unclosed ${quote})`);
+  if (inWord) words.push(current);
+  if (words.length > 0 && !words.some((word) => word.includes('{file}'))) {
+    throw new InputProblem('a command that contains {file} where the test file goes, such as: go test -run {file}');
+  }
+  return words;
+};
+
+/** Empty means "not given": the parser only sees non-empty values. */
+export function optional<T>(parse: Parser<T>): Parser<T | undefined> {
+  return (raw) => (raw === '' ? undefined : parse(raw));
+}

@@ -1,0 +1,35 @@
+// Node: `node --test` (or any node-based runner) with nock back. The preload pins nock back
+// to record mode and journals each fixture; NODE_OPTIONS carries it into test subprocesses.
+import path from 'node:path';
+import { fillCommand, hookEnvironment, type FrameworkPreset } from './preset.js';
+import { findCassetteCalls } from './source-scan.js';
+
+const FIXTURE_CALL = { callee: /(?:\bnock\s*\.\s*back|\bnockBack|(?<![.\w])back)\s*\(/ };
+
+export const node: FrameworkPreset = {
+  name: 'node',
+  defaultTestDir: 'test',
+  defaultTestPattern: '**/*.test.{js,mjs,cjs}',
+  defaultCommand: ['node', '--test', '{file}'],
+  hasRecordHook: true,
+
+  detect(project) {
+    const manifest = project.readText('package.json');
+    return manifest !== undefined && /"nock"\s*:/.test(manifest);
+  },
+
+  defaultCassetteDir: (_project, testDir) => path.posix.join(testDir, 'fixtures'),
+
+  findCassetteRefs: (source) => findCassetteCalls(source, 'slash', FIXTURE_CALL),
+
+  cassettePath: (cassetteDir, name) => path.posix.join(cassetteDir, name),
+
+  launch(absoluteFile, command, hook) {
+    const preload = path.join(hook.hookDirectory, 'nock-back.cjs');
+    const inherited = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
+    return {
+      ...fillCommand(command, absoluteFile),
+      env: { ...hookEnvironment(hook), NODE_OPTIONS: `${inherited}--require ${JSON.stringify(preload)}` },
+    };
+  },
+};

@@ -1,0 +1,48 @@
+import type { FrameworkName } from '../config/inputs.js';
+import type { ProjectFiles } from './project-files.js';
+
+/** A cassette reference found in a test file's source. */
+export interface CassetteRef {
+  /** The cassette name when it is a literal; undefined when only run time can tell. */
+  name: string | undefined;
+  /** The expression as written, for reports of what could not be resolved. */
+  expression: string;
+  line: number;
+}
+
+/** Where the record hook of one attempt writes, handed to the child in its environment. */
+export interface HookPaths {
+  hookDirectory: string;
+  journal: string;
+  backupDirectory: string;
+}
+
+export interface LaunchSpec {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+export interface FrameworkPreset {
+  name: FrameworkName;
+  defaultTestDir: string;
+  defaultTestPattern: string;
+  defaultCommand: readonly string[];
+  /** Whether the framework's record hook journals what it touches; without one we move cassettes aside ourselves. */
+  hasRecordHook: boolean;
+  detect(project: ProjectFiles): boolean;
+  defaultCassetteDir(project: ProjectFiles, testDir: string): string;
+  findCassetteRefs(source: string): CassetteRef[];
+  cassettePath(cassetteDir: string, name: string): string;
+  launch(absoluteFile: string, command: readonly string[], hook: HookPaths): LaunchSpec;
+}
+
+/** Fill `{file}` in a command template; the template was checked to hold it when parsed. */
+export function fillCommand(command: readonly string[], absoluteFile: string): { command: string; args: string[] } {
+  const [program, ...args] = command.map((word) => word.replaceAll('{file}', absoluteFile));
+  return { command: program ?? '', args };
+}
+
+export function hookEnvironment(hook: HookPaths): Record<string, string> {
+  return { RERECORD_JOURNAL: hook.journal, RERECORD_BACKUP_DIR: hook.backupDirectory };
+}

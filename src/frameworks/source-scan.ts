@@ -1,0 +1,112 @@
+// Just enough of a reader of R and JavaScript source to find cassette names in calls:
+// comments blanked, strings respected, arguments split at top-level commas.
+import type { CassetteRef } from './preset.js';
+
+export type CommentStyle = 'hash' | 'slash';
+
+const QUOTES = new Set(['"', "'", '`']);
+
+/** Blank out comments, keeping every newline so that line numbers still match. */
+export function blankComments(source: string, style: CommentStyle): string {
+  let out = '';
+  let quote: string | null = null;
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i]!;
+    if (quote) {
+      out += char;
+      if (char === '\\') out += source[++i] ?? '';
+      else if (char === quote) quote = null;
+    } else if (QUOTES.has(char)) {
+      quote = char;
+      out += char;
+    } else if ((style === 'hash' && char === '#') || (style === 'slash' && source.startsWith('//', i))) {
+      while (i < source.length && source[i] !== '\n') i++;
+      if (i < source.length) out += '\n';
+    } else if (style === 'slash' && source.startsWith('/*', i)) {
+      const end = source.indexOf('*/', i + 2);
+      const stop = end === -1 ? source.length : end + 2;
+      out += source.slice(i, stop).replace(/[^\n]/g, ' ');
+      i = stop - 1;
+    } else {
+      out += char;
+    }
+  }
+  return out;
+}
+
+/** The text between the parentheses of a call that starts at `openParen`, strings and nesting respected. */
+export function callArguments(source: string, openParen: number): string {
+  let depth = 0;
+  let quote: string | null = null;
+  for (let i = openParen; i < source.length; i++) {
+    const char = source[i]!;
+    if (quote) {
+      if (char === '\\') i++;
+      else if (char === quote) quote = null;
+    } else if (QUOTES.has(char)) quote = char;
+    else if ('([{'.includes(char)) depth++;
+    else if (')]}'.includes(char) && --depth === 0) return source.slice(openParen + 1, i);
+  }
+  return source.slice(openParen + 1);
+}
+
+/** Arguments split at top-level commas, trimmed. */
+export function splitArguments(args: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let start = 0;
+  for (let i = 0; i < args.length; i++) {
+    const char = args[i]!;
+    if (quote) {
+      if (char === '\\') i++;
+      else if (char === quote) quote = null;
+    } else if (QUOTES.has(char)) quote = char;
+    else if ('([{'.includes(char)) depth++;
+    else if (')]}'.includes(char)) depth--;
+    else if (char === ',' && depth === 0) {
+      parts.push(args.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(args.slice(start).trim());
+  return parts.filter((part) => part.length > 0);
+}
+
+/** The string a literal spells, or undefined for anything computed (including templates with `${}`). */
+export function stringLiteral(expression: string): string | undefined {
+  const match = /^(["'`])((?:\\.|(?!\1)[^\\])*)\1$/s.exec(expression.trim());
+  if (!match) return undefined;
+  if (match[1] === '`' && match[2]!.includes('${')) return undefined;
+  return match[2]!.replace(/\\(.)/g, '$1');
+}
+
+export interface CallPattern {
+  /** Matches the callee up to and including the opening parenthesis. */
+  callee: RegExp;
+  /** The named argument that carries the cassette name (`name = "x"` in R), if the language has them. */
+  namedArgument?: RegExp;
+}
+
+/** Every call matching the pattern, with the cassette name it passes when that is a literal. */
+export function findCassetteCalls(source: string, style: CommentStyle, pattern: CallPattern): CassetteRef[] {
+  const code = blankComments(source, style);
+  const refs: CassetteRef[] = [];
+  const callee = new RegExp(pattern.callee.source, 'g');
+  for (const match of code.matchAll(callee)) {
+    const openParen = match.index + match[0].length - 1;
+    const args = splitArguments(callArguments(code, openParen));
+    const named = pattern.namedArgument && args.find((arg) => pattern.namedArgument!.test(arg));
+    const positional = args.find((arg) => !/^[A-Za-z_.][\w.]*\s*=(?!=)/.test(arg));
+    const expression = named ? named.replace(pattern.namedArgument!, '') : positional;
+    if (expression === undefined) continue;
+    refs.push({ name: stringLiteral(expression), expression: expression.trim(), line: lineOf(code, match.index) });
+  }
+  return refs;
+}
+
+function lineOf(text: string, index: number): number {
+  let line = 1;
+  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}

@@ -1,0 +1,76 @@
+// The action: inputs -> the same pipeline as the CLI -> outputs, job summary, annotations.
+import * as core from '@actions/core';
+import path from 'node:path';
+import { actionInputs } from './config/action-inputs.js';
+import { loadConfig, type Config } from './config/config.js';
+import { ConfigError } from './config/errors.js';
+import { openProjectOnDisk } from './discover/project-on-disk.js';
+import { executeRun, planRun, type RunOutcome } from './pipeline.js';
+import { jsonTwinPath } from './report/failure-log.js';
+import { actionsLogger, type Logger } from './report/logger.js';
+import { planText } from './report/plan-output.js';
+import { Redactor } from './report/redact.js';
+import { runCounts } from './report/run-output.js';
+import { summaryMarkdown } from './report/summary.js';
+import { interruptExitCode, listenForInterrupt } from './run/interrupt.js';
+
+export async function run(): Promise<void> {
+  // Mask before anything can print it, even a config error.
+  const rawKey = core.getInput('api-key');
+  if (rawKey) core.setSecret(rawKey);
+  let redactor = new Redactor([rawKey]);
+  const interrupt = listenForInterrupt((signal) => core.warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));
+  try {
+    const config = loadConfig(actionInputs, { cwd: process.cwd(), env: process.env, openProject: openProjectOnDisk });
+    redactor = new Redactor([config.apiKey, rawKey]);
+    const logger = actionsLogger(redactor);
+    const planned = await planRun(config);
+    for (const note of planned.plan.notes) logger.warning(note);
+    core.setOutput('selected', planned.plan.files.length);
+    if (config.dryRun) {
+      await writeSummary(`## rerecord plan\n\n\`\`\`\n${planText(planned.plan, config)}\n\`\`\`\n`, redactor);
+      return;
+    }
+    const outcome = await executeRun(config, planned, { logger, redactor, signal: interrupt.signal });
+    await publishResults(config, outcome, logger, redactor);
+    const signal = interrupt.received();
+    const { failed } = runCounts(outcome);
+    if (signal) fail(`interrupted by ${signal}: in-flight cassettes restored, unrun files listed in ${config.failureLog}`, interruptExitCode(signal));
+    else if (failed > 0) fail(`${failed} test file(s) did not re-record; their cassettes were restored. See ${config.failureLog}.`, 1);
+  } catch (error) {
+    fail(redactor.redact(error instanceof Error ? error.message : String(error)), error instanceof ConfigError ? 2 : 1);
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+async function publishResults(config: Config, outcome: RunOutcome, logger: Logger, redactor: Redactor): Promise<void> {
+  const counts = runCounts(outcome);
+  core.setOutput('succeeded', counts.succeeded);
+  core.setOutput('failed', counts.failed);
+  core.setOutput('failed-files', JSON.stringify(counts.failedFiles));
+  core.setOutput('failure-log', config.failureLog);
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  for (const result of outcome.results.filter((r) => r.status === 'failed')) {
+    const file = path.relative(workspace, path.resolve(config.workingDirectory, result.file)).split(path.sep).join('/');
+    const tail = result.output.trim().split('\n').slice(-15).join('\n');
+    logger.error(`${result.reason}; cassettes restored.\n${tail}`, { title: `rerecord: ${result.file} did not re-record`, file });
+  }
+  const facts = {
+    framework: config.framework.name,
+    shard: `${config.shard.index}/${config.shard.count}`,
+    wallMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(),
+    interrupted: outcome.interrupted,
+  };
+  await writeSummary(`${summaryMarkdown(outcome.results, facts)}\nFailure log: \`${config.failureLog}\` (details: \`${jsonTwinPath(config.failureLog)}\`)\n`, redactor);
+}
+
+async function writeSummary(markdown: string, redactor: Redactor): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  await core.summary.addRaw(redactor.redact(markdown)).write();
+}
+
+function fail(message: string, exitCode: number): void {
+  core.setFailed(message);
+  process.exitCode = exitCode;
+}

@@ -1,0 +1,158 @@
+// The stages both entry points share: config -> plan -> execute -> reports on disk.
+// Effects live here and in run/; planning stays pure in plan/.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from './config/config.js';
+import { ConfigError } from './config/errors.js';
+import { findTestFiles, readSources } from './discover/test-files.js';
+import { hookDirectory } from './frameworks/hook-directory.js';
+import { buildPlan, type Plan } from './plan/plan.js';
+import { failureLogText, failureReport, jsonTwinPath, parseFailureLog } from './report/failure-log.js';
+import type { Logger } from './report/logger.js';
+import { EMPTY_MANIFEST, mergeManifest, parseManifest, serializeManifest, type Manifest } from './report/manifest.js';
+import { Progress } from './report/progress.js';
+import type { Redactor } from './report/redact.js';
+import { executePlan, type FileResult } from './run/execute.js';
+import { Vault } from './run/vault.js';
+
+export const MANIFEST_PATH = '.rerecord/manifest.json';
+
+export interface PlannedRun {
+  plan: Plan;
+  manifest: Manifest;
+}
+
+export async function planRun(config: Config): Promise<PlannedRun> {
+  const at = (relative: string) => path.resolve(config.workingDirectory, relative);
+  const testFiles = await readSources(config.workingDirectory, await findTestFiles(config.workingDirectory, config.testDir, config.testPattern));
+  const manifest = await readManifest(at(MANIFEST_PATH));
+  const failureLog = config.mode === 'failures' ? await readOptional(at(config.failureLog)) : undefined;
+  const plan = buildPlan({
+    mode: config.mode,
+    testDir: config.testDir,
+    priorityPatterns: config.priorityPatterns,
+    failureLog: failureLog === undefined ? undefined : parseFailureLog(failureLog),
+    failureLogPath: config.failureLog,
+    testFiles,
+    preset: config.framework,
+    cassetteDir: config.cassetteDir,
+    manifest,
+    shard: config.shard,
+    cassetteExists: (cassette) => existsSync(at(cassette)),
+  });
+  if (plan.problems.length > 0) throw new ConfigError(plan.problems);
+  return { plan, manifest };
+}
+
+export interface RunIo {
+  logger: Logger;
+  redactor: Redactor;
+  signal: AbortSignal;
+  /** Test hooks only: shortens retry backoff. */
+  backoffBaseMs?: number;
+}
+
+export interface RunOutcome {
+  results: FileResult[];
+  interrupted: boolean;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+export async function executeRun(config: Config, planned: PlannedRun, io: RunIo): Promise<RunOutcome> {
+  const startedAt = new Date();
+  const selected = planned.plan.files.map((mapping) => mapping.file);
+  const progress = new Progress(selected.length, performance.now());
+  const vault = await Vault.create();
+  const writeReports = (results: readonly FileResult[], finishedAt = new Date()) =>
+    writeFailureReports(config, io.redactor, results, selected, { startedAt, finishedAt });
+  let results: FileResult[] = [];
+  try {
+    results = await executePlan({
+      lanes: planned.plan.lanes,
+      workers: config.workers,
+      batchSize: config.batchSize,
+      batchDelayMs: config.batchDelayMs,
+      retries: config.retries,
+      backoffBaseMs: io.backoffBaseMs,
+      attempt: {
+        workingDirectory: config.workingDirectory,
+        preset: config.framework,
+        command: config.command,
+        timeoutMs: config.timeoutMs,
+        hookDirectory: hookDirectory(),
+        childEnv: childEnvironment(process.env, config),
+        vault,
+        signal: io.signal,
+      },
+      onFileDone: (result) => io.logger.info(progress.line(result)),
+      onCheckpoint: (soFar) => writeReports(soFar),
+    });
+  } finally {
+    await vault.dispose();
+  }
+  const finishedAt = new Date();
+  await writeReports(results, finishedAt);
+  await writeManifest(config, planned.manifest, results);
+  return { results, interrupted: io.signal.aborted, startedAt, finishedAt };
+}
+
+/**
+ * Test processes get our environment without the action's INPUT_* variables (one of them is the
+ * key under another name), and the key only under the name the tests read.
+ */
+export function childEnvironment(env: NodeJS.ProcessEnv, config: Pick<Config, 'apiKey' | 'apiKeyEnv'>): NodeJS.ProcessEnv {
+  const child = Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('INPUT_')));
+  if (config.apiKeyEnv && config.apiKey) child[config.apiKeyEnv] = config.apiKey;
+  return child;
+}
+
+/** Checkpoints list every selected file not yet re-recorded, so a crash still leaves a usable `--failures` list. */
+async function writeFailureReports(
+  config: Config,
+  redactor: Redactor,
+  results: readonly FileResult[],
+  selected: readonly string[],
+  timing: { startedAt: Date; finishedAt: Date },
+): Promise<void> {
+  const finished = new Set(results.map((result) => result.file));
+  const pending = selected.filter((file) => !finished.has(file));
+  const logPath = path.resolve(config.workingDirectory, config.failureLog);
+  await mkdir(path.dirname(logPath), { recursive: true });
+  await writeFile(logPath, failureLogText(results, pending));
+  const report = failureReport(results, timing, `${config.shard.index}/${config.shard.count}`);
+  await writeFile(jsonTwinPath(logPath), `${JSON.stringify(redactor.redactDeep(report), null, 2)}\n`);
+}
+
+async function writeManifest(config: Config, manifest: Manifest, results: readonly FileResult[]): Promise<void> {
+  const ran = results.filter((result) => result.status !== 'not-run');
+  if (ran.length === 0) return;
+  const learned = ran.map((result) => ({
+    file: result.file,
+    cassettes: result.journaled,
+    succeeded: result.status === 'succeeded',
+    durationMs: result.durationMs / Math.max(1, result.attempts),
+  }));
+  const target = path.resolve(config.workingDirectory, MANIFEST_PATH);
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, serializeManifest(mergeManifest(manifest, learned)));
+}
+
+async function readManifest(file: string): Promise<Manifest> {
+  const text = await readOptional(file);
+  if (text === undefined) return EMPTY_MANIFEST;
+  try {
+    return parseManifest(text, MANIFEST_PATH);
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
+  }
+}
+
+async function readOptional(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}

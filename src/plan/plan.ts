@@ -1,0 +1,65 @@
+// The whole plan, from discovered files to this shard's lanes. Pure: no fs, no processes.
+import type { Mode } from '../config/inputs.js';
+import type { Shard } from '../config/parsers.js';
+import type { FrameworkPreset } from '../frameworks/preset.js';
+import type { Manifest } from '../report/manifest.js';
+import { buildLanes, longestFirst, type Lane } from './lanes.js';
+import { findSharedCassettes, mapCassettes, type FileMapping, type SharedCassette } from './map.js';
+import { selectFiles } from './select.js';
+import { lanesOfShard } from './shard.js';
+
+export interface PlanInput {
+  mode: Mode;
+  testDir: string;
+  priorityPatterns: readonly string[];
+  failureLog: readonly string[] | undefined;
+  failureLogPath: string;
+  /** Every discovered test file with its source, sorted by path. */
+  testFiles: ReadonlyArray<{ file: string; source: string }>;
+  preset: FrameworkPreset;
+  cassetteDir: string;
+  manifest: Manifest;
+  shard: Shard;
+  cassetteExists: (cassette: string) => boolean;
+}
+
+export interface Plan {
+  /** This shard's files, in selection order (priority order for mode priority). */
+  files: FileMapping[];
+  /** How many files the mode selected across all shards. */
+  selectedCount: number;
+  /** Cassettes used by more than one test file, among all discovered files. */
+  shared: SharedCassette[];
+  /** This shard's lanes, longest first: the order the runner starts them in. */
+  lanes: Lane[];
+  notes: string[];
+  problems: string[];
+}
+
+export function buildPlan(input: PlanInput): Plan {
+  const mappings = mapCassettes(input.testFiles, input.preset, input.cassetteDir, input.manifest);
+  const byFile = new Map(mappings.map((mapping) => [mapping.file, mapping]));
+  const selection = selectFiles({
+    mode: input.mode,
+    testFiles: mappings.map((mapping) => mapping.file),
+    testDir: input.testDir,
+    priorityPatterns: input.priorityPatterns,
+    failureLog: input.failureLog,
+    failureLogPath: input.failureLogPath,
+    usesMissingCassette: (file) => byFile.get(file)!.cassettes.some((cassette) => !input.cassetteExists(cassette)),
+  });
+  const selected = selection.files.map((file) => byFile.get(file)!);
+  const durations = new Map(
+    Object.entries(input.manifest.files).flatMap(([file, entry]) => (entry.durationMs === undefined ? [] : [[file, entry.durationMs] as const])),
+  );
+  const lanes = longestFirst(lanesOfShard(buildLanes(selected, durations), input.shard));
+  const inShard = new Set(lanes.flatMap((lane) => lane.files.map((mapping) => mapping.file)));
+  return {
+    files: selected.filter((mapping) => inShard.has(mapping.file)),
+    selectedCount: selected.length,
+    shared: findSharedCassettes(mappings),
+    lanes,
+    notes: selection.notes,
+    problems: selection.problems,
+  };
+}

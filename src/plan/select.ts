@@ -1,0 +1,88 @@
+// Which test files this run re-records, by mode. Pure: the caller reads the disk.
+import path from 'node:path';
+import { minimatch } from 'minimatch';
+import type { Mode } from '../config/inputs.js';
+
+export interface SelectionInput {
+  mode: Mode;
+  /** Every discovered test file, relative to the working directory, sorted. */
+  testFiles: readonly string[];
+  testDir: string;
+  priorityPatterns: readonly string[];
+  /** Lines of the last failure log; undefined when there is none. */
+  failureLog: readonly string[] | undefined;
+  failureLogPath: string;
+  /** For `missing`: whether any cassette the file uses is not recorded yet. */
+  usesMissingCassette: (file: string) => boolean;
+}
+
+export interface Selection {
+  files: string[];
+  /** Things the user should hear about but that do not stop the run. */
+  notes: string[];
+  /** Things that make the selection meaningless: reported as input errors. */
+  problems: string[];
+}
+
+export function selectFiles(input: SelectionInput): Selection {
+  switch (input.mode) {
+    case 'all':
+      return { files: [...input.testFiles], notes: [], problems: [] };
+    case 'priority':
+      return selectByPriority(input);
+    case 'failures':
+      return selectFailures(input);
+    case 'missing':
+      return { files: input.testFiles.filter(input.usesMissingCassette), notes: [], problems: [] };
+  }
+}
+
+function selectByPriority(input: SelectionInput): Selection {
+  if (input.priorityPatterns.length === 0) {
+    return { files: [], notes: [], problems: ["mode priority needs priority-patterns (comma- or newline-separated file-name patterns)"] };
+  }
+  const chosen = new Set<string>();
+  const notes: string[] = [];
+  for (const pattern of input.priorityPatterns) {
+    const matches = input.testFiles.filter((file) => matchesPriority(pattern, file, input.testDir));
+    if (matches.length === 0) notes.push(`priority pattern ${JSON.stringify(pattern)} matched no test file`);
+    for (const file of matches) chosen.add(file);
+  }
+  return { files: [...chosen], notes, problems: [] };
+}
+
+export function matchesPriority(pattern: string, file: string, testDir: string): boolean {
+  const name = path.posix.basename(file);
+  if (!/[*?[]/.test(pattern)) return name.includes(pattern);
+  const underTestDir = path.posix.relative(testDir, file);
+  return minimatch(underTestDir, pattern, { dot: true }) || minimatch(name, pattern, { dot: true });
+}
+
+function selectFailures(input: SelectionInput): Selection {
+  if (input.failureLog === undefined) {
+    return {
+      files: [],
+      notes: [],
+      problems: [`mode failures reads the failure log, but ${input.failureLogPath} does not exist (run once with mode all, or point failure-log at the log)`],
+    };
+  }
+  const known = new Set(input.testFiles);
+  const files: string[] = [];
+  const notes: string[] = [];
+  const outside: string[] = [];
+  for (const entry of new Set(input.failureLog.map((line) => line.trim()).filter((line) => line && !line.startsWith('#')))) {
+    const file = path.posix.normalize(entry.replaceAll('\\', '/'));
+    if (path.posix.isAbsolute(file) || !isInside(file, input.testDir)) outside.push(entry);
+    else if (known.has(file)) files.push(file);
+    else notes.push(`${file} is listed in ${input.failureLogPath} but is no longer a test file; skipped`);
+  }
+  const problems = outside.length
+    ? [`${input.failureLogPath} lists files outside the test folder ${input.testDir}: ${outside.map((e) => JSON.stringify(e)).join(', ')}; remove those lines`]
+    : [];
+  return { files, notes, problems };
+}
+
+function isInside(file: string, folder: string): boolean {
+  const relative = path.posix.relative(folder, file);
+  return relative !== '' && !relative.startsWith('..') && !path.posix.isAbsolute(relative);
+}

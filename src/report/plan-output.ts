@@ -1,0 +1,32 @@
+// `rerecord plan`: the selection, each file's cassettes, what could not be resolved, shared names.
+import type { Config } from '../config/config.js';
+import type { Plan } from '../plan/plan.js';
+
+export function planDocument(plan: Plan, config: Config) {
+  return {
+    framework: config.framework.name,
+    mode: config.mode,
+    shard: `${config.shard.index}/${config.shard.count}`,
+    selected: plan.selectedCount,
+    files: plan.files.map(({ file, cassettes, unresolved }) => ({ file, cassettes, unresolved })),
+    shared: plan.shared,
+    lanes: plan.lanes.map((lane) => lane.files.map((mapping) => mapping.file)),
+    notes: plan.notes,
+  };
+}
+
+export function planText(plan: Plan, config: Config): string {
+  const lines = [
+    `${plan.files.length} of ${plan.selectedCount} selected files in shard ${config.shard.index}/${config.shard.count} (${config.framework.name}, mode ${config.mode}), ${config.workers} workers:`,
+  ];
+  for (const { file, cassettes, unresolved } of plan.files) {
+    lines.push(`  ${file}`);
+    for (const cassette of cassettes) lines.push(`    ${cassette}`);
+    for (const expression of unresolved) lines.push(`    ? ${expression} (resolved at run time by the record hook)`);
+  }
+  if (plan.shared.length > 0) {
+    lines.push('Cassettes shared by several files (those files never run at the same time):');
+    for (const { cassette, files } of plan.shared) lines.push(`  ${cassette}: ${files.join(', ')}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,94 @@
+// Runs the plan's lanes on one pool of workers. Lanes start longest first; a lane's files run one
+// after another (they share cassettes); every attempt takes a worker slot only while it runs.
+import pLimit from 'p-limit';
+import type { Lane } from '../plan/lanes.js';
+import { runAttempt, type AttemptResult, type AttemptSettings, type CassetteOutcome } from './attempt.js';
+import { BatchGate } from './batch-gate.js';
+import { backoffDelay, sleep } from './sleep.js';
+
+export type FileStatus = 'succeeded' | 'failed' | 'not-run';
+
+export interface FileResult {
+  file: string;
+  status: FileStatus;
+  attempts: number;
+  durationMs: number;
+  exitCode: number | null;
+  reason: string;
+  output: string;
+  cassettes: CassetteOutcome[];
+  journaled: string[] | undefined;
+}
+
+export interface ExecuteOptions {
+  lanes: readonly Lane[];
+  workers: number;
+  batchSize: number;
+  batchDelayMs: number;
+  retries: number;
+  backoffBaseMs?: number;
+  attempt: AttemptSettings;
+  onFileDone?: (result: FileResult) => void;
+  /** Called after every `batchSize` finished files, with everything finished so far. */
+  onCheckpoint?: (results: readonly FileResult[]) => Promise<void>;
+}
+
+export async function executePlan(options: ExecuteOptions): Promise<FileResult[]> {
+  const { signal } = options.attempt;
+  const limit = pLimit(options.workers);
+  const gate = new BatchGate(options.batchSize, options.batchDelayMs, signal);
+  const results: FileResult[] = [];
+  let checkpoints = Promise.resolve();
+  const finish = (result: FileResult) => {
+    results.push(result);
+    options.onFileDone?.(result);
+    if (options.onCheckpoint && results.length % options.batchSize === 0) {
+      const snapshot = [...results];
+      checkpoints = checkpoints.then(() => options.onCheckpoint!(snapshot));
+    }
+  };
+
+  const runFile = async (file: string, cassettes: readonly string[]): Promise<FileResult> => {
+    let last: AttemptResult | undefined;
+    let spent = 0;
+    for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
+      if (attempt > 1) await sleep(backoffDelay(attempt - 1, options.backoffBaseMs ?? 1000), signal);
+      const result = await limit(async () => {
+        if (signal.aborted) return undefined;
+        await gate.admit();
+        return signal.aborted ? undefined : runAttempt(file, cassettes, options.attempt);
+      });
+      if (!result) return last ? toFileResult(file, last, attempt - 1, spent) : notRun(file);
+      last = result;
+      spent += result.durationMs;
+      if (result.succeeded || result.cancelled) return toFileResult(file, result, attempt, spent);
+    }
+    return toFileResult(file, last!, options.retries + 1, spent);
+  };
+
+  await Promise.all(
+    options.lanes.map(async (lane) => {
+      for (const mapping of lane.files) finish(await runFile(mapping.file, mapping.cassettes));
+    }),
+  );
+  await checkpoints;
+  return results;
+}
+
+function toFileResult(file: string, attempt: AttemptResult, attempts: number, durationMs: number): FileResult {
+  return {
+    file,
+    status: attempt.succeeded ? 'succeeded' : 'failed',
+    attempts,
+    durationMs,
+    exitCode: attempt.exitCode,
+    reason: attempt.reason,
+    output: attempt.output,
+    cassettes: attempt.cassettes,
+    journaled: attempt.journaled,
+  };
+}
+
+export function notRun(file: string): FileResult {
+  return { file, status: 'not-run', attempts: 0, durationMs: 0, exitCode: null, reason: 'not run: the run was interrupted', output: '', cassettes: [], journaled: undefined };
+}
