@@ -37,6 +37,7 @@ export async function planRun(config: Config): Promise<PlannedRun> {
     testFiles,
     preset: config.framework,
     cassetteDir: config.cassetteDir,
+    cassetteFunctions: config.cassetteFunctions,
     manifest,
     shard: config.shard,
     cassetteExists: (cassette) => existsSync(at(cassette)),

@@ -17,6 +17,7 @@ export interface Config {
   testDir: string;
   testPattern: string;
   cassetteDir: string;
+  cassetteFunctions: readonly string[];
   command: readonly string[];
   workers: number;
   batchSize: number;
@@ -50,6 +51,8 @@ export function parseInputs(source: InputSource): { values: InputValues; problem
       if (!(error instanceof InputProblem)) throw error;
       const shown = spec.secret ? '(hidden)' : JSON.stringify(raw);
       problems.push(`${source.label(name)}: expected ${error.message}, got ${shown}`);
+      // Go on with the default, so the remaining checks still run and report their own problems.
+      values[name] = spec.parse(spec.default);
     }
   }
   return { values: values as InputValues, problems };
@@ -82,7 +85,7 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
     problems.push(`${label('test-dir')}: expected a folder of test files, but ${JSON.stringify(testDir)} does not exist in ${workingDirectory}`);
   }
   const command = values.command.length > 0 ? values.command : (framework?.defaultCommand ?? []);
-  problems.push(...commandProblems(framework, values.command, label));
+  problems.push(...commandProblems(framework, Boolean(source.read('command')?.trim()), label));
 
   const apiKeyEnv = values['api-key-env'];
   const apiKey = (source.surface === 'action' ? values['api-key'] : undefined) || (apiKeyEnv ? environment.env[apiKeyEnv] : undefined) || undefined;
@@ -98,6 +101,7 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
     testDir,
     testPattern: values['test-pattern'] || framework.defaultTestPattern,
     cassetteDir: relativePath(values['cassette-dir'] || framework.defaultCassetteDir(project, testDir)),
+    cassetteFunctions: Object.freeze(values['cassette-functions']),
     command: Object.freeze([...command]),
     workers: values.workers,
     batchSize: values['batch-size'],
@@ -112,11 +116,11 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
   });
 }
 
-function commandProblems(framework: FrameworkPreset | undefined, given: readonly string[], label: InputSource['label']): string[] {
-  if (framework?.name === 'custom' && given.length === 0) {
+function commandProblems(framework: FrameworkPreset | undefined, given: boolean, label: InputSource['label']): string[] {
+  if (framework?.name === 'custom' && !given) {
     return [`${label('command')}: framework custom needs a command with {file}, such as: go test ./... -run {file}`];
   }
-  if (framework?.name === 'testthat' && given.length > 0) {
+  if (framework?.name === 'testthat' && given) {
     return [`${label('command')}: not used by framework testthat (rerecord runs each file with its own Rscript runner); remove it`];
   }
   return [];

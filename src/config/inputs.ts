@@ -88,6 +88,13 @@ export const INPUTS = {
     parse: text,
     surface: 'both',
   }),
+  'cassette-functions': input({
+    description:
+      'Your own wrappers around `use_cassette` / `nock.back` whose first argument (or `name =`) is a cassette name, comma-separated, such as `withFixture, with_api_cassette`: their calls are mapped like the built-in ones.',
+    default: '',
+    parse: list,
+    surface: 'both',
+  }),
   command: input({
     description:
       'Command that runs one test file, as words with `{file}` where the file goes (quotes group words; no shell). Required for `custom`; optional for `node` (default `node --test {file}`); not used by `testthat`.',

@@ -2,7 +2,7 @@
 // to record mode and journals each fixture; NODE_OPTIONS carries it into test subprocesses.
 import path from 'node:path';
 import { fillCommand, hookEnvironment, type FrameworkPreset } from './preset.js';
-import { findCassetteCalls } from './source-scan.js';
+import { findCassetteCalls, withWrappers } from './source-scan.js';
 
 const FIXTURE_CALL = { callee: /(?:\bnock\s*\.\s*back|\bnockBack|(?<![.\w])back)\s*\(/ };
 
@@ -20,7 +20,7 @@ export const node: FrameworkPreset = {
 
   defaultCassetteDir: (_project, testDir) => path.posix.join(testDir, 'fixtures'),
 
-  findCassetteRefs: (source) => findCassetteCalls(source, 'slash', FIXTURE_CALL),
+  findCassetteRefs: (source, wrappers) => findCassetteCalls(source, 'slash', { callee: withWrappers(FIXTURE_CALL.callee, wrappers) }),
 
   cassettePath: (cassetteDir, name) => path.posix.join(cassetteDir, name),
 

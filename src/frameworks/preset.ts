@@ -32,7 +32,8 @@ export interface FrameworkPreset {
   hasRecordHook: boolean;
   detect(project: ProjectFiles): boolean;
   defaultCassetteDir(project: ProjectFiles, testDir: string): string;
-  findCassetteRefs(source: string): CassetteRef[];
+  /** `wrappers`: the user's own functions that take a cassette name like the built-in calls do. */
+  findCassetteRefs(source: string, wrappers: readonly string[]): CassetteRef[];
   cassettePath(cassetteDir: string, name: string): string;
   launch(absoluteFile: string, command: readonly string[], hook: HookPaths): LaunchSpec;
 }

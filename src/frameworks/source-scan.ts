@@ -34,6 +34,28 @@ export function blankComments(source: string, style: CommentStyle): string {
   return out;
 }
 
+/** Blank the inside of string literals (same length), so that calls are only found in code. */
+export function blankStrings(code: string): string {
+  let out = '';
+  let quote: string | null = null;
+  for (let i = 0; i < code.length; i++) {
+    const char = code[i]!;
+    if (quote) {
+      if (char === '\\') {
+        out += '  ';
+        i++;
+      } else if (char === quote) {
+        quote = null;
+        out += char;
+      } else out += char === '\n' ? '\n' : ' ';
+    } else {
+      if (QUOTES.has(char)) quote = char;
+      out += char;
+    }
+  }
+  return out;
+}
+
 /** The text between the parentheses of a call that starts at `openParen`, strings and nesting respected. */
 export function callArguments(source: string, openParen: number): string {
   let depth = 0;
@@ -81,6 +103,13 @@ export function stringLiteral(expression: string): string | undefined {
   return match[2]!.replace(/\\(.)/g, '$1');
 }
 
+/** A callee pattern that also matches the user's wrapper functions, by exact name. */
+export function withWrappers(callee: RegExp, wrappers: readonly string[]): RegExp {
+  if (wrappers.length === 0) return callee;
+  const names = wrappers.map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return new RegExp(`(?:${callee.source.replace(/\\s\*\\\($/, '')}|(?<![\\w.$])(?:${names}))\\s*\\(`);
+}
+
 export interface CallPattern {
   /** Matches the callee up to and including the opening parenthesis. */
   callee: RegExp;
@@ -93,7 +122,7 @@ export function findCassetteCalls(source: string, style: CommentStyle, pattern: 
   const code = blankComments(source, style);
   const refs: CassetteRef[] = [];
   const callee = new RegExp(pattern.callee.source, 'g');
-  for (const match of code.matchAll(callee)) {
+  for (const match of blankStrings(code).matchAll(callee)) {
     const openParen = match.index + match[0].length - 1;
     const args = splitArguments(callArguments(code, openParen));
     const named = pattern.namedArgument && args.find((arg) => pattern.namedArgument!.test(arg));

@@ -2,7 +2,7 @@
 // vcr::insert_cassette to force a fresh recording and journal each cassette it opens.
 import path from 'node:path';
 import { hookEnvironment, type FrameworkPreset } from './preset.js';
-import { findCassetteCalls } from './source-scan.js';
+import { findCassetteCalls, withWrappers } from './source-scan.js';
 
 const CASSETTE_CALL = {
   callee: /\b(?:vcr:::?)?(?:use_cassette|local_cassette|insert_cassette)\s*\(/,
@@ -29,7 +29,8 @@ export const testthat: FrameworkPreset = {
     return 'tests/fixtures';
   },
 
-  findCassetteRefs: (source) => findCassetteCalls(source, 'hash', CASSETTE_CALL),
+  findCassetteRefs: (source, wrappers) =>
+    findCassetteCalls(source, 'hash', { ...CASSETTE_CALL, callee: withWrappers(CASSETTE_CALL.callee, wrappers) }),
 
   cassettePath: (cassetteDir, name) => path.posix.join(cassetteDir, `${name}.yml`),
 

@@ -21,9 +21,10 @@ export function mapCassettes(
   preset: FrameworkPreset,
   cassetteDir: string,
   manifest: Manifest,
+  wrappers: readonly string[] = [],
 ): FileMapping[] {
   return sources.map(({ file, source }) => {
-    const refs = preset.findCassetteRefs(source);
+    const refs = preset.findCassetteRefs(source, wrappers);
     const literal = refs.flatMap((ref) => (ref.name === undefined ? [] : [preset.cassettePath(cassetteDir, ref.name)]));
     const learned = manifest.files[file]?.cassettes ?? [];
     const unresolved = refs.filter((ref) => ref.name === undefined).map((ref) => `${ref.expression} (line ${ref.line})`);

@@ -18,6 +18,7 @@ export interface PlanInput {
   testFiles: ReadonlyArray<{ file: string; source: string }>;
   preset: FrameworkPreset;
   cassetteDir: string;
+  cassetteFunctions: readonly string[];
   manifest: Manifest;
   shard: Shard;
   cassetteExists: (cassette: string) => boolean;
@@ -37,7 +38,7 @@ export interface Plan {
 }
 
 export function buildPlan(input: PlanInput): Plan {
-  const mappings = mapCassettes(input.testFiles, input.preset, input.cassetteDir, input.manifest);
+  const mappings = mapCassettes(input.testFiles, input.preset, input.cassetteDir, input.manifest, input.cassetteFunctions);
   const byFile = new Map(mappings.map((mapping) => [mapping.file, mapping]));
   const selection = selectFiles({
     mode: input.mode,

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { node } from '../../../src/frameworks/node.js';
+import { testthat } from '../../../src/frameworks/testthat.js';
+import { findSharedCassettes, mapCassettes } from '../../../src/plan/map.js';
+import { EMPTY_MANIFEST } from '../../../src/report/manifest.js';
+
+describe('mapCassettes', () => {
+  it('maps literal names per file and never by prefix', () => {
+    const mappings = mapCassettes(
+      [
+        { file: 'tests/testthat/test-item.R', source: 'use_cassette("item_one", { x })' },
+        { file: 'tests/testthat/test-items.R', source: 'use_cassette("items", {\n})\nvcr::use_cassette(name = "item_two", {})' },
+      ],
+      testthat,
+      'tests/fixtures',
+      EMPTY_MANIFEST,
+    );
+    expect(mappings).toEqual([
+      { file: 'tests/testthat/test-item.R', cassettes: ['tests/fixtures/item_one.yml'], unresolved: [] },
+      { file: 'tests/testthat/test-items.R', cassettes: ['tests/fixtures/item_two.yml', 'tests/fixtures/items.yml'], unresolved: [] },
+    ]);
+  });
+
+  it('adds what the manifest learned and lists expressions only run time can resolve', () => {
+    const manifest = { version: 1 as const, files: { 'test/dyn.test.js': { cassettes: ['test/fixtures/dyn-1.json'], durationMs: 5 } } };
+    const [mapping] = mapCassettes([{ file: 'test/dyn.test.js', source: 'const n = 1;\nawait nock.back(`dyn-${n}.json`)' }], node, 'test/fixtures', manifest);
+    expect(mapping).toEqual({ file: 'test/dyn.test.js', cassettes: ['test/fixtures/dyn-1.json'], unresolved: ['`dyn-${n}.json` (line 2)'] });
+  });
+});
+
+describe('findSharedCassettes', () => {
+  it('lists cassettes used by more than one file', () => {
+    const shared = findSharedCassettes([
+      { file: 'a', cassettes: ['x', 'y'], unresolved: [] },
+      { file: 'b', cassettes: ['y'], unresolved: [] },
+      { file: 'c', cassettes: ['z', 'y'], unresolved: [] },
+    ]);
+    expect(shared).toEqual([{ cassette: 'y', files: ['a', 'b', 'c'] }]);
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { matchesPriority, selectFiles, type SelectionInput } from '../../../src/plan/select.js';
+
+const FILES = ['tests/testthat/test-auth.R', 'tests/testthat/test-items.R', 'tests/testthat/test-users-slow.R', 'tests/testthat/sub/test-deep.R'];
+
+function input(overrides: Partial<SelectionInput>): SelectionInput {
+  return {
+    mode: 'all',
+    testFiles: FILES,
+    testDir: 'tests/testthat',
+    priorityPatterns: [],
+    failureLog: undefined,
+    failureLogPath: '.rerecord/failures.txt',
+    usesMissingCassette: () => false,
+    ...overrides,
+  };
+}
+
+describe('selectFiles', () => {
+  it('all: every test file', () => {
+    expect(selectFiles(input({})).files).toEqual(FILES);
+  });
+
+  it('priority: pattern order kept, each file once, unmatched patterns noted', () => {
+    const selection = selectFiles(input({ mode: 'priority', priorityPatterns: ['*-slow.R', 'auth', 'items', 'test-auth*', 'nothing-here'] }));
+    expect(selection.files).toEqual(['tests/testthat/test-users-slow.R', 'tests/testthat/test-auth.R', 'tests/testthat/test-items.R']);
+    expect(selection.notes).toEqual(['priority pattern "nothing-here" matched no test file']);
+  });
+
+  it('priority without patterns is a problem', () => {
+    expect(selectFiles(input({ mode: 'priority' })).problems[0]).toMatch(/needs priority-patterns/);
+  });
+
+  it('failures: reads the log, skips comments and blanks, notes vanished files', () => {
+    const selection = selectFiles(
+      input({ mode: 'failures', failureLog: ['tests/testthat/test-items.R', '', '# a comment', 'tests/testthat/test-gone.R', 'tests/testthat/test-items.R'] }),
+    );
+    expect(selection.files).toEqual(['tests/testthat/test-items.R']);
+    expect(selection.notes).toEqual(['tests/testthat/test-gone.R is listed in .rerecord/failures.txt but is no longer a test file; skipped']);
+    expect(selection.problems).toEqual([]);
+  });
+
+  it('failures: rejects entries outside the test folder, naming them', () => {
+    const selection = selectFiles(input({ mode: 'failures', failureLog: ['/etc/passwd', '../x/test-a.R', 'tests/testthat/../../R/code.R', 'tests/testthat/test-auth.R'] }));
+    expect(selection.problems).toEqual([
+      '.rerecord/failures.txt lists files outside the test folder tests/testthat: "/etc/passwd", "../x/test-a.R", "tests/testthat/../../R/code.R"; remove those lines',
+    ]);
+  });
+
+  it('failures: a missing log is a problem that says how to get one', () => {
+    expect(selectFiles(input({ mode: 'failures' })).problems[0]).toMatch(/\.rerecord\/failures\.txt does not exist \(run once with mode all/);
+  });
+
+  it('failures: an empty log selects nothing', () => {
+    expect(selectFiles(input({ mode: 'failures', failureLog: [] }))).toEqual({ files: [], notes: [], problems: [] });
+  });
+
+  it('missing: files that use a cassette not recorded yet', () => {
+    expect(selectFiles(input({ mode: 'missing', usesMissingCassette: (file) => file.includes('deep') })).files).toEqual(['tests/testthat/sub/test-deep.R']);
+  });
+});
+
+describe('matchesPriority', () => {
+  it.each([
+    ['auth', 'tests/testthat/test-auth.R', true],
+    ['Auth', 'tests/testthat/test-auth.R', false],
+    ['sub/*', 'tests/testthat/sub/test-deep.R', true],
+    ['test-deep.R', 'tests/testthat/sub/test-deep.R', true],
+    ['test-[ai]*', 'tests/testthat/test-items.R', true],
+    ['*.py', 'tests/testthat/test-items.R', false],
+  ])('%s vs %s -> %s', (pattern, file, expected) => {
+    expect(matchesPriority(pattern, file, 'tests/testthat')).toBe(expected);
+  });
+});
