@@ -6,6 +6,7 @@ import { loadConfig, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { openProjectOnDisk } from './discover/project-on-disk.js';
 import { executeRun, planRun, type RunOutcome } from './pipeline.js';
+import { failureExcerpt } from './report/excerpt.js';
 import { jsonTwinPath } from './report/failure-log.js';
 import { actionsLogger, type Logger } from './report/logger.js';
 import { planText } from './report/plan-output.js';
@@ -53,8 +54,7 @@ async function publishResults(config: Config, outcome: RunOutcome, logger: Logge
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   for (const result of outcome.results.filter((r) => r.status === 'failed')) {
     const file = path.relative(workspace, path.resolve(config.workingDirectory, result.file)).split(path.sep).join('/');
-    const tail = result.output.trim().split('\n').slice(-15).join('\n');
-    logger.error(`${result.reason}; cassettes restored.\n${tail}`, { title: `rerecord: ${result.file} did not re-record`, file });
+    logger.error(`${result.reason}; cassettes restored.\n${failureExcerpt(result.output)}`, { title: `rerecord: ${result.file} did not re-record`, file });
   }
   const facts = {
     framework: config.framework.name,

@@ -43,8 +43,8 @@ export function parseInputs(source: InputSource): { values: InputValues; problem
   const problems: string[] = [];
   const values: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(INPUTS) as [InputName, (typeof INPUTS)[InputName]][]) {
-    const given = spec.surface === 'both' || spec.surface === source.surface ? source.read(name)?.trim() : undefined;
-    const raw = given || spec.default;
+    // The source decides what it offers: the CLI has no flag for the key, but spells `step` as a subcommand.
+    const raw = source.read(name)?.trim() || spec.default;
     try {
       values[name] = spec.parse(raw);
     } catch (error) {

@@ -1,5 +1,6 @@
 // What a person reads after a run: a Markdown job summary, and the same facts as a terminal table.
 import type { FileResult } from '../run/execute.js';
+import { failureExcerpt } from './excerpt.js';
 import { formatDuration } from './format.js';
 
 export interface RunFacts {
@@ -33,6 +34,9 @@ export function summaryMarkdown(results: readonly FileResult[], facts: RunFacts)
     lines.push('### Not re-recorded (cassettes restored byte for byte)', '', '| File | Status | Why | Time | Attempts |', '| --- | --- | --- | --- | --- |');
     for (const r of failing) lines.push(`| \`${cell(r.file)}\` | ${STATUS_MARK[r.status]} | ${cell(r.reason)} | ${formatDuration(r.durationMs)} | ${r.attempts} |`);
     lines.push('');
+    for (const r of failing.filter((f) => f.output.trim())) {
+      lines.push(`<details><summary>Output of <code>${cell(r.file)}</code></summary>`, '', '```', failureExcerpt(r.output, 30).replaceAll('```', "'''"), '```', '', '</details>', '');
+    }
   }
   if (passing.length > 0) {
     const table = ['| File | Status | Time | Attempts | Cassettes re-recorded |', '| --- | --- | --- | --- | --- |'];
