@@ -22430,20 +22430,22 @@ function backoffDelay(attempt, baseMs, random = Math.random, capMs = 3e4) {
 
 // src/run/batch-gate.ts
 var BatchGate = class {
-  constructor(size, delayMs, signal) {
+  constructor(size, delayMs, signal, wait = sleep) {
     this.size = size;
     this.delayMs = delayMs;
     this.signal = signal;
+    this.wait = wait;
   }
   size;
   delayMs;
   signal;
+  wait;
   started = 0;
   pause = Promise.resolve();
   async admit() {
     const index = this.started++;
     if (index > 0 && index % this.size === 0 && this.delayMs > 0) {
-      this.pause = this.pause.then(() => sleep(this.delayMs, this.signal));
+      this.pause = this.pause.then(() => this.wait(this.delayMs, this.signal));
     }
     await this.pause;
   }

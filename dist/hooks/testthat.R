@@ -68,7 +68,6 @@ prepare_cassette <- function(name, serialize_with) {
   dir <- if (dir.exists(dir)) normalizePath(dir) else file.path(getwd(), dir)
   file <- file.path(dir, paste0(name, ext))
   if (exists(file, envir = seen, inherits = FALSE)) return(invisible())
-  assign(file, TRUE, envir = seen)
 
   existed <- file.exists(file)
   backup <- NULL
@@ -87,17 +86,18 @@ prepare_cassette <- function(name, serialize_with) {
   append_journal(sprintf("{\"cassette\":%s,\"existed\":%s,\"backup\":%s}",
     json_string(file), tolower(existed),
     if (is.null(backup)) "null" else json_string(backup)))
+  assign(file, TRUE, envir = seen)
   if (existed) unlink(file)
   invisible()
 }
 
 # The tracer runs in insert_cassette's frame, so it can rewrite its `record`
 # argument. prepare_cassette is spliced in as a value: no global name needed.
-trace("insert_cassette", where = asNamespace("vcr"), print = FALSE,
+invisible(suppressMessages(trace("insert_cassette", where = asNamespace("vcr"), print = FALSE,
   tracer = bquote({
     .(prepare_cassette)(name, serialize_with)
     record <- "all"
-  }))
+  }))))
 
 # A package's tests expect its functions: load it from source as
 # devtools::test() would (load_all also finds the root above tests/testthat).
@@ -115,7 +115,7 @@ result <- tryCatch(
     load_package = load_package, stop_on_failure = FALSE),
   error = function(e) {
     # e.g. a syntax error or a failing helper: testthat gives up on the file.
-    message("Error running ", test_path, ": ", conditionMessage(e))
+    message("\nError running ", test_path, ": ", conditionMessage(e))
     NULL
   })
 if (is.null(result)) quit(status = 1L)

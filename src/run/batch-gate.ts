@@ -11,12 +11,13 @@ export class BatchGate {
     private readonly size: number,
     private readonly delayMs: number,
     private readonly signal: AbortSignal,
+    private readonly wait: (ms: number, signal: AbortSignal) => Promise<void> = sleep,
   ) {}
 
   async admit(): Promise<void> {
     const index = this.started++;
     if (index > 0 && index % this.size === 0 && this.delayMs > 0) {
-      this.pause = this.pause.then(() => sleep(this.delayMs, this.signal));
+      this.pause = this.pause.then(() => this.wait(this.delayMs, this.signal));
     }
     await this.pause;
   }

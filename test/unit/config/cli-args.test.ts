@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { helpText, parseCliArgs } from '../../../src/config/cli-args.js';
+import { INPUTS } from '../../../src/config/inputs.js';
+
+describe('parseCliArgs', () => {
+  it('reads the habits of the old script: --all, --failures, --batch-size 30 --workers 4', () => {
+    expect(parseCliArgs(['--failures', '--batch-size', '30', '--workers=4']).values).toEqual({ mode: 'failures', 'batch-size': '30', workers: '4' });
+    expect(parseCliArgs(['--all']).values).toEqual({ mode: 'all' });
+  });
+
+  it('takes a subcommand, --json and boolean flags', () => {
+    expect(parseCliArgs(['plan', '--json', '--dry-run'])).toMatchObject({ subcommand: 'plan', json: true, values: { 'dry-run': 'true' }, problems: [] });
+  });
+
+  it('refuses the key as a flag without echoing it, and unknown words', () => {
+    const args = parseCliArgs(['--api-key', 'sk-123', 'rerun', '--colour']);
+    expect(args.problems).toEqual([
+      '--api-key: the key is never taken as a flag (it would land in shell history and ps); export it and pass --api-key-env NAME',
+      'unknown option "rerun": see rerecord --help',
+      'unknown option "--colour": see rerecord --help',
+    ]);
+    expect(args.problems.join()).not.toContain('sk-123');
+  });
+
+  it('names a missing value', () => {
+    expect(parseCliArgs(['--workers']).problems).toEqual(['--workers: expected a value']);
+  });
+
+  it('rejects unknown subcommands', () => {
+    expect(parseCliArgs(['rerun']).problems).toEqual(['unknown command "rerun": expected one of run, plan']);
+  });
+
+  it('help lists every CLI input from the table with its default, and not the key', () => {
+    const help = helpText('1.2.3');
+    for (const [name, spec] of Object.entries(INPUTS)) {
+      if (spec.surface === 'both') expect(help).toContain(`--${name}`);
+      if (spec.surface === 'both' && spec.default) expect(help).toContain(`(default: ${spec.default})`);
+    }
+    expect(help).not.toContain('--api-key ');
+    expect(help).not.toContain('--step');
+  });
+});

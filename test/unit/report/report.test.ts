@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { failureExcerpt } from '../../../src/report/excerpt.js';
+import { failureLogText, failureReport, jsonTwinPath, parseFailureLog } from '../../../src/report/failure-log.js';
+import { formatDuration } from '../../../src/report/format.js';
+import { mergeManifest, parseManifest, serializeManifest } from '../../../src/report/manifest.js';
+import { Progress } from '../../../src/report/progress.js';
+import { Redactor } from '../../../src/report/redact.js';
+import { summaryMarkdown, summaryTable } from '../../../src/report/summary.js';
+import type { FileResult } from '../../../src/run/execute.js';
+
+const result = (file: string, status: FileResult['status'], extra: Partial<FileResult> = {}): FileResult => ({
+  file,
+  status,
+  attempts: 1,
+  durationMs: 1500,
+  exitCode: status === 'succeeded' ? 0 : 1,
+  reason: status === 'succeeded' ? '' : 'tests failed (exit code 1)',
+  output: '',
+  cassettes: status === 'succeeded' ? [{ cassette: `${file}.yml`, outcome: 're-recorded' }] : [],
+  journaled: undefined,
+  ...extra,
+});
+
+describe('failure log', () => {
+  it('lists failed and not-run files, then files still pending at a checkpoint', () => {
+    const text = failureLogText([result('a', 'succeeded'), result('b', 'failed'), result('c', 'not-run')], ['d']);
+    expect(text).toBe('b\nc\nd\n');
+    expect(parseFailureLog(text)).toEqual(['b', 'c', 'd']);
+    expect(failureLogText([result('a', 'succeeded')])).toBe('');
+  });
+
+  it.each([
+    ['.rerecord/failures.txt', '.rerecord/failures.json'],
+    ['logs/failed', 'logs/failed.json'],
+    ['a.b/failed', 'a.b/failed.json'],
+    ['.failures', '.failures.json'],
+  ])('JSON twin of %s is %s', (log, twin) => {
+    expect(jsonTwinPath(log)).toBe(twin);
+  });
+
+  it('JSON report counts statuses and keeps only the tail of the output', () => {
+    const report = failureReport([result('a', 'succeeded'), result('b', 'failed', { output: 'x'.repeat(50) })], { startedAt: new Date(0), finishedAt: new Date(1000) }, '1/1', 10);
+    expect(report.summary).toEqual({ selected: 2, succeeded: 1, failed: 1, notRun: 0 });
+    expect(report.files[1]!.outputTail).toBe('x'.repeat(10));
+    expect(report.files[1]).not.toHaveProperty('output');
+  });
+});
+
+describe('manifest', () => {
+  const manifest = parseManifest(JSON.stringify({ version: 1, files: { a: { cassettes: ['x', 'old'], durationMs: 10 }, b: { cassettes: ['y'] } } }), 'm');
+
+  it('a success replaces the mapping, a failure only adds, no hook keeps what we knew', () => {
+    const merged = mergeManifest(manifest, [
+      { file: 'a', cassettes: ['x', 'z'], succeeded: true, durationMs: 12.4 },
+      { file: 'b', cassettes: ['w'], succeeded: false, durationMs: 3 },
+      { file: 'c', cassettes: undefined, succeeded: true, durationMs: 7 },
+    ]);
+    expect(merged.files).toEqual({
+      a: { cassettes: ['x', 'z'], durationMs: 12 },
+      b: { cassettes: ['w', 'y'], durationMs: 3 },
+      c: { cassettes: [], durationMs: 7 },
+    });
+  });
+
+  it('serialises with sorted keys and a final newline', () => {
+    expect(serializeManifest({ version: 1, files: { b: { cassettes: [] }, a: { cassettes: ['x'] } } })).toBe(
+      '{\n  "version": 1,\n  "files": {\n    "a": {\n      "cassettes": [\n        "x"\n      ]\n    },\n    "b": {\n      "cassettes": []\n    }\n  }\n}\n',
+    );
+  });
+
+  it('names the file when it is not JSON', () => {
+    expect(() => parseManifest('{oops', '.rerecord/manifest.json')).toThrow(/^\.rerecord\/manifest\.json: not valid JSON/);
+  });
+});
+
+describe('Redactor', () => {
+  const secret = 'sk-test/4242+key';
+  const redactor = new Redactor([secret, undefined, 'abc']);
+  it.each([
+    ['raw', `key=${secret}`],
+    ['url-encoded', `?k=${encodeURIComponent(secret)}`],
+    ['base64', Buffer.from(secret).toString('base64')],
+    ['base64url', Buffer.from(secret).toString('base64url')],
+  ])('redacts the %s spelling', (_name, text) => {
+    expect(redactor.redact(text)).not.toContain(secret);
+    expect(redactor.redact(text)).toContain('***');
+  });
+  it('leaves short values and other text alone', () => {
+    expect(redactor.redact('abc and more')).toBe('abc and more');
+  });
+  it('redacts inside JSON values', () => {
+    expect(redactor.redactDeep({ tail: `Authorization: Bearer ${secret}` })).toEqual({ tail: 'Authorization: Bearer ***' });
+  });
+});
+
+describe('summaries', () => {
+  const results = [result('tests/a.R', 'succeeded'), result('tests/b|c.R', 'failed', { output: 'ok 1\nnot ok 2 - boom\n  expected 200\n# pass 1' }), result('tests/d.R', 'not-run')];
+  const facts = { framework: 'testthat', shard: '1/1', wallMs: 65_000, interrupted: false };
+
+  it('Markdown: failures first with their reason and output, successes folded', () => {
+    const markdown = summaryMarkdown(results, facts);
+    expect(markdown).toContain('1/3 files re-recorded, 1 cassettes written, 1 failed, 1 not run in 1m05s (testthat, shard 1/1)');
+    expect(markdown).toContain('| `tests/b\\|c.R` | ❌ failed | tests failed (exit code 1) | 1.5s | 1 |');
+    expect(markdown).toContain('not ok 2 - boom\n  expected 200');
+    expect(markdown).toContain('<details><summary>Re-recorded files (1)</summary>');
+  });
+
+  it('terminal table: failed, then not run, then re-recorded', () => {
+    const lines = summaryTable(results, facts).split('\n');
+    expect(lines[0]).toMatch(/^STATUS\s+TIME\s+TRIES\s+CASSETTES\s+FILE\s+WHY$/);
+    expect(lines.slice(1, 4).map((line) => line.split(/\s+/)[0])).toEqual(['failed', 'not-run', 'succeeded']);
+  });
+
+  it('progress lines count failures and estimate what is left', () => {
+    let now = 0;
+    const progress = new Progress(4, 0, () => now);
+    now = 1000;
+    expect(progress.line(result('a', 'succeeded'))).toBe('[1/4] ok   a 1.5s · 0 failed · ETA 3.0s');
+    now = 2000;
+    expect(progress.line(result('b', 'failed'))).toBe('[2/4] FAIL b 1.5s (tests failed (exit code 1)) · 1 failed · ETA 2.0s');
+  });
+
+  it('failure excerpt starts at the first failure marker', () => {
+    expect(failureExcerpt('TAP\nok 1\nnot ok 2 - x\ndetail\n# tests 2', 2)).toBe('not ok 2 - x\ndetail');
+    expect(failureExcerpt('a\nb\nc', 2)).toBe('b\nc');
+  });
+
+  it.each([
+    [850, '850ms'],
+    [12_345, '12.3s'],
+    [245_000, '4m05s'],
+    [3_720_000, '1h02m'],
+  ])('formats %i ms as %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
