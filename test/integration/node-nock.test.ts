@@ -66,9 +66,10 @@ describe('node + nock back, through the CLI', () => {
 
     const files = (await snapshotTree(project.dir, 'test')).keys();
     const testFiles = [...files].filter((file) => /\.test\.m?js$/.test(file));
-    const replay = await start('--test', testFiles, { cwd: project.dir, env: cleanEnv({ STANDIN_API_URL: 'http://127.0.0.1:9', STANDIN_API_KEY: 'none' }) }).finished;
+    const replay = await start('--test-reporter=tap', ['--test', ...testFiles], { cwd: project.dir, env: cleanEnv({ STANDIN_API_URL: 'http://127.0.0.1:9', STANDIN_API_KEY: 'none' }) }).finished;
     expect(replay.code, replay.stdout).toBe(0);
-    expect(replay.stdout).toMatch(/# fail 0/);
+    expect(replay.stdout).toMatch(/^# fail 0$/m);
+    expect(replay.stdout).toMatch(/^# pass 9$/m);
   });
 
   it('re-runs exactly the failure log with --failures', async () => {

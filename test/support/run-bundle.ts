@@ -6,6 +6,8 @@ import path from 'node:path';
 import { REPO_ROOT } from './projects.js';
 
 export const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+/** The Node that runs the bundle and the tests' children: RERECORD_TEST_NODE checks another version (CI runs Node 24 too). */
+export const NODE = process.env.RERECORD_TEST_NODE ?? process.execPath;
 export const ACTION = path.join(REPO_ROOT, 'dist', 'index.js');
 
 export interface Finished {
@@ -16,7 +18,7 @@ export interface Finished {
 }
 
 export function start(script: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): ChildProcess & { finished: Promise<Finished> } {
-  const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE, [script, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
@@ -28,7 +30,7 @@ export function start(script: string, args: readonly string[], options: { cwd: s
 /** The environment a test child would see on a laptop: ours minus anything GitHub-ish or NODE_OPTIONS. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(GITHUB_|INPUT_|RUNNER_|NODE_OPTIONS$|VITEST|NOCK_BACK_MODE$)/.test(name)));
-  return { ...env, ...extra };
+  return { ...env, PATH: `${path.dirname(NODE)}${path.delimiter}${env.PATH ?? ''}`, ...extra };
 }
 
 export function runCli(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Finished> {
