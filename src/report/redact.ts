@@ -1,39 +1,37 @@
 // Secrets never leave in anything we print or write: every known spelling of each one is replaced.
+// How a secret can be spelled, and how short is too short, is decided once, in cassettes/leaks.ts:
+// what we scrub from logs and reports is exactly what we refuse to keep in a cassette. A secret under
+// six characters is no real API key; in Actions logs `core.setSecret` still masks it verbatim.
+import { SecretScanner } from '../cassettes/leaks.js';
+
 export const REDACTED = '***';
 
 export class Redactor {
-  private readonly spellings: string[];
+  private readonly scanner: SecretScanner;
 
   constructor(secrets: ReadonlyArray<string | undefined>) {
-    const spellings = new Set<string>();
-    for (const secret of secrets) {
-      // A secret of a few characters would blank out ordinary words; nobody's API key is that short.
-      if (!secret || secret.length < 4) continue;
-      for (const spelling of spellingsOf(secret)) if (spelling.length >= 4) spellings.add(spelling);
-    }
-    // Longest first, so a spelling that contains another is replaced whole.
-    this.spellings = [...spellings].sort((a, b) => b.length - a.length);
+    const named = secrets.filter((value): value is string => Boolean(value)).map((value, index) => ({ name: `secret[${index}]`, value }));
+    this.scanner = new SecretScanner(named);
   }
 
   redact(text: string): string {
-    let out = text;
-    for (const spelling of this.spellings) out = out.split(spelling).join(REDACTED);
-    return out;
+    return this.scanner.redact(text, REDACTED).text;
   }
 
-  /** Redact every string inside a JSON-able value. */
+  /**
+   * Redact every string (and key) inside a JSON-able value. Strings are redacted one by one, not the
+   * serialised JSON: a match starting inside an escape (`\n` + a secret starting with `n`) would
+   * otherwise leave a broken escape behind and the result would not parse.
+   */
   redactDeep<T>(value: T): T {
-    return JSON.parse(this.redact(JSON.stringify(value))) as T;
+    const json = JSON.stringify(value) as string | undefined;
+    return json === undefined ? value : (this.redactJson(JSON.parse(json)) as T);
   }
-}
 
-function spellingsOf(secret: string): string[] {
-  const base64 = Buffer.from(secret).toString('base64');
-  return [
-    secret,
-    encodeURIComponent(secret),
-    JSON.stringify(secret).slice(1, -1),
-    base64.replace(/=+$/, ''),
-    Buffer.from(secret).toString('base64url'),
-  ];
+  private redactJson(value: unknown): unknown {
+    if (typeof value === 'string') return this.redact(value);
+    if (Array.isArray(value)) return value.map((item) => this.redactJson(item));
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [this.redact(key), this.redactJson(item)]));
+  }
 }

@@ -1,0 +1,70 @@
+// One interaction model for every cassette format we read: R vcr 1.x/2.x, Ruby VCR, vcrpy,
+// nock back and Polly (HAR). Diff, poison and leak checks work on this, never on a format.
+
+export const CASSETTE_FORMATS = ['vcr', 'vcrpy', 'nock', 'har'] as const;
+/** `vcr` covers R vcr 1.x and 2.x and Ruby VCR: they share one YAML/JSON shape with small quirks. */
+export type CassetteFormat = (typeof CASSETTE_FORMATS)[number];
+
+/** Header names lower-cased; every value a list (formats differ: maps, lists, raw arrays). */
+export type Headers = Record<string, string[]>;
+
+export type Body =
+  | { kind: 'empty' }
+  | { kind: 'json'; value: unknown; text: string }
+  | { kind: 'text'; text: string }
+  | { kind: 'binary'; base64: string };
+
+export interface RecordedRequest {
+  /** Upper case: GET, POST, ... */
+  method: string;
+  uri: string;
+  headers: Headers;
+  body: Body;
+}
+
+export interface RecordedResponse {
+  status: number;
+  statusText: string | undefined;
+  headers: Headers;
+  body: Body;
+}
+
+export interface Interaction {
+  /** Position in the cassette, from 0. */
+  index: number;
+  /** 1-based line where the interaction starts in the file, when the format lets us know. */
+  line: number | undefined;
+  request: RecordedRequest;
+  response: RecordedResponse;
+  /** ISO 8601, when the format records one (vcr's recorded_at, HAR's startedDateTime). */
+  recordedAt: string | undefined;
+}
+
+export interface Cassette {
+  format: CassetteFormat;
+  interactions: Interaction[];
+  /** e.g. "vcr/1.2.0, webmockr/0.8.2" or "VCR 5.0.0", when recorded. */
+  recordedWith: string | undefined;
+}
+
+/** A cassette we could not read: names the file and, where known, the line. */
+export class CassetteParseError extends Error {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    readonly line?: number,
+  ) {
+    super(`${file}${line === undefined ? '' : `:${line}`}: ${detail}`);
+    this.name = 'CassetteParseError';
+  }
+}
+
+/** `GET /items?page=2`: how a request is named in findings and reports (no scheme or host). */
+export function describeRequest(request: Pick<RecordedRequest, 'method' | 'uri'>): string {
+  try {
+    const url = new URL(request.uri);
+    return `${request.method} ${url.pathname}${url.search}`;
+  } catch {
+    return `${request.method} ${request.uri}`;
+  }
+}

@@ -1,0 +1,269 @@
+// What counts as noise between two recordings of the same API: response headers that change on
+// every request, and JSON body fields the user names. diff.ts skips both when comparing.
+
+/**
+ * Response headers that differ between two recordings of an unchanged API.
+ *
+ * Why some less obvious ones are here:
+ * - `last-modified` and `etag`: they follow the body, which we compare anyway; many dynamic endpoints
+ *   stamp "now" or a per-server tag, so on their own they only ever flag noise.
+ * - `content-length`, `transfer-encoding`, `connection`, `keep-alive`: framing; the body is compared.
+ * - `set-cookie`: session cookies are fresh on every request.
+ * - `content-security-policy(-report-only)`: carries a per-request nonce on many sites.
+ * - `retry-after`, `expires`, `age`: clock-relative.
+ * - `x-cache*`, `x-served-by`, `cf-cache-status`, `alt-svc`, `via`: which edge answered, not what.
+ * `content-type` is not listed: diff.ts reports its media type on its own and ignores its parameters.
+ */
+export const DEFAULT_VOLATILE_HEADERS = [
+  // clocks and caching
+  'date',
+  'age',
+  'expires',
+  'last-modified',
+  'etag',
+  'retry-after',
+  // request ids and tracing
+  'x-request-id',
+  'request-id',
+  'x-amzn-requestid',
+  'x-amz-request-id',
+  'x-amz-id-2',
+  'x-amz-cf-id',
+  'x-amz-cf-pop',
+  'x-amz-apigw-id',
+  'apigw-requestid',
+  'x-correlation-id',
+  'x-trace-id',
+  'traceparent',
+  'tracestate',
+  'cf-ray',
+  'x-github-request-id',
+  'x-cloud-trace-context',
+  'x-vercel-id',
+  // timings
+  'x-runtime',
+  'server-timing',
+  'x-response-time',
+  'x-envoy-upstream-service-time',
+  'x-timer',
+  // edges and caches
+  'x-served-by',
+  'via',
+  'x-cache',
+  'x-cache-hits',
+  'cf-cache-status',
+  'x-vercel-cache',
+  'alt-svc',
+  // framing and sessions
+  'connection',
+  'keep-alive',
+  'content-length',
+  'transfer-encoding',
+  'set-cookie',
+  'report-to',
+  'nel',
+  'content-security-policy',
+  'content-security-policy-report-only',
+] as const;
+
+/** Families of volatile headers no list can enumerate (every vendor spells its request id). */
+export const DEFAULT_VOLATILE_HEADER_PATTERNS: readonly RegExp[] = [
+  // x-request-id, x-fastly-request-id, x-amzn-trace-id, x-b3-spanid, x-transaction-id, ...
+  /(^|[-_])(request|correlation|trace|span|transaction)[-_]?id$/,
+  // Rate-limit counters tick down on every call.
+  /^(x-)?rate-?limit-/,
+  // Zipkin/B3 and Envoy tracing and routing details.
+  /^x-b3-/,
+  /^x-envoy-/,
+  // x-kong-upstream-latency, x-kong-proxy-latency, ...
+  /-latency$/,
+];
+
+export type HeaderMatcher = (name: string) => boolean;
+
+/**
+ * Volatile header test: defaults plus the user's names, case-insensitive. A user entry may end in or
+ * contain `*` (`x-myapp-*`) to name a family. Results are cached: the same few names repeat on
+ * every interaction of a large cassette.
+ */
+export function volatileHeaderMatcher(extra: readonly string[]): HeaderMatcher {
+  const names = new Set<string>(DEFAULT_VOLATILE_HEADERS);
+  const patterns = [...DEFAULT_VOLATILE_HEADER_PATTERNS];
+  for (const entry of extra) {
+    const name = entry.trim().toLowerCase();
+    if (name === '') continue;
+    if (name.includes('*')) patterns.push(globToRegExp(name));
+    else names.add(name);
+  }
+  const cache = new Map<string, boolean>();
+  return (name) => {
+    const lower = name.toLowerCase();
+    let volatile = cache.get(lower);
+    if (volatile === undefined) {
+      volatile = names.has(lower) || patterns.some((pattern) => pattern.test(lower));
+      cache.set(lower, volatile);
+    }
+    return volatile;
+  };
+}
+
+function globToRegExp(glob: string): RegExp {
+  const source = glob
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${source}$`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON body fields
+
+/** One step into a JSON value: an object key or an array index. */
+export type PathSegment = string | number;
+
+type PathToken =
+  | { type: 'key'; name: string }
+  | { type: 'index'; index: number }
+  | { type: 'any' }
+  /** `..`: any number of levels, then the next token. */
+  | { type: 'deep' };
+
+/**
+ * Where a walk stands in every path pattern at once, as `pattern * STRIDE + position`: numbers, so
+ * walking a big body allocates nothing when no `$` paths are configured.
+ */
+export type PathStates = readonly number[];
+
+const STRIDE = 1 << 16;
+const NO_STATES: PathStates = [];
+
+/** The user's volatile fields, compiled once per diff. */
+export interface FieldNoise {
+  /** Bare keys, ignored at any depth with everything under them. */
+  readonly keys: ReadonlySet<string>;
+  readonly paths: readonly (readonly PathToken[])[];
+  /** States at the root `$`, or `'volatile'` when a pattern is `$` itself. */
+  readonly root: PathStates | 'volatile';
+}
+
+/**
+ * Compiles `volatile-fields` entries: `$`-paths (`$.meta.generated_at`, `$.items[*].updated_at`,
+ * `$['odd key']`, `$..etag`) or bare key names. Throws an Error naming a malformed path.
+ */
+export function compileVolatileFields(entries: readonly string[]): FieldNoise {
+  const keys = new Set<string>();
+  const paths: PathToken[][] = [];
+  for (const raw of entries) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    if (entry.startsWith('$')) paths.push(parseFieldPath(entry));
+    else keys.add(entry);
+  }
+  const root = paths.some((tokens) => tokens.length === 0) ? 'volatile' : paths.map((_, i) => i * STRIDE);
+  return { keys, paths, root };
+}
+
+/** Steps from `states` into `segment`: the states below it, or `'volatile'` to skip that subtree. */
+export function enterField(noise: FieldNoise, states: PathStates, segment: PathSegment): PathStates | 'volatile' {
+  if (typeof segment === 'string' && noise.keys.has(segment)) return 'volatile';
+  if (states.length === 0) return NO_STATES;
+  const next: number[] = [];
+  for (const state of states) {
+    const tokens = noise.paths[Math.floor(state / STRIDE)] ?? [];
+    const position = state % STRIDE;
+    const token = tokens[position];
+    if (token === undefined) continue;
+    if (token.type === 'deep') {
+      // `..x` either skips this level (stays put) or matches x here.
+      add(next, state);
+      if (matches(tokens[position + 1], segment)) add(next, state + 2);
+    } else if (matches(token, segment)) {
+      add(next, state + 1);
+    }
+  }
+  for (const state of next) {
+    const tokens = noise.paths[Math.floor(state / STRIDE)] ?? [];
+    if (state % STRIDE === tokens.length) return 'volatile';
+  }
+  return next.length === 0 ? NO_STATES : next;
+}
+
+function add(states: number[], state: number): void {
+  if (!states.includes(state)) states.push(state);
+}
+
+function matches(token: PathToken | undefined, segment: PathSegment): boolean {
+  switch (token?.type) {
+    case 'any':
+      return true;
+    case 'key':
+      return segment === token.name;
+    case 'index':
+      return segment === token.index;
+    default:
+      return false;
+  }
+}
+
+function parseFieldPath(path: string): PathToken[] {
+  const fail = (why: string): never => {
+    throw new Error(
+      `volatile field "${path}": ${why}; expected a key name (generated_at) or a path such as $.meta.generated_at, $.items[*].updated_at or $..etag`,
+    );
+  };
+  const tokens: PathToken[] = [];
+  let at = 1;
+  while (at < path.length) {
+    let deep = false;
+    if (path.startsWith('..', at)) {
+      deep = true;
+      at += 2;
+      tokens.push({ type: 'deep' });
+    } else if (path[at] === '.') {
+      at += 1;
+    } else if (path[at] !== '[') {
+      fail(`unexpected "${path[at]}" at position ${at + 1}`);
+    }
+    if (path[at] === '[') {
+      const close = path.indexOf(']', at);
+      if (close < 0) fail('unclosed "["');
+      tokens.push(parseBracket(path.slice(at + 1, close), fail));
+      at = close + 1;
+      continue;
+    }
+    const end = nextDelimiter(path, at);
+    const name = path.slice(at, end);
+    if (name === '') fail(deep ? 'nothing after ".."' : 'empty key');
+    tokens.push(name === '*' ? { type: 'any' } : { type: 'key', name });
+    at = end;
+  }
+  if (tokens.length >= STRIDE) fail('too deep');
+  return tokens;
+}
+
+function parseBracket(inner: string, fail: (why: string) => never): PathToken {
+  const text = inner.trim();
+  if (text === '*') return { type: 'any' };
+  if (/^\d+$/.test(text)) return { type: 'index', index: Number(text) };
+  const quoted = /^'(.*)'$/.exec(text) ?? /^"(.*)"$/.exec(text);
+  if (quoted) return { type: 'key', name: quoted[1] ?? '' };
+  return fail(`"[${inner}]" is neither an index, [*] nor a quoted key`);
+}
+
+function nextDelimiter(path: string, from: number): number {
+  for (let i = from; i < path.length; i++) {
+    if (path[i] === '.' || path[i] === '[') return i;
+  }
+  return path.length;
+}
+
+/** `$.items[3].price`, `$["odd key"]`: how a JSON path is shown in diffs. */
+export function formatPath(segments: readonly PathSegment[]): string {
+  let text = '$';
+  for (const segment of segments) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) text += `.${segment}`;
+    else text += `[${JSON.stringify(segment)}]`;
+  }
+  return text;
+}
