@@ -415,14 +415,14 @@ var require_errors = __commonJS({
     };
     var kResponseStatusCodeError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RESPONSE_STATUS_CODE");
     var ResponseStatusCodeError = class extends UndiciError {
-      constructor(message, statusCode, headers, body) {
+      constructor(message, statusCode2, headers, body) {
         super(message);
         this.name = "ResponseStatusCodeError";
         this.message = message || "Response Status Code Error";
         this.code = "UND_ERR_RESPONSE_STATUS_CODE";
         this.body = body;
-        this.status = statusCode;
-        this.statusCode = statusCode;
+        this.status = statusCode2;
+        this.statusCode = statusCode2;
         this.headers = headers;
       }
       static [Symbol.hasInstance](instance) {
@@ -1074,14 +1074,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path14 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path17 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path14 && path14[0] !== "/") {
-          path14 = `/${path14}`;
+        if (path17 && path17[0] !== "/") {
+          path17 = `/${path17}`;
         }
-        return new URL(`${origin}${path14}`);
+        return new URL(`${origin}${path17}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1532,39 +1532,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin }
+          request: { method, path: path17, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path14);
+        debuglog("sending request to %s %s/%s", method, origin, path17);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin },
-          response: { statusCode }
+          request: { method, path: path17, origin },
+          response: { statusCode: statusCode2 }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path14,
-          statusCode
+          path17,
+          statusCode2
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin }
+          request: { method, path: path17, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path14);
+        debuglog("trailers received from %s %s/%s", method, origin, path17);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin },
+          request: { method, path: path17, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path14,
+          path17,
           error2.message
         );
       });
@@ -1613,9 +1613,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path14, origin }
+            request: { method, path: path17, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path14);
+          debuglog("sending request to %s %s/%s", method, origin, path17);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1678,7 +1678,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path14,
+        path: path17,
         method,
         body,
         headers,
@@ -1693,11 +1693,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path14 !== "string") {
+        if (typeof path17 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path14[0] !== "/" && !(path14.startsWith("http://") || path14.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path17[0] !== "/" && !(path17.startsWith("http://") || path17.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path14)) {
+        } else if (invalidPathRegex.test(path17)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1763,7 +1763,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path14, query) : path14;
+        this.path = query ? buildURL(path17, query) : path17;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -1838,14 +1838,14 @@ var require_request = __commonJS({
       onResponseStarted() {
         return this[kHandler].onResponseStarted?.();
       }
-      onHeaders(statusCode, headers, resume, statusText) {
+      onHeaders(statusCode2, headers, resume, statusText) {
         assert(!this.aborted);
         assert(!this.completed);
         if (channels.headers.hasSubscribers) {
-          channels.headers.publish({ request: this, response: { statusCode, headers, statusText } });
+          channels.headers.publish({ request: this, response: { statusCode: statusCode2, headers, statusText } });
         }
         try {
-          return this[kHandler].onHeaders(statusCode, headers, resume, statusText);
+          return this[kHandler].onHeaders(statusCode2, headers, resume, statusText);
         } catch (err) {
           this.abort(err);
         }
@@ -1866,17 +1866,17 @@ var require_request = __commonJS({
        * @param {import('node:stream').Duplex} socket
        * @param {string} [statusText]
        */
-      onUpgrade(statusCode, headers, socket, statusText = "") {
+      onUpgrade(statusCode2, headers, socket, statusText = "") {
         this.onFinally();
         assert(!this.aborted);
         assert(!this.completed);
-        if (statusCode !== null) {
-          this.#publishUpgradeHeaders(statusCode, headers, statusText);
+        if (statusCode2 !== null) {
+          this.#publishUpgradeHeaders(statusCode2, headers, statusText);
         }
-        const result = this[kHandler].onUpgrade(statusCode, headers, socket);
+        const result = this[kHandler].onUpgrade(statusCode2, headers, socket);
         if (!this.aborted) {
           this.completed = true;
-          if (statusCode !== null) {
+          if (statusCode2 !== null) {
             this.#publishUpgradeTrailers();
           }
         }
@@ -1888,11 +1888,11 @@ var require_request = __commonJS({
        * @param {(headers: import('node:http2').IncomingHttpHeaders) => Buffer[]} parseHeaders
        * @param {string} [statusText]
        */
-      onUpgradeResponse(statusCode, headers, parseHeaders, statusText = "") {
+      onUpgradeResponse(statusCode2, headers, parseHeaders, statusText = "") {
         assert(!this.aborted);
         assert(this.completed);
         if (channels.headers.hasSubscribers) {
-          this.#publishUpgradeHeaders(statusCode, parseHeaders(headers), statusText);
+          this.#publishUpgradeHeaders(statusCode2, parseHeaders(headers), statusText);
         }
         this.#publishUpgradeTrailers();
       }
@@ -1911,9 +1911,9 @@ var require_request = __commonJS({
        * @param {Buffer[]} headers
        * @param {string} statusText
        */
-      #publishUpgradeHeaders(statusCode, headers, statusText) {
+      #publishUpgradeHeaders(statusCode2, headers, statusText) {
         if (channels.headers.hasSubscribers) {
-          channels.headers.publish({ request: this, response: { statusCode, headers, statusText } });
+          channels.headers.publish({ request: this, response: { statusCode: statusCode2, headers, statusText } });
         }
       }
       #publishUpgradeTrailers() {
@@ -1986,11 +1986,11 @@ var require_request = __commonJS({
           } else if (typeof val[i] === "object") {
             throw new InvalidArgumentError(`invalid ${key} header`);
           } else {
-            const str = `${val[i]}`;
-            if (!isValidHeaderValue(str)) {
+            const str2 = `${val[i]}`;
+            if (!isValidHeaderValue(str2)) {
               throw new InvalidArgumentError(`invalid ${key} header`);
             }
-            arr.push(str);
+            arr.push(str2);
           }
         }
         val = arr;
@@ -3411,12 +3411,12 @@ var require_data_url = __commonJS({
     function parseMIMEType(input2) {
       input2 = removeHTTPWhitespace(input2, true, true);
       const position = { position: 0 };
-      const type = collectASequenceOfCodePointsFast(
+      const type2 = collectASequenceOfCodePointsFast(
         "/",
         input2,
         position
       );
-      if (type.length === 0 || !HTTP_TOKEN_CODEPOINTS.test(type)) {
+      if (type2.length === 0 || !HTTP_TOKEN_CODEPOINTS.test(type2)) {
         return "failure";
       }
       if (position.position > input2.length) {
@@ -3432,7 +3432,7 @@ var require_data_url = __commonJS({
       if (subtype.length === 0 || !HTTP_TOKEN_CODEPOINTS.test(subtype)) {
         return "failure";
       }
-      const typeLowercase = type.toLowerCase();
+      const typeLowercase = type2.toLowerCase();
       const subtypeLowercase = subtype.toLowerCase();
       const mimeType = {
         type: typeLowercase,
@@ -3563,25 +3563,25 @@ var require_data_url = __commonJS({
     function isHTTPWhiteSpace(char) {
       return char === 13 || char === 10 || char === 9 || char === 32;
     }
-    function removeHTTPWhitespace(str, leading = true, trailing = true) {
-      return removeChars(str, leading, trailing, isHTTPWhiteSpace);
+    function removeHTTPWhitespace(str2, leading = true, trailing = true) {
+      return removeChars(str2, leading, trailing, isHTTPWhiteSpace);
     }
     function isASCIIWhitespace(char) {
       return char === 13 || char === 10 || char === 9 || char === 12 || char === 32;
     }
-    function removeASCIIWhitespace(str, leading = true, trailing = true) {
-      return removeChars(str, leading, trailing, isASCIIWhitespace);
+    function removeASCIIWhitespace(str2, leading = true, trailing = true) {
+      return removeChars(str2, leading, trailing, isASCIIWhitespace);
     }
-    function removeChars(str, leading, trailing, predicate) {
+    function removeChars(str2, leading, trailing, predicate) {
       let lead = 0;
-      let trail = str.length - 1;
+      let trail = str2.length - 1;
       if (leading) {
-        while (lead < str.length && predicate(str.charCodeAt(lead))) lead++;
+        while (lead < str2.length && predicate(str2.charCodeAt(lead))) lead++;
       }
       if (trailing) {
-        while (trail > 0 && predicate(str.charCodeAt(trail))) trail--;
+        while (trail > 0 && predicate(str2.charCodeAt(trail))) trail--;
       }
-      return lead === 0 && trail === str.length - 1 ? str : str.slice(lead, trail + 1);
+      return lead === 0 && trail === str2.length - 1 ? str2 : str2.slice(lead, trail + 1);
     }
     function isomorphicDecode(input2) {
       const length = input2.length;
@@ -3657,7 +3657,7 @@ var require_data_url = __commonJS({
 var require_webidl = __commonJS({
   "node_modules/undici/lib/web/fetch/webidl.js"(exports, module) {
     "use strict";
-    var { types: types2, inspect } = __require("node:util");
+    var { types: types3, inspect } = __require("node:util");
     var { markAsUncloneable } = __require("node:worker_threads");
     var { toUSVString } = require_util();
     var webidl = {};
@@ -3668,8 +3668,8 @@ var require_webidl = __commonJS({
       return new TypeError(`${message.header}: ${message.message}`);
     };
     webidl.errors.conversionFailed = function(context) {
-      const plural = context.types.length === 1 ? "" : " one of";
-      const message = `${context.argument} could not be converted to${plural}: ${context.types.join(", ")}.`;
+      const plural2 = context.types.length === 1 ? "" : " one of";
+      const message = `${context.argument} could not be converted to${plural2}: ${context.types.join(", ")}.`;
       return webidl.errors.exception({
         header: context.prefix,
         message
@@ -3799,8 +3799,8 @@ var require_webidl = __commonJS({
       return r;
     };
     webidl.util.Stringify = function(V) {
-      const type = webidl.util.Type(V);
-      switch (type) {
+      const type2 = webidl.util.Type(V);
+      switch (type2) {
         case "Symbol":
           return `Symbol(${V.description})`;
         case "Object":
@@ -3820,7 +3820,7 @@ var require_webidl = __commonJS({
           });
         }
         const method = typeof Iterable === "function" ? Iterable() : V?.[Symbol.iterator]?.();
-        const seq = [];
+        const seq2 = [];
         let index = 0;
         if (method === void 0 || typeof method.next !== "function") {
           throw webidl.errors.exception({
@@ -3833,9 +3833,9 @@ var require_webidl = __commonJS({
           if (done) {
             break;
           }
-          seq.push(converter(value, prefix, `${argument}[${index++}]`));
+          seq2.push(converter(value, prefix, `${argument}[${index++}]`));
         }
-        return seq;
+        return seq2;
       };
     };
     webidl.recordConverter = function(keyConverter, valueConverter) {
@@ -3847,7 +3847,7 @@ var require_webidl = __commonJS({
           });
         }
         const result = {};
-        if (!types2.isProxy(O)) {
+        if (!types3.isProxy(O)) {
           const keys2 = [...Object.getOwnPropertyNames(O), ...Object.getOwnPropertySymbols(O)];
           for (const key of keys2) {
             const typedKey = keyConverter(key, prefix, argument);
@@ -3881,11 +3881,11 @@ var require_webidl = __commonJS({
     };
     webidl.dictionaryConverter = function(converters) {
       return (dictionary, prefix, argument) => {
-        const type = webidl.util.Type(dictionary);
+        const type2 = webidl.util.Type(dictionary);
         const dict = {};
-        if (type === "Null" || type === "Undefined") {
+        if (type2 === "Null" || type2 === "Undefined") {
           return dict;
-        } else if (type !== "Object") {
+        } else if (type2 !== "Object") {
           throw webidl.errors.exception({
             header: prefix,
             message: `Expected ${dictionary} to be one of: Null, Undefined, Object.`
@@ -3976,14 +3976,14 @@ var require_webidl = __commonJS({
       return x;
     };
     webidl.converters.ArrayBuffer = function(V, prefix, argument, opts) {
-      if (webidl.util.Type(V) !== "Object" || !types2.isAnyArrayBuffer(V)) {
+      if (webidl.util.Type(V) !== "Object" || !types3.isAnyArrayBuffer(V)) {
         throw webidl.errors.conversionFailed({
           prefix,
           argument: `${argument} ("${webidl.util.Stringify(V)}")`,
           types: ["ArrayBuffer"]
         });
       }
-      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V)) {
+      if (opts?.allowShared === false && types3.isSharedArrayBuffer(V)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
@@ -3998,14 +3998,14 @@ var require_webidl = __commonJS({
       return V;
     };
     webidl.converters.TypedArray = function(V, T, prefix, name, opts) {
-      if (webidl.util.Type(V) !== "Object" || !types2.isTypedArray(V) || V.constructor.name !== T.name) {
+      if (webidl.util.Type(V) !== "Object" || !types3.isTypedArray(V) || V.constructor.name !== T.name) {
         throw webidl.errors.conversionFailed({
           prefix,
           argument: `${name} ("${webidl.util.Stringify(V)}")`,
           types: [T.name]
         });
       }
-      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V.buffer)) {
+      if (opts?.allowShared === false && types3.isSharedArrayBuffer(V.buffer)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
@@ -4020,13 +4020,13 @@ var require_webidl = __commonJS({
       return V;
     };
     webidl.converters.DataView = function(V, prefix, name, opts) {
-      if (webidl.util.Type(V) !== "Object" || !types2.isDataView(V)) {
+      if (webidl.util.Type(V) !== "Object" || !types3.isDataView(V)) {
         throw webidl.errors.exception({
           header: prefix,
           message: `${name} is not a DataView.`
         });
       }
-      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V.buffer)) {
+      if (opts?.allowShared === false && types3.isSharedArrayBuffer(V.buffer)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
@@ -4041,13 +4041,13 @@ var require_webidl = __commonJS({
       return V;
     };
     webidl.converters.BufferSource = function(V, prefix, name, opts) {
-      if (types2.isAnyArrayBuffer(V)) {
+      if (types3.isAnyArrayBuffer(V)) {
         return webidl.converters.ArrayBuffer(V, prefix, name, { ...opts, allowShared: false });
       }
-      if (types2.isTypedArray(V)) {
+      if (types3.isTypedArray(V)) {
         return webidl.converters.TypedArray(V, V.constructor, prefix, name, { ...opts, allowShared: false });
       }
-      if (types2.isDataView(V)) {
+      if (types3.isDataView(V)) {
         return webidl.converters.DataView(V, prefix, name, { ...opts, allowShared: false });
       }
       throw webidl.errors.conversionFailed({
@@ -4216,8 +4216,8 @@ var require_util2 = __commonJS({
         request.headersList.append("origin", serializedOrigin, true);
       }
     }
-    function coarsenTime(timestamp, crossOriginIsolatedCapability) {
-      return timestamp;
+    function coarsenTime(timestamp2, crossOriginIsolatedCapability) {
+      return timestamp2;
     }
     function clampAndCoarsenConnectionTimingInfo(connectionTimingInfo, defaultStartTime, crossOriginIsolatedCapability) {
       if (!connectionTimingInfo?.startTime || connectionTimingInfo.startTime < defaultStartTime) {
@@ -4658,17 +4658,17 @@ var require_util2 = __commonJS({
     }
     async function readAllBytes(reader) {
       const bytes = [];
-      let byteLength = 0;
+      let byteLength2 = 0;
       while (true) {
         const { done, value: chunk } = await reader.read();
         if (done) {
-          return Buffer.concat(bytes, byteLength);
+          return Buffer.concat(bytes, byteLength2);
         }
         if (!isUint8Array(chunk)) {
           throw new TypeError("Received non-Uint8Array chunk");
         }
         bytes.push(chunk);
-        byteLength += chunk.length;
+        byteLength2 += chunk.length;
       }
     }
     function urlIsLocal(url) {
@@ -5239,7 +5239,7 @@ var require_formdata_parser = __commonJS({
         if (result === "failure") {
           return "failure";
         }
-        let { name, filename, contentType, encoding } = result;
+        let { name, filename, contentType: contentType2, encoding } = result;
         position.position += 2;
         let body;
         {
@@ -5260,11 +5260,11 @@ var require_formdata_parser = __commonJS({
         }
         let value;
         if (filename !== null) {
-          contentType ??= "text/plain";
-          if (!isAsciiString(contentType)) {
-            contentType = "";
+          contentType2 ??= "text/plain";
+          if (!isAsciiString(contentType2)) {
+            contentType2 = "";
           }
-          value = new File([body], filename, { type: contentType });
+          value = new File([body], filename, { type: contentType2 });
         } else {
           value = utf8DecodeBytes(Buffer.from(body));
         }
@@ -5276,14 +5276,14 @@ var require_formdata_parser = __commonJS({
     function parseMultipartFormDataHeaders(input2, position) {
       let name = null;
       let filename = null;
-      let contentType = null;
+      let contentType2 = null;
       let encoding = null;
       while (true) {
         if (input2[position.position] === 13 && input2[position.position + 1] === 10) {
           if (name === null) {
             return "failure";
           }
-          return { name, filename, contentType, encoding };
+          return { name, filename, contentType: contentType2, encoding };
         }
         let headerName = collectASequenceOfBytes(
           (char) => char !== 10 && char !== 13 && char !== 58,
@@ -5338,7 +5338,7 @@ var require_formdata_parser = __commonJS({
               position
             );
             headerValue = removeChars(headerValue, false, true, (char) => char === 9 || char === 32);
-            contentType = isomorphicDecode(headerValue);
+            contentType2 = isomorphicDecode(headerValue);
             break;
           }
           case "content-transfer-encoding": {
@@ -5485,13 +5485,13 @@ var require_body = __commonJS({
       let action = null;
       let source = null;
       let length = null;
-      let type = null;
+      let type2 = null;
       if (typeof object === "string") {
         source = object;
-        type = "text/plain;charset=UTF-8";
+        type2 = "text/plain;charset=UTF-8";
       } else if (object instanceof URLSearchParams) {
         source = object.toString();
-        type = "application/x-www-form-urlencoded;charset=UTF-8";
+        type2 = "application/x-www-form-urlencoded;charset=UTF-8";
       } else if (isArrayBuffer(object)) {
         source = new Uint8Array(object.slice());
       } else if (ArrayBuffer.isView(object)) {
@@ -5500,7 +5500,7 @@ var require_body = __commonJS({
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        const escape2 = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+        const escape3 = (str2) => str2.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn = new Uint8Array([13, 10]);
@@ -5508,14 +5508,14 @@ Content-Disposition: form-data`;
         let hasUnknownSizeValue = false;
         for (const [name, value] of object) {
           if (typeof value === "string") {
-            const chunk2 = textEncoder.encode(prefix + `; name="${escape2(normalizeLinefeeds(name))}"\r
+            const chunk2 = textEncoder.encode(prefix + `; name="${escape3(normalizeLinefeeds(name))}"\r
 \r
 ${normalizeLinefeeds(value)}\r
 `);
             blobParts.push(chunk2);
             length += chunk2.byteLength;
           } else {
-            const chunk2 = textEncoder.encode(`${prefix}; name="${escape2(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape2(value.name)}"` : "") + `\r
+            const chunk2 = textEncoder.encode(`${prefix}; name="${escape3(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape3(value.name)}"` : "") + `\r
 Content-Type: ${value.type || "application/octet-stream"}\r
 \r
 `);
@@ -5544,12 +5544,12 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             }
           }
         };
-        type = `multipart/form-data; boundary=${boundary}`;
+        type2 = `multipart/form-data; boundary=${boundary}`;
       } else if (isBlobLike(object)) {
         source = object;
         length = object.size;
         if (object.type) {
-          type = object.type;
+          type2 = object.type;
         }
       } else if (typeof object[Symbol.asyncIterator] === "function") {
         if (keepalive) {
@@ -5595,7 +5595,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         });
       }
       const body = { stream, source, length };
-      return [body, type];
+      return [body, type2];
     }
     function safelyExtractBody(object, keepalive = false) {
       if (object instanceof ReadableStream) {
@@ -5827,9 +5827,9 @@ var require_client_h1 = __commonJS({
             const start = at - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
           },
-          wasm_on_headers_complete: (p, statusCode, upgrade, shouldKeepAlive) => {
+          wasm_on_headers_complete: (p, statusCode2, upgrade, shouldKeepAlive) => {
             assert(currentParser.ptr === p);
-            return currentParser.onHeadersComplete(statusCode, Boolean(upgrade), Boolean(shouldKeepAlive)) || 0;
+            return currentParser.onHeadersComplete(statusCode2, Boolean(upgrade), Boolean(shouldKeepAlive)) || 0;
           },
           wasm_on_body: (p, at, len) => {
             assert(currentParser.ptr === p);
@@ -5881,14 +5881,14 @@ var require_client_h1 = __commonJS({
         this.connection = "";
         this.maxResponseSize = client[kMaxResponseSize];
       }
-      setTimeout(delay, type) {
-        if (delay !== this.timeoutValue || type & USE_FAST_TIMER ^ this.timeoutType & USE_FAST_TIMER) {
+      setTimeout(delay, type2) {
+        if (delay !== this.timeoutValue || type2 & USE_FAST_TIMER ^ this.timeoutType & USE_FAST_TIMER) {
           if (this.timeout) {
             timers.clearTimeout(this.timeout);
             this.timeout = null;
           }
           if (delay) {
-            if (type & USE_FAST_TIMER) {
+            if (type2 & USE_FAST_TIMER) {
               this.timeout = timers.setFastTimeout(onParserTimeout, delay, new WeakRef(this));
             } else {
               this.timeout = setTimeout(onParserTimeout, delay, new WeakRef(this));
@@ -5901,7 +5901,7 @@ var require_client_h1 = __commonJS({
             this.timeout.refresh();
           }
         }
-        this.timeoutType = type;
+        this.timeoutType = type2;
       }
       resume() {
         if (this.socket.destroyed || !this.paused) {
@@ -6070,7 +6070,7 @@ var require_client_h1 = __commonJS({
         }
       }
       onUpgrade(head) {
-        const { upgrade, client, socket, headers, statusCode, statusText } = this;
+        const { upgrade, client, socket, headers, statusCode: statusCode2, statusText } = this;
         assert(upgrade);
         assert(client[kSocket] === socket);
         assert(!socket.destroyed);
@@ -6095,14 +6095,14 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request.onUpgrade(statusCode, headers, socket, statusText);
+          request.onUpgrade(statusCode2, headers, socket, statusText);
         } catch (error2) {
           util.errorRequest(client, request, error2);
           util.destroy(socket, error2);
         }
         client[kResume]();
       }
-      onHeadersComplete(statusCode, upgrade, shouldKeepAlive) {
+      onHeadersComplete(statusCode2, upgrade, shouldKeepAlive) {
         const { client, socket, headers, statusText } = this;
         if (socket.destroyed) {
           return -1;
@@ -6117,7 +6117,7 @@ var require_client_h1 = __commonJS({
         }
         assert(!this.upgrade);
         assert(this.statusCode < 200);
-        if (statusCode === 100) {
+        if (statusCode2 === 100) {
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
@@ -6126,7 +6126,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         assert(this.timeoutType === TIMEOUT_HEADERS);
-        this.statusCode = statusCode;
+        this.statusCode = statusCode2;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
         request.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
@@ -6168,14 +6168,14 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        const pause = request.onHeaders(statusCode2, headers, this.resume, statusText) === false;
         if (request.aborted) {
           return -1;
         }
         if (request.method === "HEAD") {
           return 1;
         }
-        if (statusCode < 200) {
+        if (statusCode2 < 200) {
           return 1;
         }
         if (socket[kBlocking]) {
@@ -6185,7 +6185,7 @@ var require_client_h1 = __commonJS({
         return pause ? constants3.ERROR.PAUSED : 0;
       }
       onBody(buf) {
-        const { client, socket, statusCode, maxResponseSize } = this;
+        const { client, socket, statusCode: statusCode2, maxResponseSize } = this;
         if (socket.destroyed) {
           return -1;
         }
@@ -6197,7 +6197,7 @@ var require_client_h1 = __commonJS({
             this.timeout.refresh();
           }
         }
-        assert(statusCode >= 200);
+        assert(statusCode2 >= 200);
         if (maxResponseSize > -1 && this.bytesRead + buf.length > maxResponseSize) {
           util.destroy(socket, new ResponseExceededMaxSizeError());
           return -1;
@@ -6208,14 +6208,14 @@ var require_client_h1 = __commonJS({
         }
       }
       onMessageComplete() {
-        const { client, socket, statusCode, upgrade, headers, contentLength, bytesRead, shouldKeepAlive } = this;
-        if (socket.destroyed && (!statusCode || shouldKeepAlive)) {
+        const { client, socket, statusCode: statusCode2, upgrade, headers, contentLength, bytesRead, shouldKeepAlive } = this;
+        if (socket.destroyed && (!statusCode2 || shouldKeepAlive)) {
           return -1;
         }
         if (upgrade) {
           return;
         }
-        assert(statusCode >= 100);
+        assert(statusCode2 >= 100);
         assert((this.headers.length & 1) === 0);
         const request = client[kQueue][client[kRunningIdx]];
         assert(request);
@@ -6227,7 +6227,7 @@ var require_client_h1 = __commonJS({
         this.connection = "";
         this.headers = [];
         this.headersSize = 0;
-        if (statusCode < 200) {
+        if (statusCode2 < 200) {
           return;
         }
         if (request.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
@@ -6456,23 +6456,23 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path14, host, upgrade, blocking, reset } = request;
+      const { method, path: path17, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
-        const [bodyStream, contentType] = extractBody(body);
+        const [bodyStream, contentType2] = extractBody(body);
         if (request.contentType == null) {
-          headers.push("content-type", contentType);
+          headers.push("content-type", contentType2);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
       } else if (util.isBlobLike(body) && request.contentType == null) {
-        const contentType = body.type;
-        if (contentType) {
-          const contentTypeValue = `${contentType}`;
+        const contentType2 = body.type;
+        if (contentType2) {
+          const contentTypeValue = `${contentType2}`;
           if (!util.isValidHeaderValue(contentTypeValue)) {
             util.errorRequest(client, request, new InvalidArgumentError("invalid content-type header"));
             return false;
@@ -6537,7 +6537,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path14} HTTP/1.1\r
+      let header = `${method} ${path17} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7029,9 +7029,9 @@ var require_client_h2 = __commonJS({
       this[kSocket][kError] = err;
       this[kClient][kOnError](err);
     }
-    function onHttp2FrameError(type, code, id) {
+    function onHttp2FrameError(type2, code, id) {
       if (id === 0) {
-        const err = new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`);
+        const err = new InformationalError(`HTTP/2: "frameError" received - type ${type2}, code ${code}`);
         this[kSocket][kError] = err;
         this[kClient][kOnError](err);
       }
@@ -7066,7 +7066,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path14, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path17, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7163,7 +7163,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path14;
+      headers[HTTP2_HEADER_PATH] = path17;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7172,8 +7172,8 @@ var require_client_h2 = __commonJS({
       let contentLength = util.bodyLength(body);
       if (util.isFormDataLike(body)) {
         extractBody ??= require_body().extractBody;
-        const [bodyStream, contentType] = extractBody(body);
-        headers["content-type"] = contentType;
+        const [bodyStream, contentType2] = extractBody(body);
+        headers["content-type"] = contentType2;
         body = bodyStream.stream;
         contentLength = bodyStream.length;
       }
@@ -7209,7 +7209,7 @@ var require_client_h2 = __commonJS({
       }
       ++session[kOpenStreams];
       stream.once("response", (headers2) => {
-        const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
+        const { [HTTP2_HEADER_STATUS]: statusCode2, ...realHeaders } = headers2;
         request.onResponseStarted();
         if (request.aborted) {
           const err = new RequestAbortedError();
@@ -7217,7 +7217,7 @@ var require_client_h2 = __commonJS({
           util.destroy(stream, err);
           return;
         }
-        if (request.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
+        if (request.onHeaders(Number(statusCode2), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
           stream.pause();
         }
         stream.on("data", (chunk) => {
@@ -7247,8 +7247,8 @@ var require_client_h2 = __commonJS({
       stream.once("error", function(err) {
         abort(err);
       });
-      stream.once("frameError", (type, code) => {
-        abort(new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`));
+      stream.once("frameError", (type2, code) => {
+        abort(new InformationalError(`HTTP/2: "frameError" received - type ${type2}, code ${code}`));
       });
       return true;
       function writeBodyH2() {
@@ -7493,14 +7493,14 @@ var require_redirect_handler = __commonJS({
         this.abort = abort;
         this.handler.onConnect(abort, { history: this.history });
       }
-      onUpgrade(statusCode, headers, socket) {
-        this.handler.onUpgrade(statusCode, headers, socket);
+      onUpgrade(statusCode2, headers, socket) {
+        this.handler.onUpgrade(statusCode2, headers, socket);
       }
       onError(error2) {
         this.handler.onError(error2);
       }
-      onHeaders(statusCode, headers, resume, statusText) {
-        this.location = this.history.length >= this.maxRedirections || util.isDisturbed(this.opts.body) ? null : parseLocation(statusCode, headers);
+      onHeaders(statusCode2, headers, resume, statusText) {
+        this.location = this.history.length >= this.maxRedirections || util.isDisturbed(this.opts.body) ? null : parseLocation(statusCode2, headers);
         if (this.opts.throwOnMaxRedirect && this.history.length >= this.maxRedirections) {
           if (this.request) {
             this.request.abort(new Error("max redirects"));
@@ -7513,16 +7513,16 @@ var require_redirect_handler = __commonJS({
           this.history.push(new URL(this.opts.path, this.opts.origin));
         }
         if (!this.location) {
-          return this.handler.onHeaders(statusCode, headers, resume, statusText);
+          return this.handler.onHeaders(statusCode2, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path14 = search ? `${pathname}${search}` : pathname;
-        this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path14;
+        const path17 = search ? `${pathname}${search}` : pathname;
+        this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode2 === 303, this.opts.origin !== origin);
+        this.opts.path = path17;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
-        if (statusCode === 303 && this.opts.method !== "HEAD") {
+        if (statusCode2 === 303 && this.opts.method !== "HEAD") {
           this.opts.method = "GET";
           this.opts.body = null;
         }
@@ -7548,8 +7548,8 @@ var require_redirect_handler = __commonJS({
         }
       }
     };
-    function parseLocation(statusCode, headers) {
-      if (redirectableStatusCodes.indexOf(statusCode) === -1) {
+    function parseLocation(statusCode2, headers) {
+      if (redirectableStatusCodes.indexOf(statusCode2) === -1) {
         return null;
       }
       for (let i = 0; i < headers.length; i += 2) {
@@ -8746,21 +8746,21 @@ var require_proxy_agent = __commonJS({
       }
       [kDispatch](opts, handler) {
         const onHeaders = handler.onHeaders;
-        handler.onHeaders = function(statusCode, data, resume) {
-          if (statusCode === 407) {
+        handler.onHeaders = function(statusCode2, data, resume) {
+          if (statusCode2 === 407) {
             if (typeof handler.onError === "function") {
               handler.onError(new InvalidArgumentError("Proxy Authentication Required (407)"));
             }
             return;
           }
-          if (onHeaders) onHeaders.call(this, statusCode, data, resume);
+          if (onHeaders) onHeaders.call(this, statusCode2, data, resume);
         };
         const {
           origin,
-          path: path14 = "/",
+          path: path17 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path14;
+        opts.path = origin + path17;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -8827,7 +8827,7 @@ var require_proxy_agent = __commonJS({
               requestedPath += `:${defaultProtocolPort(opts2.protocol)}`;
             }
             try {
-              const { socket, statusCode } = await this[kClient].connect({
+              const { socket, statusCode: statusCode2 } = await this[kClient].connect({
                 origin,
                 port,
                 path: requestedPath,
@@ -8838,9 +8838,9 @@ var require_proxy_agent = __commonJS({
                 },
                 servername: this[kProxyTls]?.servername || proxyHostname
               });
-              if (statusCode !== 200) {
+              if (statusCode2 !== 200) {
                 socket.on("error", noop).destroy();
-                callback(new RequestAbortedError(`Proxy response (${statusCode}) !== 200 when HTTP Tunneling`));
+                callback(new RequestAbortedError(`Proxy response (${statusCode2}) !== 200 when HTTP Tunneling`));
               }
               if (opts2.protocol !== "https:") {
                 callback(null, socket);
@@ -9073,7 +9073,7 @@ var require_retry_handler = __commonJS({
       const current = Date.now();
       return new Date(retryAfter).getTime() - current;
     }
-    function validatePartialResponseContentLength(headers, range2, statusCode, retryCount) {
+    function validatePartialResponseContentLength(headers, range2, statusCode2, retryCount) {
       const contentLength = headers["content-length"];
       if (contentLength == null) {
         return null;
@@ -9084,7 +9084,7 @@ var require_retry_handler = __commonJS({
       const length = Number(contentLength);
       const expectedLength = range2.end - range2.start + 1;
       if (!Number.isFinite(length) || length !== expectedLength) {
-        return new RequestRetryError("Content-Length mismatch", statusCode, {
+        return new RequestRetryError("Content-Length mismatch", statusCode2, {
           headers,
           data: { count: retryCount }
         });
@@ -9170,9 +9170,9 @@ var require_retry_handler = __commonJS({
           this.handler.onRequestSent();
         }
       }
-      onUpgrade(statusCode, headers, socket) {
+      onUpgrade(statusCode2, headers, socket) {
         if (this.handler.onUpgrade) {
-          this.handler.onUpgrade(statusCode, headers, socket);
+          this.handler.onUpgrade(statusCode2, headers, socket);
         }
       }
       onConnect(abort) {
@@ -9186,7 +9186,7 @@ var require_retry_handler = __commonJS({
         if (this.handler.onBodySent) return this.handler.onBodySent(chunk);
       }
       static [kRetryHandlerDefaultRetry](err, { state, opts }, cb) {
-        const { statusCode, code, headers } = err;
+        const { statusCode: statusCode2, code, headers } = err;
         const { method, retryOptions } = opts;
         const {
           maxRetries,
@@ -9206,7 +9206,7 @@ var require_retry_handler = __commonJS({
           cb(err);
           return;
         }
-        if (statusCode != null && Array.isArray(statusCodes) && !statusCodes.includes(statusCode)) {
+        if (statusCode2 != null && Array.isArray(statusCodes) && !statusCodes.includes(statusCode2)) {
           cb(err);
           return;
         }
@@ -9222,22 +9222,22 @@ var require_retry_handler = __commonJS({
         const retryTimeout = retryAfterHeader > 0 ? Math.min(retryAfterHeader, maxTimeout) : Math.min(minTimeout * timeoutFactor ** (counter - 1), maxTimeout);
         setTimeout(() => cb(null), retryTimeout);
       }
-      onHeaders(statusCode, rawHeaders, resume, statusMessage) {
-        const headers = parseHeaders(rawHeaders);
+      onHeaders(statusCode2, rawHeaders2, resume, statusMessage) {
+        const headers = parseHeaders(rawHeaders2);
         this.retryCount += 1;
-        if (statusCode >= 300) {
-          if (!this.headersSent && this.retryOpts.statusCodes.includes(statusCode) === false) {
+        if (statusCode2 >= 300) {
+          if (!this.headersSent && this.retryOpts.statusCodes.includes(statusCode2) === false) {
             this.headersSent = true;
             this.checkpointResponseEnd(headers, resume);
             return this.handler.onHeaders(
-              statusCode,
-              rawHeaders,
+              statusCode2,
+              rawHeaders2,
               resume,
               statusMessage
             );
           } else {
             this.abort(
-              new RequestRetryError("Request failed", statusCode, {
+              new RequestRetryError("Request failed", statusCode2, {
                 headers,
                 data: {
                   count: this.retryCount
@@ -9249,9 +9249,9 @@ var require_retry_handler = __commonJS({
         }
         if (this.resume != null) {
           this.resume = null;
-          if (statusCode !== 206 && (this.start > 0 || statusCode !== 200)) {
+          if (statusCode2 !== 206 && (this.start > 0 || statusCode2 !== 200)) {
             this.abort(
-              new RequestRetryError("server does not support the range header and the payload was partially consumed", statusCode, {
+              new RequestRetryError("server does not support the range header and the payload was partially consumed", statusCode2, {
                 headers,
                 data: { count: this.retryCount }
               })
@@ -9261,7 +9261,7 @@ var require_retry_handler = __commonJS({
           const contentRange = parseRangeHeader(headers["content-range"]);
           if (!contentRange) {
             this.abort(
-              new RequestRetryError("Content-Range mismatch", statusCode, {
+              new RequestRetryError("Content-Range mismatch", statusCode2, {
                 headers,
                 data: { count: this.retryCount }
               })
@@ -9270,14 +9270,14 @@ var require_retry_handler = __commonJS({
           }
           if (this.etag != null && this.etag !== headers.etag) {
             this.abort(
-              new RequestRetryError("ETag mismatch", statusCode, {
+              new RequestRetryError("ETag mismatch", statusCode2, {
                 headers,
                 data: { count: this.retryCount }
               })
             );
             return false;
           }
-          const contentLengthError = validatePartialResponseContentLength(headers, contentRange, statusCode, this.retryCount);
+          const contentLengthError = validatePartialResponseContentLength(headers, contentRange, statusCode2, this.retryCount);
           if (contentLengthError != null) {
             this.abort(contentLengthError);
             return false;
@@ -9285,7 +9285,7 @@ var require_retry_handler = __commonJS({
           const { start, size, end = size - 1 } = contentRange;
           if (this.start !== start || this.end != null && this.end !== end) {
             this.abort(
-              new RequestRetryError("Content-Range mismatch", statusCode, {
+              new RequestRetryError("Content-Range mismatch", statusCode2, {
                 headers,
                 data: { count: this.retryCount }
               })
@@ -9296,18 +9296,18 @@ var require_retry_handler = __commonJS({
           return true;
         }
         if (this.end == null) {
-          if (statusCode === 206) {
+          if (statusCode2 === 206) {
             const range2 = parseRangeHeader(headers["content-range"]);
             if (range2 == null) {
               this.headersSent = true;
               return this.handler.onHeaders(
-                statusCode,
-                rawHeaders,
+                statusCode2,
+                rawHeaders2,
                 resume,
                 statusMessage
               );
             }
-            const contentLengthError = validatePartialResponseContentLength(headers, range2, statusCode, this.retryCount);
+            const contentLengthError = validatePartialResponseContentLength(headers, range2, statusCode2, this.retryCount);
             if (contentLengthError != null) {
               this.abort(contentLengthError);
               return false;
@@ -9337,13 +9337,13 @@ var require_retry_handler = __commonJS({
             this.etag = null;
           }
           return this.handler.onHeaders(
-            statusCode,
-            rawHeaders,
+            statusCode2,
+            rawHeaders2,
             resume,
             statusMessage
           );
         }
-        const err = new RequestRetryError("Request failed", statusCode, {
+        const err = new RequestRetryError("Request failed", statusCode2, {
           headers,
           data: { count: this.retryCount }
         });
@@ -9461,7 +9461,7 @@ var require_readable = __commonJS({
       constructor({
         resume,
         abort,
-        contentType = "",
+        contentType: contentType2 = "",
         contentLength,
         highWaterMark = 64 * 1024
         // Same as nodejs fs streams.
@@ -9475,7 +9475,7 @@ var require_readable = __commonJS({
         this[kAbort] = abort;
         this[kConsume] = null;
         this[kBody] = null;
-        this[kContentType] = contentType;
+        this[kContentType] = contentType2;
         this[kContentLength] = contentLength;
         this[kReading] = false;
       }
@@ -9602,7 +9602,7 @@ var require_readable = __commonJS({
     function isUnusable(self) {
       return util.isDisturbed(self) || isLocked(self);
     }
-    async function consume(stream, type) {
+    async function consume(stream, type2) {
       assert(!stream[kConsume]);
       return new Promise((resolve, reject) => {
         if (isUnusable(stream)) {
@@ -9619,7 +9619,7 @@ var require_readable = __commonJS({
         } else {
           queueMicrotask(() => {
             stream[kConsume] = {
-              type,
+              type: type2,
               stream,
               resolve,
               reject,
@@ -9691,17 +9691,17 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve, stream, length } = consume2;
+      const { type: type2, body, resolve, stream, length } = consume2;
       try {
-        if (type === "text") {
+        if (type2 === "text") {
           resolve(chunksDecode(body, length));
-        } else if (type === "json") {
+        } else if (type2 === "json") {
           resolve(JSON.parse(chunksDecode(body, length)));
-        } else if (type === "arrayBuffer") {
+        } else if (type2 === "arrayBuffer") {
           resolve(chunksConcat(body, length).buffer);
-        } else if (type === "blob") {
+        } else if (type2 === "blob") {
           resolve(new Blob(body, { type: stream[kContentType] }));
-        } else if (type === "bytes") {
+        } else if (type2 === "bytes") {
           resolve(chunksConcat(body, length));
         }
         consumeFinish(consume2);
@@ -9742,7 +9742,7 @@ var require_util3 = __commonJS({
     } = require_errors();
     var { chunksDecode } = require_readable();
     var CHUNK_LIMIT = 128 * 1024;
-    async function getResolveErrorBodyCallback({ callback, body, contentType, statusCode, statusMessage, headers }) {
+    async function getResolveErrorBodyCallback({ callback, body, contentType: contentType2, statusCode: statusCode2, statusMessage, headers }) {
       assert(body);
       let chunks = [];
       let length = 0;
@@ -9760,31 +9760,31 @@ var require_util3 = __commonJS({
         chunks = [];
         length = 0;
       }
-      const message = `Response status code ${statusCode}${statusMessage ? `: ${statusMessage}` : ""}`;
-      if (statusCode === 204 || !contentType || !length) {
-        queueMicrotask(() => callback(new ResponseStatusCodeError(message, statusCode, headers)));
+      const message = `Response status code ${statusCode2}${statusMessage ? `: ${statusMessage}` : ""}`;
+      if (statusCode2 === 204 || !contentType2 || !length) {
+        queueMicrotask(() => callback(new ResponseStatusCodeError(message, statusCode2, headers)));
         return;
       }
       const stackTraceLimit = Error.stackTraceLimit;
       Error.stackTraceLimit = 0;
       let payload;
       try {
-        if (isContentTypeApplicationJson(contentType)) {
+        if (isContentTypeApplicationJson(contentType2)) {
           payload = JSON.parse(chunksDecode(chunks, length));
-        } else if (isContentTypeText(contentType)) {
+        } else if (isContentTypeText(contentType2)) {
           payload = chunksDecode(chunks, length);
         }
       } catch {
       } finally {
         Error.stackTraceLimit = stackTraceLimit;
       }
-      queueMicrotask(() => callback(new ResponseStatusCodeError(message, statusCode, headers, payload)));
+      queueMicrotask(() => callback(new ResponseStatusCodeError(message, statusCode2, headers, payload)));
     }
-    var isContentTypeApplicationJson = (contentType) => {
-      return contentType.length > 15 && contentType[11] === "/" && contentType[0] === "a" && contentType[1] === "p" && contentType[2] === "p" && contentType[3] === "l" && contentType[4] === "i" && contentType[5] === "c" && contentType[6] === "a" && contentType[7] === "t" && contentType[8] === "i" && contentType[9] === "o" && contentType[10] === "n" && contentType[12] === "j" && contentType[13] === "s" && contentType[14] === "o" && contentType[15] === "n";
+    var isContentTypeApplicationJson = (contentType2) => {
+      return contentType2.length > 15 && contentType2[11] === "/" && contentType2[0] === "a" && contentType2[1] === "p" && contentType2[2] === "p" && contentType2[3] === "l" && contentType2[4] === "i" && contentType2[5] === "c" && contentType2[6] === "a" && contentType2[7] === "t" && contentType2[8] === "i" && contentType2[9] === "o" && contentType2[10] === "n" && contentType2[12] === "j" && contentType2[13] === "s" && contentType2[14] === "o" && contentType2[15] === "n";
     };
-    var isContentTypeText = (contentType) => {
-      return contentType.length > 4 && contentType[4] === "/" && contentType[0] === "t" && contentType[1] === "e" && contentType[2] === "x" && contentType[3] === "t";
+    var isContentTypeText = (contentType2) => {
+      return contentType2.length > 4 && contentType2[4] === "/" && contentType2[0] === "t" && contentType2[1] === "e" && contentType2[2] === "x" && contentType2[3] === "t";
     };
     module.exports = {
       getResolveErrorBodyCallback,
@@ -9882,22 +9882,22 @@ var require_api_request = __commonJS({
         this.abort = abort;
         this.context = context;
       }
-      onHeaders(statusCode, rawHeaders, resume, statusMessage) {
+      onHeaders(statusCode2, rawHeaders2, resume, statusMessage) {
         const { callback, opaque, abort, context, responseHeaders, highWaterMark } = this;
-        const headers = responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
-        if (statusCode < 200) {
+        const headers = responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders2) : util.parseHeaders(rawHeaders2);
+        if (statusCode2 < 200) {
           if (this.onInfo) {
-            this.onInfo({ statusCode, headers });
+            this.onInfo({ statusCode: statusCode2, headers });
           }
           return;
         }
-        const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
-        const contentType = parsedHeaders["content-type"];
+        const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders2) : headers;
+        const contentType2 = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
         const res = new Readable({
           resume,
           abort,
-          contentType,
+          contentType: contentType2,
           contentLength: this.method !== "HEAD" && contentLength ? Number(contentLength) : null,
           highWaterMark
         });
@@ -9907,15 +9907,15 @@ var require_api_request = __commonJS({
         this.callback = null;
         this.res = res;
         if (callback !== null) {
-          if (this.throwOnError && statusCode >= 400) {
+          if (this.throwOnError && statusCode2 >= 400) {
             this.runInAsyncScope(
               getResolveErrorBodyCallback,
               null,
-              { callback, body: res, contentType, statusCode, statusMessage, headers }
+              { callback, body: res, contentType: contentType2, statusCode: statusCode2, statusMessage, headers }
             );
           } else {
             this.runInAsyncScope(callback, null, null, {
-              statusCode,
+              statusCode: statusCode2,
               headers,
               trailers: this.trailers,
               opaque,
@@ -10098,33 +10098,33 @@ var require_api_stream = __commonJS({
         this.abort = abort;
         this.context = context;
       }
-      onHeaders(statusCode, rawHeaders, resume, statusMessage) {
+      onHeaders(statusCode2, rawHeaders2, resume, statusMessage) {
         const { factory, opaque, context, callback, responseHeaders } = this;
-        const headers = responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
-        if (statusCode < 200) {
+        const headers = responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders2) : util.parseHeaders(rawHeaders2);
+        if (statusCode2 < 200) {
           if (this.onInfo) {
-            this.onInfo({ statusCode, headers });
+            this.onInfo({ statusCode: statusCode2, headers });
           }
           return;
         }
         this.factory = null;
         let res;
-        if (this.throwOnError && statusCode >= 400) {
-          const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
-          const contentType = parsedHeaders["content-type"];
+        if (this.throwOnError && statusCode2 >= 400) {
+          const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders2) : headers;
+          const contentType2 = parsedHeaders["content-type"];
           res = new PassThrough();
           this.callback = null;
           this.runInAsyncScope(
             getResolveErrorBodyCallback,
             null,
-            { callback, body: res, contentType, statusCode, statusMessage, headers }
+            { callback, body: res, contentType: contentType2, statusCode: statusCode2, statusMessage, headers }
           );
         } else {
           if (factory === null) {
             return;
           }
           res = this.runInAsyncScope(factory, null, {
-            statusCode,
+            statusCode: statusCode2,
             headers,
             opaque,
             context
@@ -10330,12 +10330,12 @@ var require_api_pipeline = __commonJS({
         this.abort = abort;
         this.context = context;
       }
-      onHeaders(statusCode, rawHeaders, resume) {
+      onHeaders(statusCode2, rawHeaders2, resume) {
         const { opaque, handler, context } = this;
-        if (statusCode < 200) {
+        if (statusCode2 < 200) {
           if (this.onInfo) {
-            const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
-            this.onInfo({ statusCode, headers });
+            const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders2) : util.parseHeaders(rawHeaders2);
+            this.onInfo({ statusCode: statusCode2, headers });
           }
           return;
         }
@@ -10343,9 +10343,9 @@ var require_api_pipeline = __commonJS({
         let body;
         try {
           this.handler = null;
-          const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
+          const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders2) : util.parseHeaders(rawHeaders2);
           body = this.runInAsyncScope(handler, null, {
-            statusCode,
+            statusCode: statusCode2,
             headers,
             opaque,
             body: this.res,
@@ -10445,12 +10445,12 @@ var require_api_upgrade = __commonJS({
       onHeaders() {
         throw new SocketError("bad upgrade", null);
       }
-      onUpgrade(statusCode, rawHeaders, socket) {
-        assert(statusCode === 101);
+      onUpgrade(statusCode2, rawHeaders2, socket) {
+        assert(statusCode2 === 101);
         const { callback, opaque, context } = this;
         removeSignal(this);
         this.callback = null;
-        const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
+        const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders2) : util.parseHeaders(rawHeaders2);
         this.runInAsyncScope(callback, null, null, {
           headers,
           socket,
@@ -10536,16 +10536,16 @@ var require_api_connect = __commonJS({
       onHeaders() {
         throw new SocketError("bad connect", null);
       }
-      onUpgrade(statusCode, rawHeaders, socket) {
+      onUpgrade(statusCode2, rawHeaders2, socket) {
         const { callback, opaque, context } = this;
         removeSignal(this);
         this.callback = null;
-        let headers = rawHeaders;
+        let headers = rawHeaders2;
         if (headers != null) {
-          headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
+          headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders2) : util.parseHeaders(rawHeaders2);
         }
         this.runInAsyncScope(callback, null, null, {
-          statusCode,
+          statusCode: statusCode2,
           headers,
           socket,
           opaque,
@@ -10732,20 +10732,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path14) {
-      if (typeof path14 !== "string") {
-        return path14;
+    function safeUrl(path17) {
+      if (typeof path17 !== "string") {
+        return path17;
       }
-      const pathSegments = path14.split("?");
+      const pathSegments = path17.split("?");
       if (pathSegments.length !== 2) {
-        return path14;
+        return path17;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path14, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path14);
+    function matchKey(mockDispatch2, { path: path17, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path17);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10767,7 +10767,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path14 }) => matchValue(safeUrl(path14), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path17 }) => matchValue(safeUrl(path17), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10805,9 +10805,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path14, method, body, headers, query } = opts;
+      const { path: path17, method, body, headers, query } = opts;
       return {
-        path: path14,
+        path: path17,
         method,
         body,
         headers,
@@ -10831,8 +10831,8 @@ var require_mock_utils = __commonJS({
       }
       return result;
     }
-    function getStatusText(statusCode) {
-      return STATUS_CODES[statusCode] || "unknown";
+    function getStatusText(statusCode2) {
+      return STATUS_CODES[statusCode2] || "unknown";
     }
     async function getResponse(body) {
       const buffers = [];
@@ -10848,7 +10848,7 @@ var require_mock_utils = __commonJS({
       if (mockDispatch2.data.callback) {
         mockDispatch2.data = { ...mockDispatch2.data, ...mockDispatch2.data.callback(opts) };
       }
-      const { data: { statusCode, data, headers, trailers, error: error2 }, delay, persist } = mockDispatch2;
+      const { data: { statusCode: statusCode2, data, headers, trailers, error: error2 }, delay, persist } = mockDispatch2;
       const { timesInvoked, times } = mockDispatch2;
       mockDispatch2.consumed = !persist && timesInvoked >= times;
       mockDispatch2.pending = timesInvoked < times;
@@ -10875,7 +10875,7 @@ var require_mock_utils = __commonJS({
         const responseHeaders = generateKeyValues(headers);
         const responseTrailers = generateKeyValues(trailers);
         handler.onConnect?.((err) => handler.onError(err), null);
-        handler.onHeaders?.(statusCode, responseHeaders, resume, getStatusText(statusCode));
+        handler.onHeaders?.(statusCode2, responseHeaders, resume, getStatusText(statusCode2));
         handler.onData?.(Buffer.from(responseData));
         handler.onComplete?.(responseTrailers);
         deleteMockDispatch(mockDispatches, key);
@@ -11022,12 +11022,12 @@ var require_mock_interceptor = __commonJS({
         this[kDefaultTrailers] = {};
         this[kContentLength] = false;
       }
-      createMockScopeDispatchData({ statusCode, data, responseOptions }) {
+      createMockScopeDispatchData({ statusCode: statusCode2, data, responseOptions }) {
         const responseData = getResponseData(data);
         const contentLength = this[kContentLength] ? { "content-length": responseData.length } : {};
         const headers = { ...this[kDefaultHeaders], ...contentLength, ...responseOptions.headers };
         const trailers = { ...this[kDefaultTrailers], ...responseOptions.trailers };
-        return { statusCode, data, headers, trailers };
+        return { statusCode: statusCode2, data, headers, trailers };
       }
       validateReplyParameters(replyParameters) {
         if (typeof replyParameters.statusCode === "undefined") {
@@ -11113,7 +11113,7 @@ var require_mock_interceptor = __commonJS({
 var require_mock_client = __commonJS({
   "node_modules/undici/lib/mock/mock-client.js"(exports, module) {
     "use strict";
-    var { promisify } = __require("node:util");
+    var { promisify: promisify2 } = __require("node:util");
     var Client = require_client();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11153,7 +11153,7 @@ var require_mock_client = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify(this[kOriginalClose])();
+        await promisify2(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11166,7 +11166,7 @@ var require_mock_client = __commonJS({
 var require_mock_pool = __commonJS({
   "node_modules/undici/lib/mock/mock-pool.js"(exports, module) {
     "use strict";
-    var { promisify } = __require("node:util");
+    var { promisify: promisify2 } = __require("node:util");
     var Pool = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11206,7 +11206,7 @@ var require_mock_pool = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify(this[kOriginalClose])();
+        await promisify2(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11232,9 +11232,9 @@ var require_pluralizer = __commonJS({
       this: "these"
     };
     module.exports = class Pluralizer {
-      constructor(singular, plural) {
+      constructor(singular, plural2) {
         this.singular = singular;
-        this.plural = plural;
+        this.plural = plural2;
       }
       pluralize(count) {
         const one = count === 1;
@@ -11270,11 +11270,11 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path14, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path17, data: { statusCode: statusCode2 }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path14,
-            "Status code": statusCode,
+            Path: path17,
+            "Status code": statusCode2,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
             Remaining: persist ? Infinity : times - timesInvoked
@@ -11570,8 +11570,8 @@ var require_dump = __commonJS({
         this.#reason = reason;
       }
       // TODO: will require adjustment after new hooks are out
-      onHeaders(statusCode, rawHeaders, resume, statusMessage) {
-        const headers = util.parseHeaders(rawHeaders);
+      onHeaders(statusCode2, rawHeaders2, resume, statusMessage) {
+        const headers = util.parseHeaders(rawHeaders2);
         const contentLength = headers["content-length"];
         if (contentLength != null && contentLength > this.#maxSize) {
           throw new RequestAbortedError(
@@ -11582,8 +11582,8 @@ var require_dump = __commonJS({
           return true;
         }
         return this.#handler.onHeaders(
-          statusCode,
-          rawHeaders,
+          statusCode2,
+          rawHeaders2,
           resume,
           statusMessage
         );
@@ -11792,10 +11792,10 @@ var require_dns = __commonJS({
         return ip;
       }
       setRecords(origin, addresses) {
-        const timestamp = Date.now();
+        const timestamp2 = Date.now();
         const records = { records: { 4: null, 6: null } };
         for (const record of addresses) {
-          record.timestamp = timestamp;
+          record.timestamp = timestamp2;
           if (typeof record.ttl === "number") {
             record.ttl = Math.min(record.ttl, this.#maxTTL);
           } else {
@@ -12398,7 +12398,7 @@ var require_response = __commonJS({
     var { URLSerializer } = require_data_url();
     var { kConstruct } = require_symbols();
     var assert = __require("node:assert");
-    var { types: types2 } = __require("node:util");
+    var { types: types3 } = __require("node:util");
     var textEncoder = new TextEncoder("utf-8");
     var Response = class _Response {
       // Creates network error Response.
@@ -12456,8 +12456,8 @@ var require_response = __commonJS({
         setHeadersList(this[kHeaders], this[kState].headersList);
         let bodyWithType = null;
         if (body != null) {
-          const [extractedBody, type] = extractBody(body);
-          bodyWithType = { body: extractedBody, type };
+          const [extractedBody, type2] = extractBody(body);
+          bodyWithType = { body: extractedBody, type: type2 };
         }
         initializeResponse(this, init, bodyWithType);
       }
@@ -12626,18 +12626,18 @@ var require_response = __commonJS({
         }
       });
     }
-    function filterResponse(response, type) {
-      if (type === "basic") {
+    function filterResponse(response, type2) {
+      if (type2 === "basic") {
         return makeFilteredResponse(response, {
           type: "basic",
           headersList: response.headersList
         });
-      } else if (type === "cors") {
+      } else if (type2 === "cors") {
         return makeFilteredResponse(response, {
           type: "cors",
           headersList: response.headersList
         });
-      } else if (type === "opaque") {
+      } else if (type2 === "opaque") {
         return makeFilteredResponse(response, {
           type: "opaque",
           urlList: Object.freeze([]),
@@ -12645,7 +12645,7 @@ var require_response = __commonJS({
           statusText: "",
           body: null
         });
-      } else if (type === "opaqueredirect") {
+      } else if (type2 === "opaqueredirect") {
         return makeFilteredResponse(response, {
           type: "opaqueredirect",
           status: 0,
@@ -12719,7 +12719,7 @@ var require_response = __commonJS({
       if (isBlobLike(V)) {
         return webidl.converters.Blob(V, prefix, name, { strict: false });
       }
-      if (ArrayBuffer.isView(V) || types2.isArrayBuffer(V)) {
+      if (ArrayBuffer.isView(V) || types3.isArrayBuffer(V)) {
         return webidl.converters.BufferSource(V, prefix, name);
       }
       if (util.isFormDataLike(V)) {
@@ -13113,13 +13113,13 @@ var require_request2 = __commonJS({
         }
         let initBody = null;
         if (init.body != null) {
-          const [extractedBody, contentType] = extractBody(
+          const [extractedBody, contentType2] = extractBody(
             init.body,
             request.keepalive
           );
           initBody = extractedBody;
-          if (contentType && !getHeadersList(this[kHeaders]).contains("content-type", true)) {
-            this[kHeaders].append("content-type", contentType);
+          if (contentType2 && !getHeadersList(this[kHeaders]).contains("content-type", true)) {
+            this[kHeaders].append("content-type", contentType2);
           }
         }
         const inputOrInitBody = initBody ?? inputBody;
@@ -13910,13 +13910,13 @@ var require_fetch = __commonJS({
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
-          const type = blob.type;
+          const type2 = blob.type;
           if (!request.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
             response.headersList.set("content-length", serializedFullLength, true);
-            response.headersList.set("content-type", type, true);
+            response.headersList.set("content-type", type2, true);
           } else {
             response.rangeRequested = true;
             const rangeHeader = request.headersList.get("range", true);
@@ -13936,7 +13936,7 @@ var require_fetch = __commonJS({
                 rangeEnd = fullLength - 1;
               }
             }
-            const slicedBlob = blob.slice(rangeStart, rangeEnd, type);
+            const slicedBlob = blob.slice(rangeStart, rangeEnd, type2);
             const slicedBodyWithType = extractBody(slicedBlob);
             response.body = slicedBodyWithType[0];
             const serializedSlicedLength = isomorphicEncode(`${slicedBlob.size}`);
@@ -13944,7 +13944,7 @@ var require_fetch = __commonJS({
             response.status = 206;
             response.statusText = "Partial Content";
             response.headersList.set("content-length", serializedSlicedLength, true);
-            response.headersList.set("content-type", type, true);
+            response.headersList.set("content-type", type2, true);
             response.headersList.set("content-range", contentRange, true);
           }
           return Promise.resolve(response);
@@ -14457,14 +14457,14 @@ var require_fetch = __commonJS({
             onResponseStarted() {
               timingInfo.finalNetworkResponseStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
             },
-            onHeaders(status, rawHeaders, resume, statusText) {
+            onHeaders(status, rawHeaders2, resume, statusText) {
               if (status < 200) {
                 return;
               }
               let location = "";
               const headersList = new HeadersList();
-              for (let i = 0; i < rawHeaders.length; i += 2) {
-                headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
+              for (let i = 0; i < rawHeaders2.length; i += 2) {
+                headersList.append(bufferToLowerCasedHeaderName(rawHeaders2[i]), rawHeaders2[i + 1].toString("latin1"), true);
               }
               location = headersList.get("location", true);
               const decoders = [];
@@ -14541,13 +14541,13 @@ var require_fetch = __commonJS({
               fetchParams.controller.terminate(error2);
               reject(error2);
             },
-            onUpgrade(status, rawHeaders, socket) {
+            onUpgrade(status, rawHeaders2, socket) {
               if (status !== 101) {
                 return;
               }
               const headersList = new HeadersList();
-              for (let i = 0; i < rawHeaders.length; i += 2) {
-                headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
+              for (let i = 0; i < rawHeaders2.length; i += 2) {
+                headersList.append(bufferToLowerCasedHeaderName(rawHeaders2[i]), rawHeaders2[i + 1].toString("latin1"), true);
               }
               resolve({
                 status,
@@ -14592,10 +14592,10 @@ var require_progressevent = __commonJS({
     var { webidl } = require_webidl();
     var kState = /* @__PURE__ */ Symbol("ProgressEvent state");
     var ProgressEvent = class _ProgressEvent extends Event {
-      constructor(type, eventInitDict = {}) {
-        type = webidl.converters.DOMString(type, "ProgressEvent constructor", "type");
+      constructor(type2, eventInitDict = {}) {
+        type2 = webidl.converters.DOMString(type2, "ProgressEvent constructor", "type");
         eventInitDict = webidl.converters.ProgressEventInit(eventInitDict ?? {});
-        super(type, eventInitDict);
+        super(type2, eventInitDict);
         this[kState] = {
           lengthComputable: eventInitDict.lengthComputable,
           loaded: eventInitDict.loaded,
@@ -14953,7 +14953,7 @@ var require_util4 = __commonJS({
     var { ProgressEvent } = require_progressevent();
     var { getEncoding } = require_encoding();
     var { serializeAMimeType, parseMIMEType } = require_data_url();
-    var { types: types2 } = __require("node:util");
+    var { types: types3 } = __require("node:util");
     var { StringDecoder } = __require("string_decoder");
     var { btoa } = __require("node:buffer");
     var staticPropertyDescriptors = {
@@ -14961,7 +14961,7 @@ var require_util4 = __commonJS({
       writable: false,
       configurable: false
     };
-    function readOperation(fr, blob, type, encodingName) {
+    function readOperation(fr, blob, type2, encodingName) {
       if (fr[kState] === "loading") {
         throw new DOMException("Invalid state", "InvalidStateError");
       }
@@ -14983,7 +14983,7 @@ var require_util4 = __commonJS({
               });
             }
             isFirstChunk = false;
-            if (!done && types2.isUint8Array(value)) {
+            if (!done && types3.isUint8Array(value)) {
               bytes.push(value);
               if ((fr[kLastProgressEventFired] === void 0 || Date.now() - fr[kLastProgressEventFired] >= 50) && !fr[kAborted]) {
                 fr[kLastProgressEventFired] = Date.now();
@@ -14996,7 +14996,7 @@ var require_util4 = __commonJS({
               queueMicrotask(() => {
                 fr[kState] = "done";
                 try {
-                  const result = packageData(bytes, type, blob.type, encodingName);
+                  const result = packageData(bytes, type2, blob.type, encodingName);
                   if (fr[kAborted]) {
                     return;
                   }
@@ -15036,8 +15036,8 @@ var require_util4 = __commonJS({
       });
       reader.dispatchEvent(event);
     }
-    function packageData(bytes, type, mimeType, encodingName) {
-      switch (type) {
+    function packageData(bytes, type2, mimeType, encodingName) {
+      switch (type2) {
         case "DataURL": {
           let dataURL = "data:";
           const parsed = parseMIMEType(mimeType || "application/octet-stream");
@@ -15058,9 +15058,9 @@ var require_util4 = __commonJS({
             encoding = getEncoding(encodingName);
           }
           if (encoding === "failure" && mimeType) {
-            const type2 = parseMIMEType(mimeType);
-            if (type2 !== "failure") {
-              encoding = getEncoding(type2.parameters.get("charset"));
+            const type3 = parseMIMEType(mimeType);
+            if (type3 !== "failure") {
+              encoding = getEncoding(type3.parameters.get("charset"));
             }
           }
           if (encoding === "failure") {
@@ -16152,9 +16152,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path14) {
-      for (let i = 0; i < path14.length; ++i) {
-        const code = path14.charCodeAt(i);
+    function validateCookiePath(path17) {
+      for (let i = 0; i < path17.length; ++i) {
+        const code = path17.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -16483,9 +16483,9 @@ var require_cookies = __commonJS({
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
       webidl.brandCheck(headers, Headers2, { strict: false });
       cookie = webidl.converters.Cookie(cookie);
-      const str = stringify(cookie);
-      if (str) {
-        headers.append("Set-Cookie", str);
+      const str2 = stringify(cookie);
+      if (str2) {
+        headers.append("Set-Cookie", str2);
       }
     }
     webidl.converters.DeleteCookieAttributes = webidl.dictionaryConverter([
@@ -16574,17 +16574,17 @@ var require_events = __commonJS({
     var { MessagePort } = __require("node:worker_threads");
     var MessageEvent = class _MessageEvent extends Event {
       #eventInit;
-      constructor(type, eventInitDict = {}) {
-        if (type === kConstruct) {
+      constructor(type2, eventInitDict = {}) {
+        if (type2 === kConstruct) {
           super(arguments[1], arguments[2]);
           webidl.util.markAsUncloneable(this);
           return;
         }
         const prefix = "MessageEvent constructor";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        type = webidl.converters.DOMString(type, prefix, "type");
+        type2 = webidl.converters.DOMString(type2, prefix, "type");
         eventInitDict = webidl.converters.MessageEventInit(eventInitDict, prefix, "eventInitDict");
-        super(type, eventInitDict);
+        super(type2, eventInitDict);
         this.#eventInit = eventInitDict;
         webidl.util.markAsUncloneable(this);
       }
@@ -16611,10 +16611,10 @@ var require_events = __commonJS({
         }
         return this.#eventInit.ports;
       }
-      initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = "", lastEventId = "", source = null, ports = []) {
+      initMessageEvent(type2, bubbles = false, cancelable = false, data = null, origin = "", lastEventId = "", source = null, ports = []) {
         webidl.brandCheck(this, _MessageEvent);
         webidl.argumentLengthCheck(arguments, 1, "MessageEvent.initMessageEvent");
-        return new _MessageEvent(type, {
+        return new _MessageEvent(type2, {
           bubbles,
           cancelable,
           data,
@@ -16624,8 +16624,8 @@ var require_events = __commonJS({
           ports
         });
       }
-      static createFastMessageEvent(type, init) {
-        const messageEvent = new _MessageEvent(kConstruct, type, init);
+      static createFastMessageEvent(type2, init) {
+        const messageEvent = new _MessageEvent(kConstruct, type2, init);
         messageEvent.#eventInit = init;
         messageEvent.#eventInit.data ??= null;
         messageEvent.#eventInit.origin ??= "";
@@ -16639,12 +16639,12 @@ var require_events = __commonJS({
     delete MessageEvent.createFastMessageEvent;
     var CloseEvent = class _CloseEvent extends Event {
       #eventInit;
-      constructor(type, eventInitDict = {}) {
+      constructor(type2, eventInitDict = {}) {
         const prefix = "CloseEvent constructor";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        type = webidl.converters.DOMString(type, prefix, "type");
+        type2 = webidl.converters.DOMString(type2, prefix, "type");
         eventInitDict = webidl.converters.CloseEventInit(eventInitDict);
-        super(type, eventInitDict);
+        super(type2, eventInitDict);
         this.#eventInit = eventInitDict;
         webidl.util.markAsUncloneable(this);
       }
@@ -16663,12 +16663,12 @@ var require_events = __commonJS({
     };
     var ErrorEvent = class _ErrorEvent extends Event {
       #eventInit;
-      constructor(type, eventInitDict) {
+      constructor(type2, eventInitDict) {
         const prefix = "ErrorEvent constructor";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        super(type, eventInitDict);
+        super(type2, eventInitDict);
         webidl.util.markAsUncloneable(this);
-        type = webidl.converters.DOMString(type, prefix, "type");
+        type2 = webidl.converters.DOMString(type2, prefix, "type");
         eventInitDict = webidl.converters.ErrorEventInit(eventInitDict ?? {});
         this.#eventInit = eventInitDict;
       }
@@ -16925,23 +16925,23 @@ var require_util7 = __commonJS({
     function isClosed(ws) {
       return ws[kReadyState] === states.CLOSED;
     }
-    function fireEvent(e, target, eventFactory = (type, init) => new Event(type, init), eventInitDict = {}) {
+    function fireEvent(e, target, eventFactory = (type2, init) => new Event(type2, init), eventInitDict = {}) {
       const event = eventFactory(e, eventInitDict);
       target.dispatchEvent(event);
     }
-    function websocketMessageReceived(ws, type, data) {
+    function websocketMessageReceived(ws, type2, data) {
       if (ws[kReadyState] !== states.OPEN) {
         return;
       }
       let dataForEvent;
-      if (type === opcodes.TEXT) {
+      if (type2 === opcodes.TEXT) {
         try {
           dataForEvent = utf8Decode(data);
         } catch {
           failWebsocketConnection(ws, "Received invalid UTF-8 in text frame.");
           return;
         }
-      } else if (type === opcodes.BINARY) {
+      } else if (type2 === opcodes.BINARY) {
         if (ws[kBinaryType] === "blob") {
           dataForEvent = new Blob([data]);
         } else {
@@ -17003,7 +17003,7 @@ var require_util7 = __commonJS({
         response.socket.destroy();
       }
       if (reason) {
-        fireEvent("error", ws, (type, init) => new ErrorEvent(type, init), {
+        fireEvent("error", ws, (type2, init) => new ErrorEvent(type2, init), {
           error: new Error(reason),
           message: reason
         });
@@ -17311,7 +17311,7 @@ var require_connection = __commonJS({
         code = 1006;
       }
       ws[kReadyState] = states.CLOSED;
-      fireEvent("close", ws, (type, init) => new CloseEvent(type, init), {
+      fireEvent("close", ws, (type2, init) => new CloseEvent(type2, init), {
         wasClean,
         code,
         reason
@@ -17913,7 +17913,7 @@ var require_websocket = __commonJS({
     var { ByteParser } = require_receiver();
     var { kEnumerableProperty, isBlobLike } = require_util();
     var { getGlobalDispatcher } = require_global2();
-    var { types: types2 } = __require("node:util");
+    var { types: types3 } = __require("node:util");
     var { ErrorEvent, CloseEvent } = require_events();
     var { SendQueue } = require_sender();
     var WebSocket = class _WebSocket extends EventTarget {
@@ -18036,7 +18036,7 @@ var require_websocket = __commonJS({
           this.#sendQueue.add(data, () => {
             this.#bufferedAmount -= length;
           }, sendHints.string);
-        } else if (types2.isArrayBuffer(data)) {
+        } else if (types3.isArrayBuffer(data)) {
           this.#bufferedAmount += data.byteLength;
           this.#sendQueue.add(data, () => {
             this.#bufferedAmount -= data.byteLength;
@@ -18141,12 +18141,12 @@ var require_websocket = __commonJS({
         webidl.brandCheck(this, _WebSocket);
         return this[kBinaryType];
       }
-      set binaryType(type) {
+      set binaryType(type2) {
         webidl.brandCheck(this, _WebSocket);
-        if (type !== "blob" && type !== "arraybuffer") {
+        if (type2 !== "blob" && type2 !== "arraybuffer") {
           this[kBinaryType] = "blob";
         } else {
-          this[kBinaryType] = type;
+          this[kBinaryType] = type2;
         }
       }
       /**
@@ -18248,7 +18248,7 @@ var require_websocket = __commonJS({
         if (isBlobLike(V)) {
           return webidl.converters.Blob(V, { strict: false });
         }
-        if (ArrayBuffer.isView(V) || types2.isArrayBuffer(V)) {
+        if (ArrayBuffer.isView(V) || types3.isArrayBuffer(V)) {
           return webidl.converters.BufferSource(V);
         }
       }
@@ -18312,7 +18312,7 @@ var require_eventsource_stream = __commonJS({
     var BOM = [239, 187, 191];
     var LF = 10;
     var CR = 13;
-    var COLON = 58;
+    var COLON2 = 58;
     var SPACE = 32;
     var defaultMaxEventSize = buffer.kStringMaxLength;
     var DATA = Buffer.from("data");
@@ -18496,7 +18496,7 @@ var require_eventsource_stream = __commonJS({
         if (line.length === 0) {
           return;
         }
-        const colonPosition = line.indexOf(COLON);
+        const colonPosition = line.indexOf(COLON2);
         if (colonPosition === 0) {
           return;
         }
@@ -18850,8 +18850,8 @@ var require_eventsource = __commonJS({
               return;
             }
           }
-          const contentType = response.headersList.get("content-type", true);
-          const mimeType = contentType !== null ? parseMIMEType(contentType) : "failure";
+          const contentType2 = response.headersList.get("content-type", true);
+          const mimeType = contentType2 !== null ? parseMIMEType(contentType2) : "failure";
           const contentTypeValid = mimeType !== "failure" && mimeType.essence === "text/event-stream";
           if (response.status !== 200 || contentTypeValid === false) {
             this.close();
@@ -19074,11 +19074,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path14 = opts.path;
+          let path17 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path14 = `/${path14}`;
+            path17 = `/${path17}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path14);
+          url = new URL(util.parseOrigin(url).origin + path17);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19375,12 +19375,12 @@ var Summary = class {
    *
    * @returns {string} content wrapped in HTML element
    */
-  wrap(tag, content, attrs = {}) {
+  wrap(tag, content2, attrs = {}) {
     const htmlAttrs = Object.entries(attrs).map(([key, value]) => ` ${key}="${value}"`).join("");
-    if (!content) {
+    if (!content2) {
       return `<${tag}${htmlAttrs}>`;
     }
-    return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    return `<${tag}${htmlAttrs}>${content2}</${tag}>`;
   }
   /**
    * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
@@ -19511,8 +19511,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addDetails(label, content) {
-    const element = this.wrap("details", this.wrap("summary", label) + content);
+  addDetails(label, content2) {
+    const element = this.wrap("details", this.wrap("summary", label) + content2);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -19649,7 +19649,7 @@ function info(message) {
 }
 
 // src/main.ts
-import path13 from "node:path";
+import path16 from "node:path";
 
 // src/config/action-inputs.ts
 var actionInputs = {
@@ -19878,6 +19878,597 @@ var ConfigError = class extends Error {
   problems;
 };
 
+// src/cassettes/model.ts
+var CassetteParseError = class extends Error {
+  constructor(file, detail, line) {
+    super(`${file}${line === void 0 ? "" : `:${line}`}: ${detail}`);
+    this.file = file;
+    this.detail = detail;
+    this.line = line;
+    this.name = "CassetteParseError";
+  }
+  file;
+  detail;
+  line;
+};
+function describeRequest(request) {
+  try {
+    const url = new URL(request.uri);
+    return `${request.method} ${url.pathname}${url.search}`;
+  } catch {
+    return `${request.method} ${request.uri}`;
+  }
+}
+
+// src/cassettes/noise.ts
+var DEFAULT_VOLATILE_HEADERS = [
+  // clocks and caching
+  "date",
+  "age",
+  "expires",
+  "last-modified",
+  "etag",
+  "retry-after",
+  // request ids and tracing
+  "x-request-id",
+  "request-id",
+  "x-amzn-requestid",
+  "x-amz-request-id",
+  "x-amz-id-2",
+  "x-amz-cf-id",
+  "x-amz-cf-pop",
+  "x-amz-apigw-id",
+  "apigw-requestid",
+  "x-correlation-id",
+  "x-trace-id",
+  "traceparent",
+  "tracestate",
+  "cf-ray",
+  "x-github-request-id",
+  "x-cloud-trace-context",
+  "x-vercel-id",
+  // timings
+  "x-runtime",
+  "server-timing",
+  "x-response-time",
+  "x-envoy-upstream-service-time",
+  "x-timer",
+  // edges and caches
+  "x-served-by",
+  "via",
+  "x-cache",
+  "x-cache-hits",
+  "cf-cache-status",
+  "x-vercel-cache",
+  "alt-svc",
+  // framing and sessions
+  "connection",
+  "keep-alive",
+  "content-length",
+  "transfer-encoding",
+  "set-cookie",
+  "report-to",
+  "nel",
+  "content-security-policy",
+  "content-security-policy-report-only"
+];
+var DEFAULT_VOLATILE_HEADER_PATTERNS = [
+  // x-request-id, x-fastly-request-id, x-amzn-trace-id, x-b3-spanid, x-transaction-id, ...
+  /(^|[-_])(request|correlation|trace|span|transaction)[-_]?id$/,
+  // Rate-limit counters tick down on every call.
+  /^(x-)?rate-?limit-/,
+  // Zipkin/B3 and Envoy tracing and routing details.
+  /^x-b3-/,
+  /^x-envoy-/,
+  // x-kong-upstream-latency, x-kong-proxy-latency, ...
+  /-latency$/
+];
+function volatileHeaderMatcher(extra) {
+  const names = new Set(DEFAULT_VOLATILE_HEADERS);
+  const patterns = [...DEFAULT_VOLATILE_HEADER_PATTERNS];
+  for (const entry of extra) {
+    const name = entry.trim().toLowerCase();
+    if (name === "") continue;
+    if (name.includes("*")) patterns.push(globToRegExp(name));
+    else names.add(name);
+  }
+  const cache = /* @__PURE__ */ new Map();
+  return (name) => {
+    const lower = name.toLowerCase();
+    let volatile = cache.get(lower);
+    if (volatile === void 0) {
+      volatile = names.has(lower) || patterns.some((pattern) => pattern.test(lower));
+      cache.set(lower, volatile);
+    }
+    return volatile;
+  };
+}
+function globToRegExp(glob) {
+  const source = glob.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+  return new RegExp(`^${source}$`);
+}
+var STRIDE = 1 << 16;
+var NO_STATES = [];
+function compileVolatileFields(entries) {
+  const keys = /* @__PURE__ */ new Set();
+  const paths = [];
+  for (const raw of entries) {
+    const entry = raw.trim();
+    if (entry === "") continue;
+    if (entry.startsWith("$")) paths.push(parseFieldPath(entry));
+    else keys.add(entry);
+  }
+  const root = paths.some((tokens) => tokens.length === 0) ? "volatile" : paths.map((_, i) => i * STRIDE);
+  return { keys, paths, root };
+}
+function enterField(noise, states, segment) {
+  if (typeof segment === "string" && noise.keys.has(segment)) return "volatile";
+  if (states.length === 0) return NO_STATES;
+  const next = [];
+  for (const state of states) {
+    const tokens = noise.paths[Math.floor(state / STRIDE)] ?? [];
+    const position = state % STRIDE;
+    const token = tokens[position];
+    if (token === void 0) continue;
+    if (token.type === "deep") {
+      add(next, state);
+      if (matches(tokens[position + 1], segment)) add(next, state + 2);
+    } else if (matches(token, segment)) {
+      add(next, state + 1);
+    }
+  }
+  for (const state of next) {
+    const tokens = noise.paths[Math.floor(state / STRIDE)] ?? [];
+    if (state % STRIDE === tokens.length) return "volatile";
+  }
+  return next.length === 0 ? NO_STATES : next;
+}
+function add(states, state) {
+  if (!states.includes(state)) states.push(state);
+}
+function matches(token, segment) {
+  switch (token?.type) {
+    case "any":
+      return true;
+    case "key":
+      return segment === token.name;
+    case "index":
+      return segment === token.index;
+    default:
+      return false;
+  }
+}
+function parseFieldPath(path17) {
+  const fail3 = (why) => {
+    throw new Error(
+      `volatile field "${path17}": ${why}; expected a key name (generated_at) or a path such as $.meta.generated_at, $.items[*].updated_at or $..etag`
+    );
+  };
+  const tokens = [];
+  let at = 1;
+  while (at < path17.length) {
+    let deep = false;
+    if (path17.startsWith("..", at)) {
+      deep = true;
+      at += 2;
+      tokens.push({ type: "deep" });
+    } else if (path17[at] === ".") {
+      at += 1;
+    } else if (path17[at] !== "[") {
+      fail3(`unexpected "${path17[at]}" at position ${at + 1}`);
+    }
+    if (path17[at] === "[") {
+      const close = path17.indexOf("]", at);
+      if (close < 0) fail3('unclosed "["');
+      tokens.push(parseBracket(path17.slice(at + 1, close), fail3));
+      at = close + 1;
+      continue;
+    }
+    const end = nextDelimiter(path17, at);
+    const name = path17.slice(at, end);
+    if (name === "") fail3(deep ? 'nothing after ".."' : "empty key");
+    tokens.push(name === "*" ? { type: "any" } : { type: "key", name });
+    at = end;
+  }
+  if (tokens.length >= STRIDE) fail3("too deep");
+  return tokens;
+}
+function parseBracket(inner, fail3) {
+  const text2 = inner.trim();
+  if (text2 === "*") return { type: "any" };
+  if (/^\d+$/.test(text2)) return { type: "index", index: Number(text2) };
+  const quoted = /^'(.*)'$/.exec(text2) ?? /^"(.*)"$/.exec(text2);
+  if (quoted) return { type: "key", name: quoted[1] ?? "" };
+  return fail3(`"[${inner}]" is neither an index, [*] nor a quoted key`);
+}
+function nextDelimiter(path17, from) {
+  for (let i = from; i < path17.length; i++) {
+    if (path17[i] === "." || path17[i] === "[") return i;
+  }
+  return path17.length;
+}
+function formatPath(segments) {
+  let text2 = "$";
+  for (const segment of segments) {
+    if (typeof segment === "number") text2 += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) text2 += `.${segment}`;
+    else text2 += `[${JSON.stringify(segment)}]`;
+  }
+  return text2;
+}
+
+// src/cassettes/diff.ts
+var DEFAULT_MAX_PATHS = 20;
+function requestKey(request) {
+  return `${request.method.toUpperCase()} ${normalizeUri(request.uri)}
+${bodyKey(request.body)}`;
+}
+function normalizeUri(uri) {
+  let url;
+  try {
+    url = new URL(uri);
+  } catch {
+    return uri;
+  }
+  url.hash = "";
+  if (url.search !== "") url.searchParams.sort();
+  return url.href;
+}
+function bodyKey(body) {
+  switch (body.kind) {
+    case "empty":
+      return "";
+    case "json":
+      return canonicalJson(body.value);
+    case "text":
+      return body.text;
+    case "binary":
+      return body.base64;
+  }
+}
+function canonicalJson(value) {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const record = value;
+    const fields = Object.keys(record).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
+    return `{${fields.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+function diffCassettes(name, old, next, options) {
+  if (old === void 0 && next === void 0) return { cassette: name, status: "noise-only", changes: [] };
+  if (old === void 0) {
+    return { cassette: name, status: "added", changes: (next?.interactions ?? []).map((i) => bare(i, "added")) };
+  }
+  if (next === void 0) {
+    return { cassette: name, status: "removed", changes: old.interactions.map((i) => bare(i, "removed")) };
+  }
+  const context = {
+    isVolatileHeader: volatileHeaderMatcher(options.volatileHeaders),
+    fields: compileVolatileFields(options.volatileFields),
+    maxPaths: Math.max(0, options.maxPaths ?? DEFAULT_MAX_PATHS)
+  };
+  const { pairs: pairs2, added, removed } = matchInteractions(old.interactions, next.interactions);
+  const changes = [];
+  const addedSet = new Set(added);
+  const pairOf = new Map(pairs2.map(([before, after]) => [after, before]));
+  for (const interaction of next.interactions) {
+    if (addedSet.has(interaction)) {
+      changes.push(bare(interaction, "added"));
+      continue;
+    }
+    const before = pairOf.get(interaction);
+    const change = before && diffInteraction(before, interaction, context);
+    if (change) changes.push(change);
+  }
+  for (const interaction of removed) changes.push(bare(interaction, "removed"));
+  return { cassette: name, status: changes.length === 0 ? "noise-only" : "changed", changes };
+}
+function matchInteractions(old, next) {
+  const queues = /* @__PURE__ */ new Map();
+  for (const interaction of old) {
+    const key = requestKey(interaction.request);
+    const queue = queues.get(key);
+    if (queue) queue.items.push(interaction);
+    else queues.set(key, { items: [interaction], used: 0 });
+  }
+  const pairs2 = [];
+  const added = [];
+  for (const interaction of next) {
+    const queue = queues.get(requestKey(interaction.request));
+    const before = queue?.items[queue.used];
+    if (queue && before) {
+      queue.used += 1;
+      pairs2.push([before, interaction]);
+    } else {
+      added.push(interaction);
+    }
+  }
+  const removed = [];
+  for (const queue of queues.values()) {
+    for (let i = queue.used; i < queue.items.length; i++) removed.push(queue.items[i]);
+  }
+  removed.sort((a, b) => a.index - b.index);
+  return { pairs: pairs2, added, removed };
+}
+function bare(interaction, kind) {
+  const change = { request: describeRequest(interaction.request), kind, index: interaction.index };
+  if (interaction.line !== void 0) change.line = interaction.line;
+  return change;
+}
+function diffInteraction(before, after, context) {
+  const change = bare(after, "changed");
+  let changed = false;
+  const { response: a } = before;
+  const { response: b } = after;
+  if (a.status !== b.status) {
+    change.status = { from: a.status, to: b.status };
+    changed = true;
+  }
+  const typeFrom = mediaType(a.headers);
+  const typeTo = mediaType(b.headers);
+  if (typeFrom !== typeTo) {
+    change.contentType = { from: typeFrom, to: typeTo };
+    changed = true;
+  }
+  const headers = diffHeaders(a.headers, b.headers, context.isVolatileHeader);
+  if (headers) {
+    change.headers = headers;
+    changed = true;
+  }
+  const body = diffBody(a.body, b.body, context);
+  if (body) {
+    change.body = body;
+    changed = true;
+  }
+  return changed ? change : void 0;
+}
+function mediaType(headers) {
+  const value = headerValues(headers, "content-type")[0];
+  if (value === void 0) return null;
+  const type2 = value.split(";")[0]?.trim().toLowerCase() ?? "";
+  return type2 === "" ? null : type2;
+}
+function headerValues(headers, name) {
+  return headers[name] ?? Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1] ?? [];
+}
+function diffHeaders(a, b, isVolatile) {
+  const before = comparableHeaders(a, isVolatile);
+  const after = comparableHeaders(b, isVolatile);
+  const changes = { added: [], removed: [], changed: [] };
+  for (const [name, values] of before) {
+    const other = after.get(name);
+    if (other === void 0) changes.removed.push(name);
+    else if (!sameList(values, other)) changes.changed.push(name);
+  }
+  for (const name of after.keys()) if (!before.has(name)) changes.added.push(name);
+  if (changes.added.length + changes.removed.length + changes.changed.length === 0) return void 0;
+  changes.added.sort();
+  changes.removed.sort();
+  changes.changed.sort();
+  return changes;
+}
+function comparableHeaders(headers, isVolatile) {
+  const result = /* @__PURE__ */ new Map();
+  for (const [rawName, values] of Object.entries(headers)) {
+    const name = rawName.toLowerCase();
+    if (name === "content-type" || isVolatile(name)) continue;
+    result.set(name, [...result.get(name) ?? [], ...values]);
+  }
+  return result;
+}
+function sameList(a, b) {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+function diffBody(left, right, context) {
+  const a = emptied(left);
+  const b = emptied(right);
+  if (a.kind !== b.kind) return { kind: { from: a.kind, to: b.kind } };
+  switch (a.kind) {
+    case "empty":
+      return void 0;
+    case "json": {
+      const other = b;
+      if (a.text === other.text) return void 0;
+      return diffJson(a.value, other.value, context.fields, context.maxPaths);
+    }
+    case "text": {
+      const other = b;
+      if (a.text === other.text) return void 0;
+      return { text: "changed", lines: { from: lineCount(a.text), to: lineCount(other.text) } };
+    }
+    case "binary": {
+      const other = b;
+      if (a.base64 === other.base64) return void 0;
+      return { binary: "changed", bytes: { from: byteLength(a.base64), to: byteLength(other.base64) } };
+    }
+  }
+}
+function emptied(body) {
+  if (body.kind === "text" && body.text === "" || body.kind === "binary" && body.base64 === "") return { kind: "empty" };
+  return body;
+}
+function lineCount(text2) {
+  if (text2 === "") return 0;
+  let lines = 1;
+  for (let at = text2.indexOf("\n"); at >= 0 && at < text2.length - 1; at = text2.indexOf("\n", at + 1)) lines += 1;
+  return lines;
+}
+function byteLength(base64) {
+  const clean = base64.replace(/\s+/g, "");
+  const padding = clean.endsWith("==") ? 2 : clean.endsWith("=") ? 1 : 0;
+  return Math.max(0, Math.floor(clean.length * 3 / 4) - padding);
+}
+function diffJson(before, after, fields, maxPaths = DEFAULT_MAX_PATHS) {
+  if (fields.root === "volatile") return void 0;
+  const walker = new JsonWalker(fields, maxPaths);
+  walker.compare(before, after, fields.root);
+  const { counts } = walker.result;
+  return counts.added + counts.removed + counts.changed === 0 ? void 0 : walker.result;
+}
+var JsonWalker = class {
+  constructor(fields, maxPaths) {
+    this.fields = fields;
+    this.maxPaths = maxPaths;
+  }
+  fields;
+  maxPaths;
+  result = { added: [], removed: [], changed: [], counts: { added: 0, removed: 0, changed: 0 } };
+  path = [];
+  compare(a, b, states) {
+    if (a === b) return;
+    const aObject = a !== null && typeof a === "object";
+    const bObject = b !== null && typeof b === "object";
+    if (!aObject || !bObject || Array.isArray(a) !== Array.isArray(b)) {
+      this.record("changed");
+      return;
+    }
+    if (Array.isArray(a) && Array.isArray(b)) this.compareArrays(a, b, states);
+    else this.compareObjects(a, b, states);
+  }
+  compareArrays(a, b, states) {
+    const shared = Math.min(a.length, b.length);
+    for (let i = 0; i < shared; i++) this.child(i, a[i], b[i], states);
+    for (let i = shared; i < a.length; i++) this.one(i, "removed", states);
+    for (let i = shared; i < b.length; i++) this.one(i, "added", states);
+  }
+  compareObjects(a, b, states) {
+    for (const key in a) {
+      if (Object.hasOwn(b, key)) this.child(key, a[key], b[key], states);
+      else this.one(key, "removed", states);
+    }
+    for (const key in b) if (!Object.hasOwn(a, key)) this.one(key, "added", states);
+  }
+  child(segment, a, b, states) {
+    if (a === b) return;
+    const inner = enterField(this.fields, states, segment);
+    if (inner === "volatile") return;
+    this.path.push(segment);
+    this.compare(a, b, inner);
+    this.path.pop();
+  }
+  one(segment, list2, states) {
+    if (enterField(this.fields, states, segment) === "volatile") return;
+    this.path.push(segment);
+    this.record(list2);
+    this.path.pop();
+  }
+  record(list2) {
+    this.result.counts[list2] += 1;
+    if (this.result[list2].length < this.maxPaths) this.result[list2].push(formatPath(this.path));
+  }
+};
+var PATHS_PER_LINE = 5;
+function describeDiff(diff) {
+  switch (diff.status) {
+    case "noise-only":
+      return [];
+    case "added":
+      return [`new cassette: ${plural(diff.changes.length, "interaction")}`];
+    case "removed":
+      return [`cassette removed: ${plural(diff.changes.length, "interaction")}`];
+    case "changed":
+      return diff.changes.map(describeChange);
+  }
+}
+function describeChange(change) {
+  if (change.kind !== "changed") return `${change.request}: ${change.kind}`;
+  const parts = [];
+  if (change.status) parts.push(`status ${change.status.from} -> ${change.status.to}`);
+  if (change.contentType) {
+    parts.push(`content type ${change.contentType.from ?? "none"} -> ${change.contentType.to ?? "none"}`);
+  }
+  if (change.headers) {
+    const { added, removed, changed } = change.headers;
+    parts.push(`headers ${[...added.map((n) => `+${n}`), ...removed.map((n) => `-${n}`), ...changed.map((n) => `~${n}`)].join(", ")}`);
+  }
+  if (change.body) parts.push(describeBody(change.body));
+  return `${change.request}: ${parts.join("; ")}`;
+}
+function describeBody(body) {
+  if ("kind" in body) return `body ${body.kind.from} -> ${body.kind.to}`;
+  if ("text" in body) return `body text changed (${body.lines.from} -> ${body.lines.to} lines)`;
+  if ("binary" in body) return `binary body changed (${body.bytes.from} -> ${body.bytes.to} bytes)`;
+  const tokens = [
+    ...body.added.map((p) => `+${p}`),
+    ...body.removed.map((p) => `-${p}`),
+    ...body.changed.map((p) => `~${p}`)
+  ];
+  const total = body.counts.added + body.counts.removed + body.counts.changed;
+  const shown = tokens.slice(0, PATHS_PER_LINE);
+  if (shown.length === 0) return `body ${plural(total, "path")} changed`;
+  const more = total - shown.length;
+  return `body ${shown.join(", ")}${more > 0 ? ` (+${more} more)` : ""}`;
+}
+function plural(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+// src/cassettes/poison.ts
+var LOWEST = 100;
+var HIGHEST = 599;
+var EXPECTED = `expected a status code (429), a class (5xx) or a range (500-599), between ${LOWEST} and ${HIGHEST}`;
+function parsePoisonStatuses(entries) {
+  const poison = new Uint8Array(HIGHEST + 1);
+  const bad = [];
+  for (const raw of entries) {
+    const entry = raw.trim();
+    if (entry === "") continue;
+    const range2 = statusRange(entry);
+    if (range2 === void 0) {
+      bad.push(entry);
+      continue;
+    }
+    poison.fill(1, range2[0], range2[1] + 1);
+  }
+  if (bad.length > 0) {
+    const names = bad.map((entry) => `"${entry}"`).join(", ");
+    throw new Error(`bad poison ${bad.length === 1 ? "status" : "statuses"} ${names}: ${EXPECTED}`);
+  }
+  return (status) => Number.isInteger(status) && status >= 0 && status <= HIGHEST && poison[status] === 1;
+}
+function statusRange(entry) {
+  const inRange = (n) => n >= LOWEST && n <= HIGHEST;
+  const klass = /^([1-5])xx$/i.exec(entry);
+  if (klass) {
+    const first = Number(klass[1]) * 100;
+    return [first, first + 99];
+  }
+  const code = /^\d{3}$/.exec(entry);
+  if (code) {
+    const n = Number(entry);
+    return inRange(n) ? [n, n] : void 0;
+  }
+  const span = /^(\d{3})\s*-\s*(\d{3})$/.exec(entry);
+  if (span) {
+    const from = Number(span[1]);
+    const to = Number(span[2]);
+    return inRange(from) && inRange(to) && from <= to ? [from, to] : void 0;
+  }
+  return void 0;
+}
+function findPoison(old, next, isPoison) {
+  const suspects = next.interactions.filter((interaction) => isPoison(interaction.response.status));
+  if (suspects.length === 0) return [];
+  const known = /* @__PURE__ */ new Set();
+  for (const interaction of old?.interactions ?? []) {
+    const { status } = interaction.response;
+    if (isPoison(status)) known.add(`${status} ${requestKey(interaction.request)}`);
+  }
+  return suspects.filter((interaction) => !known.has(`${interaction.response.status} ${requestKey(interaction.request)}`)).map((interaction) => ({
+    status: interaction.response.status,
+    request: describeRequest(interaction.request),
+    line: interaction.line
+  }));
+}
+var FINDINGS_NAMED = 3;
+function describePoison(findings) {
+  if (findings.length === 0) return "";
+  const named = findings.slice(0, FINDINGS_NAMED).map((finding) => `${finding.status} on ${finding.request}`);
+  const more = findings.length - named.length;
+  return `poisoned recording: ${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
 // src/config/parsers.ts
 var InputProblem = class extends Error {
 };
@@ -19901,10 +20492,10 @@ var boolean = (raw) => {
 };
 var text = (raw) => raw;
 var list = (raw) => raw.split(/[\n,]/).map((item) => item.trim()).filter((item) => item.length > 0);
-var DURATION_UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
+var DURATION_UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
 var duration = (raw) => {
-  const match2 = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(raw.trim());
-  if (!match2) throw new InputProblem("a duration such as 500ms, 0.5s, 10m or 1h (a bare number means seconds)");
+  const match2 = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/.exec(raw.trim());
+  if (!match2) throw new InputProblem("a duration such as 500ms, 0.5s, 10m, 1h or 30d (a bare number means seconds)");
   return Math.round(Number(match2[1]) * DURATION_UNITS[match2[2] ?? "s"]);
 };
 var shard = (raw) => {
@@ -19949,23 +20540,34 @@ var commandTemplate = (raw) => {
 function optional(parse) {
   return (raw) => raw === "" ? void 0 : parse(raw);
 }
+var statusList = (raw) => {
+  const entries = list(raw);
+  try {
+    parsePoisonStatuses(entries);
+  } catch (error2) {
+    throw new InputProblem(`statuses such as 401, 429, 5xx or 500-599 (${error2.message})`);
+  }
+  return entries;
+};
 
 // src/config/inputs.ts
-var STEPS = ["run", "plan"];
-var MODES = ["all", "priority", "failures", "missing"];
+var STEPS = ["run", "plan", "audit"];
+var MODES = ["all", "priority", "failures", "missing", "stale"];
+var LEAK_ACTIONS = ["fail", "redact"];
+var SEVERITIES = ["error", "warning", "notice", "never"];
 var FRAMEWORKS = ["testthat", "node", "custom"];
 function input(spec) {
   return spec;
 }
 var INPUTS = {
   step: input({
-    description: "What to do: `run` re-records; `plan` only prints what `run` would do (the CLI spells these as subcommands).",
+    description: "What to do: `run` re-records; `plan` only prints what `run` would do; `audit` checks cassette health without running a test or needing a key (the CLI spells these as subcommands).",
     default: "run",
     parse: oneOf(STEPS),
     surface: "action"
   }),
   mode: input({
-    description: "Which test files to re-record: `all`; `priority` (files matching `priority-patterns`, in pattern order); `failures` (files listed in `failure-log` by the last run); `missing` (files that use a cassette not recorded yet).",
+    description: "Which test files to re-record: `all`; `priority` (files matching `priority-patterns`, in pattern order); `failures` (files listed in `failure-log` by the last run); `missing` (files that use a cassette not recorded yet); `stale` (files whose oldest recording is older than `max-age`).",
     default: "all",
     parse: oneOf(MODES),
     surface: "both"
@@ -20073,6 +20675,55 @@ var INPUTS = {
     parse: shard,
     surface: "both"
   }),
+  "max-age": input({
+    description: "For `mode: stale`: how old a recording may get, such as `30d` or `2w`. Age comes from the cassette's own timestamps (`recorded_at`, HAR `startedDateTime`), else from its last commit.",
+    default: "30d",
+    parse: duration,
+    surface: "both"
+  }),
+  "volatile-headers": input({
+    description: "Response headers that change on every recording, on top of the built-in ones (`Date`, `Age`, `Expires`, request-id style headers, ...): a cassette that differs only in these is put back to its old bytes.",
+    default: "",
+    parse: list,
+    surface: "both"
+  }),
+  "volatile-fields": input({
+    description: "JSON body fields that change on every recording, ignored when comparing: a bare key (`generated_at`) at any depth, or a path (`$.meta.request_time`, `$.items[*].updated_at`).",
+    default: "",
+    parse: list,
+    surface: "both"
+  }),
+  "poison-statuses": input({
+    description: "Response statuses that poison a recording when the old cassette did not hold them for the same request: the file fails and its cassettes are restored. Codes, `5xx` classes or ranges such as `500-599`.",
+    default: "401, 403, 407, 429, 5xx",
+    parse: statusList,
+    surface: "both"
+  }),
+  "extra-secrets": input({
+    description: "More secret values (newline-separated, from secrets) that must never land in a cassette or anything rerecord writes. The CLI reads them from the `RERECORD_EXTRA_SECRETS` variable instead.",
+    default: "",
+    parse: list,
+    surface: "action",
+    secret: true
+  }),
+  "on-leak": input({
+    description: "When a new recording holds the key or an extra secret (raw, URL-encoded, JSON-escaped or base64): `fail` fails the file and restores its cassettes; `redact` replaces it with `placeholder` and warns.",
+    default: "fail",
+    parse: oneOf(LEAK_ACTIONS),
+    surface: "both"
+  }),
+  placeholder: input({
+    description: "What `on-leak: redact` writes in place of a secret.",
+    default: "<<<API_KEY>>>",
+    parse: text,
+    surface: "both"
+  }),
+  "fail-on": input({
+    description: "For `audit`: the least severe finding that fails it: `error` (leaked secrets), `warning` (also poisoned recordings and missing cassettes), `notice` (also orphans, shared names, stale recordings) or `never`.",
+    default: "error",
+    parse: oneOf(SEVERITIES),
+    surface: "both"
+  }),
   "dry-run": input({
     description: "Plan and report what would be re-recorded without running a test or touching a file.",
     default: "false",
@@ -20141,7 +20792,15 @@ function loadConfig(source, environment) {
     apiKeyEnv,
     failureLog: relativePath(values["failure-log"]),
     shard: values.shard,
-    dryRun: values["dry-run"] || values.step === "plan"
+    dryRun: values["dry-run"] || values.step !== "run",
+    maxAgeMs: values["max-age"],
+    volatileHeaders: Object.freeze(values["volatile-headers"]),
+    volatileFields: Object.freeze(values["volatile-fields"]),
+    poisonStatuses: Object.freeze(values["poison-statuses"]),
+    extraSecrets: Object.freeze(source.surface === "action" ? values["extra-secrets"] : list(environment.env.RERECORD_EXTRA_SECRETS ?? "")),
+    onLeak: values["on-leak"],
+    placeholder: values.placeholder,
+    failOn: values["fail-on"]
   });
 }
 function commandProblems(framework, given, label) {
@@ -20198,29 +20857,4023 @@ function openProjectOnDisk(root) {
 
 // src/pipeline.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { mkdir as mkdir3, readFile as readFile4, writeFile as writeFile2 } from "node:fs/promises";
-import path12 from "node:path";
+import { mkdir as mkdir3, readFile as readFile6, writeFile as writeFile3 } from "node:fs/promises";
+import path14 from "node:path";
 
-// src/discover/test-files.ts
-import { readdir as readdir2, readFile } from "node:fs/promises";
+// src/discover/cassette-files.ts
+import { readFile } from "node:fs/promises";
 import path7 from "node:path";
 
+// node_modules/yocto-queue/index.js
+var Node = class {
+  value;
+  next;
+  constructor(value) {
+    this.value = value;
+  }
+};
+var Queue = class {
+  #head;
+  #tail;
+  #size;
+  constructor() {
+    this.clear();
+  }
+  enqueue(value) {
+    const node2 = new Node(value);
+    if (this.#head) {
+      this.#tail.next = node2;
+      this.#tail = node2;
+    } else {
+      this.#head = node2;
+      this.#tail = node2;
+    }
+    this.#size++;
+  }
+  dequeue() {
+    const current = this.#head;
+    if (!current) {
+      return;
+    }
+    this.#head = this.#head.next;
+    this.#size--;
+    if (!this.#head) {
+      this.#tail = void 0;
+    }
+    return current.value;
+  }
+  peek() {
+    if (!this.#head) {
+      return;
+    }
+    return this.#head.value;
+  }
+  clear() {
+    this.#head = void 0;
+    this.#tail = void 0;
+    this.#size = 0;
+  }
+  get size() {
+    return this.#size;
+  }
+  *[Symbol.iterator]() {
+    let current = this.#head;
+    while (current) {
+      yield current.value;
+      current = current.next;
+    }
+  }
+  *drain() {
+    while (this.#head) {
+      yield this.dequeue();
+    }
+  }
+};
+
+// node_modules/p-limit/index.js
+function pLimit(concurrency) {
+  let rejectOnClear = false;
+  if (typeof concurrency === "object") {
+    ({ concurrency, rejectOnClear = false } = concurrency);
+  }
+  validateConcurrency(concurrency);
+  if (typeof rejectOnClear !== "boolean") {
+    throw new TypeError("Expected `rejectOnClear` to be a boolean");
+  }
+  const queue = new Queue();
+  let activeCount = 0;
+  const resumeNext = () => {
+    if (activeCount < concurrency && queue.size > 0) {
+      activeCount++;
+      queue.dequeue().run();
+    }
+  };
+  const next = () => {
+    activeCount--;
+    resumeNext();
+  };
+  const run3 = async (function_, resolve, arguments_) => {
+    const result = (async () => function_(...arguments_))();
+    resolve(result);
+    try {
+      await result;
+    } catch {
+    }
+    next();
+  };
+  const enqueue = (function_, resolve, reject, arguments_) => {
+    const queueItem = { reject };
+    new Promise((internalResolve) => {
+      queueItem.run = internalResolve;
+      queue.enqueue(queueItem);
+    }).then(run3.bind(void 0, function_, resolve, arguments_));
+    if (activeCount < concurrency) {
+      resumeNext();
+    }
+  };
+  const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
+    enqueue(function_, resolve, reject, arguments_);
+  });
+  Object.defineProperties(generator, {
+    activeCount: {
+      get: () => activeCount
+    },
+    pendingCount: {
+      get: () => queue.size
+    },
+    clearQueue: {
+      value() {
+        if (!rejectOnClear) {
+          queue.clear();
+          return;
+        }
+        const abortError = AbortSignal.abort().reason;
+        while (queue.size > 0) {
+          queue.dequeue().reject(abortError);
+        }
+      }
+    },
+    concurrency: {
+      get: () => concurrency,
+      set(newConcurrency) {
+        validateConcurrency(newConcurrency);
+        concurrency = newConcurrency;
+        queueMicrotask(() => {
+          while (activeCount < concurrency && queue.size > 0) {
+            resumeNext();
+          }
+        });
+      }
+    },
+    map: {
+      async value(iterable, function_) {
+        const promises3 = [];
+        try {
+          Array.from(iterable, (value, index) => {
+            const promise = generator(function_, value, index);
+            promises3.push(promise);
+            return promise;
+          });
+        } catch (error2) {
+          for (const promise of promises3) {
+            promise.catch(() => {
+            });
+          }
+          throw error2;
+        }
+        return Promise.all(promises3);
+      }
+    }
+  });
+  return generator;
+}
+function validateConcurrency(concurrency) {
+  if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
+    throw new TypeError("Expected `concurrency` to be a number from 1 and up");
+  }
+}
+
+// src/cassettes/formats/body.ts
+var JSON_TYPE = /[/+]json\b/i;
+var LONE_SURROGATE = new RegExp("\\p{Cs}", "u");
+function emptyBody() {
+  return { kind: "empty" };
+}
+function textBody(text2, contentType2) {
+  if (text2 === "") return emptyBody();
+  if (LONE_SURROGATE.test(text2)) return { kind: "binary", base64: Buffer.from(text2, "utf8").toString("base64") };
+  if (looksLikeJson(text2, contentType2)) {
+    try {
+      return { kind: "json", value: JSON.parse(text2), text: text2 };
+    } catch {
+    }
+  }
+  return { kind: "text", text: text2 };
+}
+function looksLikeJson(text2, contentType2) {
+  if (contentType2 !== void 0 && JSON_TYPE.test(contentType2)) return true;
+  const first = /\S/.exec(text2)?.[0];
+  return first === "{" || first === "[";
+}
+function base64Body(base64) {
+  const compact = base64.replace(/\s+/g, "");
+  return compact === "" ? emptyBody() : { kind: "binary", base64: compact };
+}
+function bytesBody(bytes) {
+  return bytes.length === 0 ? emptyBody() : { kind: "binary", base64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64") };
+}
+function parsedJsonBody(value) {
+  return { kind: "json", value, text: JSON.stringify(value) };
+}
+function bodyFromValue(value, contentType2) {
+  if (value === void 0 || value === null) return emptyBody();
+  if (typeof value === "string") return textBody(value, contentType2);
+  if (value instanceof Uint8Array) return bytesBody(value);
+  if (typeof value === "number" || typeof value === "boolean") return textBody(String(value), contentType2);
+  return parsedJsonBody(value);
+}
+
+// src/cassettes/formats/dates.ts
+var NUMERIC = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?\s*(Z|GMT|UTC|[+-]\d{2}:?\d{2})?$/i;
+function toIsoDate(value) {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? void 0 : value.toISOString();
+  if (typeof value !== "string") return void 0;
+  const text2 = value.trim();
+  const numeric2 = NUMERIC.exec(text2);
+  const millis = numeric2 ? numericMillis(numeric2) : Date.parse(text2);
+  return Number.isNaN(millis) ? void 0 : new Date(millis).toISOString();
+}
+function numericMillis(match2) {
+  const [, year, month, day, hour, minute, second, fraction, zone] = match2;
+  const utc = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), Math.round(Number(fraction ?? 0) * 1e3));
+  return utc - zoneOffsetMinutes(zone) * 6e4;
+}
+function zoneOffsetMinutes(zone) {
+  if (!zone || !/^[+-]/.test(zone)) return 0;
+  const digits = zone.replace(":", "");
+  const sign = digits.startsWith("-") ? -1 : 1;
+  return sign * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5)));
+}
+
+// src/cassettes/formats/shape.ts
+function isRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+function fail(ctx, index, detail) {
+  throw new CassetteParseError(ctx.file, `interaction #${index + 1}: ${detail}`, ctx.lines[index]);
+}
+function scalarText(value) {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (value instanceof Date) return value.toISOString();
+  return void 0;
+}
+function optionalText(value) {
+  const text2 = scalarText(value);
+  return text2 === void 0 || text2 === "" ? void 0 : text2;
+}
+function requiredText(ctx, index, value, what) {
+  const text2 = scalarText(value);
+  if (text2 === void 0 || text2 === "") fail(ctx, index, `${what} is missing`);
+  return text2;
+}
+function requiredRecord(ctx, index, value, what) {
+  if (!isRecord(value)) fail(ctx, index, value === void 0 || value === null ? `${what} is missing` : `${what} is not a mapping`);
+  return value;
+}
+function statusCode(ctx, index, value) {
+  if (value === void 0 || value === null || value === "") fail(ctx, index, "response has no status");
+  const code = typeof value === "number" ? value : typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(code) || code < 0 || code > 999) fail(ctx, index, `response status ${JSON.stringify(value)} is not an HTTP status code`);
+  return code;
+}
+function interactionList(file, container, key) {
+  const list2 = container[key];
+  if (list2 === null || list2 === void 0) return [];
+  if (!Array.isArray(list2)) throw new CassetteParseError(file, `${key} is not a list`);
+  return list2;
+}
+
+// src/cassettes/formats/headers.ts
+function add2(headers, name, value) {
+  const key = name.toLowerCase();
+  const values = headers[key] ??= [];
+  if (Array.isArray(value)) {
+    for (const item of value) values.push(scalarText(item) ?? "");
+  } else {
+    values.push(scalarText(value) ?? "");
+  }
+}
+function headersFromMap(map2) {
+  const headers = {};
+  if (!isRecord(map2)) return headers;
+  for (const [name, value] of Object.entries(map2)) add2(headers, name, value);
+  return headers;
+}
+function headersFromFlatList(list2) {
+  const headers = {};
+  for (let i = 0; i + 1 < list2.length; i += 2) {
+    const name = scalarText(list2[i]);
+    if (name !== void 0) add2(headers, name, list2[i + 1]);
+  }
+  return headers;
+}
+function headersFromPairs(list2) {
+  const headers = {};
+  if (!Array.isArray(list2)) return headers;
+  for (const entry of list2) {
+    if (!isRecord(entry)) continue;
+    const name = scalarText(entry.name);
+    if (name !== void 0) add2(headers, name, entry.value);
+  }
+  return headers;
+}
+function contentType(headers) {
+  return headers["content-type"]?.[0];
+}
+
+// src/cassettes/formats/har.ts
+var HAR_LIST_PATH = ["log", "entries"];
+function readHar(data, ctx) {
+  const log = isRecord(data.log) ? data.log : {};
+  const interactions = interactionList(ctx.file, log, "entries").map((raw, index) => readEntry(raw, index, ctx));
+  return { format: "har", interactions, recordedWith: creator(log.creator) };
+}
+function readEntry(raw, index, ctx) {
+  const entry = requiredRecord(ctx, index, raw, "entry");
+  const request = requiredRecord(ctx, index, entry.request, "request");
+  const response = requiredRecord(ctx, index, entry.response, "response");
+  const requestHeaders = headersFromPairs(request.headers);
+  const responseHeaders = headersFromPairs(response.headers);
+  return {
+    index,
+    line: ctx.lines[index],
+    request: {
+      method: requiredText(ctx, index, request.method, "request method").toUpperCase(),
+      uri: requiredText(ctx, index, request.url, "request url"),
+      headers: requestHeaders,
+      body: postData(request.postData, contentType(requestHeaders))
+    },
+    response: {
+      status: statusCode(ctx, index, response.status),
+      statusText: optionalText(response.statusText),
+      headers: responseHeaders,
+      body: content(response.content, contentType(responseHeaders))
+    },
+    recordedAt: toIsoDate(entry.startedDateTime)
+  };
+}
+function postData(raw, headerType) {
+  if (!isRecord(raw)) return emptyBody();
+  const type2 = scalarText(raw.mimeType) ?? headerType;
+  if (raw.text !== void 0 && raw.text !== null) return bodyFromValue(raw.text, type2);
+  if (Array.isArray(raw.params) && raw.params.length > 0) {
+    const form = new URLSearchParams();
+    for (const param of raw.params) {
+      if (isRecord(param)) form.append(scalarText(param.name) ?? "", scalarText(param.value) ?? "");
+    }
+    return bodyFromValue(form.toString(), type2);
+  }
+  return emptyBody();
+}
+function content(raw, headerType) {
+  if (!isRecord(raw) || raw.text === void 0 || raw.text === null) return emptyBody();
+  if (raw.encoding === "base64" && typeof raw.text === "string") return base64Body(raw.text);
+  return bodyFromValue(raw.text, scalarText(raw.mimeType) ?? headerType);
+}
+function creator(raw) {
+  if (!isRecord(raw)) return void 0;
+  const text2 = [scalarText(raw.name), scalarText(raw.version)].filter((part) => part).join(" ");
+  return text2 === "" ? void 0 : text2;
+}
+
+// src/cassettes/formats/nock.ts
+var HEX = /^(?:[0-9a-fA-F]{2})*$/;
+function readNock(data, ctx) {
+  return { format: "nock", interactions: data.map((raw, index) => readDefinition(raw, index, ctx)), recordedWith: void 0 };
+}
+function readDefinition(raw, index, ctx) {
+  const definition = requiredRecord(ctx, index, raw, "interaction");
+  const scope = requiredText(ctx, index, definition.scope, "scope");
+  const path17 = requiredText(ctx, index, definition.path, "path");
+  const requestHeaders = headersFromMap(definition.reqheaders);
+  const responseHeaders = rawHeaders(definition.rawHeaders ?? definition.headers);
+  return {
+    index,
+    line: ctx.lines[index],
+    request: {
+      method: requiredText(ctx, index, definition.method, "method").toUpperCase(),
+      uri: scope + path17,
+      headers: requestHeaders,
+      body: bodyFromValue(definition.body, contentType(requestHeaders))
+    },
+    response: {
+      status: statusCode(ctx, index, definition.status),
+      statusText: void 0,
+      headers: responseHeaders,
+      body: responseBody(definition.response, definition.responseIsBinary === true, responseHeaders, index, ctx)
+    },
+    recordedAt: void 0
+  };
+}
+function rawHeaders(raw) {
+  return Array.isArray(raw) ? headersFromFlatList(raw) : headersFromMap(raw);
+}
+function responseBody(raw, binary2, headers, index, ctx) {
+  if (binary2) {
+    if (typeof raw !== "string" || !HEX.test(raw)) fail(ctx, index, "responseIsBinary is set but the response is not a hex string");
+    return hexBody(raw);
+  }
+  if (headers["content-encoding"] && Array.isArray(raw) && raw.every((chunk) => typeof chunk === "string" && HEX.test(chunk))) {
+    return hexBody(raw.join(""));
+  }
+  if (raw === void 0 || raw === null) return emptyBody();
+  if (typeof raw === "string") return textBody(raw, contentType(headers));
+  return parsedJsonBody(raw);
+}
+function hexBody(hex) {
+  return hex === "" ? emptyBody() : { kind: "binary", base64: Buffer.from(hex, "hex").toString("base64") };
+}
+
+// node_modules/js-yaml/dist/js-yaml.mjs
+function getDefaultExportFromCjs(x) {
+  return x && x.__esModule && Object.prototype.hasOwnProperty.call(x, "default") ? x["default"] : x;
+}
+var jsYaml = {};
+var loader = {};
+var common = {};
+var hasRequiredCommon;
+function requireCommon() {
+  if (hasRequiredCommon) return common;
+  hasRequiredCommon = 1;
+  function isNothing(subject) {
+    return typeof subject === "undefined" || subject === null;
+  }
+  function isObject(subject) {
+    return typeof subject === "object" && subject !== null;
+  }
+  function toArray(sequence) {
+    if (Array.isArray(sequence)) return sequence;
+    else if (isNothing(sequence)) return [];
+    return [sequence];
+  }
+  function extend(target, source) {
+    if (source) {
+      const sourceKeys = Object.keys(source);
+      for (let index = 0, length = sourceKeys.length; index < length; index += 1) {
+        const key = sourceKeys[index];
+        target[key] = source[key];
+      }
+    }
+    return target;
+  }
+  function repeat(string, count) {
+    let result = "";
+    for (let cycle = 0; cycle < count; cycle += 1) {
+      result += string;
+    }
+    return result;
+  }
+  function isNegativeZero(number) {
+    return number === 0 && Number.NEGATIVE_INFINITY === 1 / number;
+  }
+  common.isNothing = isNothing;
+  common.isObject = isObject;
+  common.toArray = toArray;
+  common.repeat = repeat;
+  common.isNegativeZero = isNegativeZero;
+  common.extend = extend;
+  return common;
+}
+var exception;
+var hasRequiredException;
+function requireException() {
+  if (hasRequiredException) return exception;
+  hasRequiredException = 1;
+  function formatError(exception2, compact) {
+    let where = "";
+    const message = exception2.reason || "(unknown reason)";
+    if (!exception2.mark) return message;
+    if (exception2.mark.name) {
+      where += 'in "' + exception2.mark.name + '" ';
+    }
+    where += "(" + (exception2.mark.line + 1) + ":" + (exception2.mark.column + 1) + ")";
+    if (!compact && exception2.mark.snippet) {
+      where += "\n\n" + exception2.mark.snippet;
+    }
+    return message + " " + where;
+  }
+  function YAMLException2(reason, mark) {
+    Error.call(this);
+    this.name = "YAMLException";
+    this.reason = reason;
+    this.mark = mark;
+    this.message = formatError(this, false);
+    if (Error.captureStackTrace) {
+      Error.captureStackTrace(this, this.constructor);
+    } else {
+      this.stack = new Error().stack || "";
+    }
+  }
+  YAMLException2.prototype = Object.create(Error.prototype);
+  YAMLException2.prototype.constructor = YAMLException2;
+  YAMLException2.prototype.toString = function toString(compact) {
+    return this.name + ": " + formatError(this, compact);
+  };
+  exception = YAMLException2;
+  return exception;
+}
+var snippet;
+var hasRequiredSnippet;
+function requireSnippet() {
+  if (hasRequiredSnippet) return snippet;
+  hasRequiredSnippet = 1;
+  const common2 = requireCommon();
+  function getLine(buffer, lineStart, lineEnd, position, maxLineLength) {
+    let head = "";
+    let tail = "";
+    const maxHalfLength = Math.floor(maxLineLength / 2) - 1;
+    if (position - lineStart > maxHalfLength) {
+      head = " ... ";
+      lineStart = position - maxHalfLength + head.length;
+    }
+    if (lineEnd - position > maxHalfLength) {
+      tail = " ...";
+      lineEnd = position + maxHalfLength - tail.length;
+    }
+    return {
+      str: head + buffer.slice(lineStart, lineEnd).replace(/\t/g, "\u2192") + tail,
+      pos: position - lineStart + head.length
+      // relative position
+    };
+  }
+  function padStart(string, max) {
+    return common2.repeat(" ", max - string.length) + string;
+  }
+  function makeSnippet(mark, options) {
+    options = Object.create(options || null);
+    if (!mark.buffer) return null;
+    if (!options.maxLength) options.maxLength = 79;
+    if (typeof options.indent !== "number") options.indent = 1;
+    if (typeof options.linesBefore !== "number") options.linesBefore = 3;
+    if (typeof options.linesAfter !== "number") options.linesAfter = 2;
+    const re = /\r?\n|\r|\0/g;
+    const lineStarts = [0];
+    const lineEnds = [];
+    let match2;
+    let foundLineNo = -1;
+    while (match2 = re.exec(mark.buffer)) {
+      lineEnds.push(match2.index);
+      lineStarts.push(match2.index + match2[0].length);
+      if (mark.position <= match2.index && foundLineNo < 0) {
+        foundLineNo = lineStarts.length - 2;
+      }
+    }
+    if (foundLineNo < 0) foundLineNo = lineStarts.length - 1;
+    let result = "";
+    const lineNoLength = Math.min(mark.line + options.linesAfter, lineEnds.length).toString().length;
+    const maxLineLength = options.maxLength - (options.indent + lineNoLength + 3);
+    for (let i = 1; i <= options.linesBefore; i++) {
+      if (foundLineNo - i < 0) break;
+      const line2 = getLine(
+        mark.buffer,
+        lineStarts[foundLineNo - i],
+        lineEnds[foundLineNo - i],
+        mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo - i]),
+        maxLineLength
+      );
+      result = common2.repeat(" ", options.indent) + padStart((mark.line - i + 1).toString(), lineNoLength) + " | " + line2.str + "\n" + result;
+    }
+    const line = getLine(mark.buffer, lineStarts[foundLineNo], lineEnds[foundLineNo], mark.position, maxLineLength);
+    result += common2.repeat(" ", options.indent) + padStart((mark.line + 1).toString(), lineNoLength) + " | " + line.str + "\n";
+    result += common2.repeat("-", options.indent + lineNoLength + 3 + line.pos) + "^\n";
+    for (let i = 1; i <= options.linesAfter; i++) {
+      if (foundLineNo + i >= lineEnds.length) break;
+      const line2 = getLine(
+        mark.buffer,
+        lineStarts[foundLineNo + i],
+        lineEnds[foundLineNo + i],
+        mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo + i]),
+        maxLineLength
+      );
+      result += common2.repeat(" ", options.indent) + padStart((mark.line + i + 1).toString(), lineNoLength) + " | " + line2.str + "\n";
+    }
+    return result.replace(/\n$/, "");
+  }
+  snippet = makeSnippet;
+  return snippet;
+}
+var type;
+var hasRequiredType;
+function requireType() {
+  if (hasRequiredType) return type;
+  hasRequiredType = 1;
+  const YAMLException2 = requireException();
+  const TYPE_CONSTRUCTOR_OPTIONS = [
+    "kind",
+    "multi",
+    "resolve",
+    "construct",
+    "instanceOf",
+    "predicate",
+    "represent",
+    "representName",
+    "defaultStyle",
+    "styleAliases"
+  ];
+  const YAML_NODE_KINDS = [
+    "scalar",
+    "sequence",
+    "mapping"
+  ];
+  function compileStyleAliases(map2) {
+    const result = {};
+    if (map2 !== null) {
+      Object.keys(map2).forEach(function(style) {
+        map2[style].forEach(function(alias) {
+          result[String(alias)] = style;
+        });
+      });
+    }
+    return result;
+  }
+  function Type2(tag, options) {
+    options = options || {};
+    Object.keys(options).forEach(function(name) {
+      if (TYPE_CONSTRUCTOR_OPTIONS.indexOf(name) === -1) {
+        throw new YAMLException2('Unknown option "' + name + '" is met in definition of "' + tag + '" YAML type.');
+      }
+    });
+    this.options = options;
+    this.tag = tag;
+    this.kind = options["kind"] || null;
+    this.resolve = options["resolve"] || function() {
+      return true;
+    };
+    this.construct = options["construct"] || function(data) {
+      return data;
+    };
+    this.instanceOf = options["instanceOf"] || null;
+    this.predicate = options["predicate"] || null;
+    this.represent = options["represent"] || null;
+    this.representName = options["representName"] || null;
+    this.defaultStyle = options["defaultStyle"] || null;
+    this.multi = options["multi"] || false;
+    this.styleAliases = compileStyleAliases(options["styleAliases"] || null);
+    if (YAML_NODE_KINDS.indexOf(this.kind) === -1) {
+      throw new YAMLException2('Unknown kind "' + this.kind + '" is specified for "' + tag + '" YAML type.');
+    }
+  }
+  type = Type2;
+  return type;
+}
+var schema;
+var hasRequiredSchema;
+function requireSchema() {
+  if (hasRequiredSchema) return schema;
+  hasRequiredSchema = 1;
+  const YAMLException2 = requireException();
+  const Type2 = requireType();
+  function compileList(schema2, name) {
+    const result = [];
+    schema2[name].forEach(function(currentType) {
+      let newIndex = result.length;
+      result.forEach(function(previousType, previousIndex) {
+        if (previousType.tag === currentType.tag && previousType.kind === currentType.kind && previousType.multi === currentType.multi) {
+          newIndex = previousIndex;
+        }
+      });
+      result[newIndex] = currentType;
+    });
+    return result;
+  }
+  function compileMap() {
+    const result = {
+      scalar: {},
+      sequence: {},
+      mapping: {},
+      fallback: {},
+      multi: {
+        scalar: [],
+        sequence: [],
+        mapping: [],
+        fallback: []
+      }
+    };
+    function collectType(type2) {
+      if (type2.multi) {
+        result.multi[type2.kind].push(type2);
+        result.multi["fallback"].push(type2);
+      } else {
+        result[type2.kind][type2.tag] = result["fallback"][type2.tag] = type2;
+      }
+    }
+    for (let index = 0, length = arguments.length; index < length; index += 1) {
+      arguments[index].forEach(collectType);
+    }
+    return result;
+  }
+  function Schema2(definition) {
+    return this.extend(definition);
+  }
+  Schema2.prototype.extend = function extend(definition) {
+    let implicit = [];
+    let explicit = [];
+    if (definition instanceof Type2) {
+      explicit.push(definition);
+    } else if (Array.isArray(definition)) {
+      explicit = explicit.concat(definition);
+    } else if (definition && (Array.isArray(definition.implicit) || Array.isArray(definition.explicit))) {
+      if (definition.implicit) implicit = implicit.concat(definition.implicit);
+      if (definition.explicit) explicit = explicit.concat(definition.explicit);
+    } else {
+      throw new YAMLException2("Schema.extend argument should be a Type, [ Type ], or a schema definition ({ implicit: [...], explicit: [...] })");
+    }
+    implicit.forEach(function(type2) {
+      if (!(type2 instanceof Type2)) {
+        throw new YAMLException2("Specified list of YAML types (or a single Type object) contains a non-Type object.");
+      }
+      if (type2.loadKind && type2.loadKind !== "scalar") {
+        throw new YAMLException2("There is a non-scalar type in the implicit list of a schema. Implicit resolving of such types is not supported.");
+      }
+      if (type2.multi) {
+        throw new YAMLException2("There is a multi type in the implicit list of a schema. Multi tags can only be listed as explicit.");
+      }
+    });
+    explicit.forEach(function(type2) {
+      if (!(type2 instanceof Type2)) {
+        throw new YAMLException2("Specified list of YAML types (or a single Type object) contains a non-Type object.");
+      }
+    });
+    const result = Object.create(Schema2.prototype);
+    result.implicit = (this.implicit || []).concat(implicit);
+    result.explicit = (this.explicit || []).concat(explicit);
+    result.compiledImplicit = compileList(result, "implicit");
+    result.compiledExplicit = compileList(result, "explicit");
+    result.compiledTypeMap = compileMap(result.compiledImplicit, result.compiledExplicit);
+    return result;
+  };
+  schema = Schema2;
+  return schema;
+}
+var str;
+var hasRequiredStr;
+function requireStr() {
+  if (hasRequiredStr) return str;
+  hasRequiredStr = 1;
+  const Type2 = requireType();
+  str = new Type2("tag:yaml.org,2002:str", {
+    kind: "scalar",
+    construct: function(data) {
+      return data !== null ? data : "";
+    }
+  });
+  return str;
+}
+var seq;
+var hasRequiredSeq;
+function requireSeq() {
+  if (hasRequiredSeq) return seq;
+  hasRequiredSeq = 1;
+  const Type2 = requireType();
+  seq = new Type2("tag:yaml.org,2002:seq", {
+    kind: "sequence",
+    construct: function(data) {
+      return data !== null ? data : [];
+    }
+  });
+  return seq;
+}
+var map;
+var hasRequiredMap;
+function requireMap() {
+  if (hasRequiredMap) return map;
+  hasRequiredMap = 1;
+  const Type2 = requireType();
+  map = new Type2("tag:yaml.org,2002:map", {
+    kind: "mapping",
+    construct: function(data) {
+      return data !== null ? data : {};
+    }
+  });
+  return map;
+}
+var failsafe;
+var hasRequiredFailsafe;
+function requireFailsafe() {
+  if (hasRequiredFailsafe) return failsafe;
+  hasRequiredFailsafe = 1;
+  const Schema2 = requireSchema();
+  failsafe = new Schema2({
+    explicit: [
+      requireStr(),
+      requireSeq(),
+      requireMap()
+    ]
+  });
+  return failsafe;
+}
+var _null;
+var hasRequired_null;
+function require_null() {
+  if (hasRequired_null) return _null;
+  hasRequired_null = 1;
+  const Type2 = requireType();
+  function resolveYamlNull(data) {
+    if (data === null) return true;
+    const max = data.length;
+    return max === 1 && data === "~" || max === 4 && (data === "null" || data === "Null" || data === "NULL");
+  }
+  function constructYamlNull() {
+    return null;
+  }
+  function isNull(object) {
+    return object === null;
+  }
+  _null = new Type2("tag:yaml.org,2002:null", {
+    kind: "scalar",
+    resolve: resolveYamlNull,
+    construct: constructYamlNull,
+    predicate: isNull,
+    represent: {
+      canonical: function() {
+        return "~";
+      },
+      lowercase: function() {
+        return "null";
+      },
+      uppercase: function() {
+        return "NULL";
+      },
+      camelcase: function() {
+        return "Null";
+      },
+      empty: function() {
+        return "";
+      }
+    },
+    defaultStyle: "lowercase"
+  });
+  return _null;
+}
+var bool;
+var hasRequiredBool;
+function requireBool() {
+  if (hasRequiredBool) return bool;
+  hasRequiredBool = 1;
+  const Type2 = requireType();
+  function resolveYamlBoolean(data) {
+    if (data === null) return false;
+    const max = data.length;
+    return max === 4 && (data === "true" || data === "True" || data === "TRUE") || max === 5 && (data === "false" || data === "False" || data === "FALSE");
+  }
+  function constructYamlBoolean(data) {
+    return data === "true" || data === "True" || data === "TRUE";
+  }
+  function isBoolean(object) {
+    return Object.prototype.toString.call(object) === "[object Boolean]";
+  }
+  bool = new Type2("tag:yaml.org,2002:bool", {
+    kind: "scalar",
+    resolve: resolveYamlBoolean,
+    construct: constructYamlBoolean,
+    predicate: isBoolean,
+    represent: {
+      lowercase: function(object) {
+        return object ? "true" : "false";
+      },
+      uppercase: function(object) {
+        return object ? "TRUE" : "FALSE";
+      },
+      camelcase: function(object) {
+        return object ? "True" : "False";
+      }
+    },
+    defaultStyle: "lowercase"
+  });
+  return bool;
+}
+var int;
+var hasRequiredInt;
+function requireInt() {
+  if (hasRequiredInt) return int;
+  hasRequiredInt = 1;
+  const common2 = requireCommon();
+  const Type2 = requireType();
+  function isHexCode(c) {
+    return c >= 48 && c <= 57 || c >= 65 && c <= 70 || c >= 97 && c <= 102;
+  }
+  function isOctCode(c) {
+    return c >= 48 && c <= 55;
+  }
+  function isDecCode(c) {
+    return c >= 48 && c <= 57;
+  }
+  function resolveYamlInteger(data) {
+    if (data === null) return false;
+    const max = data.length;
+    let index = 0;
+    let hasDigits = false;
+    if (!max) return false;
+    let ch = data[index];
+    if (ch === "-" || ch === "+") {
+      ch = data[++index];
+    }
+    if (ch === "0") {
+      if (index + 1 === max) return true;
+      ch = data[++index];
+      if (ch === "b") {
+        index++;
+        for (; index < max; index++) {
+          ch = data[index];
+          if (ch !== "0" && ch !== "1") return false;
+          hasDigits = true;
+        }
+        return hasDigits && isFinite(parseYamlInteger(data));
+      }
+      if (ch === "x") {
+        index++;
+        for (; index < max; index++) {
+          if (!isHexCode(data.charCodeAt(index))) return false;
+          hasDigits = true;
+        }
+        return hasDigits && isFinite(parseYamlInteger(data));
+      }
+      if (ch === "o") {
+        index++;
+        for (; index < max; index++) {
+          if (!isOctCode(data.charCodeAt(index))) return false;
+          hasDigits = true;
+        }
+        return hasDigits && isFinite(parseYamlInteger(data));
+      }
+    }
+    for (; index < max; index++) {
+      if (!isDecCode(data.charCodeAt(index))) {
+        return false;
+      }
+      hasDigits = true;
+    }
+    if (!hasDigits) return false;
+    return isFinite(parseYamlInteger(data));
+  }
+  function parseYamlInteger(data) {
+    let value = data;
+    let sign = 1;
+    let ch = value[0];
+    if (ch === "-" || ch === "+") {
+      if (ch === "-") sign = -1;
+      value = value.slice(1);
+      ch = value[0];
+    }
+    if (value === "0") return 0;
+    if (ch === "0") {
+      if (value[1] === "b") return sign * parseInt(value.slice(2), 2);
+      if (value[1] === "x") return sign * parseInt(value.slice(2), 16);
+      if (value[1] === "o") return sign * parseInt(value.slice(2), 8);
+    }
+    return sign * parseInt(value, 10);
+  }
+  function constructYamlInteger(data) {
+    return parseYamlInteger(data);
+  }
+  function isInteger(object) {
+    return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 === 0 && !common2.isNegativeZero(object));
+  }
+  int = new Type2("tag:yaml.org,2002:int", {
+    kind: "scalar",
+    resolve: resolveYamlInteger,
+    construct: constructYamlInteger,
+    predicate: isInteger,
+    represent: {
+      binary: function(obj) {
+        return obj >= 0 ? "0b" + obj.toString(2) : "-0b" + obj.toString(2).slice(1);
+      },
+      octal: function(obj) {
+        return obj >= 0 ? "0o" + obj.toString(8) : "-0o" + obj.toString(8).slice(1);
+      },
+      decimal: function(obj) {
+        return obj.toString(10);
+      },
+      hexadecimal: function(obj) {
+        return obj >= 0 ? "0x" + obj.toString(16).toUpperCase() : "-0x" + obj.toString(16).toUpperCase().slice(1);
+      }
+    },
+    defaultStyle: "decimal",
+    styleAliases: {
+      binary: [2, "bin"],
+      octal: [8, "oct"],
+      decimal: [10, "dec"],
+      hexadecimal: [16, "hex"]
+    }
+  });
+  return int;
+}
+var float;
+var hasRequiredFloat;
+function requireFloat() {
+  if (hasRequiredFloat) return float;
+  hasRequiredFloat = 1;
+  const common2 = requireCommon();
+  const Type2 = requireType();
+  const YAML_FLOAT_PATTERN = new RegExp(
+    // 2.5e4, 2.5 and integers
+    "^(?:[-+]?(?:[0-9]+)(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"
+  );
+  const YAML_FLOAT_SPECIAL_PATTERN = new RegExp(
+    "^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"
+  );
+  function resolveYamlFloat(data) {
+    if (data === null) return false;
+    if (!YAML_FLOAT_PATTERN.test(data)) {
+      return false;
+    }
+    if (isFinite(parseFloat(data, 10))) {
+      return true;
+    }
+    return YAML_FLOAT_SPECIAL_PATTERN.test(data);
+  }
+  function constructYamlFloat(data) {
+    let value = data.toLowerCase();
+    const sign = value[0] === "-" ? -1 : 1;
+    if ("+-".indexOf(value[0]) >= 0) {
+      value = value.slice(1);
+    }
+    if (value === ".inf") {
+      return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    } else if (value === ".nan") {
+      return NaN;
+    }
+    return sign * parseFloat(value, 10);
+  }
+  const SCIENTIFIC_WITHOUT_DOT = /^[-+]?[0-9]+e/;
+  function representYamlFloat(object, style) {
+    if (isNaN(object)) {
+      switch (style) {
+        case "lowercase":
+          return ".nan";
+        case "uppercase":
+          return ".NAN";
+        case "camelcase":
+          return ".NaN";
+      }
+    } else if (Number.POSITIVE_INFINITY === object) {
+      switch (style) {
+        case "lowercase":
+          return ".inf";
+        case "uppercase":
+          return ".INF";
+        case "camelcase":
+          return ".Inf";
+      }
+    } else if (Number.NEGATIVE_INFINITY === object) {
+      switch (style) {
+        case "lowercase":
+          return "-.inf";
+        case "uppercase":
+          return "-.INF";
+        case "camelcase":
+          return "-.Inf";
+      }
+    } else if (common2.isNegativeZero(object)) {
+      return "-0.0";
+    }
+    const res = object.toString(10);
+    return SCIENTIFIC_WITHOUT_DOT.test(res) ? res.replace("e", ".e") : res;
+  }
+  function isFloat(object) {
+    return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 !== 0 || common2.isNegativeZero(object));
+  }
+  float = new Type2("tag:yaml.org,2002:float", {
+    kind: "scalar",
+    resolve: resolveYamlFloat,
+    construct: constructYamlFloat,
+    predicate: isFloat,
+    represent: representYamlFloat,
+    defaultStyle: "lowercase"
+  });
+  return float;
+}
+var json;
+var hasRequiredJson;
+function requireJson() {
+  if (hasRequiredJson) return json;
+  hasRequiredJson = 1;
+  json = requireFailsafe().extend({
+    implicit: [
+      require_null(),
+      requireBool(),
+      requireInt(),
+      requireFloat()
+    ]
+  });
+  return json;
+}
+var core;
+var hasRequiredCore;
+function requireCore() {
+  if (hasRequiredCore) return core;
+  hasRequiredCore = 1;
+  core = requireJson();
+  return core;
+}
+var timestamp;
+var hasRequiredTimestamp;
+function requireTimestamp() {
+  if (hasRequiredTimestamp) return timestamp;
+  hasRequiredTimestamp = 1;
+  const Type2 = requireType();
+  const YAML_DATE_REGEXP = new RegExp(
+    "^([0-9][0-9][0-9][0-9])-([0-9][0-9])-([0-9][0-9])$"
+  );
+  const YAML_TIMESTAMP_REGEXP = new RegExp(
+    "^([0-9][0-9][0-9][0-9])-([0-9][0-9]?)-([0-9][0-9]?)(?:[Tt]|[ \\t]+)([0-9][0-9]?):([0-9][0-9]):([0-9][0-9])(?:\\.([0-9]*))?(?:[ \\t]*(Z|([-+])([0-9][0-9]?)(?::([0-9][0-9]))?))?$"
+  );
+  function resolveYamlTimestamp(data) {
+    if (data === null) return false;
+    if (YAML_DATE_REGEXP.exec(data) !== null) return true;
+    if (YAML_TIMESTAMP_REGEXP.exec(data) !== null) return true;
+    return false;
+  }
+  function constructYamlTimestamp(data) {
+    let fraction = 0;
+    let delta = null;
+    let match2 = YAML_DATE_REGEXP.exec(data);
+    if (match2 === null) match2 = YAML_TIMESTAMP_REGEXP.exec(data);
+    if (match2 === null) throw new Error("Date resolve error");
+    const year = +match2[1];
+    const month = +match2[2] - 1;
+    const day = +match2[3];
+    if (!match2[4]) {
+      return new Date(Date.UTC(year, month, day));
+    }
+    const hour = +match2[4];
+    const minute = +match2[5];
+    const second = +match2[6];
+    if (match2[7]) {
+      fraction = match2[7].slice(0, 3);
+      while (fraction.length < 3) {
+        fraction += "0";
+      }
+      fraction = +fraction;
+    }
+    if (match2[9]) {
+      const tzHour = +match2[10];
+      const tzMinute = +(match2[11] || 0);
+      delta = (tzHour * 60 + tzMinute) * 6e4;
+      if (match2[9] === "-") delta = -delta;
+    }
+    const date = new Date(Date.UTC(year, month, day, hour, minute, second, fraction));
+    if (delta) date.setTime(date.getTime() - delta);
+    return date;
+  }
+  function representYamlTimestamp(object) {
+    return object.toISOString();
+  }
+  timestamp = new Type2("tag:yaml.org,2002:timestamp", {
+    kind: "scalar",
+    resolve: resolveYamlTimestamp,
+    construct: constructYamlTimestamp,
+    instanceOf: Date,
+    represent: representYamlTimestamp
+  });
+  return timestamp;
+}
+var merge;
+var hasRequiredMerge;
+function requireMerge() {
+  if (hasRequiredMerge) return merge;
+  hasRequiredMerge = 1;
+  const Type2 = requireType();
+  function resolveYamlMerge(data) {
+    return data === "<<" || data === null;
+  }
+  merge = new Type2("tag:yaml.org,2002:merge", {
+    kind: "scalar",
+    resolve: resolveYamlMerge
+  });
+  return merge;
+}
+var binary;
+var hasRequiredBinary;
+function requireBinary() {
+  if (hasRequiredBinary) return binary;
+  hasRequiredBinary = 1;
+  const Type2 = requireType();
+  const BASE64_MAP = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n\r";
+  function resolveYamlBinary(data) {
+    if (data === null) return false;
+    let bitlen = 0;
+    const max = data.length;
+    const map2 = BASE64_MAP;
+    for (let idx = 0; idx < max; idx++) {
+      const code = map2.indexOf(data.charAt(idx));
+      if (code > 64) continue;
+      if (code < 0) return false;
+      bitlen += 6;
+    }
+    return bitlen % 8 === 0;
+  }
+  function constructYamlBinary(data) {
+    const input2 = data.replace(/[\r\n=]/g, "");
+    const max = input2.length;
+    const map2 = BASE64_MAP;
+    let bits = 0;
+    const result = [];
+    for (let idx = 0; idx < max; idx++) {
+      if (idx % 4 === 0 && idx) {
+        result.push(bits >> 16 & 255);
+        result.push(bits >> 8 & 255);
+        result.push(bits & 255);
+      }
+      bits = bits << 6 | map2.indexOf(input2.charAt(idx));
+    }
+    const tailbits = max % 4 * 6;
+    if (tailbits === 0) {
+      result.push(bits >> 16 & 255);
+      result.push(bits >> 8 & 255);
+      result.push(bits & 255);
+    } else if (tailbits === 18) {
+      result.push(bits >> 10 & 255);
+      result.push(bits >> 2 & 255);
+    } else if (tailbits === 12) {
+      result.push(bits >> 4 & 255);
+    }
+    return new Uint8Array(result);
+  }
+  function representYamlBinary(object) {
+    let result = "";
+    let bits = 0;
+    const max = object.length;
+    const map2 = BASE64_MAP;
+    for (let idx = 0; idx < max; idx++) {
+      if (idx % 3 === 0 && idx) {
+        result += map2[bits >> 18 & 63];
+        result += map2[bits >> 12 & 63];
+        result += map2[bits >> 6 & 63];
+        result += map2[bits & 63];
+      }
+      bits = (bits << 8) + object[idx];
+    }
+    const tail = max % 3;
+    if (tail === 0) {
+      result += map2[bits >> 18 & 63];
+      result += map2[bits >> 12 & 63];
+      result += map2[bits >> 6 & 63];
+      result += map2[bits & 63];
+    } else if (tail === 2) {
+      result += map2[bits >> 10 & 63];
+      result += map2[bits >> 4 & 63];
+      result += map2[bits << 2 & 63];
+      result += map2[64];
+    } else if (tail === 1) {
+      result += map2[bits >> 2 & 63];
+      result += map2[bits << 4 & 63];
+      result += map2[64];
+      result += map2[64];
+    }
+    return result;
+  }
+  function isBinary(obj) {
+    return Object.prototype.toString.call(obj) === "[object Uint8Array]";
+  }
+  binary = new Type2("tag:yaml.org,2002:binary", {
+    kind: "scalar",
+    resolve: resolveYamlBinary,
+    construct: constructYamlBinary,
+    predicate: isBinary,
+    represent: representYamlBinary
+  });
+  return binary;
+}
+var omap;
+var hasRequiredOmap;
+function requireOmap() {
+  if (hasRequiredOmap) return omap;
+  hasRequiredOmap = 1;
+  const Type2 = requireType();
+  const _hasOwnProperty = Object.prototype.hasOwnProperty;
+  const _toString = Object.prototype.toString;
+  function resolveYamlOmap(data) {
+    if (data === null) return true;
+    const objectKeys = {};
+    const object = data;
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      const pair = object[index];
+      let pairHasKey = false;
+      if (_toString.call(pair) !== "[object Object]") return false;
+      let pairKey;
+      for (pairKey in pair) {
+        if (_hasOwnProperty.call(pair, pairKey)) {
+          if (!pairHasKey) pairHasKey = true;
+          else return false;
+        }
+      }
+      if (!pairHasKey) return false;
+      if (_hasOwnProperty.call(objectKeys, pairKey)) return false;
+      Object.defineProperty(objectKeys, pairKey, { value: true });
+    }
+    return true;
+  }
+  function constructYamlOmap(data) {
+    return data !== null ? data : [];
+  }
+  omap = new Type2("tag:yaml.org,2002:omap", {
+    kind: "sequence",
+    resolve: resolveYamlOmap,
+    construct: constructYamlOmap
+  });
+  return omap;
+}
+var pairs;
+var hasRequiredPairs;
+function requirePairs() {
+  if (hasRequiredPairs) return pairs;
+  hasRequiredPairs = 1;
+  const Type2 = requireType();
+  const _toString = Object.prototype.toString;
+  function resolveYamlPairs(data) {
+    if (data === null) return true;
+    const object = data;
+    const result = new Array(object.length);
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      const pair = object[index];
+      if (_toString.call(pair) !== "[object Object]") return false;
+      const keys = Object.keys(pair);
+      if (keys.length !== 1) return false;
+      result[index] = [keys[0], pair[keys[0]]];
+    }
+    return true;
+  }
+  function constructYamlPairs(data) {
+    if (data === null) return [];
+    const object = data;
+    const result = new Array(object.length);
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      const pair = object[index];
+      const keys = Object.keys(pair);
+      result[index] = [keys[0], pair[keys[0]]];
+    }
+    return result;
+  }
+  pairs = new Type2("tag:yaml.org,2002:pairs", {
+    kind: "sequence",
+    resolve: resolveYamlPairs,
+    construct: constructYamlPairs
+  });
+  return pairs;
+}
+var set;
+var hasRequiredSet;
+function requireSet() {
+  if (hasRequiredSet) return set;
+  hasRequiredSet = 1;
+  const Type2 = requireType();
+  const _hasOwnProperty = Object.prototype.hasOwnProperty;
+  function resolveYamlSet(data) {
+    if (data === null) return true;
+    const object = data;
+    for (const key in object) {
+      if (_hasOwnProperty.call(object, key)) {
+        if (object[key] !== null) return false;
+      }
+    }
+    return true;
+  }
+  function constructYamlSet(data) {
+    return data !== null ? data : {};
+  }
+  set = new Type2("tag:yaml.org,2002:set", {
+    kind: "mapping",
+    resolve: resolveYamlSet,
+    construct: constructYamlSet
+  });
+  return set;
+}
+var _default;
+var hasRequired_default;
+function require_default() {
+  if (hasRequired_default) return _default;
+  hasRequired_default = 1;
+  _default = requireCore().extend({
+    implicit: [
+      requireTimestamp(),
+      requireMerge()
+    ],
+    explicit: [
+      requireBinary(),
+      requireOmap(),
+      requirePairs(),
+      requireSet()
+    ]
+  });
+  return _default;
+}
+var hasRequiredLoader;
+function requireLoader() {
+  if (hasRequiredLoader) return loader;
+  hasRequiredLoader = 1;
+  const common2 = requireCommon();
+  const YAMLException2 = requireException();
+  const makeSnippet = requireSnippet();
+  const DEFAULT_SCHEMA2 = require_default();
+  const _hasOwnProperty = Object.prototype.hasOwnProperty;
+  const CONTEXT_FLOW_IN = 1;
+  const CONTEXT_FLOW_OUT = 2;
+  const CONTEXT_BLOCK_IN = 3;
+  const CONTEXT_BLOCK_OUT = 4;
+  const CHOMPING_CLIP = 1;
+  const CHOMPING_STRIP = 2;
+  const CHOMPING_KEEP = 3;
+  const PATTERN_NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+  const PATTERN_NON_ASCII_LINE_BREAKS = /[\x85\u2028\u2029]/;
+  const PATTERN_FLOW_INDICATORS = /[,\[\]{}]/;
+  const PATTERN_TAG_HANDLE = /^(?:!|!!|![0-9A-Za-z-]+!)$/;
+  const PATTERN_TAG_URI = /^(?:!|[^,\[\]{}])(?:%[0-9a-f]{2}|[0-9a-z\-#;/?:@&=+$,_.!~*'()\[\]])*$/i;
+  function _class(obj) {
+    return Object.prototype.toString.call(obj);
+  }
+  function isEol(c) {
+    return c === 10 || c === 13;
+  }
+  function isWhiteSpace(c) {
+    return c === 9 || c === 32;
+  }
+  function isWsOrEol(c) {
+    return c === 9 || c === 32 || c === 10 || c === 13;
+  }
+  function isFlowIndicator(c) {
+    return c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
+  }
+  function fromHexCode(c) {
+    if (c >= 48 && c <= 57) {
+      return c - 48;
+    }
+    const lc = c | 32;
+    if (lc >= 97 && lc <= 102) {
+      return lc - 97 + 10;
+    }
+    return -1;
+  }
+  function escapedHexLen(c) {
+    if (c === 120) {
+      return 2;
+    }
+    if (c === 117) {
+      return 4;
+    }
+    if (c === 85) {
+      return 8;
+    }
+    return 0;
+  }
+  function fromDecimalCode(c) {
+    if (c >= 48 && c <= 57) {
+      return c - 48;
+    }
+    return -1;
+  }
+  function simpleEscapeSequence(c) {
+    switch (c) {
+      case 48:
+        return "\0";
+      case 97:
+        return "\x07";
+      case 98:
+        return "\b";
+      case 116:
+        return "	";
+      case 9:
+        return "	";
+      case 110:
+        return "\n";
+      case 118:
+        return "\v";
+      case 102:
+        return "\f";
+      case 114:
+        return "\r";
+      case 101:
+        return "\x1B";
+      case 32:
+        return " ";
+      case 34:
+        return '"';
+      case 47:
+        return "/";
+      case 92:
+        return "\\";
+      case 78:
+        return "\x85";
+      case 95:
+        return "\xA0";
+      case 76:
+        return "\u2028";
+      case 80:
+        return "\u2029";
+      default:
+        return "";
+    }
+  }
+  function charFromCodepoint(c) {
+    if (c <= 65535) {
+      return String.fromCharCode(c);
+    }
+    return String.fromCharCode(
+      (c - 65536 >> 10) + 55296,
+      (c - 65536 & 1023) + 56320
+    );
+  }
+  function setProperty(object, key, value) {
+    if (key === "__proto__") {
+      Object.defineProperty(object, key, {
+        configurable: true,
+        enumerable: true,
+        writable: true,
+        value
+      });
+    } else {
+      object[key] = value;
+    }
+  }
+  const simpleEscapeCheck = new Array(256);
+  const simpleEscapeMap = new Array(256);
+  for (let i = 0; i < 256; i++) {
+    simpleEscapeCheck[i] = simpleEscapeSequence(i) ? 1 : 0;
+    simpleEscapeMap[i] = simpleEscapeSequence(i);
+  }
+  function State(input2, options) {
+    this.input = input2;
+    this.filename = options["filename"] || null;
+    this.schema = options["schema"] || DEFAULT_SCHEMA2;
+    this.onWarning = options["onWarning"] || null;
+    this.legacy = options["legacy"] || false;
+    this.json = options["json"] || false;
+    this.listener = options["listener"] || null;
+    this.maxDepth = typeof options["maxDepth"] === "number" ? options["maxDepth"] : 100;
+    this.maxTotalMergeKeys = typeof options["maxTotalMergeKeys"] === "number" ? options["maxTotalMergeKeys"] : 1e4;
+    this.implicitTypes = this.schema.compiledImplicit;
+    this.typeMap = this.schema.compiledTypeMap;
+    this.length = input2.length;
+    this.position = 0;
+    this.line = 0;
+    this.lineStart = 0;
+    this.lineIndent = 0;
+    this.depth = 0;
+    this.totalMergeKeys = 0;
+    this.firstTabInLine = -1;
+    this.documents = [];
+    this.anchorMapTransactions = [];
+  }
+  function generateError(state, message) {
+    const mark = {
+      name: state.filename,
+      buffer: state.input.slice(0, -1),
+      // omit trailing \0
+      position: state.position,
+      line: state.line,
+      column: state.position - state.lineStart
+    };
+    mark.snippet = makeSnippet(mark);
+    return new YAMLException2(message, mark);
+  }
+  function throwError(state, message) {
+    throw generateError(state, message);
+  }
+  function throwWarning(state, message) {
+    if (state.onWarning) {
+      state.onWarning.call(null, generateError(state, message));
+    }
+  }
+  function storeAnchor(state, name, value) {
+    const transactions = state.anchorMapTransactions;
+    if (transactions.length !== 0) {
+      const transaction = transactions[transactions.length - 1];
+      if (!_hasOwnProperty.call(transaction, name)) {
+        transaction[name] = {
+          existed: _hasOwnProperty.call(state.anchorMap, name),
+          value: state.anchorMap[name]
+        };
+      }
+    }
+    state.anchorMap[name] = value;
+  }
+  function beginAnchorTransaction(state) {
+    state.anchorMapTransactions.push(/* @__PURE__ */ Object.create(null));
+  }
+  function commitAnchorTransaction(state) {
+    const transaction = state.anchorMapTransactions.pop();
+    const transactions = state.anchorMapTransactions;
+    if (transactions.length === 0) return;
+    const parent = transactions[transactions.length - 1];
+    const names = Object.keys(transaction);
+    for (let index = 0, length = names.length; index < length; index += 1) {
+      const name = names[index];
+      if (!_hasOwnProperty.call(parent, name)) {
+        parent[name] = transaction[name];
+      }
+    }
+  }
+  function rollbackAnchorTransaction(state) {
+    const transaction = state.anchorMapTransactions.pop();
+    const names = Object.keys(transaction);
+    for (let index = names.length - 1; index >= 0; index -= 1) {
+      const entry = transaction[names[index]];
+      if (entry.existed) {
+        state.anchorMap[names[index]] = entry.value;
+      } else {
+        delete state.anchorMap[names[index]];
+      }
+    }
+  }
+  function snapshotState(state) {
+    return {
+      position: state.position,
+      line: state.line,
+      lineStart: state.lineStart,
+      lineIndent: state.lineIndent,
+      firstTabInLine: state.firstTabInLine,
+      tag: state.tag,
+      anchor: state.anchor,
+      kind: state.kind,
+      result: state.result
+    };
+  }
+  function restoreState(state, snapshot) {
+    state.position = snapshot.position;
+    state.line = snapshot.line;
+    state.lineStart = snapshot.lineStart;
+    state.lineIndent = snapshot.lineIndent;
+    state.firstTabInLine = snapshot.firstTabInLine;
+    state.tag = snapshot.tag;
+    state.anchor = snapshot.anchor;
+    state.kind = snapshot.kind;
+    state.result = snapshot.result;
+  }
+  const directiveHandlers = {
+    YAML: function handleYamlDirective(state, name, args) {
+      if (state.version !== null) {
+        throwError(state, "duplication of %YAML directive");
+      }
+      if (args.length !== 1) {
+        throwError(state, "YAML directive accepts exactly one argument");
+      }
+      const match2 = /^([0-9]+)\.([0-9]+)$/.exec(args[0]);
+      if (match2 === null) {
+        throwError(state, "ill-formed argument of the YAML directive");
+      }
+      const major = parseInt(match2[1], 10);
+      const minor = parseInt(match2[2], 10);
+      if (major !== 1) {
+        throwError(state, "unacceptable YAML version of the document");
+      }
+      state.version = args[0];
+      state.checkLineBreaks = minor < 2;
+      if (minor !== 1 && minor !== 2) {
+        throwWarning(state, "unsupported YAML version of the document");
+      }
+    },
+    TAG: function handleTagDirective(state, name, args) {
+      let prefix;
+      if (args.length !== 2) {
+        throwError(state, "TAG directive accepts exactly two arguments");
+      }
+      const handle = args[0];
+      prefix = args[1];
+      if (!PATTERN_TAG_HANDLE.test(handle)) {
+        throwError(state, "ill-formed tag handle (first argument) of the TAG directive");
+      }
+      if (_hasOwnProperty.call(state.tagMap, handle)) {
+        throwError(state, 'there is a previously declared suffix for "' + handle + '" tag handle');
+      }
+      if (!PATTERN_TAG_URI.test(prefix)) {
+        throwError(state, "ill-formed tag prefix (second argument) of the TAG directive");
+      }
+      try {
+        prefix = decodeURIComponent(prefix);
+      } catch (err) {
+        throwError(state, "tag prefix is malformed: " + prefix);
+      }
+      state.tagMap[handle] = prefix;
+    }
+  };
+  function captureSegment(state, start, end, checkJson) {
+    if (start < end) {
+      const _result = state.input.slice(start, end);
+      if (checkJson) {
+        for (let _position = 0, _length = _result.length; _position < _length; _position += 1) {
+          const _character = _result.charCodeAt(_position);
+          if (!(_character === 9 || _character >= 32 && _character <= 1114111)) {
+            throwError(state, "expected valid JSON character");
+          }
+        }
+      } else if (PATTERN_NON_PRINTABLE.test(_result)) {
+        throwError(state, "the stream contains non-printable characters");
+      }
+      state.result += _result;
+    }
+  }
+  function chargeMergeWork(state) {
+    state.totalMergeKeys++;
+    if (state.maxTotalMergeKeys !== -1 && state.totalMergeKeys > state.maxTotalMergeKeys) {
+      throwError(state, "merge keys exceeded maxTotalMergeKeys (" + state.maxTotalMergeKeys + ")");
+    }
+  }
+  function mergeMappings(state, destination, source, overridableKeys) {
+    if (!common2.isObject(source)) {
+      throwError(state, "cannot merge mappings; the provided source object is unacceptable");
+    }
+    chargeMergeWork(state);
+    const sourceKeys = Object.keys(source);
+    for (let index = 0, quantity = sourceKeys.length; index < quantity; index += 1) {
+      const key = sourceKeys[index];
+      chargeMergeWork(state);
+      if (!_hasOwnProperty.call(destination, key)) {
+        setProperty(destination, key, source[key]);
+        overridableKeys[key] = true;
+      }
+    }
+  }
+  function storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, valueNode, startLine, startLineStart, startPos) {
+    if (Array.isArray(keyNode)) {
+      keyNode = Array.prototype.slice.call(keyNode);
+      for (let index = 0, quantity = keyNode.length; index < quantity; index += 1) {
+        if (Array.isArray(keyNode[index])) {
+          throwError(state, "nested arrays are not supported inside keys");
+        }
+        if (typeof keyNode === "object" && _class(keyNode[index]) === "[object Object]") {
+          keyNode[index] = "[object Object]";
+        }
+      }
+    }
+    if (typeof keyNode === "object" && _class(keyNode) === "[object Object]") {
+      keyNode = "[object Object]";
+    }
+    keyNode = String(keyNode);
+    if (_result === null) {
+      _result = {};
+    }
+    if (keyTag === "tag:yaml.org,2002:merge") {
+      if (Array.isArray(valueNode)) {
+        if (valueNode.length > 100) {
+          throwError(state, "abnormal merge sequence size");
+        }
+        for (let index = 0, quantity = valueNode.length; index < quantity; index += 1) {
+          mergeMappings(state, _result, valueNode[index], overridableKeys);
+        }
+      } else {
+        mergeMappings(state, _result, valueNode, overridableKeys);
+      }
+    } else {
+      if (!state.json && !_hasOwnProperty.call(overridableKeys, keyNode) && _hasOwnProperty.call(_result, keyNode)) {
+        state.line = startLine || state.line;
+        state.lineStart = startLineStart || state.lineStart;
+        state.position = startPos || state.position;
+        throwError(state, "duplicated mapping key");
+      }
+      setProperty(_result, keyNode, valueNode);
+      delete overridableKeys[keyNode];
+    }
+    return _result;
+  }
+  function readLineBreak(state) {
+    const ch = state.input.charCodeAt(state.position);
+    if (ch === 10) {
+      state.position++;
+    } else if (ch === 13) {
+      state.position++;
+      if (state.input.charCodeAt(state.position) === 10) {
+        state.position++;
+      }
+    } else {
+      throwError(state, "a line break is expected");
+    }
+    state.line += 1;
+    state.lineStart = state.position;
+    state.firstTabInLine = -1;
+  }
+  function skipSeparationSpace(state, allowComments, checkIndent) {
+    let lineBreaks = 0;
+    let ch = state.input.charCodeAt(state.position);
+    while (ch !== 0) {
+      while (isWhiteSpace(ch)) {
+        if (ch === 9 && state.firstTabInLine === -1) {
+          state.firstTabInLine = state.position;
+        }
+        ch = state.input.charCodeAt(++state.position);
+      }
+      if (allowComments && ch === 35) {
+        do {
+          ch = state.input.charCodeAt(++state.position);
+        } while (ch !== 10 && ch !== 13 && ch !== 0);
+      }
+      if (isEol(ch)) {
+        readLineBreak(state);
+        ch = state.input.charCodeAt(state.position);
+        lineBreaks++;
+        state.lineIndent = 0;
+        while (ch === 32) {
+          state.lineIndent++;
+          ch = state.input.charCodeAt(++state.position);
+        }
+      } else {
+        break;
+      }
+    }
+    if (checkIndent !== -1 && lineBreaks !== 0 && state.lineIndent < checkIndent) {
+      throwWarning(state, "deficient indentation");
+    }
+    return lineBreaks;
+  }
+  function testDocumentSeparator(state) {
+    let _position = state.position;
+    let ch = state.input.charCodeAt(_position);
+    if ((ch === 45 || ch === 46) && ch === state.input.charCodeAt(_position + 1) && ch === state.input.charCodeAt(_position + 2)) {
+      _position += 3;
+      ch = state.input.charCodeAt(_position);
+      if (ch === 0 || isWsOrEol(ch)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  function writeFoldedLines(state, count) {
+    if (count === 1) {
+      state.result += " ";
+    } else if (count > 1) {
+      state.result += common2.repeat("\n", count - 1);
+    }
+  }
+  function readPlainScalar(state, nodeIndent, withinFlowCollection) {
+    let captureStart;
+    let captureEnd;
+    let hasPendingContent;
+    let _line;
+    let _lineStart;
+    let _lineIndent;
+    const _kind = state.kind;
+    const _result = state.result;
+    let ch = state.input.charCodeAt(state.position);
+    if (isWsOrEol(ch) || isFlowIndicator(ch) || ch === 35 || ch === 38 || ch === 42 || ch === 33 || ch === 124 || ch === 62 || ch === 39 || ch === 34 || ch === 37 || ch === 64 || ch === 96) {
+      return false;
+    }
+    if (ch === 63 || ch === 45) {
+      const following = state.input.charCodeAt(state.position + 1);
+      if (isWsOrEol(following) || withinFlowCollection && isFlowIndicator(following)) {
+        return false;
+      }
+    }
+    state.kind = "scalar";
+    state.result = "";
+    captureStart = captureEnd = state.position;
+    hasPendingContent = false;
+    while (ch !== 0) {
+      if (ch === 58) {
+        const following = state.input.charCodeAt(state.position + 1);
+        if (isWsOrEol(following) || withinFlowCollection && isFlowIndicator(following)) {
+          break;
+        }
+      } else if (ch === 35) {
+        const preceding = state.input.charCodeAt(state.position - 1);
+        if (isWsOrEol(preceding)) {
+          break;
+        }
+      } else if (state.position === state.lineStart && testDocumentSeparator(state) || withinFlowCollection && isFlowIndicator(ch)) {
+        break;
+      } else if (isEol(ch)) {
+        _line = state.line;
+        _lineStart = state.lineStart;
+        _lineIndent = state.lineIndent;
+        skipSeparationSpace(state, false, -1);
+        if (state.lineIndent >= nodeIndent) {
+          hasPendingContent = true;
+          ch = state.input.charCodeAt(state.position);
+          continue;
+        } else {
+          state.position = captureEnd;
+          state.line = _line;
+          state.lineStart = _lineStart;
+          state.lineIndent = _lineIndent;
+          break;
+        }
+      }
+      if (hasPendingContent) {
+        captureSegment(state, captureStart, captureEnd, false);
+        writeFoldedLines(state, state.line - _line);
+        captureStart = captureEnd = state.position;
+        hasPendingContent = false;
+      }
+      if (!isWhiteSpace(ch)) {
+        captureEnd = state.position + 1;
+      }
+      ch = state.input.charCodeAt(++state.position);
+    }
+    captureSegment(state, captureStart, captureEnd, false);
+    if (state.result) {
+      return true;
+    }
+    state.kind = _kind;
+    state.result = _result;
+    return false;
+  }
+  function readSingleQuotedScalar(state, nodeIndent) {
+    let captureStart;
+    let captureEnd;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 39) {
+      return false;
+    }
+    state.kind = "scalar";
+    state.result = "";
+    state.position++;
+    captureStart = captureEnd = state.position;
+    while ((ch = state.input.charCodeAt(state.position)) !== 0) {
+      if (ch === 39) {
+        captureSegment(state, captureStart, state.position, true);
+        ch = state.input.charCodeAt(++state.position);
+        if (ch === 39) {
+          captureStart = state.position;
+          state.position++;
+          captureEnd = state.position;
+        } else {
+          return true;
+        }
+      } else if (isEol(ch)) {
+        captureSegment(state, captureStart, captureEnd, true);
+        writeFoldedLines(state, skipSeparationSpace(state, false, nodeIndent));
+        captureStart = captureEnd = state.position;
+      } else if (state.position === state.lineStart && testDocumentSeparator(state)) {
+        throwError(state, "unexpected end of the document within a single quoted scalar");
+      } else {
+        state.position++;
+        if (!isWhiteSpace(ch)) {
+          captureEnd = state.position;
+        }
+      }
+    }
+    throwError(state, "unexpected end of the stream within a single quoted scalar");
+  }
+  function readDoubleQuotedScalar(state, nodeIndent) {
+    let captureStart;
+    let captureEnd;
+    let tmp;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 34) {
+      return false;
+    }
+    state.kind = "scalar";
+    state.result = "";
+    state.position++;
+    captureStart = captureEnd = state.position;
+    while ((ch = state.input.charCodeAt(state.position)) !== 0) {
+      if (ch === 34) {
+        captureSegment(state, captureStart, state.position, true);
+        state.position++;
+        return true;
+      } else if (ch === 92) {
+        captureSegment(state, captureStart, state.position, true);
+        ch = state.input.charCodeAt(++state.position);
+        if (isEol(ch)) {
+          skipSeparationSpace(state, false, nodeIndent);
+        } else if (ch < 256 && simpleEscapeCheck[ch]) {
+          state.result += simpleEscapeMap[ch];
+          state.position++;
+        } else if ((tmp = escapedHexLen(ch)) > 0) {
+          let hexLength = tmp;
+          let hexResult = 0;
+          for (; hexLength > 0; hexLength--) {
+            ch = state.input.charCodeAt(++state.position);
+            if ((tmp = fromHexCode(ch)) >= 0) {
+              hexResult = (hexResult << 4) + tmp;
+            } else {
+              throwError(state, "expected hexadecimal character");
+            }
+          }
+          state.result += charFromCodepoint(hexResult);
+          state.position++;
+        } else {
+          throwError(state, "unknown escape sequence");
+        }
+        captureStart = captureEnd = state.position;
+      } else if (isEol(ch)) {
+        captureSegment(state, captureStart, captureEnd, true);
+        writeFoldedLines(state, skipSeparationSpace(state, false, nodeIndent));
+        captureStart = captureEnd = state.position;
+      } else if (state.position === state.lineStart && testDocumentSeparator(state)) {
+        throwError(state, "unexpected end of the document within a double quoted scalar");
+      } else {
+        state.position++;
+        if (!isWhiteSpace(ch)) {
+          captureEnd = state.position;
+        }
+      }
+    }
+    throwError(state, "unexpected end of the stream within a double quoted scalar");
+  }
+  function readFlowCollection(state, nodeIndent) {
+    let readNext = true;
+    let _line;
+    let _lineStart;
+    let _pos;
+    const _tag = state.tag;
+    let _result;
+    const _anchor = state.anchor;
+    let terminator;
+    let isPair;
+    let isExplicitPair;
+    let isMapping;
+    const overridableKeys = /* @__PURE__ */ Object.create(null);
+    let keyNode;
+    let keyTag;
+    let valueNode;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch === 91) {
+      terminator = 93;
+      isMapping = false;
+      _result = [];
+    } else if (ch === 123) {
+      terminator = 125;
+      isMapping = true;
+      _result = {};
+    } else {
+      return false;
+    }
+    if (state.anchor !== null) {
+      storeAnchor(state, state.anchor, _result);
+    }
+    ch = state.input.charCodeAt(++state.position);
+    while (ch !== 0) {
+      skipSeparationSpace(state, true, nodeIndent);
+      ch = state.input.charCodeAt(state.position);
+      if (ch === terminator) {
+        state.position++;
+        state.tag = _tag;
+        state.anchor = _anchor;
+        state.kind = isMapping ? "mapping" : "sequence";
+        state.result = _result;
+        return true;
+      } else if (!readNext) {
+        throwError(state, "missed comma between flow collection entries");
+      } else if (ch === 44) {
+        throwError(state, "expected the node content, but found ','");
+      }
+      keyTag = keyNode = valueNode = null;
+      isPair = isExplicitPair = false;
+      if (ch === 63) {
+        const following = state.input.charCodeAt(state.position + 1);
+        if (isWsOrEol(following)) {
+          isPair = isExplicitPair = true;
+          state.position++;
+          skipSeparationSpace(state, true, nodeIndent);
+        }
+      }
+      _line = state.line;
+      _lineStart = state.lineStart;
+      _pos = state.position;
+      composeNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
+      keyTag = state.tag;
+      keyNode = state.result;
+      skipSeparationSpace(state, true, nodeIndent);
+      ch = state.input.charCodeAt(state.position);
+      if ((isExplicitPair || state.line === _line) && ch === 58) {
+        isPair = true;
+        ch = state.input.charCodeAt(++state.position);
+        skipSeparationSpace(state, true, nodeIndent);
+        composeNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
+        valueNode = state.result;
+      }
+      if (isMapping) {
+        storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, valueNode, _line, _lineStart, _pos);
+      } else if (isPair) {
+        _result.push(storeMappingPair(state, null, overridableKeys, keyTag, keyNode, valueNode, _line, _lineStart, _pos));
+      } else {
+        _result.push(keyNode);
+      }
+      skipSeparationSpace(state, true, nodeIndent);
+      ch = state.input.charCodeAt(state.position);
+      if (ch === 44) {
+        readNext = true;
+        ch = state.input.charCodeAt(++state.position);
+      } else {
+        readNext = false;
+      }
+    }
+    throwError(state, "unexpected end of the stream within a flow collection");
+  }
+  function readBlockScalar(state, nodeIndent) {
+    let folding;
+    let chomping = CHOMPING_CLIP;
+    let didReadContent = false;
+    let detectedIndent = false;
+    let textIndent = nodeIndent;
+    let emptyLines = 0;
+    let atMoreIndented = false;
+    let tmp;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch === 124) {
+      folding = false;
+    } else if (ch === 62) {
+      folding = true;
+    } else {
+      return false;
+    }
+    state.kind = "scalar";
+    state.result = "";
+    while (ch !== 0) {
+      ch = state.input.charCodeAt(++state.position);
+      if (ch === 43 || ch === 45) {
+        if (CHOMPING_CLIP === chomping) {
+          chomping = ch === 43 ? CHOMPING_KEEP : CHOMPING_STRIP;
+        } else {
+          throwError(state, "repeat of a chomping mode identifier");
+        }
+      } else if ((tmp = fromDecimalCode(ch)) >= 0) {
+        if (tmp === 0) {
+          throwError(state, "bad explicit indentation width of a block scalar; it cannot be less than one");
+        } else if (!detectedIndent) {
+          textIndent = nodeIndent + tmp - 1;
+          detectedIndent = true;
+        } else {
+          throwError(state, "repeat of an indentation width identifier");
+        }
+      } else {
+        break;
+      }
+    }
+    if (isWhiteSpace(ch)) {
+      do {
+        ch = state.input.charCodeAt(++state.position);
+      } while (isWhiteSpace(ch));
+      if (ch === 35) {
+        do {
+          ch = state.input.charCodeAt(++state.position);
+        } while (!isEol(ch) && ch !== 0);
+      }
+    }
+    while (ch !== 0) {
+      readLineBreak(state);
+      state.lineIndent = 0;
+      ch = state.input.charCodeAt(state.position);
+      while ((!detectedIndent || state.lineIndent < textIndent) && ch === 32) {
+        state.lineIndent++;
+        ch = state.input.charCodeAt(++state.position);
+      }
+      if (!detectedIndent && state.lineIndent > textIndent) {
+        textIndent = state.lineIndent;
+      }
+      if (isEol(ch)) {
+        emptyLines++;
+        continue;
+      }
+      if (!detectedIndent && textIndent === 0) {
+        throwError(state, "missing indentation for block scalar");
+      }
+      if (state.lineIndent < textIndent) {
+        if (chomping === CHOMPING_KEEP) {
+          state.result += common2.repeat("\n", didReadContent ? 1 + emptyLines : emptyLines);
+        } else if (chomping === CHOMPING_CLIP) {
+          if (didReadContent) {
+            state.result += "\n";
+          }
+        }
+        break;
+      }
+      if (folding) {
+        if (isWhiteSpace(ch)) {
+          atMoreIndented = true;
+          state.result += common2.repeat("\n", didReadContent ? 1 + emptyLines : emptyLines);
+        } else if (atMoreIndented) {
+          atMoreIndented = false;
+          state.result += common2.repeat("\n", emptyLines + 1);
+        } else if (emptyLines === 0) {
+          if (didReadContent) {
+            state.result += " ";
+          }
+        } else {
+          state.result += common2.repeat("\n", emptyLines);
+        }
+      } else {
+        state.result += common2.repeat("\n", didReadContent ? 1 + emptyLines : emptyLines);
+      }
+      didReadContent = true;
+      detectedIndent = true;
+      emptyLines = 0;
+      const captureStart = state.position;
+      while (!isEol(ch) && ch !== 0) {
+        ch = state.input.charCodeAt(++state.position);
+      }
+      captureSegment(state, captureStart, state.position, false);
+    }
+    return true;
+  }
+  function readBlockSequence(state, nodeIndent) {
+    const _tag = state.tag;
+    const _anchor = state.anchor;
+    const _result = [];
+    let detected = false;
+    if (state.firstTabInLine !== -1) return false;
+    if (state.anchor !== null) {
+      storeAnchor(state, state.anchor, _result);
+    }
+    let ch = state.input.charCodeAt(state.position);
+    while (ch !== 0) {
+      if (state.firstTabInLine !== -1) {
+        state.position = state.firstTabInLine;
+        throwError(state, "tab characters must not be used in indentation");
+      }
+      if (ch !== 45) {
+        break;
+      }
+      const following = state.input.charCodeAt(state.position + 1);
+      if (!isWsOrEol(following)) {
+        break;
+      }
+      detected = true;
+      state.position++;
+      if (skipSeparationSpace(state, true, -1)) {
+        if (state.lineIndent <= nodeIndent) {
+          _result.push(null);
+          ch = state.input.charCodeAt(state.position);
+          continue;
+        }
+      }
+      const _line = state.line;
+      composeNode(state, nodeIndent, CONTEXT_BLOCK_IN, false, true);
+      _result.push(state.result);
+      skipSeparationSpace(state, true, -1);
+      ch = state.input.charCodeAt(state.position);
+      if ((state.line === _line || state.lineIndent > nodeIndent) && ch !== 0) {
+        throwError(state, "bad indentation of a sequence entry");
+      } else if (state.lineIndent < nodeIndent) {
+        break;
+      }
+    }
+    if (detected) {
+      state.tag = _tag;
+      state.anchor = _anchor;
+      state.kind = "sequence";
+      state.result = _result;
+      return true;
+    }
+    return false;
+  }
+  function readBlockMapping(state, nodeIndent, flowIndent) {
+    let allowCompact;
+    let _keyLine;
+    let _keyLineStart;
+    let _keyPos;
+    const _tag = state.tag;
+    const _anchor = state.anchor;
+    const _result = {};
+    const overridableKeys = /* @__PURE__ */ Object.create(null);
+    let keyTag = null;
+    let keyNode = null;
+    let valueNode = null;
+    let atExplicitKey = false;
+    let detected = false;
+    if (state.firstTabInLine !== -1) return false;
+    if (state.anchor !== null) {
+      storeAnchor(state, state.anchor, _result);
+    }
+    let ch = state.input.charCodeAt(state.position);
+    while (ch !== 0) {
+      if (!atExplicitKey && state.firstTabInLine !== -1) {
+        state.position = state.firstTabInLine;
+        throwError(state, "tab characters must not be used in indentation");
+      }
+      const following = state.input.charCodeAt(state.position + 1);
+      const _line = state.line;
+      if ((ch === 63 || ch === 58) && isWsOrEol(following)) {
+        if (ch === 63) {
+          if (atExplicitKey) {
+            storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
+            keyTag = keyNode = valueNode = null;
+          }
+          detected = true;
+          atExplicitKey = true;
+          allowCompact = true;
+        } else if (atExplicitKey) {
+          atExplicitKey = false;
+          allowCompact = true;
+        } else {
+          throwError(state, "incomplete explicit mapping pair; a key node is missed; or followed by a non-tabulated empty line");
+        }
+        state.position += 1;
+        ch = following;
+      } else {
+        _keyLine = state.line;
+        _keyLineStart = state.lineStart;
+        _keyPos = state.position;
+        if (!composeNode(state, flowIndent, CONTEXT_FLOW_OUT, false, true)) {
+          break;
+        }
+        if (state.line === _line) {
+          ch = state.input.charCodeAt(state.position);
+          while (isWhiteSpace(ch)) {
+            ch = state.input.charCodeAt(++state.position);
+          }
+          if (ch === 58) {
+            ch = state.input.charCodeAt(++state.position);
+            if (!isWsOrEol(ch)) {
+              throwError(state, "a whitespace character is expected after the key-value separator within a block mapping");
+            }
+            if (atExplicitKey) {
+              storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
+              keyTag = keyNode = valueNode = null;
+            }
+            detected = true;
+            atExplicitKey = false;
+            allowCompact = false;
+            keyTag = state.tag;
+            keyNode = state.result;
+          } else if (detected) {
+            throwError(state, "can not read an implicit mapping pair; a colon is missed");
+          } else {
+            state.tag = _tag;
+            state.anchor = _anchor;
+            return true;
+          }
+        } else if (detected) {
+          throwError(state, "can not read a block mapping entry; a multiline key may not be an implicit key");
+        } else {
+          state.tag = _tag;
+          state.anchor = _anchor;
+          return true;
+        }
+      }
+      if (state.line === _line || state.lineIndent > nodeIndent) {
+        if (atExplicitKey) {
+          _keyLine = state.line;
+          _keyLineStart = state.lineStart;
+          _keyPos = state.position;
+        }
+        if (composeNode(state, nodeIndent, CONTEXT_BLOCK_OUT, true, allowCompact)) {
+          if (atExplicitKey) {
+            keyNode = state.result;
+          } else {
+            valueNode = state.result;
+          }
+        }
+        if (!atExplicitKey) {
+          storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, valueNode, _keyLine, _keyLineStart, _keyPos);
+          keyTag = keyNode = valueNode = null;
+        }
+        skipSeparationSpace(state, true, -1);
+        ch = state.input.charCodeAt(state.position);
+      }
+      if ((state.line === _line || state.lineIndent > nodeIndent) && ch !== 0) {
+        throwError(state, "bad indentation of a mapping entry");
+      } else if (state.lineIndent < nodeIndent) {
+        break;
+      }
+    }
+    if (atExplicitKey) {
+      storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
+    }
+    if (detected) {
+      state.tag = _tag;
+      state.anchor = _anchor;
+      state.kind = "mapping";
+      state.result = _result;
+    }
+    return detected;
+  }
+  function readTagProperty(state) {
+    let isVerbatim = false;
+    let isNamed = false;
+    let tagHandle;
+    let tagName;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 33) return false;
+    if (state.tag !== null) {
+      throwError(state, "duplication of a tag property");
+    }
+    ch = state.input.charCodeAt(++state.position);
+    if (ch === 60) {
+      isVerbatim = true;
+      ch = state.input.charCodeAt(++state.position);
+    } else if (ch === 33) {
+      isNamed = true;
+      tagHandle = "!!";
+      ch = state.input.charCodeAt(++state.position);
+    } else {
+      tagHandle = "!";
+    }
+    let _position = state.position;
+    if (isVerbatim) {
+      do {
+        ch = state.input.charCodeAt(++state.position);
+      } while (ch !== 0 && ch !== 62);
+      if (state.position < state.length) {
+        tagName = state.input.slice(_position, state.position);
+        ch = state.input.charCodeAt(++state.position);
+      } else {
+        throwError(state, "unexpected end of the stream within a verbatim tag");
+      }
+    } else {
+      while (ch !== 0 && !isWsOrEol(ch)) {
+        if (ch === 33) {
+          if (!isNamed) {
+            tagHandle = state.input.slice(_position - 1, state.position + 1);
+            if (!PATTERN_TAG_HANDLE.test(tagHandle)) {
+              throwError(state, "named tag handle cannot contain such characters");
+            }
+            isNamed = true;
+            _position = state.position + 1;
+          } else {
+            throwError(state, "tag suffix cannot contain exclamation marks");
+          }
+        }
+        ch = state.input.charCodeAt(++state.position);
+      }
+      tagName = state.input.slice(_position, state.position);
+      if (PATTERN_FLOW_INDICATORS.test(tagName)) {
+        throwError(state, "tag suffix cannot contain flow indicator characters");
+      }
+    }
+    if (tagName && !PATTERN_TAG_URI.test(tagName)) {
+      throwError(state, "tag name cannot contain such characters: " + tagName);
+    }
+    try {
+      tagName = decodeURIComponent(tagName);
+    } catch (err) {
+      throwError(state, "tag name is malformed: " + tagName);
+    }
+    if (isVerbatim) {
+      state.tag = tagName;
+    } else if (_hasOwnProperty.call(state.tagMap, tagHandle)) {
+      state.tag = state.tagMap[tagHandle] + tagName;
+    } else if (tagHandle === "!") {
+      state.tag = "!" + tagName;
+    } else if (tagHandle === "!!") {
+      state.tag = "tag:yaml.org,2002:" + tagName;
+    } else {
+      throwError(state, 'undeclared tag handle "' + tagHandle + '"');
+    }
+    return true;
+  }
+  function readAnchorProperty(state) {
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 38) return false;
+    if (state.anchor !== null) {
+      throwError(state, "duplication of an anchor property");
+    }
+    ch = state.input.charCodeAt(++state.position);
+    const _position = state.position;
+    while (ch !== 0 && !isWsOrEol(ch) && !isFlowIndicator(ch)) {
+      ch = state.input.charCodeAt(++state.position);
+    }
+    if (state.position === _position) {
+      throwError(state, "name of an anchor node must contain at least one character");
+    }
+    state.anchor = state.input.slice(_position, state.position);
+    return true;
+  }
+  function readAlias(state) {
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 42) return false;
+    ch = state.input.charCodeAt(++state.position);
+    const _position = state.position;
+    while (ch !== 0 && !isWsOrEol(ch) && !isFlowIndicator(ch)) {
+      ch = state.input.charCodeAt(++state.position);
+    }
+    if (state.position === _position) {
+      throwError(state, "name of an alias node must contain at least one character");
+    }
+    const alias = state.input.slice(_position, state.position);
+    if (!_hasOwnProperty.call(state.anchorMap, alias)) {
+      throwError(state, 'unidentified alias "' + alias + '"');
+    }
+    state.result = state.anchorMap[alias];
+    skipSeparationSpace(state, true, -1);
+    return true;
+  }
+  function tryReadBlockMappingFromProperty(state, propertyStart, nodeIndent, flowIndent) {
+    const fallbackState = snapshotState(state);
+    beginAnchorTransaction(state);
+    restoreState(state, propertyStart);
+    state.tag = null;
+    state.anchor = null;
+    state.kind = null;
+    state.result = null;
+    if (readBlockMapping(state, nodeIndent, flowIndent) && state.kind === "mapping") {
+      commitAnchorTransaction(state);
+      return true;
+    }
+    rollbackAnchorTransaction(state);
+    restoreState(state, fallbackState);
+    return false;
+  }
+  function composeNode(state, parentIndent, nodeContext, allowToSeek, allowCompact) {
+    let allowBlockScalars;
+    let allowBlockCollections;
+    let indentStatus = 1;
+    let atNewLine = false;
+    let hasContent = false;
+    let propertyStart = null;
+    let type2;
+    let flowIndent;
+    let blockIndent;
+    if (state.depth >= state.maxDepth) {
+      throwError(state, "nesting exceeded maxDepth (" + state.maxDepth + ")");
+    }
+    state.depth += 1;
+    if (state.listener !== null) {
+      state.listener("open", state);
+    }
+    state.tag = null;
+    state.anchor = null;
+    state.kind = null;
+    state.result = null;
+    const allowBlockStyles = allowBlockScalars = allowBlockCollections = CONTEXT_BLOCK_OUT === nodeContext || CONTEXT_BLOCK_IN === nodeContext;
+    if (allowToSeek) {
+      if (skipSeparationSpace(state, true, -1)) {
+        atNewLine = true;
+        if (state.lineIndent > parentIndent) {
+          indentStatus = 1;
+        } else if (state.lineIndent === parentIndent) {
+          indentStatus = 0;
+        } else if (state.lineIndent < parentIndent) {
+          indentStatus = -1;
+        }
+      }
+    }
+    if (indentStatus === 1) {
+      while (true) {
+        const ch = state.input.charCodeAt(state.position);
+        const propertyState = snapshotState(state);
+        if (atNewLine && (ch === 33 && state.tag !== null || ch === 38 && state.anchor !== null)) {
+          break;
+        }
+        if (!readTagProperty(state) && !readAnchorProperty(state)) {
+          break;
+        }
+        if (propertyStart === null) {
+          propertyStart = propertyState;
+        }
+        if (skipSeparationSpace(state, true, -1)) {
+          atNewLine = true;
+          allowBlockCollections = allowBlockStyles;
+          if (state.lineIndent > parentIndent) {
+            indentStatus = 1;
+          } else if (state.lineIndent === parentIndent) {
+            indentStatus = 0;
+          } else if (state.lineIndent < parentIndent) {
+            indentStatus = -1;
+          }
+        } else {
+          allowBlockCollections = false;
+        }
+      }
+    }
+    if (allowBlockCollections) {
+      allowBlockCollections = atNewLine || allowCompact;
+    }
+    if (indentStatus === 1 || CONTEXT_BLOCK_OUT === nodeContext) {
+      if (CONTEXT_FLOW_IN === nodeContext || CONTEXT_FLOW_OUT === nodeContext) {
+        flowIndent = parentIndent;
+      } else {
+        flowIndent = parentIndent + 1;
+      }
+      blockIndent = state.position - state.lineStart;
+      if (indentStatus === 1) {
+        if (allowBlockCollections && (readBlockSequence(state, blockIndent) || readBlockMapping(state, blockIndent, flowIndent)) || readFlowCollection(state, flowIndent)) {
+          hasContent = true;
+        } else {
+          const ch = state.input.charCodeAt(state.position);
+          if (propertyStart !== null && allowBlockStyles && !allowBlockCollections && ch !== 124 && ch !== 62 && tryReadBlockMappingFromProperty(
+            state,
+            propertyStart,
+            propertyStart.position - propertyStart.lineStart,
+            flowIndent
+          )) {
+            hasContent = true;
+          } else if (allowBlockScalars && readBlockScalar(state, flowIndent) || readSingleQuotedScalar(state, flowIndent) || readDoubleQuotedScalar(state, flowIndent)) {
+            hasContent = true;
+          } else if (readAlias(state)) {
+            hasContent = true;
+            if (state.tag !== null || state.anchor !== null) {
+              throwError(state, "alias node should not have any properties");
+            }
+          } else if (readPlainScalar(state, flowIndent, CONTEXT_FLOW_IN === nodeContext)) {
+            hasContent = true;
+            if (state.tag === null) {
+              state.tag = "?";
+            }
+          }
+          if (state.anchor !== null) {
+            storeAnchor(state, state.anchor, state.result);
+          }
+        }
+      } else if (indentStatus === 0) {
+        hasContent = allowBlockCollections && readBlockSequence(state, blockIndent);
+      }
+    }
+    if (state.tag === null) {
+      if (state.anchor !== null) {
+        storeAnchor(state, state.anchor, state.result);
+      }
+    } else if (state.tag === "?") {
+      if (state.result !== null && state.kind !== "scalar") {
+        throwError(state, 'unacceptable node kind for !<?> tag; it should be "scalar", not "' + state.kind + '"');
+      }
+      for (let typeIndex = 0, typeQuantity = state.implicitTypes.length; typeIndex < typeQuantity; typeIndex += 1) {
+        type2 = state.implicitTypes[typeIndex];
+        if (type2.resolve(state.result)) {
+          state.result = type2.construct(state.result);
+          state.tag = type2.tag;
+          if (state.anchor !== null) {
+            storeAnchor(state, state.anchor, state.result);
+          }
+          break;
+        }
+      }
+    } else if (state.tag !== "!") {
+      if (_hasOwnProperty.call(state.typeMap[state.kind || "fallback"], state.tag)) {
+        type2 = state.typeMap[state.kind || "fallback"][state.tag];
+      } else {
+        type2 = null;
+        const typeList = state.typeMap.multi[state.kind || "fallback"];
+        for (let typeIndex = 0, typeQuantity = typeList.length; typeIndex < typeQuantity; typeIndex += 1) {
+          if (state.tag.slice(0, typeList[typeIndex].tag.length) === typeList[typeIndex].tag) {
+            type2 = typeList[typeIndex];
+            break;
+          }
+        }
+      }
+      if (!type2) {
+        throwError(state, "unknown tag !<" + state.tag + ">");
+      }
+      if (state.result !== null && type2.kind !== state.kind) {
+        throwError(state, "unacceptable node kind for !<" + state.tag + '> tag; it should be "' + type2.kind + '", not "' + state.kind + '"');
+      }
+      if (!type2.resolve(state.result, state.tag)) {
+        throwError(state, "cannot resolve a node with !<" + state.tag + "> explicit tag");
+      } else {
+        state.result = type2.construct(state.result, state.tag);
+        if (state.anchor !== null) {
+          storeAnchor(state, state.anchor, state.result);
+        }
+      }
+    }
+    if (state.listener !== null) {
+      state.listener("close", state);
+    }
+    state.depth -= 1;
+    return state.tag !== null || state.anchor !== null || hasContent;
+  }
+  function readDocument(state) {
+    const documentStart = state.position;
+    let hasDirectives = false;
+    let ch;
+    state.version = null;
+    state.checkLineBreaks = state.legacy;
+    state.tagMap = /* @__PURE__ */ Object.create(null);
+    state.anchorMap = /* @__PURE__ */ Object.create(null);
+    while ((ch = state.input.charCodeAt(state.position)) !== 0) {
+      skipSeparationSpace(state, true, -1);
+      ch = state.input.charCodeAt(state.position);
+      if (state.lineIndent > 0 || ch !== 37) {
+        break;
+      }
+      hasDirectives = true;
+      ch = state.input.charCodeAt(++state.position);
+      let _position = state.position;
+      while (ch !== 0 && !isWsOrEol(ch)) {
+        ch = state.input.charCodeAt(++state.position);
+      }
+      const directiveName = state.input.slice(_position, state.position);
+      const directiveArgs = [];
+      if (directiveName.length < 1) {
+        throwError(state, "directive name must not be less than one character in length");
+      }
+      while (ch !== 0) {
+        while (isWhiteSpace(ch)) {
+          ch = state.input.charCodeAt(++state.position);
+        }
+        if (ch === 35) {
+          do {
+            ch = state.input.charCodeAt(++state.position);
+          } while (ch !== 0 && !isEol(ch));
+          break;
+        }
+        if (isEol(ch)) break;
+        _position = state.position;
+        while (ch !== 0 && !isWsOrEol(ch)) {
+          ch = state.input.charCodeAt(++state.position);
+        }
+        directiveArgs.push(state.input.slice(_position, state.position));
+      }
+      if (ch !== 0) readLineBreak(state);
+      if (_hasOwnProperty.call(directiveHandlers, directiveName)) {
+        directiveHandlers[directiveName](state, directiveName, directiveArgs);
+      } else {
+        throwWarning(state, 'unknown document directive "' + directiveName + '"');
+      }
+    }
+    skipSeparationSpace(state, true, -1);
+    if (state.lineIndent === 0 && state.input.charCodeAt(state.position) === 45 && state.input.charCodeAt(state.position + 1) === 45 && state.input.charCodeAt(state.position + 2) === 45) {
+      state.position += 3;
+      skipSeparationSpace(state, true, -1);
+    } else if (hasDirectives) {
+      throwError(state, "directives end mark is expected");
+    }
+    composeNode(state, state.lineIndent - 1, CONTEXT_BLOCK_OUT, false, true);
+    skipSeparationSpace(state, true, -1);
+    if (state.checkLineBreaks && PATTERN_NON_ASCII_LINE_BREAKS.test(state.input.slice(documentStart, state.position))) {
+      throwWarning(state, "non-ASCII line breaks are interpreted as content");
+    }
+    state.documents.push(state.result);
+    if (state.position === state.lineStart && testDocumentSeparator(state)) {
+      if (state.input.charCodeAt(state.position) === 46) {
+        state.position += 3;
+        skipSeparationSpace(state, true, -1);
+      }
+      return;
+    }
+    if (state.position < state.length - 1) {
+      throwError(state, "end of the stream or a document separator is expected");
+    }
+  }
+  function loadDocuments(input2, options) {
+    input2 = String(input2);
+    options = options || {};
+    if (input2.length !== 0) {
+      if (input2.charCodeAt(input2.length - 1) !== 10 && input2.charCodeAt(input2.length - 1) !== 13) {
+        input2 += "\n";
+      }
+      if (input2.charCodeAt(0) === 65279) {
+        input2 = input2.slice(1);
+      }
+    }
+    const state = new State(input2, options);
+    const nullpos = input2.indexOf("\0");
+    if (nullpos !== -1) {
+      state.position = nullpos;
+      throwError(state, "null byte is not allowed in input");
+    }
+    state.input += "\0";
+    while (state.input.charCodeAt(state.position) === 32) {
+      state.lineIndent += 1;
+      state.position += 1;
+    }
+    while (state.position < state.length - 1) {
+      readDocument(state);
+    }
+    return state.documents;
+  }
+  function loadAll2(input2, iterator, options) {
+    if (iterator !== null && typeof iterator === "object" && typeof options === "undefined") {
+      options = iterator;
+      iterator = null;
+    }
+    const documents = loadDocuments(input2, options);
+    if (typeof iterator !== "function") {
+      return documents;
+    }
+    for (let index = 0, length = documents.length; index < length; index += 1) {
+      iterator(documents[index]);
+    }
+  }
+  function load2(input2, options) {
+    const documents = loadDocuments(input2, options);
+    if (documents.length === 0) {
+      return void 0;
+    } else if (documents.length === 1) {
+      return documents[0];
+    }
+    throw new YAMLException2("expected a single document in the stream, but found more");
+  }
+  loader.loadAll = loadAll2;
+  loader.load = load2;
+  return loader;
+}
+var dumper = {};
+var hasRequiredDumper;
+function requireDumper() {
+  if (hasRequiredDumper) return dumper;
+  hasRequiredDumper = 1;
+  const common2 = requireCommon();
+  const YAMLException2 = requireException();
+  const DEFAULT_SCHEMA2 = require_default();
+  const _toString = Object.prototype.toString;
+  const _hasOwnProperty = Object.prototype.hasOwnProperty;
+  const CHAR_BOM = 65279;
+  const CHAR_TAB = 9;
+  const CHAR_LINE_FEED = 10;
+  const CHAR_CARRIAGE_RETURN = 13;
+  const CHAR_SPACE = 32;
+  const CHAR_EXCLAMATION = 33;
+  const CHAR_DOUBLE_QUOTE = 34;
+  const CHAR_SHARP = 35;
+  const CHAR_PERCENT = 37;
+  const CHAR_AMPERSAND = 38;
+  const CHAR_SINGLE_QUOTE = 39;
+  const CHAR_ASTERISK = 42;
+  const CHAR_COMMA = 44;
+  const CHAR_MINUS = 45;
+  const CHAR_COLON = 58;
+  const CHAR_EQUALS = 61;
+  const CHAR_GREATER_THAN = 62;
+  const CHAR_QUESTION = 63;
+  const CHAR_COMMERCIAL_AT = 64;
+  const CHAR_LEFT_SQUARE_BRACKET = 91;
+  const CHAR_RIGHT_SQUARE_BRACKET = 93;
+  const CHAR_GRAVE_ACCENT = 96;
+  const CHAR_LEFT_CURLY_BRACKET = 123;
+  const CHAR_VERTICAL_LINE = 124;
+  const CHAR_RIGHT_CURLY_BRACKET = 125;
+  const ESCAPE_SEQUENCES = {};
+  ESCAPE_SEQUENCES[0] = "\\0";
+  ESCAPE_SEQUENCES[7] = "\\a";
+  ESCAPE_SEQUENCES[8] = "\\b";
+  ESCAPE_SEQUENCES[9] = "\\t";
+  ESCAPE_SEQUENCES[10] = "\\n";
+  ESCAPE_SEQUENCES[11] = "\\v";
+  ESCAPE_SEQUENCES[12] = "\\f";
+  ESCAPE_SEQUENCES[13] = "\\r";
+  ESCAPE_SEQUENCES[27] = "\\e";
+  ESCAPE_SEQUENCES[34] = '\\"';
+  ESCAPE_SEQUENCES[92] = "\\\\";
+  ESCAPE_SEQUENCES[133] = "\\N";
+  ESCAPE_SEQUENCES[160] = "\\_";
+  ESCAPE_SEQUENCES[8232] = "\\L";
+  ESCAPE_SEQUENCES[8233] = "\\P";
+  const DEPRECATED_BOOLEANS_SYNTAX = [
+    "y",
+    "Y",
+    "yes",
+    "Yes",
+    "YES",
+    "on",
+    "On",
+    "ON",
+    "n",
+    "N",
+    "no",
+    "No",
+    "NO",
+    "off",
+    "Off",
+    "OFF"
+  ];
+  const DEPRECATED_BASE60_SYNTAX = /^[-+]?[0-9_]+(?::[0-9_]+)+(?:\.[0-9_]*)?$/;
+  function compileStyleMap(schema2, map2) {
+    if (map2 === null) return {};
+    const result = {};
+    const keys = Object.keys(map2);
+    for (let index = 0, length = keys.length; index < length; index += 1) {
+      let tag = keys[index];
+      let style = String(map2[tag]);
+      if (tag.slice(0, 2) === "!!") {
+        tag = "tag:yaml.org,2002:" + tag.slice(2);
+      }
+      const type2 = schema2.compiledTypeMap["fallback"][tag];
+      if (type2 && _hasOwnProperty.call(type2.styleAliases, style)) {
+        style = type2.styleAliases[style];
+      }
+      result[tag] = style;
+    }
+    return result;
+  }
+  function encodeHex(character) {
+    let handle;
+    let length;
+    const string = character.toString(16).toUpperCase();
+    if (character <= 255) {
+      handle = "x";
+      length = 2;
+    } else if (character <= 65535) {
+      handle = "u";
+      length = 4;
+    } else if (character <= 4294967295) {
+      handle = "U";
+      length = 8;
+    } else {
+      throw new YAMLException2("code point within a string may not be greater than 0xFFFFFFFF");
+    }
+    return "\\" + handle + common2.repeat("0", length - string.length) + string;
+  }
+  const QUOTING_TYPE_SINGLE = 1;
+  const QUOTING_TYPE_DOUBLE = 2;
+  function State(options) {
+    this.schema = options["schema"] || DEFAULT_SCHEMA2;
+    this.indent = Math.max(1, options["indent"] || 2);
+    this.noArrayIndent = options["noArrayIndent"] || false;
+    this.skipInvalid = options["skipInvalid"] || false;
+    this.flowLevel = common2.isNothing(options["flowLevel"]) ? -1 : options["flowLevel"];
+    this.styleMap = compileStyleMap(this.schema, options["styles"] || null);
+    this.sortKeys = options["sortKeys"] || false;
+    this.lineWidth = options["lineWidth"] || 80;
+    this.noRefs = options["noRefs"] || false;
+    this.noCompatMode = options["noCompatMode"] || false;
+    this.condenseFlow = options["condenseFlow"] || false;
+    this.quotingType = options["quotingType"] === '"' ? QUOTING_TYPE_DOUBLE : QUOTING_TYPE_SINGLE;
+    this.forceQuotes = options["forceQuotes"] || false;
+    this.replacer = typeof options["replacer"] === "function" ? options["replacer"] : null;
+    this.implicitTypes = this.schema.compiledImplicit;
+    this.explicitTypes = this.schema.compiledExplicit;
+    this.tag = null;
+    this.result = "";
+    this.duplicates = [];
+    this.usedDuplicates = null;
+  }
+  function indentString(string, spaces) {
+    const ind = common2.repeat(" ", spaces);
+    let position = 0;
+    let result = "";
+    const length = string.length;
+    while (position < length) {
+      let line;
+      const next = string.indexOf("\n", position);
+      if (next === -1) {
+        line = string.slice(position);
+        position = length;
+      } else {
+        line = string.slice(position, next + 1);
+        position = next + 1;
+      }
+      if (line.length && line !== "\n") result += ind;
+      result += line;
+    }
+    return result;
+  }
+  function generateNextLine(state, level) {
+    return "\n" + common2.repeat(" ", state.indent * level);
+  }
+  function testImplicitResolving(state, str2) {
+    for (let index = 0, length = state.implicitTypes.length; index < length; index += 1) {
+      const type2 = state.implicitTypes[index];
+      if (type2.resolve(str2)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  function isWhitespace(c) {
+    return c === CHAR_SPACE || c === CHAR_TAB;
+  }
+  function isPrintable(c) {
+    return c >= 32 && c <= 126 || c >= 161 && c <= 55295 && c !== 8232 && c !== 8233 || c >= 57344 && c <= 65533 && c !== CHAR_BOM || c >= 65536 && c <= 1114111;
+  }
+  function isNsCharOrWhitespace(c) {
+    return isPrintable(c) && c !== CHAR_BOM && // - b-char
+    c !== CHAR_CARRIAGE_RETURN && c !== CHAR_LINE_FEED;
+  }
+  function isPlainSafe(c, prev, inblock) {
+    const cIsNsCharOrWhitespace = isNsCharOrWhitespace(c);
+    const cIsNsChar = cIsNsCharOrWhitespace && !isWhitespace(c);
+    return (
+      // ns-plain-safe
+      (inblock ? cIsNsCharOrWhitespace : cIsNsCharOrWhitespace && // - c-flow-indicator
+      c !== CHAR_COMMA && c !== CHAR_LEFT_SQUARE_BRACKET && c !== CHAR_RIGHT_SQUARE_BRACKET && c !== CHAR_LEFT_CURLY_BRACKET && c !== CHAR_RIGHT_CURLY_BRACKET) && // ns-plain-char
+      c !== CHAR_SHARP && // false on '#'
+      !(prev === CHAR_COLON && !cIsNsChar) || // false on ': '
+      isNsCharOrWhitespace(prev) && !isWhitespace(prev) && c === CHAR_SHARP || // change to true on '[^ ]#'
+      prev === CHAR_COLON && cIsNsChar
+    );
+  }
+  function isPlainSafeFirst(c) {
+    return isPrintable(c) && c !== CHAR_BOM && !isWhitespace(c) && // - s-white
+    // - (c-indicator ::=
+    // “-” | “?” | “:” | “,” | “[” | “]” | “{” | “}”
+    c !== CHAR_MINUS && c !== CHAR_QUESTION && c !== CHAR_COLON && c !== CHAR_COMMA && c !== CHAR_LEFT_SQUARE_BRACKET && c !== CHAR_RIGHT_SQUARE_BRACKET && c !== CHAR_LEFT_CURLY_BRACKET && c !== CHAR_RIGHT_CURLY_BRACKET && // | “#” | “&” | “*” | “!” | “|” | “=” | “>” | “'” | “"”
+    c !== CHAR_SHARP && c !== CHAR_AMPERSAND && c !== CHAR_ASTERISK && c !== CHAR_EXCLAMATION && c !== CHAR_VERTICAL_LINE && c !== CHAR_EQUALS && c !== CHAR_GREATER_THAN && c !== CHAR_SINGLE_QUOTE && c !== CHAR_DOUBLE_QUOTE && // | “%” | “@” | “`”)
+    c !== CHAR_PERCENT && c !== CHAR_COMMERCIAL_AT && c !== CHAR_GRAVE_ACCENT;
+  }
+  function isPlainSafeLast(c) {
+    return !isWhitespace(c) && c !== CHAR_COLON;
+  }
+  function codePointAt(string, pos) {
+    const first = string.charCodeAt(pos);
+    let second;
+    if (first >= 55296 && first <= 56319 && pos + 1 < string.length) {
+      second = string.charCodeAt(pos + 1);
+      if (second >= 56320 && second <= 57343) {
+        return (first - 55296) * 1024 + second - 56320 + 65536;
+      }
+    }
+    return first;
+  }
+  function needIndentIndicator(string) {
+    const leadingSpaceRe = /^\n* /;
+    return leadingSpaceRe.test(string);
+  }
+  const STYLE_PLAIN = 1;
+  const STYLE_SINGLE = 2;
+  const STYLE_LITERAL = 3;
+  const STYLE_FOLDED = 4;
+  const STYLE_DOUBLE = 5;
+  function chooseScalarStyle(string, singleLineOnly, indentPerLevel, lineWidth, testAmbiguousType, quotingType, forceQuotes, inblock) {
+    let i;
+    let char = 0;
+    let prevChar = null;
+    let hasLineBreak = false;
+    let hasFoldableLine = false;
+    const shouldTrackWidth = lineWidth !== -1;
+    let previousLineBreak = -1;
+    let plain = isPlainSafeFirst(codePointAt(string, 0)) && isPlainSafeLast(codePointAt(string, string.length - 1));
+    if (singleLineOnly || forceQuotes) {
+      for (i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
+        char = codePointAt(string, i);
+        if (!isPrintable(char)) {
+          return STYLE_DOUBLE;
+        }
+        plain = plain && isPlainSafe(char, prevChar, inblock);
+        prevChar = char;
+      }
+    } else {
+      for (i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
+        char = codePointAt(string, i);
+        if (char === CHAR_LINE_FEED) {
+          hasLineBreak = true;
+          if (shouldTrackWidth) {
+            hasFoldableLine = hasFoldableLine || // Foldable line = too long, and not more-indented.
+            i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ";
+            previousLineBreak = i;
+          }
+        } else if (!isPrintable(char)) {
+          return STYLE_DOUBLE;
+        }
+        plain = plain && isPlainSafe(char, prevChar, inblock);
+        prevChar = char;
+      }
+      hasFoldableLine = hasFoldableLine || shouldTrackWidth && (i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ");
+    }
+    if (!hasLineBreak && !hasFoldableLine) {
+      if (plain && !forceQuotes && !testAmbiguousType(string)) {
+        return STYLE_PLAIN;
+      }
+      return quotingType === QUOTING_TYPE_DOUBLE ? STYLE_DOUBLE : STYLE_SINGLE;
+    }
+    if (indentPerLevel > 9 && needIndentIndicator(string)) {
+      return STYLE_DOUBLE;
+    }
+    if (!forceQuotes) {
+      return hasFoldableLine ? STYLE_FOLDED : STYLE_LITERAL;
+    }
+    return quotingType === QUOTING_TYPE_DOUBLE ? STYLE_DOUBLE : STYLE_SINGLE;
+  }
+  function writeScalar(state, string, level, iskey, inblock) {
+    state.dump = (function() {
+      if (string.length === 0) {
+        return state.quotingType === QUOTING_TYPE_DOUBLE ? '""' : "''";
+      }
+      if (!state.noCompatMode) {
+        if (DEPRECATED_BOOLEANS_SYNTAX.indexOf(string) !== -1 || DEPRECATED_BASE60_SYNTAX.test(string)) {
+          return state.quotingType === QUOTING_TYPE_DOUBLE ? '"' + string + '"' : "'" + string + "'";
+        }
+      }
+      const indent = state.indent * Math.max(1, level);
+      const lineWidth = state.lineWidth === -1 ? -1 : Math.max(Math.min(state.lineWidth, 40), state.lineWidth - indent);
+      const singleLineOnly = iskey || // No block styles in flow mode.
+      state.flowLevel > -1 && level >= state.flowLevel;
+      function testAmbiguity(string2) {
+        return testImplicitResolving(state, string2);
+      }
+      switch (chooseScalarStyle(
+        string,
+        singleLineOnly,
+        state.indent,
+        lineWidth,
+        testAmbiguity,
+        state.quotingType,
+        state.forceQuotes && !iskey,
+        inblock
+      )) {
+        case STYLE_PLAIN:
+          return string;
+        case STYLE_SINGLE:
+          return "'" + string.replace(/'/g, "''") + "'";
+        case STYLE_LITERAL:
+          return "|" + blockHeader(string, state.indent) + dropEndingNewline(indentString(string, indent));
+        case STYLE_FOLDED:
+          return ">" + blockHeader(string, state.indent) + dropEndingNewline(indentString(foldString(string, lineWidth), indent));
+        case STYLE_DOUBLE:
+          return '"' + escapeString(string) + '"';
+        default:
+          throw new YAMLException2("impossible error: invalid scalar style");
+      }
+    })();
+  }
+  function blockHeader(string, indentPerLevel) {
+    const indentIndicator = needIndentIndicator(string) ? String(indentPerLevel) : "";
+    const clip = string[string.length - 1] === "\n";
+    const keep = clip && (string[string.length - 2] === "\n" || string === "\n");
+    const chomp = keep ? "+" : clip ? "" : "-";
+    return indentIndicator + chomp + "\n";
+  }
+  function dropEndingNewline(string) {
+    return string[string.length - 1] === "\n" ? string.slice(0, -1) : string;
+  }
+  function foldString(string, width) {
+    const lineRe = /(\n+)([^\n]*)/g;
+    let result = (function() {
+      let nextLF = string.indexOf("\n");
+      nextLF = nextLF !== -1 ? nextLF : string.length;
+      lineRe.lastIndex = nextLF;
+      return foldLine(string.slice(0, nextLF), width);
+    })();
+    let prevMoreIndented = string[0] === "\n" || string[0] === " ";
+    let moreIndented;
+    let match2;
+    while (match2 = lineRe.exec(string)) {
+      const prefix = match2[1];
+      const line = match2[2];
+      moreIndented = line[0] === " ";
+      result += prefix + (!prevMoreIndented && !moreIndented && line !== "" ? "\n" : "") + foldLine(line, width);
+      prevMoreIndented = moreIndented;
+    }
+    return result;
+  }
+  function foldLine(line, width) {
+    if (line === "" || line[0] === " ") return line;
+    const breakRe = / [^ ]/g;
+    let match2;
+    let start = 0;
+    let end;
+    let curr = 0;
+    let next = 0;
+    let result = "";
+    while (match2 = breakRe.exec(line)) {
+      next = match2.index;
+      if (next - start > width) {
+        end = curr > start ? curr : next;
+        result += "\n" + line.slice(start, end);
+        start = end + 1;
+      }
+      curr = next;
+    }
+    result += "\n";
+    if (line.length - start > width && curr > start) {
+      result += line.slice(start, curr) + "\n" + line.slice(curr + 1);
+    } else {
+      result += line.slice(start);
+    }
+    return result.slice(1);
+  }
+  function escapeString(string) {
+    let result = "";
+    let char = 0;
+    for (let i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
+      char = codePointAt(string, i);
+      const escapeSeq = ESCAPE_SEQUENCES[char];
+      if (!escapeSeq && isPrintable(char)) {
+        result += string[i];
+        if (char >= 65536) result += string[i + 1];
+      } else {
+        result += escapeSeq || encodeHex(char);
+      }
+    }
+    return result;
+  }
+  function writeFlowSequence(state, level, object) {
+    let _result = "";
+    const _tag = state.tag;
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      let value = object[index];
+      if (state.replacer) {
+        value = state.replacer.call(object, String(index), value);
+      }
+      if (writeNode(state, level, value, false, false) || typeof value === "undefined" && writeNode(state, level, null, false, false)) {
+        if (_result !== "") _result += "," + (!state.condenseFlow ? " " : "");
+        _result += state.dump;
+      }
+    }
+    state.tag = _tag;
+    state.dump = "[" + _result + "]";
+  }
+  function writeBlockSequence(state, level, object, compact) {
+    let _result = "";
+    const _tag = state.tag;
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      let value = object[index];
+      if (state.replacer) {
+        value = state.replacer.call(object, String(index), value);
+      }
+      if (writeNode(state, level + 1, value, true, true, false, true) || typeof value === "undefined" && writeNode(state, level + 1, null, true, true, false, true)) {
+        if (!compact || _result !== "") {
+          _result += generateNextLine(state, level);
+        }
+        if (state.dump && CHAR_LINE_FEED === state.dump.charCodeAt(0)) {
+          _result += "-";
+        } else {
+          _result += "- ";
+        }
+        _result += state.dump;
+      }
+    }
+    state.tag = _tag;
+    state.dump = _result || "[]";
+  }
+  function writeFlowMapping(state, level, object) {
+    let _result = "";
+    const _tag = state.tag;
+    const objectKeyList = Object.keys(object);
+    for (let index = 0, length = objectKeyList.length; index < length; index += 1) {
+      let pairBuffer = "";
+      if (_result !== "") pairBuffer += ", ";
+      if (state.condenseFlow) pairBuffer += '"';
+      const objectKey = objectKeyList[index];
+      let objectValue = object[objectKey];
+      if (state.replacer) {
+        objectValue = state.replacer.call(object, objectKey, objectValue);
+      }
+      if (!writeNode(state, level, objectKey, false, false)) {
+        continue;
+      }
+      if (state.dump.length > 1024) pairBuffer += "? ";
+      pairBuffer += state.dump + (state.condenseFlow ? '"' : "") + ":" + (state.condenseFlow ? "" : " ");
+      if (!writeNode(state, level, objectValue, false, false)) {
+        continue;
+      }
+      pairBuffer += state.dump;
+      _result += pairBuffer;
+    }
+    state.tag = _tag;
+    state.dump = "{" + _result + "}";
+  }
+  function writeBlockMapping(state, level, object, compact) {
+    let _result = "";
+    const _tag = state.tag;
+    const objectKeyList = Object.keys(object);
+    if (state.sortKeys === true) {
+      objectKeyList.sort();
+    } else if (typeof state.sortKeys === "function") {
+      objectKeyList.sort(state.sortKeys);
+    } else if (state.sortKeys) {
+      throw new YAMLException2("sortKeys must be a boolean or a function");
+    }
+    for (let index = 0, length = objectKeyList.length; index < length; index += 1) {
+      let pairBuffer = "";
+      if (!compact || _result !== "") {
+        pairBuffer += generateNextLine(state, level);
+      }
+      const objectKey = objectKeyList[index];
+      let objectValue = object[objectKey];
+      if (state.replacer) {
+        objectValue = state.replacer.call(object, objectKey, objectValue);
+      }
+      if (!writeNode(state, level + 1, objectKey, true, true, true)) {
+        continue;
+      }
+      const explicitPair = state.tag !== null && state.tag !== "?" || state.dump && state.dump.length > 1024;
+      if (explicitPair) {
+        if (state.dump && CHAR_LINE_FEED === state.dump.charCodeAt(0)) {
+          pairBuffer += "?";
+        } else {
+          pairBuffer += "? ";
+        }
+      }
+      pairBuffer += state.dump;
+      if (explicitPair) {
+        pairBuffer += generateNextLine(state, level);
+      }
+      if (!writeNode(state, level + 1, objectValue, true, explicitPair)) {
+        continue;
+      }
+      if (state.dump && CHAR_LINE_FEED === state.dump.charCodeAt(0)) {
+        pairBuffer += ":";
+      } else {
+        pairBuffer += ": ";
+      }
+      pairBuffer += state.dump;
+      _result += pairBuffer;
+    }
+    state.tag = _tag;
+    state.dump = _result || "{}";
+  }
+  function detectType(state, object, explicit) {
+    const typeList = explicit ? state.explicitTypes : state.implicitTypes;
+    for (let index = 0, length = typeList.length; index < length; index += 1) {
+      const type2 = typeList[index];
+      if ((type2.instanceOf || type2.predicate) && (!type2.instanceOf || typeof object === "object" && object instanceof type2.instanceOf) && (!type2.predicate || type2.predicate(object))) {
+        if (explicit) {
+          if (type2.multi && type2.representName) {
+            state.tag = type2.representName(object);
+          } else {
+            state.tag = type2.tag;
+          }
+        } else {
+          state.tag = "?";
+        }
+        if (type2.represent) {
+          const style = state.styleMap[type2.tag] || type2.defaultStyle;
+          let _result;
+          if (_toString.call(type2.represent) === "[object Function]") {
+            _result = type2.represent(object, style);
+          } else if (_hasOwnProperty.call(type2.represent, style)) {
+            _result = type2.represent[style](object, style);
+          } else {
+            throw new YAMLException2("!<" + type2.tag + '> tag resolver accepts not "' + style + '" style');
+          }
+          state.dump = _result;
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+  function writeNode(state, level, object, block, compact, iskey, isblockseq) {
+    state.tag = null;
+    state.dump = object;
+    if (!detectType(state, object, false)) {
+      detectType(state, object, true);
+    }
+    const type2 = _toString.call(state.dump);
+    const inblock = block;
+    if (block) {
+      block = state.flowLevel < 0 || state.flowLevel > level;
+    }
+    const objectOrArray = type2 === "[object Object]" || type2 === "[object Array]";
+    let duplicateIndex;
+    let duplicate;
+    if (objectOrArray) {
+      duplicateIndex = state.duplicates.indexOf(object);
+      duplicate = duplicateIndex !== -1;
+    }
+    if (state.tag !== null && state.tag !== "?" || duplicate || state.indent !== 2 && level > 0) {
+      compact = false;
+    }
+    if (duplicate && state.usedDuplicates[duplicateIndex]) {
+      state.dump = "*ref_" + duplicateIndex;
+    } else {
+      if (objectOrArray && duplicate && !state.usedDuplicates[duplicateIndex]) {
+        state.usedDuplicates[duplicateIndex] = true;
+      }
+      if (type2 === "[object Object]") {
+        if (block && Object.keys(state.dump).length !== 0) {
+          writeBlockMapping(state, level, state.dump, compact);
+          if (duplicate) {
+            state.dump = "&ref_" + duplicateIndex + state.dump;
+          }
+        } else {
+          writeFlowMapping(state, level, state.dump);
+          if (duplicate) {
+            state.dump = "&ref_" + duplicateIndex + " " + state.dump;
+          }
+        }
+      } else if (type2 === "[object Array]") {
+        if (block && state.dump.length !== 0) {
+          if (state.noArrayIndent && !isblockseq && level > 0) {
+            writeBlockSequence(state, level - 1, state.dump, compact);
+          } else {
+            writeBlockSequence(state, level, state.dump, compact);
+          }
+          if (duplicate) {
+            state.dump = "&ref_" + duplicateIndex + state.dump;
+          }
+        } else {
+          writeFlowSequence(state, level, state.dump);
+          if (duplicate) {
+            state.dump = "&ref_" + duplicateIndex + " " + state.dump;
+          }
+        }
+      } else if (type2 === "[object String]") {
+        if (state.tag !== "?") {
+          writeScalar(state, state.dump, level, iskey, inblock);
+        }
+      } else if (type2 === "[object Undefined]") {
+        return false;
+      } else {
+        if (state.skipInvalid) return false;
+        throw new YAMLException2("unacceptable kind of an object to dump " + type2);
+      }
+      if (state.tag !== null && state.tag !== "?") {
+        let tagStr = encodeURI(
+          state.tag[0] === "!" ? state.tag.slice(1) : state.tag
+        ).replace(/!/g, "%21");
+        if (state.tag[0] === "!") {
+          tagStr = "!" + tagStr;
+        } else if (tagStr.slice(0, 18) === "tag:yaml.org,2002:") {
+          tagStr = "!!" + tagStr.slice(18);
+        } else {
+          tagStr = "!<" + tagStr + ">";
+        }
+        state.dump = tagStr + " " + state.dump;
+      }
+    }
+    return true;
+  }
+  function getDuplicateReferences(object, state) {
+    const objects = [];
+    const duplicatesIndexes = [];
+    inspectNode(object, objects, duplicatesIndexes);
+    const length = duplicatesIndexes.length;
+    for (let index = 0; index < length; index += 1) {
+      state.duplicates.push(objects[duplicatesIndexes[index]]);
+    }
+    state.usedDuplicates = new Array(length);
+  }
+  function inspectNode(object, objects, duplicatesIndexes) {
+    if (object !== null && typeof object === "object") {
+      const index = objects.indexOf(object);
+      if (index !== -1) {
+        if (duplicatesIndexes.indexOf(index) === -1) {
+          duplicatesIndexes.push(index);
+        }
+      } else {
+        objects.push(object);
+        if (Array.isArray(object)) {
+          for (let i = 0, length = object.length; i < length; i += 1) {
+            inspectNode(object[i], objects, duplicatesIndexes);
+          }
+        } else {
+          const objectKeyList = Object.keys(object);
+          for (let i = 0, length = objectKeyList.length; i < length; i += 1) {
+            inspectNode(object[objectKeyList[i]], objects, duplicatesIndexes);
+          }
+        }
+      }
+    }
+  }
+  function dump2(input2, options) {
+    options = options || {};
+    const state = new State(options);
+    if (!state.noRefs) getDuplicateReferences(input2, state);
+    let value = input2;
+    if (state.replacer) {
+      value = state.replacer.call({ "": value }, "", value);
+    }
+    if (writeNode(state, 0, value, true, true)) return state.dump + "\n";
+    return "";
+  }
+  dumper.dump = dump2;
+  return dumper;
+}
+var hasRequiredJsYaml;
+function requireJsYaml() {
+  if (hasRequiredJsYaml) return jsYaml;
+  hasRequiredJsYaml = 1;
+  const loader2 = requireLoader();
+  const dumper2 = requireDumper();
+  function renamed(from, to) {
+    return function() {
+      throw new Error("Function yaml." + from + " is removed in js-yaml 4. Use yaml." + to + " instead, which is now safe by default.");
+    };
+  }
+  jsYaml.Type = requireType();
+  jsYaml.Schema = requireSchema();
+  jsYaml.FAILSAFE_SCHEMA = requireFailsafe();
+  jsYaml.JSON_SCHEMA = requireJson();
+  jsYaml.CORE_SCHEMA = requireCore();
+  jsYaml.DEFAULT_SCHEMA = require_default();
+  jsYaml.load = loader2.load;
+  jsYaml.loadAll = loader2.loadAll;
+  jsYaml.dump = dumper2.dump;
+  jsYaml.YAMLException = requireException();
+  jsYaml.types = {
+    binary: requireBinary(),
+    float: requireFloat(),
+    map: requireMap(),
+    null: require_null(),
+    pairs: requirePairs(),
+    set: requireSet(),
+    timestamp: requireTimestamp(),
+    bool: requireBool(),
+    int: requireInt(),
+    merge: requireMerge(),
+    omap: requireOmap(),
+    seq: requireSeq(),
+    str: requireStr()
+  };
+  jsYaml.safeLoad = renamed("safeLoad", "load");
+  jsYaml.safeLoadAll = renamed("safeLoadAll", "loadAll");
+  jsYaml.safeDump = renamed("safeDump", "dump");
+  return jsYaml;
+}
+var jsYamlExports = requireJsYaml();
+var yaml = /* @__PURE__ */ getDefaultExportFromCjs(jsYamlExports);
+var {
+  Type,
+  Schema,
+  FAILSAFE_SCHEMA,
+  JSON_SCHEMA,
+  CORE_SCHEMA,
+  DEFAULT_SCHEMA,
+  load,
+  loadAll,
+  dump,
+  YAMLException,
+  types,
+  safeLoad,
+  safeLoadAll,
+  safeDump
+} = yaml;
+
+// src/cassettes/formats/json-scan.ts
+var QUOTE = 34;
+var BACKSLASH = 92;
+var OPEN_BRACE = 123;
+var CLOSE_BRACE = 125;
+var OPEN_BRACKET = 91;
+var CLOSE_BRACKET = 93;
+var COMMA = 44;
+var COLON = 58;
+function isSpace(code) {
+  return code === 32 || code === 10 || code === 13 || code === 9;
+}
+function skipSpace(text2, pos) {
+  while (pos < text2.length && isSpace(text2.charCodeAt(pos))) pos++;
+  return pos;
+}
+function skipString(text2, pos) {
+  let from = pos + 1;
+  for (; ; ) {
+    const quote = text2.indexOf('"', from);
+    if (quote < 0) return text2.length;
+    let slashes = 0;
+    while (text2.charCodeAt(quote - 1 - slashes) === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+function skipValue(text2, pos) {
+  const first = text2.charCodeAt(pos);
+  if (first === QUOTE) return skipString(text2, pos);
+  if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
+    while (pos < text2.length) {
+      const code = text2.charCodeAt(pos);
+      if (code === COMMA || code === CLOSE_BRACE || code === CLOSE_BRACKET || isSpace(code)) break;
+      pos++;
+    }
+    return pos;
+  }
+  let depth = 0;
+  while (pos < text2.length) {
+    const code = text2.charCodeAt(pos);
+    if (code === QUOTE) {
+      pos = skipString(text2, pos);
+      continue;
+    }
+    if (code === OPEN_BRACE || code === OPEN_BRACKET) depth++;
+    else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      depth--;
+      if (depth === 0) return pos + 1;
+    }
+    pos++;
+  }
+  return pos;
+}
+function readKey(text2, pos) {
+  const end = skipString(text2, pos);
+  const raw = text2.slice(pos + 1, end - 1);
+  return { key: raw.includes("\\") ? JSON.parse(text2.slice(pos, end)) : raw, end };
+}
+function findMember(text2, pos, key) {
+  if (text2.charCodeAt(pos) !== OPEN_BRACE) return -1;
+  pos = skipSpace(text2, pos + 1);
+  while (text2.charCodeAt(pos) === QUOTE) {
+    const member = readKey(text2, pos);
+    pos = skipSpace(text2, member.end);
+    if (text2.charCodeAt(pos) !== COLON) return -1;
+    pos = skipSpace(text2, pos + 1);
+    if (member.key === key) return pos;
+    pos = skipSpace(text2, skipValue(text2, pos));
+    if (text2.charCodeAt(pos) !== COMMA) return -1;
+    pos = skipSpace(text2, pos + 1);
+  }
+  return -1;
+}
+function jsonArrayElementOffsets(text2, path17) {
+  let pos = skipSpace(text2, 0);
+  for (const key of path17) {
+    pos = findMember(text2, pos, key);
+    if (pos < 0) return [];
+  }
+  if (text2.charCodeAt(pos) !== OPEN_BRACKET) return [];
+  const offsets = [];
+  pos = skipSpace(text2, pos + 1);
+  while (pos < text2.length && text2.charCodeAt(pos) !== CLOSE_BRACKET) {
+    offsets.push(pos);
+    pos = skipSpace(text2, skipValue(text2, pos));
+    if (text2.charCodeAt(pos) === COMMA) pos = skipSpace(text2, pos + 1);
+  }
+  return offsets;
+}
+function offsetsToLines(text2, offsets) {
+  const lines = [];
+  let line = 1;
+  let from = 0;
+  for (const offset of offsets) {
+    for (let nl = text2.indexOf("\n", from); nl >= 0 && nl < offset; nl = text2.indexOf("\n", nl + 1)) line++;
+    from = Math.max(from, offset);
+    lines.push(line);
+  }
+  return lines;
+}
+var JsonErrorAt = class {
+  constructor(offset) {
+    this.offset = offset;
+  }
+  offset;
+};
+function locateJsonError(text2) {
+  let pos = 0;
+  const fail3 = () => {
+    throw new JsonErrorAt(Math.min(pos, text2.length));
+  };
+  const space = () => {
+    pos = skipSpace(text2, pos);
+  };
+  const string = () => {
+    pos++;
+    for (; ; ) {
+      if (pos >= text2.length) fail3();
+      const code = text2.charCodeAt(pos);
+      if (code === QUOTE) {
+        pos++;
+        return;
+      }
+      if (code < 32) fail3();
+      if (code === BACKSLASH) {
+        const escape3 = text2[pos + 1] ?? "";
+        if (escape3 === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text2.slice(pos + 2, pos + 6))) {
+            pos += 2;
+            fail3();
+          }
+          pos += 6;
+          continue;
+        }
+        if (!'"\\/bfnrt'.includes(escape3) || escape3 === "") {
+          pos++;
+          fail3();
+        }
+        pos += 2;
+        continue;
+      }
+      pos++;
+    }
+  };
+  const number = () => {
+    const match2 = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+    match2.lastIndex = pos;
+    if (!match2.test(text2)) fail3();
+    pos = match2.lastIndex;
+  };
+  const value = () => {
+    space();
+    const char = text2[pos];
+    if (char === '"') string();
+    else if (char === "{") members();
+    else if (char === "[") elements();
+    else if (char === "-" || char !== void 0 && char >= "0" && char <= "9") number();
+    else {
+      for (const word of ["true", "false", "null"]) {
+        if (text2.startsWith(word, pos)) {
+          pos += word.length;
+          return;
+        }
+      }
+      fail3();
+    }
+  };
+  const members = () => {
+    pos++;
+    space();
+    if (text2[pos] === "}") {
+      pos++;
+      return;
+    }
+    for (; ; ) {
+      space();
+      if (text2[pos] !== '"') fail3();
+      string();
+      space();
+      if (text2[pos] !== ":") fail3();
+      pos++;
+      value();
+      space();
+      if (text2[pos] === "}") {
+        pos++;
+        return;
+      }
+      if (text2[pos] !== ",") fail3();
+      pos++;
+    }
+  };
+  const elements = () => {
+    pos++;
+    space();
+    if (text2[pos] === "]") {
+      pos++;
+      return;
+    }
+    for (; ; ) {
+      value();
+      space();
+      if (text2[pos] === "]") {
+        pos++;
+        return;
+      }
+      if (text2[pos] !== ",") fail3();
+      pos++;
+    }
+  };
+  try {
+    value();
+    space();
+    if (pos < text2.length) fail3();
+    return void 0;
+  } catch (error2) {
+    if (error2 instanceof JsonErrorAt) return error2.offset;
+    return void 0;
+  }
+}
+
+// src/cassettes/formats/syntax.ts
+function parseJsonText(text2, file) {
+  let data;
+  try {
+    data = JSON.parse(text2);
+  } catch (error2) {
+    throw jsonSyntaxError(text2, file, error2);
+  }
+  return {
+    syntax: "json",
+    data,
+    elementLines: (path17) => offsetsToLines(text2, jsonArrayElementOffsets(text2, path17))
+  };
+}
+function jsonSyntaxError(text2, file, error2) {
+  const message = error2 instanceof Error ? error2.message : String(error2);
+  const detail = message.replace(/, (?:\.\.\.)?"[\s\S]*" is not valid JSON$/, "").replace(/ in JSON at position \d+.*$/, "");
+  const stated = /at position (\d+)/.exec(message);
+  const offset = locateJsonError(text2) ?? (stated ? Number(stated[1]) : void 0);
+  return new CassetteParseError(file, `invalid JSON: ${detail}`, offset === void 0 ? void 0 : lineAt(text2, offset));
+}
+function lineAt(text2, offset) {
+  return offsetsToLines(text2, [offset])[0] ?? 1;
+}
+function parseYamlText(text2, file) {
+  let data;
+  try {
+    data = load(text2, { schema: CASSETTE_SCHEMA, json: true, filename: file });
+  } catch (error2) {
+    throw yamlSyntaxError(file, error2);
+  }
+  return { syntax: "yaml", data, elementLines: (path17) => blockSequenceLines(text2, path17) };
+}
+var binaryTag = (tag) => new Type(tag, {
+  kind: "scalar",
+  resolve: (data) => typeof data === "string",
+  construct: (data) => Buffer.from(data.replace(/\s+/g, ""), "base64")
+});
+var CASSETTE_SCHEMA = CORE_SCHEMA.extend([binaryTag("tag:yaml.org,2002:binary"), binaryTag("!binary")]);
+function yamlSyntaxError(file, error2) {
+  if (!(error2 instanceof YAMLException)) return new CassetteParseError(file, `invalid YAML: ${String(error2)}`);
+  const column = error2.mark?.column;
+  return new CassetteParseError(file, `invalid YAML: ${error2.reason}${column === void 0 ? "" : ` (column ${column + 1})`}`, error2.mark ? error2.mark.line + 1 : void 0);
+}
+function blockSequenceLines(text2, path17) {
+  if (path17.length > 1) return [];
+  const lines = text2.split("\n");
+  let index = 0;
+  if (path17.length === 1) {
+    const key = new RegExp(`^["']?${path17[0].replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}["']?:\\s*$`);
+    while (index < lines.length && !key.test(lines[index])) index++;
+    index++;
+  }
+  const starts = [];
+  let indent;
+  for (; index < lines.length; index++) {
+    const line = lines[index];
+    const match2 = /^( *)- |^( *)-$/.exec(line);
+    const lineIndent = match2 ? (match2[1] ?? match2[2]).length : void 0;
+    if (indent === void 0 && lineIndent !== void 0) indent = lineIndent;
+    if (lineIndent !== void 0 && lineIndent === indent) starts.push(index + 1);
+    else if (/^[^\s#-]/.test(line) && path17.length === 1) break;
+  }
+  return starts;
+}
+
+// src/cassettes/formats/vcr.ts
+var VCR_LIST_KEY = "http_interactions";
+function readVcr(data, ctx) {
+  const list2 = interactionList(ctx.file, data, VCR_LIST_KEY);
+  const interactions = list2.map((raw, index) => readInteraction(raw, index, ctx));
+  const firstRecordedWith = isRecord(list2[0]) ? versionText(list2[0].recorded_with) : void 0;
+  return { format: "vcr", interactions, recordedWith: versionText(data.recorded_with) ?? firstRecordedWith };
+}
+function readInteraction(raw, index, ctx) {
+  const entry = requiredRecord(ctx, index, raw, "interaction");
+  const request = requiredRecord(ctx, index, entry.request, "request");
+  const response = requiredRecord(ctx, index, entry.response, "response");
+  const requestHeaders = headersFromMap(request.headers);
+  const responseHeaders = headersFromMap(response.headers);
+  const status = readStatus(response.status, index, ctx);
+  return {
+    index,
+    line: ctx.lines[index],
+    request: {
+      method: requiredText(ctx, index, request.method, "request method").toUpperCase(),
+      uri: requiredText(ctx, index, request.uri, "request uri"),
+      headers: requestHeaders,
+      body: readBody(request.body, contentType(requestHeaders))
+    },
+    response: {
+      status: status.code,
+      statusText: status.text,
+      headers: responseHeaders,
+      body: readBody(response.body, contentType(responseHeaders))
+    },
+    recordedAt: toIsoDate(entry.recorded_at)
+  };
+}
+function readStatus(raw, index, ctx) {
+  if (!isRecord(raw)) return { code: statusCode(ctx, index, raw), text: void 0 };
+  return { code: statusCode(ctx, index, raw.status_code ?? raw.code), text: optionalText(raw.reason) ?? optionalText(raw.message) };
+}
+function readBody(raw, type2) {
+  if (!isRecord(raw)) return bodyFromValue(raw, type2);
+  const base64 = raw.base64_string;
+  if (typeof base64 === "string") return base64Body(base64);
+  return bodyFromValue(raw.string, type2);
+}
+function versionText(value) {
+  if (Array.isArray(value)) return value.map((part) => scalarText(part) ?? "").join(", ") || void 0;
+  return optionalText(value);
+}
+
+// src/cassettes/formats/vcrpy.ts
+var VCRPY_LIST_KEY = "interactions";
+function readVcrpy(data, ctx) {
+  const interactions = interactionList(ctx.file, data, VCRPY_LIST_KEY).map((raw, index) => readInteraction2(raw, index, ctx));
+  return { format: "vcrpy", interactions, recordedWith: void 0 };
+}
+function readInteraction2(raw, index, ctx) {
+  const entry = requiredRecord(ctx, index, raw, "interaction");
+  const request = requiredRecord(ctx, index, entry.request, "request");
+  const response = requiredRecord(ctx, index, entry.response, "response");
+  const requestHeaders = headersFromMap(request.headers);
+  const responseHeaders = headersFromMap(response.headers);
+  const status = response.status;
+  const body = isRecord(response.body) ? response.body.string : response.body;
+  return {
+    index,
+    line: ctx.lines[index],
+    request: {
+      method: requiredText(ctx, index, request.method, "request method").toUpperCase(),
+      uri: requiredText(ctx, index, request.uri, "request uri"),
+      headers: requestHeaders,
+      body: bodyFromValue(request.body, contentType(requestHeaders))
+    },
+    response: {
+      status: statusCode(ctx, index, isRecord(status) ? status.code : status),
+      statusText: isRecord(status) ? optionalText(status.message) : void 0,
+      headers: responseHeaders,
+      body: bodyFromValue(body, contentType(responseHeaders))
+    },
+    recordedAt: void 0
+  };
+}
+
+// src/cassettes/formats/index.ts
+function detectFormat(data) {
+  if (Array.isArray(data)) {
+    const [first] = data;
+    return first === void 0 || isRecord(first) && ("scope" in first || "path" in first) ? "nock" : void 0;
+  }
+  if (!isRecord(data)) return void 0;
+  if (VCR_LIST_KEY in data) return "vcr";
+  if (VCRPY_LIST_KEY in data) return "vcrpy";
+  if (isRecord(data.log) && "entries" in data.log) return "har";
+  return void 0;
+}
+var LIST_PATHS = {
+  vcr: [VCR_LIST_KEY],
+  vcrpy: [VCRPY_LIST_KEY],
+  nock: [],
+  har: HAR_LIST_PATH
+};
+function parseCassette(text2, file) {
+  try {
+    const parsed = parseText(stripBom(text2), file);
+    const format = detectFormat(parsed.data);
+    if (format === void 0) throw new CassetteParseError(file, `not a cassette we know: ${describeShape(parsed.data)}`);
+    const ctx = { file, lines: parsed.elementLines(LIST_PATHS[format]) };
+    return readFormat(format, parsed.data, ctx);
+  } catch (error2) {
+    if (error2 instanceof CassetteParseError) throw error2;
+    throw new CassetteParseError(file, `could not read: ${error2 instanceof Error ? error2.message : String(error2)}`);
+  }
+}
+function readFormat(format, data, ctx) {
+  if (format === "nock") return readNock(data, ctx);
+  const fields = data;
+  if (format === "vcr") return readVcr(fields, ctx);
+  if (format === "vcrpy") return readVcrpy(fields, ctx);
+  return readHar(fields, ctx);
+}
+function guessSyntax(text2, file) {
+  const extension = /\.(json|har|ya?ml)(?![\w.])/i.exec(file)?.[1]?.toLowerCase();
+  if (extension === "json" || extension === "har") return "json";
+  const first = /\S/.exec(text2)?.[0];
+  return first === "{" || first === "[" ? "json" : "yaml";
+}
+function parseText(text2, file) {
+  if (guessSyntax(text2, file) === "yaml") return parseYamlText(text2, file);
+  try {
+    return parseJsonText(text2, file);
+  } catch (error2) {
+    if (/\.ya?ml(?![\w.])/i.test(file)) return parseYamlText(text2, file);
+    throw error2;
+  }
+}
+function stripBom(text2) {
+  return text2.charCodeAt(0) === 65279 ? text2.slice(1) : text2;
+}
+function describeShape(data) {
+  const expected = "expected http_interactions (vcr), interactions (vcrpy), log.entries (HAR) or a nock array";
+  if (data === null || data === void 0) return `the file is empty; ${expected}`;
+  if (isRecord(data)) {
+    const keys = Object.keys(data);
+    const shown = keys.slice(0, 5).join(", ") + (keys.length > 5 ? ", ..." : "");
+    return `${expected}, found ${keys.length === 0 ? "an empty mapping" : `keys ${shown}`}`;
+  }
+  return `${expected}, found ${Array.isArray(data) ? "a list of something else" : `a ${typeof data}`}`;
+}
+
+// src/discover/recording-dates.ts
+import { execFile } from "node:child_process";
+import { readdir as readdir2, stat as stat2 } from "node:fs/promises";
+import path6 from "node:path";
+import { promisify } from "node:util";
+var run = promisify(execFile);
+async function listCassetteFiles(workingDirectory, cassetteDir) {
+  const root = path6.resolve(workingDirectory, cassetteDir);
+  const found = [];
+  const walk = async (folder) => {
+    let entries;
+    try {
+      entries = await readdir2(folder, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = path6.join(folder, entry.name);
+      if (entry.isDirectory() && entry.name !== "node_modules" && !entry.name.startsWith(".")) await walk(full);
+      else if (entry.isFile() && /\.(ya?ml|json|har)$/i.test(entry.name)) found.push(path6.relative(workingDirectory, full).split(path6.sep).join("/"));
+    }
+  };
+  await walk(root);
+  return found.sort();
+}
+function oldestRecordedAt(cassette) {
+  let oldest;
+  for (const interaction of cassette.interactions) {
+    const time = interaction.recordedAt ? Date.parse(interaction.recordedAt) : NaN;
+    if (!Number.isNaN(time) && (oldest === void 0 || time < oldest)) oldest = time;
+  }
+  return oldest === void 0 ? void 0 : new Date(oldest);
+}
+async function lastCommitDates(workingDirectory, folder) {
+  const dates = /* @__PURE__ */ new Map();
+  let stdout;
+  try {
+    ({ stdout } = await run("git", ["log", "--relative", "--format=%x00%cI", "--name-only", "--", folder], { cwd: workingDirectory, maxBuffer: 256 * 1024 * 1024 }));
+  } catch {
+    return dates;
+  }
+  for (const commit of stdout.split("\0").slice(1)) {
+    const [date, ...files] = commit.split("\n").filter(Boolean);
+    for (const file of files) if (!dates.has(file)) dates.set(file, new Date(date));
+  }
+  return dates;
+}
+async function modificationTime(file) {
+  return stat2(file).then(
+    (info2) => info2.mtime,
+    () => void 0
+  );
+}
+
+// src/discover/cassette-files.ts
+var READ_CONCURRENCY = 32;
+async function readCassettes(workingDirectory, cassettes, gitFolder) {
+  const commits = await lastCommitDates(workingDirectory, gitFolder);
+  const limit = pLimit(READ_CONCURRENCY);
+  return Promise.all(cassettes.map((cassette) => limit(() => readOne(workingDirectory, cassette, commits))));
+}
+async function readOne(workingDirectory, cassette, commits) {
+  const absolute = path7.resolve(workingDirectory, cassette);
+  const text2 = await readFile(absolute, "utf8");
+  let parsed;
+  let parseError;
+  try {
+    parsed = parseCassette(text2, cassette);
+  } catch (error2) {
+    parseError = error2.message;
+  }
+  const recorded = parsed && oldestRecordedAt(parsed);
+  if (recorded) return { path: cassette, text: text2, cassette: parsed, parseError, recordedAt: recorded, dateSource: "recorded" };
+  const committed = commits.get(cassette);
+  if (committed) return { path: cassette, text: text2, cassette: parsed, parseError, recordedAt: committed, dateSource: "commit" };
+  const modified = await modificationTime(absolute);
+  return { path: cassette, text: text2, cassette: parsed, parseError, recordedAt: modified, dateSource: modified ? "modified" : "unknown" };
+}
+
+// src/discover/test-files.ts
+import { readdir as readdir3, readFile as readFile2 } from "node:fs/promises";
+import path9 from "node:path";
+
 // node_modules/balanced-match/dist/esm/index.js
-var range = (a, b, str) => {
+var range = (a, b, str2) => {
   let begs, beg, left, right = void 0, result;
-  let ai = str.indexOf(a);
-  let bi = str.indexOf(b, ai + 1);
+  let ai = str2.indexOf(a);
+  let bi = str2.indexOf(b, ai + 1);
   let i = ai;
   if (ai >= 0 && bi > 0) {
     if (a === b) {
       return [ai, bi];
     }
     begs = [];
-    left = str.length;
+    left = str2.length;
     while (i >= 0 && !result) {
       if (i === ai) {
         begs.push(i);
-        ai = str.indexOf(a, i + 1);
+        ai = str2.indexOf(a, i + 1);
       } else if (begs.length === 1) {
         const r = begs.pop();
         if (r !== void 0)
@@ -20231,7 +24884,7 @@ var range = (a, b, str) => {
           left = beg;
           right = bi;
         }
-        bi = str.indexOf(b, i + 1);
+        bi = str2.indexOf(b, i + 1);
       }
       i = ai < bi && ai >= 0 ? ai : bi;
     }
@@ -20264,35 +24917,35 @@ var EXPANSION_MAX_DEPTH = 1e3;
 var EXPANSION_MAX_REWRITES = 1e3;
 var EXPANSION_MAX_STEPS = 2e7;
 var CALL_STEPS = 16;
-function numeric(str) {
-  return !isNaN(str) ? parseInt(str, 10) : str.charCodeAt(0);
+function numeric(str2) {
+  return !isNaN(str2) ? parseInt(str2, 10) : str2.charCodeAt(0);
 }
-function escapeBraces(str) {
-  return str.replace(slashPattern, escSlash).replace(openPattern, escOpen).replace(closePattern, escClose).replace(commaPattern, escComma).replace(periodPattern, escPeriod);
+function escapeBraces(str2) {
+  return str2.replace(slashPattern, escSlash).replace(openPattern, escOpen).replace(closePattern, escClose).replace(commaPattern, escComma).replace(periodPattern, escPeriod);
 }
-function unescapeBraces(str) {
-  return str.replace(escSlashPattern, "\\").replace(escOpenPattern, "{").replace(escClosePattern, "}").replace(escCommaPattern, ",").replace(escPeriodPattern, ".");
+function unescapeBraces(str2) {
+  return str2.replace(escSlashPattern, "\\").replace(escOpenPattern, "{").replace(escClosePattern, "}").replace(escCommaPattern, ",").replace(escPeriodPattern, ".");
 }
 function pushAll(target, items) {
   for (let i = 0; i < items.length; i++) {
     target.push(items[i]);
   }
 }
-function balancedWithBudget(str, masked, budget) {
+function balancedWithBudget(str2, masked, budget) {
   if (budget.remaining < 0) {
     return void 0;
   }
   const r = range("{", "}", masked);
   const unmatched = r !== void 0 && masked.indexOf("{") < r[0];
-  budget.remaining -= r && !unmatched ? r[1] + 1 : str.length;
+  budget.remaining -= r && !unmatched ? r[1] + 1 : str2.length;
   if (!r || budget.remaining < 0) {
     return void 0;
   }
   return {
     end: r[1],
-    pre: str.slice(0, r[0]),
-    body: str.slice(r[0] + 1, r[1]),
-    post: str.slice(r[1] + 1),
+    pre: str2.slice(0, r[0]),
+    body: str2.slice(r[0] + 1, r[1]),
+    post: str2.slice(r[1] + 1),
     unmatched
   };
 }
@@ -20316,34 +24969,34 @@ function maskUnmatchedOpens(masked, budget) {
   }
   return out + masked.slice(last);
 }
-function commaSetFollows(str, budget) {
-  budget.remaining -= str.length;
+function commaSetFollows(str2, budget) {
+  budget.remaining -= str2.length;
   if (budget.remaining < 0) {
     return false;
   }
   let close = false;
-  for (let i = str.length - 1; i >= 0; i--) {
-    const c = str.charCodeAt(i);
+  for (let i = str2.length - 1; i >= 0; i--) {
+    const c = str2.charCodeAt(i);
     if (c === 125) {
       close = true;
     } else if (c === 10 || c === 13 || c === 8232 || c === 8233) {
       close = false;
-    } else if (c === 44 && close && str.charCodeAt(i + 1) !== 44) {
+    } else if (c === 44 && close && str2.charCodeAt(i + 1) !== 44) {
       return true;
     }
   }
   return false;
 }
-function parseCommaParts(str, budget) {
+function parseCommaParts(str2, budget) {
   const parts = [];
   let carry = "";
   for (; ; ) {
-    const m = balancedWithBudget(str, str, budget);
+    const m = balancedWithBudget(str2, str2, budget);
     if (budget.remaining < 0) {
       return void 0;
     }
     if (!m) {
-      const tail = str.split(",");
+      const tail = str2.split(",");
       tail[0] = carry + tail[0];
       pushAll(parts, tail);
       return parts;
@@ -20358,14 +25011,14 @@ function parseCommaParts(str, budget) {
     }
     carry = p.pop();
     pushAll(parts, p);
-    str = post;
+    str2 = post;
   }
 }
 function bound(value, fallback) {
   return value === void 0 || isNaN(value) ? fallback : value;
 }
-function expand(str, options = {}) {
-  if (!str) {
+function expand(str2, options = {}) {
+  if (!str2) {
     return [];
   }
   const max = bound(options.max, EXPANSION_MAX);
@@ -20373,13 +25026,13 @@ function expand(str, options = {}) {
   const maxDepth = bound(options.maxDepth, EXPANSION_MAX_DEPTH);
   const maxRewrites = bound(options.maxRewrites, EXPANSION_MAX_REWRITES);
   const maxSteps = bound(options.maxSteps, EXPANSION_MAX_STEPS);
-  if (str.slice(0, 2) === "{}") {
-    str = "\\{\\}" + str.slice(2);
+  if (str2.slice(0, 2) === "{}") {
+    str2 = "\\{\\}" + str2.slice(2);
   }
-  return expand_(escapeBraces(str), max, maxLength, maxDepth, 0, maxRewrites, { remaining: maxSteps }, true).map(unescapeBraces);
+  return expand_(escapeBraces(str2), max, maxLength, maxDepth, 0, maxRewrites, { remaining: maxSteps }, true).map(unescapeBraces);
 }
-function embrace(str) {
-  return "{" + str + "}";
+function embrace(str2) {
+  return "{" + str2 + "}";
 }
 function isPadded(el) {
   return /^-?0\d/.test(el);
@@ -20466,20 +25119,20 @@ function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
   }
   return N;
 }
-function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTop) {
+function expand_(str2, max, maxLength, maxDepth, depth, maxRewrites, budget, isTop) {
   budget.remaining -= CALL_STEPS;
   if (depth > maxDepth) {
-    return [str];
+    return [str2];
   }
   let acc = [""];
   let rewrites = 0;
   let dropEmpties = false;
   let firstGroup = true;
-  let masked = str;
+  let masked = str2;
   for (; ; ) {
-    const m = balancedWithBudget(str, masked, budget);
+    const m = balancedWithBudget(str2, masked, budget);
     if (!m) {
-      return combine(acc, str, [""], max, maxLength, dropEmpties, budget);
+      return combine(acc, str2, [""], max, maxLength, dropEmpties, budget);
     }
     if (m.unmatched) {
       masked = maskUnmatchedOpens(masked, budget);
@@ -20491,7 +25144,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
       firstGroup = false;
       if (!m.post.length)
         break;
-      str = m.post;
+      str2 = m.post;
       masked = masked.slice(m.end + 1);
       continue;
     }
@@ -20502,7 +25155,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
     if (!isSequence && !isOptions) {
       if (rewrites < maxRewrites && commaSetFollows(m.post, budget)) {
         rewrites++;
-        str = m.pre + "{" + m.body + escClose + m.post;
+        str2 = m.pre + "{" + m.body + escClose + m.post;
         masked = masked.slice(0, m.end) + escClose + masked.slice(m.end + 1);
         isTop = true;
         continue;
@@ -20537,7 +25190,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
           acc = next2;
           if (!m.post.length)
             break;
-          str = m.post;
+          str2 = m.post;
           masked = masked.slice(m.end + 1);
           continue;
         }
@@ -20574,7 +25227,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
     acc = next;
     if (!m.post.length)
       break;
-    str = m.post;
+    str2 = m.post;
     masked = masked.slice(m.end + 1);
   }
   return acc;
@@ -20710,8 +25363,8 @@ var unescape = (s, { windowsPathsNoEscape = false, magicalBraces = true } = {}) 
 
 // node_modules/minimatch/dist/esm/ast.js
 var _a;
-var types = /* @__PURE__ */ new Set(["!", "?", "+", "*", "@"]);
-var isExtglobType = (c) => types.has(c);
+var types2 = /* @__PURE__ */ new Set(["!", "?", "+", "*", "@"]);
+var isExtglobType = (c) => types2.has(c);
 var isExtglobAST = (c) => isExtglobType(c.type);
 var adoptionMap = /* @__PURE__ */ new Map([
   ["!", ["@"]],
@@ -20800,15 +25453,15 @@ var AST = class {
       parts: this.#parts
     };
   }
-  constructor(type, parent, options = {}) {
-    this.type = type;
-    if (type)
+  constructor(type2, parent, options = {}) {
+    this.type = type2;
+    if (type2)
       this.#hasMagic = true;
     this.#parent = parent;
     this.#root = this.#parent ? this.#parent.#root : this;
     this.#options = this.#root === this ? options : this.#root.#options;
     this.#negs = this.#root === this ? [] : this.#root.#negs;
-    if (type === "!" && !this.#root.#filledNegs)
+    if (type2 === "!" && !this.#root.#filledNegs)
       this.#negs.push(this);
     this.#parentIndex = this.#parent ? this.#parent.#parts.length : 0;
   }
@@ -20915,7 +25568,7 @@ var AST = class {
     }
     return c;
   }
-  static #parseAST(str, ast, pos, opt, extDepth) {
+  static #parseAST(str2, ast, pos, opt, extDepth) {
     const maxDepth = opt.maxExtglobRecursion ?? 2;
     let escaping = false;
     let inBrace = false;
@@ -20924,8 +25577,8 @@ var AST = class {
     if (ast.type === null) {
       let i2 = pos;
       let acc2 = "";
-      while (i2 < str.length) {
-        const c = str.charAt(i2++);
+      while (i2 < str2.length) {
+        const c = str2.charAt(i2++);
         if (escaping || c === "\\") {
           escaping = !escaping;
           acc2 += c;
@@ -20948,12 +25601,12 @@ var AST = class {
           acc2 += c;
           continue;
         }
-        const doRecurse = !opt.noext && isExtglobType(c) && str.charAt(i2) === "(" && extDepth <= maxDepth;
+        const doRecurse = !opt.noext && isExtglobType(c) && str2.charAt(i2) === "(" && extDepth <= maxDepth;
         if (doRecurse) {
           ast.push(acc2);
           acc2 = "";
           const ext2 = new _a(c, ast);
-          i2 = _a.#parseAST(str, ext2, i2, opt, extDepth + 1);
+          i2 = _a.#parseAST(str2, ext2, i2, opt, extDepth + 1);
           ast.push(ext2);
           continue;
         }
@@ -20966,8 +25619,8 @@ var AST = class {
     let part = new _a(null, ast);
     const parts = [];
     let acc = "";
-    while (i < str.length) {
-      const c = str.charAt(i++);
+    while (i < str2.length) {
+      const c = str2.charAt(i++);
       if (escaping || c === "\\") {
         escaping = !escaping;
         acc += c;
@@ -20990,7 +25643,7 @@ var AST = class {
         acc += c;
         continue;
       }
-      const doRecurse = !opt.noext && isExtglobType(c) && str.charAt(i) === "(" && /* c8 ignore start - the maxDepth is sufficient here */
+      const doRecurse = !opt.noext && isExtglobType(c) && str2.charAt(i) === "(" && /* c8 ignore start - the maxDepth is sufficient here */
       (extDepth <= maxDepth || ast && ast.#canAdoptType(c));
       if (doRecurse) {
         const depthAdd = ast && ast.#canAdoptType(c) ? 0 : 1;
@@ -20998,7 +25651,7 @@ var AST = class {
         acc = "";
         const ext2 = new _a(c, part);
         part.push(ext2);
-        i = _a.#parseAST(str, ext2, i, opt, extDepth + depthAdd);
+        i = _a.#parseAST(str2, ext2, i, opt, extDepth + depthAdd);
         continue;
       }
       if (c === "|") {
@@ -21021,13 +25674,13 @@ var AST = class {
     }
     ast.type = null;
     ast.#hasMagic = void 0;
-    ast.#parts = [str.substring(pos - 1)];
+    ast.#parts = [str2.substring(pos - 1)];
     return i;
   }
   #canAdoptWithSpace(child) {
     return this.#canAdopt(child, adoptionWithSpaceMap);
   }
-  #canAdopt(child, map = adoptionMap) {
+  #canAdopt(child, map2 = adoptionMap) {
     if (!child || typeof child !== "object" || child.type !== null || child.#parts.length !== 1 || this.type === null) {
       return false;
     }
@@ -21035,10 +25688,10 @@ var AST = class {
     if (!gc || typeof gc !== "object" || gc.type === null) {
       return false;
     }
-    return this.#canAdoptType(gc.type, map);
+    return this.#canAdoptType(gc.type, map2);
   }
-  #canAdoptType(c, map = adoptionAnyMap) {
-    return !!map.get(this.type)?.includes(c);
+  #canAdoptType(c, map2 = adoptionAnyMap) {
+    return !!map2.get(this.type)?.includes(c);
   }
   #adoptWithSpace(child, index) {
     const gc = child.#parts[0];
@@ -21419,11 +26072,11 @@ var qmarksTestNoExtDot = ([$0]) => {
   return (f) => f.length === len && f !== "." && f !== "..";
 };
 var defaultPlatform = typeof process === "object" && process ? typeof process.env === "object" && process.env && process.env.__MINIMATCH_TESTING_PLATFORM__ || process.platform : "posix";
-var path6 = {
+var path8 = {
   win32: { sep: "\\" },
   posix: { sep: "/" }
 };
-var sep = defaultPlatform === "win32" ? path6.win32.sep : path6.posix.sep;
+var sep = defaultPlatform === "win32" ? path8.win32.sep : path8.posix.sep;
 minimatch.sep = sep;
 var GLOBSTAR = /* @__PURE__ */ Symbol("globstar **");
 minimatch.GLOBSTAR = GLOBSTAR;
@@ -21451,8 +26104,8 @@ var defaults = (def) => {
     },
     AST: class AST extends orig.AST {
       /* c8 ignore start */
-      constructor(type, parent, options = {}) {
-        super(type, parent, ext(def, options));
+      constructor(type2, parent, options = {}) {
+        super(type2, parent, ext(def, options));
       }
       /* c8 ignore stop */
       static fromGlob(pattern, options = {}) {
@@ -21572,7 +26225,7 @@ var Minimatch = class {
     const rawGlobParts = this.globSet.map((s) => this.slashSplit(s));
     this.globParts = this.preprocess(rawGlobParts);
     this.debug(this.pattern, this.globParts);
-    let set = this.globParts.map((s, _, __) => {
+    let set2 = this.globParts.map((s, _, __) => {
       if (this.isWindows && this.windowsNoMagicRoot) {
         const isUNC = s[0] === "" && s[1] === "" && (s[2] === "?" || !globMagic.test(s[2])) && !globMagic.test(s[3]);
         const isDrive = /^[a-z]:/i.test(s[0]);
@@ -21587,8 +26240,8 @@ var Minimatch = class {
       }
       return s.map((ss) => this.parse(ss));
     });
-    this.debug(this.pattern, set);
-    this.set = set.filter((s) => s.indexOf(false) === -1);
+    this.debug(this.pattern, set2);
+    this.set = set2.filter((s) => s.indexOf(false) === -1);
     if (this.isWindows) {
       for (let i = 0; i < this.set.length; i++) {
         const p = this.set[i];
@@ -21644,19 +26297,19 @@ var Minimatch = class {
   // get rid of adjascent ** and resolve .. portions
   levelOneOptimize(globParts) {
     return globParts.map((parts) => {
-      parts = parts.reduce((set, part) => {
-        const prev = set[set.length - 1];
+      parts = parts.reduce((set2, part) => {
+        const prev = set2[set2.length - 1];
         if (part === "**" && prev === "**") {
-          return set;
+          return set2;
         }
         if (part === "..") {
           if (prev && prev !== ".." && prev !== "." && prev !== "**") {
-            set.pop();
-            return set;
+            set2.pop();
+            return set2;
           }
         }
-        set.push(part);
-        return set;
+        set2.push(part);
+        return set2;
       }, []);
       return parts.length === 0 ? [""] : parts;
     });
@@ -22049,15 +26702,15 @@ var Minimatch = class {
   makeRe() {
     if (this.regexp || this.regexp === false)
       return this.regexp;
-    const set = this.set;
-    if (!set.length) {
+    const set2 = this.set;
+    if (!set2.length) {
       this.regexp = false;
       return this.regexp;
     }
     const options = this.options;
     const twoStar = options.noglobstar ? star2 : options.dot ? twoStarDot : twoStarNoDot;
     const flags = new Set(options.nocase ? ["i"] : []);
-    let re = set.map((pattern) => {
+    let re = set2.map((pattern) => {
       const pp = pattern.map((p) => {
         if (p instanceof RegExp) {
           for (const f of p.flags.split(""))
@@ -22094,7 +26747,7 @@ var Minimatch = class {
       }
       return filtered.join("/");
     }).join("|");
-    const [open2, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
+    const [open2, close] = set2.length > 1 ? ["(?:", ")"] : ["", ""];
     re = "^" + open2 + re + close + "$";
     if (this.partial) {
       re = "^(?:\\/|" + open2 + re.slice(1, -1) + close + ")$";
@@ -22134,15 +26787,15 @@ var Minimatch = class {
     }
     const ff = this.slashSplit(f);
     this.debug(this.pattern, "split", ff);
-    const set = this.set;
-    this.debug(this.pattern, "set", set);
+    const set2 = this.set;
+    this.debug(this.pattern, "set", set2);
     let filename = ff[ff.length - 1];
     if (!filename) {
       for (let i = ff.length - 2; !filename && i >= 0; i--) {
         filename = ff[i];
       }
     }
-    for (const pattern of set) {
+    for (const pattern of set2) {
       let file = ff;
       if (options.matchBase && pattern.length === 1) {
         file = [filename];
@@ -22172,15 +26825,15 @@ minimatch.unescape = unescape;
 // src/discover/test-files.ts
 var SKIPPED_FOLDERS = /* @__PURE__ */ new Set(["node_modules", ".git", ".rerecord"]);
 async function findTestFiles(workingDirectory, testDir, pattern) {
-  const root = path7.resolve(workingDirectory, testDir);
+  const root = path9.resolve(workingDirectory, testDir);
   const found = [];
   const walk = async (folder) => {
-    for (const entry of await readdir2(folder, { withFileTypes: true })) {
-      const full = path7.join(folder, entry.name);
+    for (const entry of await readdir3(folder, { withFileTypes: true })) {
+      const full = path9.join(folder, entry.name);
       if (entry.isDirectory()) {
         if (!SKIPPED_FOLDERS.has(entry.name)) await walk(full);
-      } else if (entry.isFile() && minimatch(toPosix(path7.relative(root, full)), pattern, { dot: false })) {
-        found.push(toPosix(path7.relative(workingDirectory, full)));
+      } else if (entry.isFile() && minimatch(toPosix(path9.relative(root, full)), pattern, { dot: false })) {
+        found.push(toPosix(path9.relative(workingDirectory, full)));
       }
     }
   };
@@ -22188,17 +26841,17 @@ async function findTestFiles(workingDirectory, testDir, pattern) {
   return found.sort();
 }
 async function readSources(workingDirectory, files) {
-  return Promise.all(files.map(async (file) => ({ file, source: await readFile(path7.resolve(workingDirectory, file), "utf8") })));
+  return Promise.all(files.map(async (file) => ({ file, source: await readFile2(path9.resolve(workingDirectory, file), "utf8") })));
 }
 function toPosix(relative) {
-  return relative.split(path7.sep).join("/");
+  return relative.split(path9.sep).join("/");
 }
 
 // src/frameworks/hook-directory.ts
-import path8 from "node:path";
+import path10 from "node:path";
 import { fileURLToPath } from "node:url";
 function hookDirectory() {
-  return path8.join(path8.dirname(fileURLToPath(import.meta.url)), "hooks");
+  return path10.join(path10.dirname(fileURLToPath(import.meta.url)), "hooks");
 }
 
 // src/plan/lanes.ts
@@ -22250,7 +26903,7 @@ function findSharedCassettes(mappings) {
 }
 
 // src/plan/select.ts
-import path9 from "node:path";
+import path11 from "node:path";
 function selectFiles(input2) {
   switch (input2.mode) {
     case "all":
@@ -22261,6 +26914,8 @@ function selectFiles(input2) {
       return selectFailures(input2);
     case "missing":
       return { files: input2.testFiles.filter(input2.usesMissingCassette), notes: [], problems: [] };
+    case "stale":
+      return { files: input2.testFiles.filter(input2.usesStaleCassette), notes: [], problems: [] };
   }
 }
 function selectByPriority(input2) {
@@ -22270,16 +26925,16 @@ function selectByPriority(input2) {
   const chosen = /* @__PURE__ */ new Set();
   const notes = [];
   for (const pattern of input2.priorityPatterns) {
-    const matches = input2.testFiles.filter((file) => matchesPriority(pattern, file, input2.testDir));
-    if (matches.length === 0) notes.push(`priority pattern ${JSON.stringify(pattern)} matched no test file`);
-    for (const file of matches) chosen.add(file);
+    const matches2 = input2.testFiles.filter((file) => matchesPriority(pattern, file, input2.testDir));
+    if (matches2.length === 0) notes.push(`priority pattern ${JSON.stringify(pattern)} matched no test file`);
+    for (const file of matches2) chosen.add(file);
   }
   return { files: [...chosen], notes, problems: [] };
 }
 function matchesPriority(pattern, file, testDir) {
-  const name = path9.posix.basename(file);
+  const name = path11.posix.basename(file);
   if (!/[*?[]/.test(pattern)) return name.includes(pattern);
-  const underTestDir = path9.posix.relative(testDir, file);
+  const underTestDir = path11.posix.relative(testDir, file);
   return minimatch(underTestDir, pattern, { dot: true }) || minimatch(name, pattern, { dot: true });
 }
 function selectFailures(input2) {
@@ -22295,8 +26950,8 @@ function selectFailures(input2) {
   const notes = [];
   const outside = [];
   for (const entry of new Set(input2.failureLog.map((line) => line.trim()).filter((line) => line && !line.startsWith("#")))) {
-    const file = path9.posix.normalize(entry.replaceAll("\\", "/"));
-    if (path9.posix.isAbsolute(file) || !isInside(file, input2.testDir)) outside.push(entry);
+    const file = path11.posix.normalize(entry.replaceAll("\\", "/"));
+    if (path11.posix.isAbsolute(file) || !isInside(file, input2.testDir)) outside.push(entry);
     else if (known.has(file)) files.push(file);
     else notes.push(`${file} is listed in ${input2.failureLogPath} but is no longer a test file; skipped`);
   }
@@ -22304,8 +26959,8 @@ function selectFailures(input2) {
   return { files, notes, problems };
 }
 function isInside(file, folder) {
-  const relative = path9.posix.relative(folder, file);
-  return relative !== "" && !relative.startsWith("..") && !path9.posix.isAbsolute(relative);
+  const relative = path11.posix.relative(folder, file);
+  return relative !== "" && !relative.startsWith("..") && !path11.posix.isAbsolute(relative);
 }
 
 // src/plan/shard.ts
@@ -22333,7 +26988,8 @@ function buildPlan(input2) {
     priorityPatterns: input2.priorityPatterns,
     failureLog: input2.failureLog,
     failureLogPath: input2.failureLogPath,
-    usesMissingCassette: (file) => byFile.get(file).cassettes.some((cassette) => !input2.cassetteExists(cassette))
+    usesMissingCassette: (file) => byFile.get(file).cassettes.some((cassette) => !input2.cassetteExists(cassette)),
+    usesStaleCassette: (file) => byFile.get(file).cassettes.some((cassette) => isStale(input2, cassette))
   });
   const selected = selection.files.map((file) => byFile.get(file));
   const durations = new Map(
@@ -22343,12 +26999,18 @@ function buildPlan(input2) {
   const inShard = new Set(lanes.flatMap((lane) => lane.files.map((mapping) => mapping.file)));
   return {
     files: selected.filter((mapping) => inShard.has(mapping.file)),
+    mappings,
     selectedCount: selected.length,
     shared: findSharedCassettes(mappings),
     lanes,
     notes: selection.notes,
     problems: selection.problems
   };
+}
+function isStale(input2, cassette) {
+  const recorded = input2.recordedAt?.(cassette);
+  if (!recorded) return true;
+  return (input2.now ?? /* @__PURE__ */ new Date()).getTime() - recorded.getTime() > (input2.maxAgeMs ?? Infinity);
 }
 
 // src/report/failure-log.ts
@@ -22444,178 +27106,9 @@ var Progress = class {
   }
 };
 
-// node_modules/yocto-queue/index.js
-var Node = class {
-  value;
-  next;
-  constructor(value) {
-    this.value = value;
-  }
-};
-var Queue = class {
-  #head;
-  #tail;
-  #size;
-  constructor() {
-    this.clear();
-  }
-  enqueue(value) {
-    const node2 = new Node(value);
-    if (this.#head) {
-      this.#tail.next = node2;
-      this.#tail = node2;
-    } else {
-      this.#head = node2;
-      this.#tail = node2;
-    }
-    this.#size++;
-  }
-  dequeue() {
-    const current = this.#head;
-    if (!current) {
-      return;
-    }
-    this.#head = this.#head.next;
-    this.#size--;
-    if (!this.#head) {
-      this.#tail = void 0;
-    }
-    return current.value;
-  }
-  peek() {
-    if (!this.#head) {
-      return;
-    }
-    return this.#head.value;
-  }
-  clear() {
-    this.#head = void 0;
-    this.#tail = void 0;
-    this.#size = 0;
-  }
-  get size() {
-    return this.#size;
-  }
-  *[Symbol.iterator]() {
-    let current = this.#head;
-    while (current) {
-      yield current.value;
-      current = current.next;
-    }
-  }
-  *drain() {
-    while (this.#head) {
-      yield this.dequeue();
-    }
-  }
-};
-
-// node_modules/p-limit/index.js
-function pLimit(concurrency) {
-  let rejectOnClear = false;
-  if (typeof concurrency === "object") {
-    ({ concurrency, rejectOnClear = false } = concurrency);
-  }
-  validateConcurrency(concurrency);
-  if (typeof rejectOnClear !== "boolean") {
-    throw new TypeError("Expected `rejectOnClear` to be a boolean");
-  }
-  const queue = new Queue();
-  let activeCount = 0;
-  const resumeNext = () => {
-    if (activeCount < concurrency && queue.size > 0) {
-      activeCount++;
-      queue.dequeue().run();
-    }
-  };
-  const next = () => {
-    activeCount--;
-    resumeNext();
-  };
-  const run2 = async (function_, resolve, arguments_) => {
-    const result = (async () => function_(...arguments_))();
-    resolve(result);
-    try {
-      await result;
-    } catch {
-    }
-    next();
-  };
-  const enqueue = (function_, resolve, reject, arguments_) => {
-    const queueItem = { reject };
-    new Promise((internalResolve) => {
-      queueItem.run = internalResolve;
-      queue.enqueue(queueItem);
-    }).then(run2.bind(void 0, function_, resolve, arguments_));
-    if (activeCount < concurrency) {
-      resumeNext();
-    }
-  };
-  const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
-    enqueue(function_, resolve, reject, arguments_);
-  });
-  Object.defineProperties(generator, {
-    activeCount: {
-      get: () => activeCount
-    },
-    pendingCount: {
-      get: () => queue.size
-    },
-    clearQueue: {
-      value() {
-        if (!rejectOnClear) {
-          queue.clear();
-          return;
-        }
-        const abortError = AbortSignal.abort().reason;
-        while (queue.size > 0) {
-          queue.dequeue().reject(abortError);
-        }
-      }
-    },
-    concurrency: {
-      get: () => concurrency,
-      set(newConcurrency) {
-        validateConcurrency(newConcurrency);
-        concurrency = newConcurrency;
-        queueMicrotask(() => {
-          while (activeCount < concurrency && queue.size > 0) {
-            resumeNext();
-          }
-        });
-      }
-    },
-    map: {
-      async value(iterable, function_) {
-        const promises3 = [];
-        try {
-          Array.from(iterable, (value, index) => {
-            const promise = generator(function_, value, index);
-            promises3.push(promise);
-            return promise;
-          });
-        } catch (error2) {
-          for (const promise of promises3) {
-            promise.catch(() => {
-            });
-          }
-          throw error2;
-        }
-        return Promise.all(promises3);
-      }
-    }
-  });
-  return generator;
-}
-function validateConcurrency(concurrency) {
-  if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
-    throw new TypeError("Expected `concurrency` to be a number from 1 and up");
-  }
-}
-
 // src/run/attempt.ts
-import { stat as stat2 } from "node:fs/promises";
-import path10 from "node:path";
+import { stat as stat4 } from "node:fs/promises";
+import path13 from "node:path";
 
 // src/run/child.ts
 import { spawn } from "node:child_process";
@@ -22694,12 +27187,316 @@ function signalGroup(pid, signal) {
   }
 }
 
+// src/run/inspect.ts
+import { readFile as readFile4, writeFile as writeFile2 } from "node:fs/promises";
+
+// src/cassettes/leaks.ts
+var MIN_SECRET_LENGTH = 6;
+var MIN_SPELLING_LENGTH = 8;
+function secretSpellings(value) {
+  if (value.length < MIN_SECRET_LENGTH) return [];
+  const floor = Math.min(MIN_SPELLING_LENGTH, value.length);
+  const seen = /* @__PURE__ */ new Set();
+  const spellings = [];
+  for (const spelling of candidateSpellings(value)) {
+    if (spelling.text.length < floor || seen.has(spelling.text)) continue;
+    seen.add(spelling.text);
+    spellings.push(spelling);
+  }
+  return spellings;
+}
+function candidateSpellings(value) {
+  const bytes = Buffer.from(value, "utf8");
+  return [
+    { encoding: "raw", text: value },
+    ...urlSpellings(value).map((text2) => ({ encoding: "url-encoded", text: text2 })),
+    ...jsonSpellings(value).map((text2) => ({ encoding: "json-escaped", text: text2 })),
+    ...[0, 1, 2].map((filler) => ({ encoding: "base64", text: alignedBase64(bytes, filler, "base64") })),
+    ...[0, 1, 2].map((filler) => ({ encoding: "base64url", text: alignedBase64(bytes, filler, "base64url") }))
+  ];
+}
+function urlSpellings(value) {
+  const component = encodeURIComponent(value);
+  return [
+    component,
+    // HTML forms (and most HTTP clients' form encoders) write spaces as `+`.
+    component.replace(/%20/g, "+"),
+    // URLSearchParams, Python's urlencode and friends also escape !'()~.
+    new URLSearchParams([["k", value]]).toString().slice(2)
+  ];
+}
+function jsonSpellings(value) {
+  const escaped = JSON.stringify(value).slice(1, -1);
+  return [
+    escaped,
+    // PHP's json_encode and some Java serialisers escape slashes.
+    escaped.replace(/\//g, "\\/"),
+    // Python's json.dumps (ensure_ascii) writes every non-ASCII character as \uXXXX.
+    escaped.replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`),
+    // Go's encoding/json escapes <, > and & for HTML safety.
+    escaped.replace(/[<>&]/g, (char) => `\\u00${char.charCodeAt(0).toString(16)}`)
+  ];
+}
+function alignedBase64(bytes, filler, alphabet) {
+  const encoded = Buffer.concat([Buffer.alloc(filler), bytes]).toString(alphabet);
+  const first = Math.ceil(8 * filler / 6);
+  const end = Math.floor(8 * (filler + bytes.length) / 6);
+  return encoded.slice(first, end);
+}
+function findLeaks(text2, secrets) {
+  return new SecretScanner(secrets).find(text2);
+}
+function redactLeaks(text2, secrets, placeholder) {
+  return new SecretScanner(secrets).redact(text2, placeholder);
+}
+var SecretScanner = class {
+  patterns;
+  constructor(secrets) {
+    this.patterns = patternsOf(secrets);
+  }
+  find(text2) {
+    const regions = mergeHits(scan(text2, this.patterns));
+    const positions = locate(text2, regions.map((region) => region.start));
+    return regions.map((region, index) => ({ secret: region.secret, encoding: region.encoding, ...positions[index] }));
+  }
+  redact(text2, placeholder) {
+    const regions = mergeHits(scan(text2, this.patterns));
+    if (regions.length === 0) return { text: text2, count: 0 };
+    const parts = [];
+    let from = 0;
+    for (const region of regions) {
+      parts.push(text2.slice(from, region.start), placeholder);
+      from = region.end;
+    }
+    parts.push(text2.slice(from));
+    return { text: parts.join(""), count: regions.length };
+  }
+};
+function describeLeak(file, finding) {
+  return `${file}:${finding.line}: ${finding.secret} (${finding.encoding})`;
+}
+function patternsOf(secrets) {
+  const seen = /* @__PURE__ */ new Set();
+  const patterns = [];
+  for (const secret of secrets) {
+    for (const spelling of secretSpellings(secret.value)) {
+      if (seen.has(spelling.text)) continue;
+      seen.add(spelling.text);
+      patterns.push({ secret: secret.name, ...spelling });
+    }
+  }
+  return patterns;
+}
+function scan(text2, patterns) {
+  const hits = [];
+  for (const { secret, encoding, text: needle } of patterns) {
+    for (let at = text2.indexOf(needle); at !== -1; at = text2.indexOf(needle, at + 1)) {
+      hits.push({ start: at, end: at + needle.length, secret, encoding });
+    }
+  }
+  return hits;
+}
+function mergeHits(hits) {
+  hits.sort((a, b) => a.start - b.start || b.end - a.end);
+  const regions = [];
+  for (const hit of hits) {
+    const last = regions.at(-1);
+    if (last && hit.start < last.end) last.end = Math.max(last.end, hit.end);
+    else regions.push({ ...hit });
+  }
+  return regions;
+}
+function locate(text2, offsets) {
+  let line = 1;
+  let lineStart = 0;
+  let next = text2.indexOf("\n");
+  return offsets.map((offset) => {
+    while (next !== -1 && next < offset) {
+      line += 1;
+      lineStart = next + 1;
+      next = text2.indexOf("\n", lineStart);
+    }
+    return { line, column: offset - lineStart + 1 };
+  });
+}
+var TOKEN_SHAPES = [
+  { kind: "aws-access-key", pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g },
+  // Classic tokens are the prefix plus 36 characters; allow longer for newer formats.
+  { kind: "github-token", pattern: /(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9_])/g },
+  { kind: "github-token", pattern: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{50,244}(?![A-Za-z0-9_])/g },
+  // Header `{"` encodes to `eyJ`; a signature shorter than 16 characters is no real signature.
+  { kind: "jwt", pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}(?![A-Za-z0-9_-])/g },
+  { kind: "slack-token", pattern: /(?<![A-Za-z0-9])xox[abpr]-[0-9]+-[A-Za-z0-9-]{10,}/g },
+  { kind: "stripe-key", pattern: /(?<![A-Za-z0-9_])[rs]k_live_[A-Za-z0-9]{20,}(?![A-Za-z0-9_])/g },
+  { kind: "google-api-key", pattern: /(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g },
+  // RFC 6750 b64token (group 1); 20+ characters with a letter and a digit, so prose ("Bearer authentication") stays out.
+  { kind: "bearer-token", pattern: /(?<![A-Za-z0-9_])[Bb]earer[ \t]+((?=[A-Za-z0-9._~+/-]*[0-9])(?=[A-Za-z0-9._~+/-]*[A-Za-z])[A-Za-z0-9._~+/-]{20,}=*)/g }
+];
+var PLACEHOLDER = /x{4}|\*{3}|<<<|>>>|redacted|example|placeholder|dummy|your_?token|(.)\1{7}/i;
+function findTokenShapes(text2) {
+  const found = [];
+  for (const { kind, pattern } of TOKEN_SHAPES) {
+    for (const match2 of text2.matchAll(pattern)) {
+      const token = match2[1] ?? match2[0];
+      const end = match2.index + match2[0].length;
+      if (!PLACEHOLDER.test(token)) found.push({ kind, start: end - token.length, end });
+    }
+  }
+  const kept = dropOverlaps(found);
+  const positions = locate(text2, kept.map((token) => token.start));
+  return kept.map((token, index) => ({ kind: token.kind, ...positions[index] }));
+}
+function dropOverlaps(found) {
+  const rank = (token) => token.kind === "bearer-token" ? 1 : 0;
+  found.sort((a, b) => a.start - b.start || rank(a) - rank(b));
+  const kept = [];
+  for (const token of found) {
+    const last = kept.at(-1);
+    if (!last || token.start >= last.end) kept.push(token);
+    else if (rank(token) < rank(last)) kept[kept.length - 1] = token;
+  }
+  return kept;
+}
+
+// src/run/vault.ts
+import { randomBytes } from "node:crypto";
+import { copyFile as copyFile2, mkdir as mkdir2, mkdtemp, readFile as readFile3, rename as rename2, rm as rm2, stat as stat3 } from "node:fs/promises";
+import os5 from "node:os";
+import path12 from "node:path";
+var Vault = class _Vault {
+  constructor(root) {
+    this.root = root;
+  }
+  root;
+  sequence = 0;
+  static async create(parent = os5.tmpdir()) {
+    return new _Vault(await mkdtemp(path12.join(parent, "rerecord-vault-")));
+  }
+  async openAttempt() {
+    const dir = path12.join(this.root, String(++this.sequence));
+    await mkdir2(path12.join(dir, "backup"), { recursive: true });
+    await mkdir2(path12.join(dir, "snapshot"), { recursive: true });
+    return new AttemptVault(dir);
+  }
+  async dispose() {
+    await rm2(this.root, { recursive: true, force: true });
+  }
+};
+var AttemptVault = class {
+  constructor(dir) {
+    this.dir = dir;
+    this.journal = path12.join(dir, "journal.jsonl");
+    this.backupDirectory = path12.join(dir, "backup");
+  }
+  dir;
+  journal;
+  backupDirectory;
+  snapshots = /* @__PURE__ */ new Map();
+  /** Copy each existing cassette aside before the child runs; remember which did not exist. */
+  async snapshot(cassettes) {
+    for (const cassette of cassettes) {
+      if (this.snapshots.has(cassette)) continue;
+      const copy = path12.join(this.dir, "snapshot", `${this.snapshots.size}-${path12.basename(cassette)}`);
+      const existed = await isFile(cassette);
+      if (existed) await copyFile2(cassette, copy);
+      this.snapshots.set(cassette, { existed, copy: existed ? copy : null });
+    }
+  }
+  /** For frameworks without a record hook: remove the snapshotted cassettes so the run records afresh. */
+  async moveAside() {
+    for (const [cassette, original] of this.snapshots) if (original.existed) await rm2(cassette, { force: true });
+  }
+  originalOf(cassette, journal) {
+    const snapshot = this.snapshots.get(cassette);
+    if (snapshot) return snapshot;
+    const entry = journal.find((candidate) => candidate.cassette === cassette);
+    return entry && { existed: entry.existed, copy: entry.backup };
+  }
+  /** Every cassette this attempt may have touched: the snapshot's and the journal's. */
+  touched(journal) {
+    return [.../* @__PURE__ */ new Set([...this.snapshots.keys(), ...journal.map((entry) => entry.cassette)])];
+  }
+  /** Put every touched cassette back byte for byte; delete the ones that did not exist before. */
+  async restore(journal) {
+    const restored = [];
+    for (const cassette of this.touched(journal)) {
+      const original = this.originalOf(cassette, journal);
+      if (original.existed) {
+        if (!original.copy) throw new Error(`cannot restore ${cassette}: the record hook journaled it without a backup`);
+        await putBack(original.copy, cassette);
+      } else {
+        await rm2(cassette, { force: true });
+      }
+      restored.push({ cassette, existed: original.existed });
+    }
+    return restored;
+  }
+  async discard() {
+    await rm2(this.dir, { recursive: true, force: true });
+  }
+};
+async function putBack(copy, cassette) {
+  await mkdir2(path12.dirname(cassette), { recursive: true });
+  const temporary = `${cassette}.rerecord-${randomBytes(4).toString("hex")}`;
+  await copyFile2(copy, temporary);
+  await rename2(temporary, cassette);
+  const [expected, actual] = await Promise.all([readFile3(copy), readFile3(cassette)]);
+  if (!expected.equals(actual)) throw new Error(`restoring ${cassette} did not reproduce its original bytes`);
+}
+async function isFile(file) {
+  try {
+    return (await stat3(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+// src/run/inspect.ts
+async function inspectRecordings(recorded, settings, relative) {
+  const result = { failure: void 0, drift: [], noiseOnly: [], warnings: [] };
+  const reverts = [];
+  for (const entry of recorded) {
+    const name = relative(entry.cassette);
+    let text2 = await readFile4(entry.cassette, "utf8");
+    const leaks = findLeaks(text2, settings.secrets);
+    if (leaks.length > 0 && settings.onLeak === "fail") {
+      return { ...result, failure: `leaked secret: ${leaks.slice(0, 3).map((leak) => describeLeak(name, leak)).join("; ")}` };
+    }
+    if (leaks.length > 0) {
+      text2 = redactLeaks(text2, settings.secrets, settings.placeholder).text;
+      await writeFile2(entry.cassette, text2);
+      result.warnings.push(`redacted ${leaks.length} secret occurrence(s) in ${leaks.map((leak) => describeLeak(name, leak)).join("; ")}`);
+    }
+    const next = readOrWarn(text2, name, result.warnings);
+    const old = entry.original ? readOrWarn(await readFile4(entry.original, "utf8"), `${name} (before)`, result.warnings) : void 0;
+    if (!next) continue;
+    const poison = findPoison(old, next, settings.isPoison);
+    if (poison.length > 0) return { ...result, failure: `${describePoison(poison)} in ${name}` };
+    const diff = diffCassettes(name, old, next, settings.diff);
+    if (diff.status === "noise-only" && entry.original) reverts.push(entry);
+    else if (diff.status !== "noise-only") result.drift.push(diff);
+  }
+  for (const entry of reverts) {
+    await putBack(entry.original, entry.cassette);
+    result.noiseOnly.push(relative(entry.cassette));
+  }
+  return result;
+}
+function readOrWarn(text2, name, warnings) {
+  try {
+    return parseCassette(text2, name);
+  } catch (error2) {
+    warnings.push(`${error2.message}; kept as recorded, not compared`);
+    return void 0;
+  }
+}
+
 // src/run/journal.ts
-import { readFile as readFile2 } from "node:fs/promises";
+import { readFile as readFile5 } from "node:fs/promises";
 async function readJournal(file) {
   let text2;
   try {
-    text2 = await readFile2(file, "utf8");
+    text2 = await readFile5(file, "utf8");
   } catch {
     return [];
   }
@@ -22723,8 +27520,8 @@ function parseLine(line) {
 
 // src/run/attempt.ts
 async function runAttempt(file, cassettes, settings) {
-  const absolute = (relative2) => path10.resolve(settings.workingDirectory, relative2);
-  const relative = (absolutePath) => path10.relative(settings.workingDirectory, absolutePath).split(path10.sep).join("/");
+  const absolute = (relative2) => path13.resolve(settings.workingDirectory, relative2);
+  const relative = (absolutePath) => path13.relative(settings.workingDirectory, absolutePath).split(path13.sep).join("/");
   const vault = await settings.vault.openAttempt();
   try {
     await vault.snapshot(cassettes.map(absolute));
@@ -22743,16 +27540,23 @@ async function runAttempt(file, cassettes, settings) {
       signal: settings.signal
     });
     const journal = await readJournal(vault.journal);
-    const reason = failureReason(outcome, settings.timeoutMs) ?? await unrecordedReason(vault, journal, relative);
     const journaled = settings.preset.hasRecordHook || journal.length > 0 ? journal.map((entry) => relative(entry.cassette)).sort() : void 0;
     const base = { exitCode: outcome.exitCode, durationMs: outcome.durationMs, output: outcome.output, journaled, cancelled: outcome.cancelled };
-    if (reason === void 0) return { ...base, succeeded: true, reason: "", cassettes: await keptCassettes(vault, journal, relative, !settings.preset.hasRecordHook) };
+    let reason = failureReason(outcome, settings.timeoutMs) ?? await unrecordedReason(vault, journal, relative);
+    if (reason === void 0) {
+      const kept = await keptCassettes(vault, journal, !settings.preset.hasRecordHook);
+      const inspection = settings.inspect ? await inspectRecordings(kept, settings.inspect, relative) : void 0;
+      reason = inspection?.failure;
+      if (reason === void 0) return { ...base, ...keptResult(kept, inspection, relative) };
+    }
     const restored = await vault.restore(journal);
     return {
       ...base,
       succeeded: false,
       reason,
-      cassettes: restored.map(({ cassette, existed }) => ({ cassette: relative(cassette), outcome: existed ? "restored" : "removed" }))
+      cassettes: restored.map(({ cassette, existed }) => ({ cassette: relative(cassette), outcome: existed ? "restored" : "removed" })),
+      drift: [],
+      warnings: []
     };
   } finally {
     await vault.discard();
@@ -22774,18 +27578,27 @@ async function unrecordedReason(vault, journal, relative) {
   if (lost.length === 0) return void 0;
   return `tests passed but recorded nothing into ${lost.join(", ")} (no request reached the recorder?); kept the old recording`;
 }
-async function keptCassettes(vault, journal, relative, movedAside) {
+async function keptCassettes(vault, journal, movedAside) {
   const kept = [];
   for (const cassette of vault.touched(journal)) {
     if (!await exists2(cassette)) continue;
-    const existed = vault.originalOf(cassette, journal)?.existed ?? false;
+    const original = vault.originalOf(cassette, journal);
     const opened = journal.some((entry) => entry.cassette === cassette);
-    if (opened || movedAside || !existed) kept.push({ cassette: relative(cassette), outcome: existed ? "re-recorded" : "recorded" });
+    if (opened || movedAside || !original?.existed) kept.push({ cassette, original: original?.existed ? original.copy : null });
   }
-  return kept.sort((a, b) => a.cassette.localeCompare(b.cassette));
+  return kept;
+}
+function keptResult(kept, inspection, relative) {
+  const noiseOnly = new Set(inspection?.noiseOnly ?? []);
+  const cassettes = kept.map(({ cassette, original }) => {
+    const name = relative(cassette);
+    const outcome = noiseOnly.has(name) ? "unchanged" : original ? "re-recorded" : "recorded";
+    return { cassette: name, outcome };
+  }).sort((a, b) => a.cassette.localeCompare(b.cassette));
+  return { succeeded: true, reason: "", cassettes, drift: inspection?.drift ?? [], warnings: inspection?.warnings ?? [] };
 }
 async function exists2(file) {
-  return stat2(file).then(
+  return stat4(file).then(
     () => true,
     () => false
   );
@@ -22882,115 +27695,25 @@ function toFileResult(file, attempt, attempts, durationMs) {
     reason: attempt.reason,
     output: attempt.output,
     cassettes: attempt.cassettes,
-    journaled: attempt.journaled
+    journaled: attempt.journaled,
+    drift: attempt.drift,
+    warnings: attempt.warnings
   };
 }
 function notRun(file) {
-  return { file, status: "not-run", attempts: 0, durationMs: 0, exitCode: null, reason: "not run: the run was interrupted", output: "", cassettes: [], journaled: void 0 };
-}
-
-// src/run/vault.ts
-import { randomBytes } from "node:crypto";
-import { copyFile as copyFile2, mkdir as mkdir2, mkdtemp, readFile as readFile3, rename as rename2, rm as rm2, stat as stat3 } from "node:fs/promises";
-import os5 from "node:os";
-import path11 from "node:path";
-var Vault = class _Vault {
-  constructor(root) {
-    this.root = root;
-  }
-  root;
-  sequence = 0;
-  static async create(parent = os5.tmpdir()) {
-    return new _Vault(await mkdtemp(path11.join(parent, "rerecord-vault-")));
-  }
-  async openAttempt() {
-    const dir = path11.join(this.root, String(++this.sequence));
-    await mkdir2(path11.join(dir, "backup"), { recursive: true });
-    await mkdir2(path11.join(dir, "snapshot"), { recursive: true });
-    return new AttemptVault(dir);
-  }
-  async dispose() {
-    await rm2(this.root, { recursive: true, force: true });
-  }
-};
-var AttemptVault = class {
-  constructor(dir) {
-    this.dir = dir;
-    this.journal = path11.join(dir, "journal.jsonl");
-    this.backupDirectory = path11.join(dir, "backup");
-  }
-  dir;
-  journal;
-  backupDirectory;
-  snapshots = /* @__PURE__ */ new Map();
-  /** Copy each existing cassette aside before the child runs; remember which did not exist. */
-  async snapshot(cassettes) {
-    for (const cassette of cassettes) {
-      if (this.snapshots.has(cassette)) continue;
-      const copy = path11.join(this.dir, "snapshot", `${this.snapshots.size}-${path11.basename(cassette)}`);
-      const existed = await isFile(cassette);
-      if (existed) await copyFile2(cassette, copy);
-      this.snapshots.set(cassette, { existed, copy: existed ? copy : null });
-    }
-  }
-  /** For frameworks without a record hook: remove the snapshotted cassettes so the run records afresh. */
-  async moveAside() {
-    for (const [cassette, original] of this.snapshots) if (original.existed) await rm2(cassette, { force: true });
-  }
-  originalOf(cassette, journal) {
-    const snapshot = this.snapshots.get(cassette);
-    if (snapshot) return snapshot;
-    const entry = journal.find((candidate) => candidate.cassette === cassette);
-    return entry && { existed: entry.existed, copy: entry.backup };
-  }
-  /** Every cassette this attempt may have touched: the snapshot's and the journal's. */
-  touched(journal) {
-    return [.../* @__PURE__ */ new Set([...this.snapshots.keys(), ...journal.map((entry) => entry.cassette)])];
-  }
-  /** Put every touched cassette back byte for byte; delete the ones that did not exist before. */
-  async restore(journal) {
-    const restored = [];
-    for (const cassette of this.touched(journal)) {
-      const original = this.originalOf(cassette, journal);
-      if (original.existed) {
-        if (!original.copy) throw new Error(`cannot restore ${cassette}: the record hook journaled it without a backup`);
-        await putBack(original.copy, cassette);
-      } else {
-        await rm2(cassette, { force: true });
-      }
-      restored.push({ cassette, existed: original.existed });
-    }
-    return restored;
-  }
-  async discard() {
-    await rm2(this.dir, { recursive: true, force: true });
-  }
-};
-async function putBack(copy, cassette) {
-  await mkdir2(path11.dirname(cassette), { recursive: true });
-  const temporary = `${cassette}.rerecord-${randomBytes(4).toString("hex")}`;
-  await copyFile2(copy, temporary);
-  await rename2(temporary, cassette);
-  const [expected, actual] = await Promise.all([readFile3(copy), readFile3(cassette)]);
-  if (!expected.equals(actual)) throw new Error(`restoring ${cassette} did not reproduce its original bytes`);
-}
-async function isFile(file) {
-  try {
-    return (await stat3(file)).isFile();
-  } catch {
-    return false;
-  }
+  return { file, status: "not-run", attempts: 0, durationMs: 0, exitCode: null, reason: "not run: the run was interrupted", output: "", cassettes: [], journaled: void 0, drift: [], warnings: [] };
 }
 
 // src/pipeline.ts
 var MANIFEST_PATH = ".rerecord/manifest.json";
-async function planRun(config) {
-  const at = (relative) => path12.resolve(config.workingDirectory, relative);
+async function planRun(config, mode = config.mode) {
+  const at = (relative) => path14.resolve(config.workingDirectory, relative);
   const testFiles = await readSources(config.workingDirectory, await findTestFiles(config.workingDirectory, config.testDir, config.testPattern));
   const manifest = await readManifest(at(MANIFEST_PATH));
-  const failureLog = config.mode === "failures" ? await readOptional(at(config.failureLog)) : void 0;
+  const failureLog = mode === "failures" ? await readOptional(at(config.failureLog)) : void 0;
+  const recordedAt = mode === "stale" ? await recordingDates(config) : void 0;
   const plan = buildPlan({
-    mode: config.mode,
+    mode,
     testDir: config.testDir,
     priorityPatterns: config.priorityPatterns,
     failureLog: failureLog === void 0 ? void 0 : parseFailureLog(failureLog),
@@ -23001,16 +27724,23 @@ async function planRun(config) {
     cassetteFunctions: config.cassetteFunctions,
     manifest,
     shard: config.shard,
-    cassetteExists: (cassette) => existsSync2(at(cassette))
+    cassetteExists: (cassette) => existsSync2(at(cassette)),
+    recordedAt: recordedAt && ((cassette) => recordedAt.get(cassette)),
+    maxAgeMs: config.maxAgeMs
   });
   if (plan.problems.length > 0) throw new ConfigError(plan.problems);
   return { plan, manifest };
+}
+async function recordingDates(config) {
+  const cassettes = await listCassetteFiles(config.workingDirectory, config.cassetteDir);
+  const read = await readCassettes(config.workingDirectory, cassettes, config.cassetteDir);
+  return new Map(read.map((cassette) => [cassette.path, cassette.recordedAt]));
 }
 async function executeRun(config, planned, io) {
   const startedAt = /* @__PURE__ */ new Date();
   const selected = planned.plan.files.map((mapping) => mapping.file);
   const progress = new Progress(selected.length, performance.now());
-  const vault = await Vault.create();
+  const vault = await Vault.create(process.env.RUNNER_TEMP || void 0);
   const writeReports = (results2, finishedAt2 = /* @__PURE__ */ new Date()) => writeFailureReports(config, io.redactor, results2, selected, { startedAt, finishedAt: finishedAt2 });
   let results = [];
   try {
@@ -23029,9 +27759,13 @@ async function executeRun(config, planned, io) {
         hookDirectory: hookDirectory(),
         childEnv: childEnvironment(process.env, config),
         vault,
-        signal: io.signal
+        signal: io.signal,
+        inspect: inspectSettings(config)
       },
-      onFileDone: (result) => io.logger.info(progress.line(result)),
+      onFileDone: (result) => {
+        io.logger.info(progress.line(result));
+        for (const warning2 of result.warnings) io.logger.warning(`${result.file}: ${warning2}`);
+      },
       onCheckpoint: (soFar) => writeReports(soFar)
     });
   } finally {
@@ -23042,6 +27776,19 @@ async function executeRun(config, planned, io) {
   await writeManifest(config, planned.manifest, results);
   return { results, interrupted: io.signal.aborted, startedAt, finishedAt };
 }
+function secretsOf(config) {
+  const extra = config.extraSecrets.map((value, index) => ({ name: `extra-secrets[${index + 1}]`, value }));
+  return [...config.apiKey ? [{ name: "api-key", value: config.apiKey }] : [], ...extra];
+}
+function inspectSettings(config) {
+  return {
+    diff: { volatileHeaders: config.volatileHeaders, volatileFields: config.volatileFields },
+    isPoison: parsePoisonStatuses(config.poisonStatuses),
+    secrets: secretsOf(config),
+    onLeak: config.onLeak,
+    placeholder: config.placeholder
+  };
+}
 function childEnvironment(env, config) {
   const child = Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith("INPUT_")));
   if (config.apiKeyEnv && config.apiKey) child[config.apiKeyEnv] = config.apiKey;
@@ -23050,11 +27797,11 @@ function childEnvironment(env, config) {
 async function writeFailureReports(config, redactor, results, selected, timing) {
   const finished = new Set(results.map((result) => result.file));
   const pending = selected.filter((file) => !finished.has(file));
-  const logPath = path12.resolve(config.workingDirectory, config.failureLog);
-  await mkdir3(path12.dirname(logPath), { recursive: true });
-  await writeFile2(logPath, failureLogText(results, pending));
+  const logPath = path14.resolve(config.workingDirectory, config.failureLog);
+  await mkdir3(path14.dirname(logPath), { recursive: true });
+  await writeFile3(logPath, failureLogText(results, pending));
   const report = failureReport(results, timing, `${config.shard.index}/${config.shard.count}`);
-  await writeFile2(jsonTwinPath(logPath), `${JSON.stringify(redactor.redactDeep(report), null, 2)}
+  await writeFile3(jsonTwinPath(logPath), `${JSON.stringify(redactor.redactDeep(report), null, 2)}
 `);
 }
 async function writeManifest(config, manifest, results) {
@@ -23066,9 +27813,9 @@ async function writeManifest(config, manifest, results) {
     succeeded: result.status === "succeeded",
     durationMs: result.durationMs / Math.max(1, result.attempts)
   }));
-  const target = path12.resolve(config.workingDirectory, MANIFEST_PATH);
-  await mkdir3(path12.dirname(target), { recursive: true });
-  await writeFile2(target, serializeManifest(mergeManifest(manifest, learned)));
+  const target = path14.resolve(config.workingDirectory, MANIFEST_PATH);
+  await mkdir3(path14.dirname(target), { recursive: true });
+  await writeFile3(target, serializeManifest(mergeManifest(manifest, learned)));
 }
 async function readManifest(file) {
   const text2 = await readOptional(file);
@@ -23081,7 +27828,7 @@ async function readManifest(file) {
 }
 async function readOptional(file) {
   try {
-    return await readFile4(file, "utf8");
+    return await readFile6(file, "utf8");
   } catch {
     return void 0;
   }
@@ -23094,6 +27841,149 @@ function failureExcerpt(output, maxLines = 12) {
   const first = lines.findIndex((line) => FAILURE_MARKER.test(line.trim()));
   const from = first === -1 ? Math.max(0, lines.length - maxLines) : first;
   return lines.slice(from, from + maxLines).join("\n");
+}
+
+// src/audit/audit.ts
+var FINDING_KINDS = ["secret", "token", "poisoned", "missing", "unreadable", "orphan", "shared", "stale"];
+var SEVERITY_OF = {
+  secret: "error",
+  token: "error",
+  poisoned: "warning",
+  missing: "warning",
+  unreadable: "warning",
+  orphan: "notice",
+  shared: "notice",
+  stale: "notice"
+};
+var RANK = { error: 3, warning: 2, notice: 1, never: 4 };
+function auditCassettes(input2) {
+  const findings = [];
+  const add3 = (kind, cassette, message, line) => findings.push({ severity: SEVERITY_OF[kind], kind, cassette, line, message });
+  const poisonedByStatus = {};
+  for (const audited of input2.cassettes) {
+    for (const leak of findLeaks(audited.text, input2.secrets)) add3("secret", audited.path, `holds ${describeLeak(audited.path, leak).split(": ").slice(1).join(": ")}`, leak.line);
+    for (const token of findTokenShapes(audited.text)) add3("token", audited.path, `holds what looks like a ${token.kind}`, token.line);
+    if (audited.parseError) add3("unreadable", audited.path, audited.parseError);
+    for (const [status, requests, line] of poisonedStatuses(audited.cassette, input2.isPoison)) {
+      poisonedByStatus[status] = (poisonedByStatus[status] ?? 0) + 1;
+      add3("poisoned", audited.path, `recorded ${status} on ${requests.slice(0, 3).join(", ")}${requests.length > 3 ? ` (+${requests.length - 3} more)` : ""}`, line);
+    }
+    const age = audited.recordedAt ? input2.now.getTime() - audited.recordedAt.getTime() : void 0;
+    if (age !== void 0 && age > input2.maxAgeMs) add3("stale", audited.path, `recorded ${formatDuration(age)} ago (${audited.dateSource === "recorded" ? "its own timestamp" : `its last ${audited.dateSource === "commit" ? "commit" : "modification"}`})`);
+  }
+  addMappingFindings(input2, add3);
+  findings.sort((a, b) => RANK[b.severity] - RANK[a.severity] || a.cassette.localeCompare(b.cassette) || (a.line ?? 0) - (b.line ?? 0));
+  const counts = Object.fromEntries(FINDING_KINDS.map((kind) => [kind, findings.filter((f) => f.kind === kind).length]));
+  return { cassettes: input2.cassettes.length, testFiles: input2.mappings.length, counts, poisonedByStatus, oldest: oldestOf(input2.cassettes), findings };
+}
+function addMappingFindings(input2, add3) {
+  const used = new Set(input2.mappings.flatMap((mapping) => mapping.cassettes));
+  const dynamic = input2.mappings.filter((mapping) => mapping.unresolved.length > 0).length;
+  const hint = dynamic > 0 ? ` (${dynamic} test files also use names only known at run time: a run teaches the manifest those)` : "";
+  for (const audited of input2.cassettes) if (!used.has(audited.path)) add3("orphan", audited.path, `no test file uses it${hint}`);
+  for (const mapping of input2.mappings) {
+    for (const cassette of mapping.cassettes) if (!input2.exists(cassette)) add3("missing", cassette, `used by ${mapping.file} but not recorded yet`);
+  }
+  for (const { cassette, files } of input2.shared) add3("shared", cassette, `used by ${files.length} test files: ${files.join(", ")} (they never re-record at the same time)`);
+}
+function poisonedStatuses(cassette, isPoison) {
+  const byStatus = /* @__PURE__ */ new Map();
+  for (const interaction of cassette?.interactions ?? []) {
+    if (!isPoison(interaction.response.status)) continue;
+    const entry = byStatus.get(interaction.response.status) ?? { requests: [], line: interaction.line };
+    entry.requests.push(describeRequest(interaction.request));
+    byStatus.set(interaction.response.status, entry);
+  }
+  return [...byStatus].map(([status, { requests, line }]) => [status, requests, line]);
+}
+function oldestOf(cassettes) {
+  const dated = cassettes.filter((c) => c.recordedAt).sort((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime());
+  const first = dated[0];
+  return first && { cassette: first.path, recordedAt: first.recordedAt.toISOString(), source: first.dateSource };
+}
+function auditFails(report, failOn) {
+  return failOn !== "never" && report.findings.some((finding) => RANK[finding.severity] >= RANK[failOn]);
+}
+function auditMarkdown(report, maxRows = 500) {
+  const counts = FINDING_KINDS.filter((kind) => report.counts[kind] > 0).map((kind) => `${report.counts[kind]} ${kind}`);
+  const lines = ["## rerecord audit", "", `${report.cassettes} cassettes, ${report.testFiles} test files: ${counts.length ? counts.join(", ") : "no findings"}`, ""];
+  if (report.oldest) lines.push(`Oldest recording: \`${report.oldest.cassette}\` (${report.oldest.recordedAt})`, "");
+  if (report.findings.length > 0) {
+    lines.push("| Severity | Kind | Cassette | Finding |", "| --- | --- | --- | --- |");
+    for (const f of report.findings.slice(0, maxRows)) {
+      lines.push(`| ${f.severity} | ${f.kind} | \`${f.cassette}${f.line ? `:${f.line}` : ""}\` | ${f.message.replaceAll("|", "\\|")} |`);
+    }
+    if (report.findings.length > maxRows) lines.push("", `\u2026 ${report.findings.length - maxRows} more findings (run \`rerecord audit --json\`).`);
+  }
+  return `${lines.join("\n")}
+`;
+}
+
+// src/commands/audit.ts
+import { existsSync as existsSync3 } from "node:fs";
+import path15 from "node:path";
+async function runAudit(config, now = /* @__PURE__ */ new Date()) {
+  const { plan } = await planRun(config, "all");
+  const at = (cassette) => path15.resolve(config.workingDirectory, cassette);
+  const listed = await listCassetteFiles(config.workingDirectory, config.cassetteDir);
+  const mappedElsewhere = plan.mappings.flatMap((mapping) => mapping.cassettes).filter((cassette) => existsSync3(at(cassette)));
+  const paths = [.../* @__PURE__ */ new Set([...listed, ...mappedElsewhere])].sort();
+  const cassettes = await readCassettes(config.workingDirectory, paths, config.cassetteDir);
+  return auditCassettes({
+    cassettes,
+    mappings: plan.mappings,
+    shared: plan.shared,
+    exists: (cassette) => existsSync3(at(cassette)),
+    secrets: secretsOf(config),
+    isPoison: parsePoisonStatuses(config.poisonStatuses),
+    now,
+    maxAgeMs: config.maxAgeMs
+  });
+}
+
+// src/report/drift.ts
+var SUMMARY_BUDGET_BYTES = 900 * 1024;
+var INLINE_LINES = 3;
+function driftCounts(results) {
+  const drift = results.flatMap((result) => result.drift);
+  return {
+    changed: drift.filter((diff) => diff.status === "changed").length,
+    added: drift.filter((diff) => diff.status === "added").length,
+    noiseOnly: results.flatMap((result) => result.cassettes).filter((cassette) => cassette.outcome === "unchanged").length
+  };
+}
+function driftHeadline(counts) {
+  return `${counts.changed} cassettes changed, ${counts.added} added, ${counts.noiseOnly} differed only by noise (old bytes kept)`;
+}
+function driftMarkdown(results, budgetBytes = SUMMARY_BUDGET_BYTES) {
+  const lines = ["### Drift", "", driftHeadline(driftCounts(results)), ""];
+  let size = Buffer.byteLength(lines.join("\n"));
+  const entries = results.flatMap((result) => result.drift.map((diff) => ({ file: result.file, diff })));
+  for (const [index, { file, diff }] of entries.entries()) {
+    const block = cassetteBlock(file, diff);
+    size += Buffer.byteLength(block) + 1;
+    if (size > budgetBytes) {
+      lines.push("", `\u2026 ${entries.length - index} more cassettes not shown (the summary has a size limit; see the JSON report).`);
+      break;
+    }
+    lines.push(block);
+  }
+  return `${lines.join("\n")}
+`;
+}
+function cassetteBlock(file, diff) {
+  const details = describeDiff(diff);
+  const title = `\`${diff.cassette}\` ${diff.status} (${file})`;
+  if (details.length <= INLINE_LINES) return `- ${title}${details.map((line) => `
+  - ${escape2(line)}`).join("")}`;
+  return `- <details><summary>${title}: ${details.length} changes</summary>
+
+${details.map((line) => `  - ${escape2(line)}`).join("\n")}
+
+  </details>`;
+}
+function escape2(text2) {
+  return text2.replaceAll("<", "&lt;").replaceAll("|", "\\|");
 }
 
 // src/report/logger.ts
@@ -23125,35 +28015,30 @@ function planText(plan, config) {
 // src/report/redact.ts
 var REDACTED = "***";
 var Redactor = class {
-  spellings;
+  scanner;
   constructor(secrets) {
-    const spellings = /* @__PURE__ */ new Set();
-    for (const secret of secrets) {
-      if (!secret || secret.length < 4) continue;
-      for (const spelling of spellingsOf(secret)) if (spelling.length >= 4) spellings.add(spelling);
-    }
-    this.spellings = [...spellings].sort((a, b) => b.length - a.length);
+    const named = secrets.filter((value) => Boolean(value)).map((value, index) => ({ name: `secret[${index}]`, value }));
+    this.scanner = new SecretScanner(named);
   }
   redact(text2) {
-    let out = text2;
-    for (const spelling of this.spellings) out = out.split(spelling).join(REDACTED);
-    return out;
+    return this.scanner.redact(text2, REDACTED).text;
   }
-  /** Redact every string inside a JSON-able value. */
+  /**
+   * Redact every string (and key) inside a JSON-able value. Strings are redacted one by one, not the
+   * serialised JSON: a match starting inside an escape (`\n` + a secret starting with `n`) would
+   * otherwise leave a broken escape behind and the result would not parse.
+   */
   redactDeep(value) {
-    return JSON.parse(this.redact(JSON.stringify(value)));
+    const json2 = JSON.stringify(value);
+    return json2 === void 0 ? value : this.redactJson(JSON.parse(json2));
+  }
+  redactJson(value) {
+    if (typeof value === "string") return this.redact(value);
+    if (Array.isArray(value)) return value.map((item) => this.redactJson(item));
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [this.redact(key), this.redactJson(item)]));
   }
 };
-function spellingsOf(secret) {
-  const base64 = Buffer.from(secret).toString("base64");
-  return [
-    secret,
-    encodeURIComponent(secret),
-    JSON.stringify(secret).slice(1, -1),
-    base64.replace(/=+$/, ""),
-    Buffer.from(secret).toString("base64url")
-  ];
-}
 
 // src/report/run-output.ts
 function runCounts(outcome) {
@@ -23228,15 +28113,17 @@ function interruptExitCode(signal) {
 }
 
 // src/main.ts
-async function run() {
+async function run2() {
   const rawKey = getInput("api-key");
-  if (rawKey) setSecret(rawKey);
-  let redactor = new Redactor([rawKey]);
+  const rawExtraSecrets = list(getInput("extra-secrets"));
+  for (const secret of [rawKey, ...rawExtraSecrets]) if (secret) setSecret(secret);
+  let redactor = new Redactor([rawKey, ...rawExtraSecrets]);
   const interrupt = listenForInterrupt((signal) => warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));
   try {
     const config = loadConfig(actionInputs, { cwd: process.cwd(), env: process.env, openProject: openProjectOnDisk });
-    redactor = new Redactor([config.apiKey, rawKey]);
+    redactor = new Redactor([config.apiKey, rawKey, ...config.extraSecrets]);
     const logger = actionsLogger(redactor);
+    if (config.step === "audit") return await auditStep(config, logger, redactor);
     const planned = await planRun(config);
     for (const note of planned.plan.notes) logger.warning(note);
     setOutput("selected", planned.plan.files.length);
@@ -23253,10 +28140,10 @@ ${planText(planned.plan, config)}
     await publishResults(config, outcome, logger, redactor);
     const signal = interrupt.received();
     const { failed } = runCounts(outcome);
-    if (signal) fail(`interrupted by ${signal}: in-flight cassettes restored, unrun files listed in ${config.failureLog}`, interruptExitCode(signal));
-    else if (failed > 0) fail(`${failed} test file(s) did not re-record; their cassettes were restored. See ${config.failureLog}.`, 1);
+    if (signal) fail2(`interrupted by ${signal}: in-flight cassettes restored, unrun files listed in ${config.failureLog}`, interruptExitCode(signal));
+    else if (failed > 0) fail2(`${failed} test file(s) did not re-record; their cassettes were restored. See ${config.failureLog}.`, 1);
   } catch (error2) {
-    fail(redactor.redact(error2 instanceof Error ? error2.message : String(error2)), error2 instanceof ConfigError ? 2 : 1);
+    fail2(redactor.redact(error2 instanceof Error ? error2.message : String(error2)), error2 instanceof ConfigError ? 2 : 1);
   } finally {
     interrupt.dispose();
   }
@@ -23267,9 +28154,10 @@ async function publishResults(config, outcome, logger, redactor) {
   setOutput("failed", counts.failed);
   setOutput("failed-files", JSON.stringify(counts.failedFiles));
   setOutput("failure-log", config.failureLog);
+  setOutput("cassettes-changed", driftCounts(outcome.results).changed + driftCounts(outcome.results).added);
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   for (const result of outcome.results.filter((r) => r.status === "failed")) {
-    const file = path13.relative(workspace, path13.resolve(config.workingDirectory, result.file)).split(path13.sep).join("/");
+    const file = path16.relative(workspace, path16.resolve(config.workingDirectory, result.file)).split(path16.sep).join("/");
     logger.error(`${result.reason}; cassettes restored.
 ${failureExcerpt(result.output)}`, { title: `rerecord: ${result.file} did not re-record`, file });
   }
@@ -23280,17 +28168,30 @@ ${failureExcerpt(result.output)}`, { title: `rerecord: ${result.file} did not re
     interrupted: outcome.interrupted
   };
   await writeSummary(`${summaryMarkdown(outcome.results, facts)}
+${driftMarkdown(outcome.results)}
 Failure log: \`${config.failureLog}\` (details: \`${jsonTwinPath(config.failureLog)}\`)
 `, redactor);
+}
+async function auditStep(config, logger, redactor) {
+  const report = await runAudit(config);
+  setOutput("findings", JSON.stringify(report.counts));
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  for (const finding of report.findings.filter((f) => f.severity !== "notice")) {
+    const file = path16.relative(workspace, path16.resolve(config.workingDirectory, finding.cassette)).split(path16.sep).join("/");
+    const annotate = finding.severity === "error" ? logger.error : logger.warning;
+    annotate(finding.message, { title: `rerecord audit: ${finding.kind}`, file, ...finding.line ? { startLine: finding.line } : {} });
+  }
+  await writeSummary(auditMarkdown(report), redactor);
+  if (auditFails(report, config.failOn)) fail2(`audit found problems at or above fail-on: ${config.failOn}`, 1);
 }
 async function writeSummary(markdown, redactor) {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   await summary.addRaw(redactor.redact(markdown)).write();
 }
-function fail(message, exitCode) {
+function fail2(message, exitCode) {
   setFailed(message);
   process.exitCode = exitCode;
 }
 
 // src/index.ts
-await run();
+await run2();

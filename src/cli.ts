@@ -2,8 +2,13 @@
 // (one JSON document with --json); progress and logs go to stderr.
 import process from 'node:process';
 import packageJson from '../package.json' with { type: 'json' };
-import { cliInputs, helpText, parseCliArgs } from './config/cli-args.js';
-import { loadConfig, type Config } from './config/config.js';
+import { describeDiff, type CassetteDiff } from './cassettes/diff.js';
+import { CassetteParseError } from './cassettes/model.js';
+import { auditFails, auditText } from './audit/audit.js';
+import { runAudit } from './commands/audit.js';
+import { diffPaths, DiffUsageError } from './commands/diff.js';
+import { cliInputs, helpText, parseCliArgs, type CliArgs } from './config/cli-args.js';
+import { loadConfig, parseInputs, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { openProjectOnDisk } from './discover/project-on-disk.js';
 import { executeRun, planRun } from './pipeline.js';
@@ -12,6 +17,7 @@ import { planDocument, planText } from './report/plan-output.js';
 import { Redactor } from './report/redact.js';
 import { runCounts, runDocument } from './report/run-output.js';
 import { summaryTable } from './report/summary.js';
+import { driftText } from './report/drift.js';
 import { interruptExitCode, listenForInterrupt } from './run/interrupt.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -20,6 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const args = parseCliArgs(argv);
   if (args.help) return print(helpText(packageJson.version), EXIT.ok);
   if (args.version) return print(packageJson.version, EXIT.ok);
+  if (args.subcommand === 'diff') return diffCommand(args);
   let config: Config | undefined;
   const problems = [...args.problems];
   try {
@@ -29,10 +36,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     problems.push(...error.problems);
   }
   if (problems.length > 0 || !config) return reportError(new ConfigError(problems), args.json);
-  const redactor = new Redactor([config.apiKey]);
+  const redactor = new Redactor([config.apiKey, ...config.extraSecrets]);
   const logger = stderrLogger(redactor);
   const interrupt = listenForInterrupt((signal) => logger.warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));
   try {
+    if (args.subcommand === 'audit') {
+      const report = await runAudit(config);
+      print(redactor.redact(args.json ? JSON.stringify(report, null, 2) : auditText(report)), EXIT.ok);
+      return auditFails(report, config.failOn) ? EXIT.failed : EXIT.ok;
+    }
     const planned = await planRun(config);
     for (const note of planned.plan.notes) logger.warning(note);
     if (config.dryRun) {
@@ -41,7 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (planned.plan.files.length === 0) logger.info('no test file selected: nothing to re-record');
     const outcome = await executeRun(config, planned, { logger, redactor, signal: interrupt.signal });
     const facts = { framework: config.framework.name, shard: `${config.shard.index}/${config.shard.count}`, wallMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(), interrupted: outcome.interrupted };
-    print(redactor.redact(args.json ? JSON.stringify(runDocument(outcome, config), null, 2) : summaryTable(outcome.results, facts)), EXIT.ok);
+    print(redactor.redact(args.json ? JSON.stringify(runDocument(outcome, config), null, 2) : `${summaryTable(outcome.results, facts)}\n${driftText(outcome.results)}`), EXIT.ok);
     const signal = interrupt.received();
     if (signal) return interruptExitCode(signal);
     return runCounts(outcome).failed > 0 ? EXIT.failed : EXIT.ok;
@@ -50,6 +62,28 @@ export async function main(argv: readonly string[]): Promise<number> {
   } finally {
     interrupt.dispose();
   }
+}
+
+async function diffCommand(args: CliArgs): Promise<number> {
+  const { values, problems } = parseInputs(cliInputs(args));
+  if (args.problems.length + problems.length > 0) return reportError(new ConfigError([...args.problems, ...problems]), args.json);
+  const [oldPath, newPath] = args.positionals as [string, string];
+  try {
+    const { diffs, identical } = await diffPaths(oldPath, newPath, { volatileHeaders: values['volatile-headers'], volatileFields: values['volatile-fields'] });
+    if (args.json) print(JSON.stringify(diffs, null, 2), EXIT.ok);
+    else print(diffText(diffs, identical), EXIT.ok);
+    return diffs.some((diff) => diff.status !== 'noise-only') ? EXIT.failed : EXIT.ok;
+  } catch (error) {
+    const usage = error instanceof DiffUsageError || error instanceof CassetteParseError;
+    return reportError(usage ? new ConfigError([(error as Error).message]) : error, args.json);
+  }
+}
+
+function diffText(diffs: readonly CassetteDiff[], identical: number): string {
+  const lines = diffs.flatMap((diff) => [`${diff.status.padEnd(10)} ${diff.cassette}`, ...describeDiff(diff).map((line) => `           ${line}`)]);
+  const count = (status: string) => diffs.filter((diff) => diff.status === status).length;
+  lines.push(`${count('changed')} changed, ${count('added')} added, ${count('removed')} removed, ${count('noise-only')} noise-only, ${identical} identical`);
+  return lines.join('\n');
 }
 
 function print(text: string, code: number): number {

@@ -4,9 +4,13 @@ import path from 'node:path';
 import { actionInputs } from './config/action-inputs.js';
 import { loadConfig, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
+import { list } from './config/parsers.js';
 import { openProjectOnDisk } from './discover/project-on-disk.js';
 import { executeRun, planRun, type RunOutcome } from './pipeline.js';
 import { failureExcerpt } from './report/excerpt.js';
+import { auditFails, auditMarkdown } from './audit/audit.js';
+import { runAudit } from './commands/audit.js';
+import { driftCounts, driftMarkdown } from './report/drift.js';
 import { jsonTwinPath } from './report/failure-log.js';
 import { actionsLogger, type Logger } from './report/logger.js';
 import { planText } from './report/plan-output.js';
@@ -18,13 +22,15 @@ import { interruptExitCode, listenForInterrupt } from './run/interrupt.js';
 export async function run(): Promise<void> {
   // Mask before anything can print it, even a config error.
   const rawKey = core.getInput('api-key');
-  if (rawKey) core.setSecret(rawKey);
-  let redactor = new Redactor([rawKey]);
+  const rawExtraSecrets = list(core.getInput('extra-secrets'));
+  for (const secret of [rawKey, ...rawExtraSecrets]) if (secret) core.setSecret(secret);
+  let redactor = new Redactor([rawKey, ...rawExtraSecrets]);
   const interrupt = listenForInterrupt((signal) => core.warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));
   try {
     const config = loadConfig(actionInputs, { cwd: process.cwd(), env: process.env, openProject: openProjectOnDisk });
-    redactor = new Redactor([config.apiKey, rawKey]);
+    redactor = new Redactor([config.apiKey, rawKey, ...config.extraSecrets]);
     const logger = actionsLogger(redactor);
+    if (config.step === 'audit') return await auditStep(config, logger, redactor);
     const planned = await planRun(config);
     for (const note of planned.plan.notes) logger.warning(note);
     core.setOutput('selected', planned.plan.files.length);
@@ -51,6 +57,7 @@ async function publishResults(config: Config, outcome: RunOutcome, logger: Logge
   core.setOutput('failed', counts.failed);
   core.setOutput('failed-files', JSON.stringify(counts.failedFiles));
   core.setOutput('failure-log', config.failureLog);
+  core.setOutput('cassettes-changed', driftCounts(outcome.results).changed + driftCounts(outcome.results).added);
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   for (const result of outcome.results.filter((r) => r.status === 'failed')) {
     const file = path.relative(workspace, path.resolve(config.workingDirectory, result.file)).split(path.sep).join('/');
@@ -62,7 +69,20 @@ async function publishResults(config: Config, outcome: RunOutcome, logger: Logge
     wallMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(),
     interrupted: outcome.interrupted,
   };
-  await writeSummary(`${summaryMarkdown(outcome.results, facts)}\nFailure log: \`${config.failureLog}\` (details: \`${jsonTwinPath(config.failureLog)}\`)\n`, redactor);
+  await writeSummary(`${summaryMarkdown(outcome.results, facts)}\n${driftMarkdown(outcome.results)}\nFailure log: \`${config.failureLog}\` (details: \`${jsonTwinPath(config.failureLog)}\`)\n`, redactor);
+}
+
+async function auditStep(config: Config, logger: Logger, redactor: Redactor): Promise<void> {
+  const report = await runAudit(config);
+  core.setOutput('findings', JSON.stringify(report.counts));
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  for (const finding of report.findings.filter((f) => f.severity !== 'notice')) {
+    const file = path.relative(workspace, path.resolve(config.workingDirectory, finding.cassette)).split(path.sep).join('/');
+    const annotate = finding.severity === 'error' ? logger.error : logger.warning;
+    annotate(finding.message, { title: `rerecord audit: ${finding.kind}`, file, ...(finding.line ? { startLine: finding.line } : {}) });
+  }
+  await writeSummary(auditMarkdown(report), redactor);
+  if (auditFails(report, config.failOn)) fail(`audit found problems at or above fail-on: ${config.failOn}`, 1);
 }
 
 async function writeSummary(markdown: string, redactor: Redactor): Promise<void> {

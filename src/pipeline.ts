@@ -5,6 +5,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
+import { readCassettes } from './discover/cassette-files.js';
+import { listCassetteFiles } from './discover/recording-dates.js';
 import { findTestFiles, readSources } from './discover/test-files.js';
 import { hookDirectory } from './frameworks/hook-directory.js';
 import { buildPlan, type Plan } from './plan/plan.js';
@@ -13,7 +15,10 @@ import type { Logger } from './report/logger.js';
 import { EMPTY_MANIFEST, mergeManifest, parseManifest, serializeManifest, type Manifest } from './report/manifest.js';
 import { Progress } from './report/progress.js';
 import type { Redactor } from './report/redact.js';
+import { parsePoisonStatuses } from './cassettes/poison.js';
+import type { Secret } from './cassettes/leaks.js';
 import { executePlan, type FileResult } from './run/execute.js';
+import type { InspectSettings } from './run/inspect.js';
 import { Vault } from './run/vault.js';
 
 export const MANIFEST_PATH = '.rerecord/manifest.json';
@@ -23,13 +28,15 @@ export interface PlannedRun {
   manifest: Manifest;
 }
 
-export async function planRun(config: Config): Promise<PlannedRun> {
+/** `mode` overrides the configured one: audit looks at every test file whatever the mode. */
+export async function planRun(config: Config, mode = config.mode): Promise<PlannedRun> {
   const at = (relative: string) => path.resolve(config.workingDirectory, relative);
   const testFiles = await readSources(config.workingDirectory, await findTestFiles(config.workingDirectory, config.testDir, config.testPattern));
   const manifest = await readManifest(at(MANIFEST_PATH));
-  const failureLog = config.mode === 'failures' ? await readOptional(at(config.failureLog)) : undefined;
+  const failureLog = mode === 'failures' ? await readOptional(at(config.failureLog)) : undefined;
+  const recordedAt = mode === 'stale' ? await recordingDates(config) : undefined;
   const plan = buildPlan({
-    mode: config.mode,
+    mode,
     testDir: config.testDir,
     priorityPatterns: config.priorityPatterns,
     failureLog: failureLog === undefined ? undefined : parseFailureLog(failureLog),
@@ -41,9 +48,17 @@ export async function planRun(config: Config): Promise<PlannedRun> {
     manifest,
     shard: config.shard,
     cassetteExists: (cassette) => existsSync(at(cassette)),
+    recordedAt: recordedAt && ((cassette) => recordedAt.get(cassette)),
+    maxAgeMs: config.maxAgeMs,
   });
   if (plan.problems.length > 0) throw new ConfigError(plan.problems);
   return { plan, manifest };
+}
+
+async function recordingDates(config: Config): Promise<Map<string, Date | undefined>> {
+  const cassettes = await listCassetteFiles(config.workingDirectory, config.cassetteDir);
+  const read = await readCassettes(config.workingDirectory, cassettes, config.cassetteDir);
+  return new Map(read.map((cassette) => [cassette.path, cassette.recordedAt]));
 }
 
 export interface RunIo {
@@ -65,7 +80,8 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
   const startedAt = new Date();
   const selected = planned.plan.files.map((mapping) => mapping.file);
   const progress = new Progress(selected.length, performance.now());
-  const vault = await Vault.create();
+  // RUNNER_TEMP is emptied by the runner after each job; os.tmpdir() elsewhere.
+  const vault = await Vault.create(process.env.RUNNER_TEMP || undefined);
   const writeReports = (results: readonly FileResult[], finishedAt = new Date()) =>
     writeFailureReports(config, io.redactor, results, selected, { startedAt, finishedAt });
   let results: FileResult[] = [];
@@ -86,8 +102,12 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
         childEnv: childEnvironment(process.env, config),
         vault,
         signal: io.signal,
+        inspect: inspectSettings(config),
       },
-      onFileDone: (result) => io.logger.info(progress.line(result)),
+      onFileDone: (result) => {
+        io.logger.info(progress.line(result));
+        for (const warning of result.warnings) io.logger.warning(`${result.file}: ${warning}`);
+      },
       onCheckpoint: (soFar) => writeReports(soFar),
     });
   } finally {
@@ -97,6 +117,22 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
   await writeReports(results, finishedAt);
   await writeManifest(config, planned.manifest, results);
   return { results, interrupted: io.signal.aborted, startedAt, finishedAt };
+}
+
+/** The key and every extra secret, named for findings (never shown). */
+export function secretsOf(config: Pick<Config, 'apiKey' | 'extraSecrets'>): Secret[] {
+  const extra = config.extraSecrets.map((value, index) => ({ name: `extra-secrets[${index + 1}]`, value }));
+  return [...(config.apiKey ? [{ name: 'api-key', value: config.apiKey }] : []), ...extra];
+}
+
+function inspectSettings(config: Config): InspectSettings {
+  return {
+    diff: { volatileHeaders: config.volatileHeaders, volatileFields: config.volatileFields },
+    isPoison: parsePoisonStatuses(config.poisonStatuses),
+    secrets: secretsOf(config),
+    onLeak: config.onLeak,
+    placeholder: config.placeholder,
+  };
 }
 
 /**

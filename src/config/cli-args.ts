@@ -2,7 +2,7 @@
 import type { InputSource } from './config.js';
 import { INPUTS, MODE_ALIASES, type InputName } from './inputs.js';
 
-export const SUBCOMMANDS = ['run', 'plan'] as const;
+export const SUBCOMMANDS = ['run', 'plan', 'audit', 'diff'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 export interface CliArgs {
@@ -11,6 +11,8 @@ export interface CliArgs {
   help: boolean;
   version: boolean;
   values: Partial<Record<InputName, string>>;
+  /** `diff OLD NEW`: the two paths. */
+  positionals: string[];
   problems: string[];
 }
 
@@ -21,7 +23,7 @@ function cliInputNames(): Set<string> {
 }
 
 export function parseCliArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { subcommand: 'run', json: false, help: false, version: false, values: {}, problems: [] };
+  const args: CliArgs = { subcommand: 'run', json: false, help: false, version: false, values: {}, positionals: [], problems: [] };
   const names = cliInputNames();
   const rest = [...argv];
   if (rest[0] && !rest[0].startsWith('-')) {
@@ -43,9 +45,14 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       const value = inlineValue ?? (BOOLEAN_INPUTS.has(flag) ? 'true' : rest.shift());
       if (value === undefined) args.problems.push(`--${flag}: expected a value`);
       else args.values[flag as InputName] = value;
+    } else if (args.subcommand === 'diff' && !word.startsWith('-')) {
+      args.positionals.push(word);
     } else {
       args.problems.push(`unknown option ${JSON.stringify(word)}: see rerecord --help`);
     }
+  }
+  if (args.subcommand === 'diff' && !args.help && args.positionals.length !== 2) {
+    args.problems.push(`diff: expected two paths, OLD and NEW (files or folders), got ${args.positionals.length}`);
   }
   return args;
 }
@@ -59,7 +66,7 @@ function splitFlag(word: string): [string | undefined, string | undefined] {
 export function cliInputs(args: CliArgs): InputSource {
   return {
     surface: 'cli',
-    read: (name) => (name === 'step' ? args.subcommand : args.values[name]),
+    read: (name) => (name === 'step' ? (args.subcommand === 'diff' ? 'plan' : args.subcommand) : args.values[name]),
     label: (name) => `--${name}`,
   };
 }
@@ -74,9 +81,14 @@ export function helpText(version: string): string {
   return [
     `rerecord ${version}: re-record VCR-style HTTP cassettes in parallel, restoring every cassette whose re-record fails.`,
     '',
-    'Usage: rerecord [run|plan] [options]',
+    'Usage: rerecord [run|plan|audit] [options]',
+    '       rerecord diff OLD NEW [--json] [--volatile-headers ...] [--volatile-fields ...]',
     '  run    re-record (default)',
     '  plan   print what run would do: selected files, their cassettes, shards; runs no test',
+    '  audit  cassette health without running tests: leaked secrets, poisoned recordings, missing,',
+    '         orphaned and shared cassettes, age; exit 1 when a finding reaches --fail-on',
+    '  diff   what really changed between two cassettes or two cassette folders, noise ignored;',
+    '         exit 1 when something changed',
     '',
     'Options (named like the action inputs):',
     ...flags,
@@ -87,6 +99,8 @@ export function helpText(version: string): string {
     '  --help, --version',
     '',
     'The API key is never a flag: export it and pass --api-key-env NAME (the variable your tests read).',
-    'Exit codes: 0 all re-recorded; 1 some files failed; 2 bad usage or config; 130/143 interrupted (SIGINT/SIGTERM).',
+    'The CLI reads extra secrets (newline-separated) from RERECORD_EXTRA_SECRETS.',
+    'Exit codes: 0 all re-recorded; 1 some files failed (audit: findings; diff: changes); 2 bad usage or config;',
+    '130/143 interrupted (SIGINT/SIGTERM).',
   ].join('\n');
 }

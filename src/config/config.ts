@@ -4,8 +4,8 @@ import { detectFramework, PRESETS } from '../frameworks/index.js';
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import type { ProjectFiles } from '../frameworks/project-files.js';
 import { ConfigError } from './errors.js';
-import { INPUTS, type InputName, type InputValues, type Mode, type Step } from './inputs.js';
-import { InputProblem, type Shard } from './parsers.js';
+import { INPUTS, type InputName, type InputValues, type LeakAction, type Mode, type Severity, type Step } from './inputs.js';
+import { InputProblem, list, type Shard } from './parsers.js';
 
 export interface Config {
   step: Step;
@@ -29,6 +29,15 @@ export interface Config {
   failureLog: string;
   shard: Shard;
   dryRun: boolean;
+  maxAgeMs: number;
+  volatileHeaders: readonly string[];
+  volatileFields: readonly string[];
+  poisonStatuses: readonly string[];
+  /** Values that must never be written anywhere: the key and `extra-secrets`. */
+  extraSecrets: readonly string[];
+  onLeak: LeakAction;
+  placeholder: string;
+  failOn: Severity;
 }
 
 /** Where raw input strings come from: the action's INPUT_* variables or the CLI's flags. */
@@ -112,7 +121,15 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
     apiKeyEnv,
     failureLog: relativePath(values['failure-log']),
     shard: values.shard,
-    dryRun: values['dry-run'] || values.step === 'plan',
+    dryRun: values['dry-run'] || values.step !== 'run',
+    maxAgeMs: values['max-age'],
+    volatileHeaders: Object.freeze(values['volatile-headers']),
+    volatileFields: Object.freeze(values['volatile-fields']),
+    poisonStatuses: Object.freeze(values['poison-statuses']),
+    extraSecrets: Object.freeze(source.surface === 'action' ? values['extra-secrets'] : list(environment.env.RERECORD_EXTRA_SECRETS ?? '')),
+    onLeak: values['on-leak'],
+    placeholder: values.placeholder,
+    failOn: values['fail-on'],
   });
 }
 

@@ -7,6 +7,7 @@ import {
   environmentVariableName,
   list,
   oneOf,
+  statusList,
   optional,
   shard,
   text,
@@ -14,13 +15,17 @@ import {
   type Parser,
 } from './parsers.js';
 
-export const STEPS = ['run', 'plan'] as const;
-export const MODES = ['all', 'priority', 'failures', 'missing'] as const;
+export const STEPS = ['run', 'plan', 'audit'] as const;
+export const MODES = ['all', 'priority', 'failures', 'missing', 'stale'] as const;
+export const LEAK_ACTIONS = ['fail', 'redact'] as const;
+export const SEVERITIES = ['error', 'warning', 'notice', 'never'] as const;
 export const FRAMEWORKS = ['testthat', 'node', 'custom'] as const;
 
 export type Step = (typeof STEPS)[number];
 export type Mode = (typeof MODES)[number];
 export type FrameworkName = (typeof FRAMEWORKS)[number];
+export type LeakAction = (typeof LEAK_ACTIONS)[number];
+export type Severity = (typeof SEVERITIES)[number];
 
 export interface InputSpec<T> {
   description: string;
@@ -38,14 +43,15 @@ function input<T>(spec: InputSpec<T>): InputSpec<T> {
 
 export const INPUTS = {
   step: input({
-    description: 'What to do: `run` re-records; `plan` only prints what `run` would do (the CLI spells these as subcommands).',
+    description:
+      'What to do: `run` re-records; `plan` only prints what `run` would do; `audit` checks cassette health without running a test or needing a key (the CLI spells these as subcommands).',
     default: 'run',
     parse: oneOf(STEPS),
     surface: 'action',
   }),
   mode: input({
     description:
-      'Which test files to re-record: `all`; `priority` (files matching `priority-patterns`, in pattern order); `failures` (files listed in `failure-log` by the last run); `missing` (files that use a cassette not recorded yet).',
+      'Which test files to re-record: `all`; `priority` (files matching `priority-patterns`, in pattern order); `failures` (files listed in `failure-log` by the last run); `missing` (files that use a cassette not recorded yet); `stale` (files whose oldest recording is older than `max-age`).',
     default: 'all',
     parse: oneOf(MODES),
     surface: 'both',
@@ -158,6 +164,62 @@ export const INPUTS = {
     parse: shard,
     surface: 'both',
   }),
+  'max-age': input({
+    description:
+      'For `mode: stale`: how old a recording may get, such as `30d` or `2w`. Age comes from the cassette\'s own timestamps (`recorded_at`, HAR `startedDateTime`), else from its last commit.',
+    default: '30d',
+    parse: duration,
+    surface: 'both',
+  }),
+  'volatile-headers': input({
+    description:
+      'Response headers that change on every recording, on top of the built-in ones (`Date`, `Age`, `Expires`, request-id style headers, ...): a cassette that differs only in these is put back to its old bytes.',
+    default: '',
+    parse: list,
+    surface: 'both',
+  }),
+  'volatile-fields': input({
+    description:
+      'JSON body fields that change on every recording, ignored when comparing: a bare key (`generated_at`) at any depth, or a path (`$.meta.request_time`, `$.items[*].updated_at`).',
+    default: '',
+    parse: list,
+    surface: 'both',
+  }),
+  'poison-statuses': input({
+    description:
+      'Response statuses that poison a recording when the old cassette did not hold them for the same request: the file fails and its cassettes are restored. Codes, `5xx` classes or ranges such as `500-599`.',
+    default: '401, 403, 407, 429, 5xx',
+    parse: statusList,
+    surface: 'both',
+  }),
+  'extra-secrets': input({
+    description:
+      'More secret values (newline-separated, from secrets) that must never land in a cassette or anything rerecord writes. The CLI reads them from the `RERECORD_EXTRA_SECRETS` variable instead.',
+    default: '',
+    parse: list,
+    surface: 'action',
+    secret: true,
+  }),
+  'on-leak': input({
+    description:
+      'When a new recording holds the key or an extra secret (raw, URL-encoded, JSON-escaped or base64): `fail` fails the file and restores its cassettes; `redact` replaces it with `placeholder` and warns.',
+    default: 'fail',
+    parse: oneOf(LEAK_ACTIONS),
+    surface: 'both',
+  }),
+  placeholder: input({
+    description: 'What `on-leak: redact` writes in place of a secret.',
+    default: '<<<API_KEY>>>',
+    parse: text,
+    surface: 'both',
+  }),
+  'fail-on': input({
+    description:
+      'For `audit`: the least severe finding that fails it: `error` (leaked secrets), `warning` (also poisoned recordings and missing cassettes), `notice` (also orphans, shared names, stale recordings) or `never`.',
+    default: 'error',
+    parse: oneOf(SEVERITIES),
+    surface: 'both',
+  }),
   'dry-run': input({
     description: 'Plan and report what would be re-recorded without running a test or touching a file.',
     default: 'false',
@@ -175,6 +237,8 @@ export const OUTPUTS = {
   failed: 'How many test files failed (or were not run because the run was cancelled).',
   'failed-files': 'The files that did not re-record, as a JSON array of paths relative to `working-directory`.',
   'failure-log': 'Path of the failure log written by this run (its JSON twin sits beside it).',
+  'cassettes-changed': 'How many cassettes hold real changes (noise-only re-recordings were put back and do not count).',
+  findings: 'For `step: audit`: the number of findings per kind, as a JSON object.',
 } as const;
 
 /** CLI spellings that users of the old re-record scripts type: `--all`, `--failures`, `--priority`. */

@@ -1,5 +1,6 @@
 // Turn one raw input string into a typed value, or say what was expected.
 // Each parser throws InputProblem with the expected form; the caller adds the input's name.
+import { parsePoisonStatuses } from '../cassettes/poison.js';
 
 export class InputProblem extends Error {}
 
@@ -35,12 +36,12 @@ export const list: Parser<string[]> = (raw) =>
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-/** `500ms`, `0.5s`, `10m`, `1h`; a bare number means seconds. Returns milliseconds. */
+/** `500ms`, `0.5s`, `10m`, `1h`, `30d`, `2w`; a bare number means seconds. Returns milliseconds. */
 export const duration: Parser<number> = (raw) => {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(raw.trim());
-  if (!match) throw new InputProblem('a duration such as 500ms, 0.5s, 10m or 1h (a bare number means seconds)');
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/.exec(raw.trim());
+  if (!match) throw new InputProblem('a duration such as 500ms, 0.5s, 10m, 1h or 30d (a bare number means seconds)');
   return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? 's']!);
 };
 
@@ -100,3 +101,14 @@ export const commandTemplate: Parser<string[]> = (raw) => {
 export function optional<T>(parse: Parser<T>): Parser<T | undefined> {
   return (raw) => (raw === '' ? undefined : parse(raw));
 }
+
+/** HTTP statuses as codes (`429`), classes (`5xx`) or ranges (`500-599`); kept as written, checked here. */
+export const statusList: Parser<string[]> = (raw) => {
+  const entries = list(raw);
+  try {
+    parsePoisonStatuses(entries);
+  } catch (error) {
+    throw new InputProblem(`statuses such as 401, 429, 5xx or 500-599 (${(error as Error).message})`);
+  }
+  return entries;
+};

@@ -22,11 +22,17 @@ export interface PlanInput {
   manifest: Manifest;
   shard: Shard;
   cassetteExists: (cassette: string) => boolean;
+  /** For `stale`: when each cassette was recorded (undefined: unknown or not recorded). */
+  recordedAt?: (cassette: string) => Date | undefined;
+  now?: Date;
+  maxAgeMs?: number;
 }
 
 export interface Plan {
   /** This shard's files, in selection order (priority order for mode priority). */
   files: FileMapping[];
+  /** Every discovered test file's mapping, selected or not. */
+  mappings: FileMapping[];
   /** How many files the mode selected across all shards. */
   selectedCount: number;
   /** Cassettes used by more than one test file, among all discovered files. */
@@ -48,6 +54,7 @@ export function buildPlan(input: PlanInput): Plan {
     failureLog: input.failureLog,
     failureLogPath: input.failureLogPath,
     usesMissingCassette: (file) => byFile.get(file)!.cassettes.some((cassette) => !input.cassetteExists(cassette)),
+    usesStaleCassette: (file) => byFile.get(file)!.cassettes.some((cassette) => isStale(input, cassette)),
   });
   const selected = selection.files.map((file) => byFile.get(file)!);
   const durations = new Map(
@@ -57,10 +64,18 @@ export function buildPlan(input: PlanInput): Plan {
   const inShard = new Set(lanes.flatMap((lane) => lane.files.map((mapping) => mapping.file)));
   return {
     files: selected.filter((mapping) => inShard.has(mapping.file)),
+    mappings,
     selectedCount: selected.length,
     shared: findSharedCassettes(mappings),
     lanes,
     notes: selection.notes,
     problems: selection.problems,
   };
+}
+
+/** A cassette never recorded, or recorded longer ago than max-age, is stale. */
+function isStale(input: PlanInput, cassette: string): boolean {
+  const recorded = input.recordedAt?.(cassette);
+  if (!recorded) return true;
+  return (input.now ?? new Date()).getTime() - recorded.getTime() > (input.maxAgeMs ?? Infinity);
 }

@@ -14,6 +14,8 @@ export interface SelectionInput {
   failureLogPath: string;
   /** For `missing`: whether any cassette the file uses is not recorded yet. */
   usesMissingCassette: (file: string) => boolean;
+  /** For `stale`: whether any cassette the file uses was recorded longer ago than max-age (or never). */
+  usesStaleCassette: (file: string) => boolean;
 }
 
 export interface Selection {
@@ -34,6 +36,8 @@ export function selectFiles(input: SelectionInput): Selection {
       return selectFailures(input);
     case 'missing':
       return { files: input.testFiles.filter(input.usesMissingCassette), notes: [], problems: [] };
+    case 'stale':
+      return { files: input.testFiles.filter(input.usesStaleCassette), notes: [], problems: [] };
   }
 }
 

@@ -5,6 +5,7 @@ import type { Redactor } from './redact.js';
 export interface Annotation {
   title: string;
   file?: string;
+  startLine?: number;
 }
 
 export interface Logger {

@@ -1,6 +1,7 @@
 // The result of `run` as numbers and one JSON document; shared by the action's outputs and the CLI.
 import type { Config } from '../config/config.js';
 import type { RunOutcome } from '../pipeline.js';
+import { driftCounts } from './drift.js';
 import { jsonTwinPath } from './failure-log.js';
 
 export function runCounts(outcome: RunOutcome) {
@@ -23,6 +24,7 @@ export function runDocument(outcome: RunOutcome, config: Config) {
     failureReport: jsonTwinPath(config.failureLog),
     startedAt: outcome.startedAt.toISOString(),
     finishedAt: outcome.finishedAt.toISOString(),
+    drift: driftCounts(outcome.results),
     files: outcome.results.map(({ journaled: _j, output: _o, ...rest }) => rest),
   };
 }

@@ -3,7 +3,9 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import { formatDuration } from '../report/format.js';
+import type { CassetteDiff } from '../cassettes/diff.js';
 import { runChild, type ChildOutcome } from './child.js';
+import { inspectRecordings, type Inspection, type InspectSettings, type RecordedCassette } from './inspect.js';
 import { readJournal, type JournalEntry } from './journal.js';
 import type { AttemptVault, Vault } from './vault.js';
 
@@ -17,9 +19,12 @@ export interface AttemptSettings {
   childEnv: NodeJS.ProcessEnv;
   vault: Vault;
   signal: AbortSignal;
+  /** Leak, poison and noise checks on new recordings; undefined keeps them as recorded. */
+  inspect?: InspectSettings;
 }
 
-export type CassetteOutcomeKind = 're-recorded' | 'recorded' | 'restored' | 'removed';
+/** `unchanged`: re-recorded, but only noise differed, so its old bytes were put back. */
+export type CassetteOutcomeKind = 're-recorded' | 'recorded' | 'unchanged' | 'restored' | 'removed';
 
 export interface CassetteOutcome {
   cassette: string;
@@ -36,6 +41,9 @@ export interface AttemptResult {
   cassettes: CassetteOutcome[];
   /** What the hook saw the file open (relative paths); undefined without a hook. */
   journaled: string[] | undefined;
+  /** Real changes in the cassettes kept. */
+  drift: CassetteDiff[];
+  warnings: string[];
 }
 
 export async function runAttempt(file: string, cassettes: readonly string[], settings: AttemptSettings): Promise<AttemptResult> {
@@ -59,16 +67,23 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       signal: settings.signal,
     });
     const journal = await readJournal(vault.journal);
-    const reason = failureReason(outcome, settings.timeoutMs) ?? (await unrecordedReason(vault, journal, relative));
     const journaled = settings.preset.hasRecordHook || journal.length > 0 ? journal.map((entry) => relative(entry.cassette)).sort() : undefined;
     const base = { exitCode: outcome.exitCode, durationMs: outcome.durationMs, output: outcome.output, journaled, cancelled: outcome.cancelled };
-    if (reason === undefined) return { ...base, succeeded: true, reason: '', cassettes: await keptCassettes(vault, journal, relative, !settings.preset.hasRecordHook) };
+    let reason = failureReason(outcome, settings.timeoutMs) ?? (await unrecordedReason(vault, journal, relative));
+    if (reason === undefined) {
+      const kept = await keptCassettes(vault, journal, !settings.preset.hasRecordHook);
+      const inspection = settings.inspect ? await inspectRecordings(kept, settings.inspect, relative) : undefined;
+      reason = inspection?.failure;
+      if (reason === undefined) return { ...base, ...keptResult(kept, inspection, relative) };
+    }
     const restored = await vault.restore(journal);
     return {
       ...base,
       succeeded: false,
       reason,
       cassettes: restored.map(({ cassette, existed }) => ({ cassette: relative(cassette), outcome: existed ? 'restored' : 'removed' })),
+      drift: [],
+      warnings: [],
     };
   } finally {
     await vault.discard();
@@ -94,20 +109,28 @@ async function unrecordedReason(vault: AttemptVault, journal: readonly JournalEn
   return `tests passed but recorded nothing into ${lost.join(', ')} (no request reached the recorder?); kept the old recording`;
 }
 
-async function keptCassettes(
-  vault: AttemptVault,
-  journal: readonly JournalEntry[],
-  relative: (p: string) => string,
-  movedAside: boolean,
-): Promise<CassetteOutcome[]> {
-  const kept: CassetteOutcome[] = [];
+/** The cassettes a passing run wrote: the ones its hook opened (or, without a hook, that we moved aside) or that are new. */
+async function keptCassettes(vault: AttemptVault, journal: readonly JournalEntry[], movedAside: boolean): Promise<RecordedCassette[]> {
+  const kept: RecordedCassette[] = [];
   for (const cassette of vault.touched(journal)) {
     if (!(await exists(cassette))) continue;
-    const existed = vault.originalOf(cassette, journal)?.existed ?? false;
+    const original = vault.originalOf(cassette, journal);
     const opened = journal.some((entry) => entry.cassette === cassette);
-    if (opened || movedAside || !existed) kept.push({ cassette: relative(cassette), outcome: existed ? 're-recorded' : 'recorded' });
+    if (opened || movedAside || !original?.existed) kept.push({ cassette, original: original?.existed ? original.copy : null });
   }
-  return kept.sort((a, b) => a.cassette.localeCompare(b.cassette));
+  return kept;
+}
+
+function keptResult(kept: readonly RecordedCassette[], inspection: Inspection | undefined, relative: (p: string) => string) {
+  const noiseOnly = new Set(inspection?.noiseOnly ?? []);
+  const cassettes: CassetteOutcome[] = kept
+    .map(({ cassette, original }) => {
+      const name = relative(cassette);
+      const outcome: CassetteOutcomeKind = noiseOnly.has(name) ? 'unchanged' : original ? 're-recorded' : 'recorded';
+      return { cassette: name, outcome };
+    })
+    .sort((a, b) => a.cassette.localeCompare(b.cassette));
+  return { succeeded: true, reason: '', cassettes, drift: inspection?.drift ?? [], warnings: inspection?.warnings ?? [] };
 }
 
 async function exists(file: string): Promise<boolean> {

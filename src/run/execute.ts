@@ -1,6 +1,7 @@
 // Runs the plan's lanes on one pool of workers. Lanes start longest first; a lane's files run one
 // after another (they share cassettes); every attempt takes a worker slot only while it runs.
 import pLimit from 'p-limit';
+import type { CassetteDiff } from '../cassettes/diff.js';
 import type { Lane } from '../plan/lanes.js';
 import { runAttempt, type AttemptResult, type AttemptSettings, type CassetteOutcome } from './attempt.js';
 import { BatchGate } from './batch-gate.js';
@@ -18,6 +19,8 @@ export interface FileResult {
   output: string;
   cassettes: CassetteOutcome[];
   journaled: string[] | undefined;
+  drift: CassetteDiff[];
+  warnings: string[];
 }
 
 export interface ExecuteOptions {
@@ -86,9 +89,11 @@ function toFileResult(file: string, attempt: AttemptResult, attempts: number, du
     output: attempt.output,
     cassettes: attempt.cassettes,
     journaled: attempt.journaled,
+    drift: attempt.drift,
+    warnings: attempt.warnings,
   };
 }
 
 export function notRun(file: string): FileResult {
-  return { file, status: 'not-run', attempts: 0, durationMs: 0, exitCode: null, reason: 'not run: the run was interrupted', output: '', cassettes: [], journaled: undefined };
+  return { file, status: 'not-run', attempts: 0, durationMs: 0, exitCode: null, reason: 'not run: the run was interrupted', output: '', cassettes: [], journaled: undefined, drift: [], warnings: [] };
 }

@@ -93,7 +93,7 @@ export class AttemptVault {
 }
 
 /** Write through a temporary sibling and rename, so a crash mid-copy never leaves half a cassette. */
-async function putBack(copy: string, cassette: string): Promise<void> {
+export async function putBack(copy: string, cassette: string): Promise<void> {
   await mkdir(path.dirname(cassette), { recursive: true });
   const temporary = `${cassette}.rerecord-${randomBytes(4).toString('hex')}`;
   await copyFile(copy, temporary);

@@ -102,7 +102,7 @@ describe('node + nock back, through the CLI', () => {
     const result = await runCli(['--workers', '0', '--mode', 'sometimes', '--api-key-env', 'STANDIN_API_KEY'], { cwd: project.dir, env: cleanEnv() });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--workers: expected a whole number >= 1, got "0"');
-    expect(result.stderr).toContain('--mode: expected one of all, priority, failures, missing, got "sometimes"');
+    expect(result.stderr).toContain('--mode: expected one of all, priority, failures, missing, stale, got "sometimes"');
     expect(result.stderr).toContain('--api-key-env: names STANDIN_API_KEY, but no key was given');
     expect(await snapshotTree(project.dir)).toEqual(before);
   });

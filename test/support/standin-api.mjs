@@ -21,7 +21,14 @@ const USERS = [
 
 /** @param {StandinApiOptions} options */
 export async function startStandinApi(options) {
-  const state = { generation: options.generation ?? 'g1', requests: /** @type {string[]} */ ([]) };
+  const state = {
+    generation: options.generation ?? 'g1',
+    /** Adds a field to /items answers: the kind of drift a reviewer must see. */
+    extraField: false,
+    /** path -> status: answers that status instead, as during an outage or a rate limit. */
+    outages: /** @type {Map<string, number>} */ (new Map()),
+    requests: /** @type {string[]} */ ([]),
+  };
   const hanging = new Set();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -29,6 +36,8 @@ export async function startStandinApi(options) {
     if (req.headers['x-api-key'] !== options.key) {
       return send(res, 401, { error: 'unauthorized', message: 'missing or wrong X-Api-Key' });
     }
+    const outage = state.outages.get(url.pathname);
+    if (outage) return send(res, outage, { error: 'service unavailable' });
     const route = routes[url.pathname] ?? itemRoute(url.pathname);
     if (route === 'hang') {
       hanging.add(res);
@@ -49,6 +58,15 @@ export async function startStandinApi(options) {
     setGeneration(generation) {
       state.generation = generation;
     },
+    /** @param {boolean} on */
+    setExtraField(on) {
+      state.extraField = on;
+    },
+    /** @param {string} pathname @param {number | undefined} status */
+    setOutage(pathname, status) {
+      if (status === undefined) state.outages.delete(pathname);
+      else state.outages.set(pathname, status);
+    },
     close() {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
@@ -57,9 +75,9 @@ export async function startStandinApi(options) {
   };
 }
 
-/** @type {Record<string, ((state: {generation: string}) => [number, unknown]) | 'hang'>} */
+/** @type {Record<string, ((state: {generation: string, extraField: boolean}) => [number, unknown]) | 'hang'>} */
 const routes = {
-  '/items': (state) => [200, { generation: state.generation, items: ITEMS }],
+  '/items': (state) => [200, { generation: state.generation, items: state.extraField ? ITEMS.map((item) => ({ ...item, price: item.id * 10 })) : ITEMS }],
   '/users': (state) => [200, { generation: state.generation, users: USERS }],
   '/status': (state) => [200, { generation: state.generation, ok: true }],
   '/boom': () => [500, { error: 'internal server error' }],

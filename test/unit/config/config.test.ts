@@ -73,7 +73,7 @@ describe('loadConfig defaults', () => {
 
 describe('loadConfig: every bad input is reported at once, named, with the expected form', () => {
   const cases: Array<[string, Partial<Record<InputName, string>>, RegExp]> = [
-    ['mode', { mode: 'some' }, /^--mode: expected one of all, priority, failures, missing, got "some"$/],
+    ['mode', { mode: 'some' }, /^--mode: expected one of all, priority, failures, missing, stale, got "some"$/],
     ['framework', { framework: 'jest' }, /^--framework: expected one of testthat, node, custom/],
     ['workers zero', { workers: '0' }, /^--workers: expected a whole number >= 1, got "0"$/],
     ['workers text', { workers: 'many' }, /^--workers: expected a whole number >= 1/],

@@ -12,6 +12,7 @@ function input(overrides: Partial<SelectionInput>): SelectionInput {
     failureLog: undefined,
     failureLogPath: '.rerecord/failures.txt',
     usesMissingCassette: () => false,
+    usesStaleCassette: () => false,
     ...overrides,
   };
 }
@@ -70,5 +71,12 @@ describe('matchesPriority', () => {
     ['*.py', 'tests/testthat/test-items.R', false],
   ])('%s vs %s -> %s', (pattern, file, expected) => {
     expect(matchesPriority(pattern, file, 'tests/testthat')).toBe(expected);
+  });
+});
+
+describe('mode stale', () => {
+  it('selects files using a cassette older than max-age or never recorded', () => {
+    const selection = selectFiles(input({ mode: 'stale', usesStaleCassette: (file) => file.includes('auth') || file.includes('deep') }));
+    expect(selection.files).toEqual(['tests/testthat/test-auth.R', 'tests/testthat/sub/test-deep.R']);
   });
 });

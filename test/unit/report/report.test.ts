@@ -18,6 +18,8 @@ const result = (file: string, status: FileResult['status'], extra: Partial<FileR
   output: '',
   cassettes: status === 'succeeded' ? [{ cassette: `${file}.yml`, outcome: 're-recorded' }] : [],
   journaled: undefined,
+  drift: [],
+  warnings: [],
   ...extra,
 });
 

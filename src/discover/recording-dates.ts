@@ -1,0 +1,63 @@
+// When each cassette was recorded: its own timestamps where the format has them (vcr's
+// recorded_at, HAR's startedDateTime), else its last commit, else the file's modification time.
+import { execFile } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Cassette } from '../cassettes/model.js';
+
+const run = promisify(execFile);
+
+/** Cassette files below a folder (relative to the working directory), sorted. */
+export async function listCassetteFiles(workingDirectory: string, cassetteDir: string): Promise<string[]> {
+  const root = path.resolve(workingDirectory, cassetteDir);
+  const found: string[] = [];
+  const walk = async (folder: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) await walk(full);
+      else if (entry.isFile() && /\.(ya?ml|json|har)$/i.test(entry.name)) found.push(path.relative(workingDirectory, full).split(path.sep).join('/'));
+    }
+  };
+  await walk(root);
+  return found.sort();
+}
+
+/** The oldest recorded time inside a cassette, if its format records any. */
+export function oldestRecordedAt(cassette: Cassette): Date | undefined {
+  let oldest: number | undefined;
+  for (const interaction of cassette.interactions) {
+    const time = interaction.recordedAt ? Date.parse(interaction.recordedAt) : NaN;
+    if (!Number.isNaN(time) && (oldest === undefined || time < oldest)) oldest = time;
+  }
+  return oldest === undefined ? undefined : new Date(oldest);
+}
+
+/** Last commit date of every file below `folder`, in one `git log` (fast for tens of thousands). */
+export async function lastCommitDates(workingDirectory: string, folder: string): Promise<Map<string, Date>> {
+  const dates = new Map<string, Date>();
+  let stdout: string;
+  try {
+    ({ stdout } = await run('git', ['log', '--relative', '--format=%x00%cI', '--name-only', '--', folder], { cwd: workingDirectory, maxBuffer: 256 * 1024 * 1024 }));
+  } catch {
+    return dates; // not a git repository, or git missing: callers fall back to mtimes
+  }
+  for (const commit of stdout.split('\0').slice(1)) {
+    const [date, ...files] = commit.split('\n').filter(Boolean);
+    for (const file of files) if (!dates.has(file)) dates.set(file, new Date(date!));
+  }
+  return dates;
+}
+
+export async function modificationTime(file: string): Promise<Date | undefined> {
+  return stat(file).then(
+    (info) => info.mtime,
+    () => undefined,
+  );
+}

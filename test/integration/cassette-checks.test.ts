@@ -1,0 +1,148 @@
+// What makes a re-record reviewable, on a real R testthat + vcr project: noise-only recordings put
+// back, real drift reported by JSON path, poisoned recordings and leaked keys refused; audit; diff.
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startStandinApi } from '../support/standin-api.mjs';
+import { allText, copyProject, git, snapshotTree, type TempProject } from '../support/projects.js';
+import { cleanEnv, runCli } from '../support/run-bundle.js';
+
+const KEY = 'chk-91b2c3d4e5-secret';
+const FIXTURES = 'tests/fixtures';
+const FAST = ['--retries', '0', '--workers', '4', '--timeout', '20s', '--api-key-env', 'STANDIN_API_KEY', '--json'];
+// Everything but the files that fail by design (boom, hang).
+const HEALTHY = ['--mode', 'priority', '--priority-patterns', 'item,users,shared,dynamic'];
+
+let api: Awaited<ReturnType<typeof startStandinApi>>;
+let project: TempProject;
+const env = () => cleanEnv({ STANDIN_API_URL: api.url, STANDIN_API_KEY: KEY });
+
+beforeAll(async () => {
+  api = await startStandinApi({ key: KEY, generation: 'g1' });
+});
+afterAll(() => api.close());
+afterEach(async () => {
+  api.setGeneration('g1');
+  api.setExtraField(false);
+  api.setOutage('/items/1', undefined);
+  await project?.remove();
+});
+
+const changedOnDisk = (dir: string) => git(dir, 'status', '--porcelain', '--', FIXTURES).trim();
+
+describe('noise and drift', () => {
+  it('a re-record where only Date, request ids and recorded_at change leaves zero cassettes changed on disk', async () => {
+    project = await copyProject('test/projects/testthat');
+    const result = await runCli(['run', ...FAST, ...HEALTHY], { cwd: project.dir, env: env() });
+    expect(result.code, result.stderr).toBe(0);
+    const document = JSON.parse(result.stdout);
+    expect(document).toMatchObject({ selected: 6, succeeded: 6, failed: 0, drift: { changed: 0, added: 0, noiseOnly: 8 } });
+    expect(changedOnDisk(project.dir)).toBe('');
+  });
+
+  it('a field the API added is reported, with its JSON path, and only that cassette changes', async () => {
+    project = await copyProject('test/projects/testthat');
+    api.setExtraField(true);
+    const result = await runCli(['run', ...FAST, ...HEALTHY], { cwd: project.dir, env: env() });
+    expect(result.code, result.stderr).toBe(0);
+    expect(changedOnDisk(project.dir)).toBe(`M ${FIXTURES}/items.yml`);
+    const items = JSON.parse(result.stdout).files.find((f: { file: string }) => f.file === 'tests/testthat/test-items.R');
+    const diff = items.drift.find((d: { cassette: string }) => d.cassette === `${FIXTURES}/items.yml`);
+    expect(diff.status).toBe('changed');
+    expect(JSON.stringify(diff.changes)).toContain('$.items[0].price');
+
+    const human = await runCli(['run', '--retries', '0', '--api-key-env', 'STANDIN_API_KEY', ...HEALTHY], { cwd: project.dir, env: env() });
+    expect(human.stdout).toMatch(/0 cassettes changed, 0 added/);
+  });
+});
+
+describe('guards', () => {
+  it('a 503 caught during the run poisons the recording: the file fails and its cassette is restored', async () => {
+    project = await copyProject('test/projects/testthat');
+    // A lenient test (it checks only that a response came back) would happily record an outage.
+    await cp(path.join(project.dir, FIXTURES, 'item_one.yml'), path.join(project.dir, FIXTURES, 'lenient.yml'));
+    await writeFile(
+      path.join(project.dir, 'tests/testthat/test-lenient.R'),
+      'test_that("item one answers", {\n  use_cassette("lenient", {\n    res <- api_get("/items/1")\n  })\n  expect_s3_class(res, "response")\n})\n',
+    );
+    git(project.dir, 'add', '-A');
+    git(project.dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'lenient test');
+    api.setOutage('/items/1', 503);
+    const result = await runCli(['run', ...FAST, '--mode', 'priority', '--priority-patterns', 'lenient'], { cwd: project.dir, env: env() });
+    expect(result.code).toBe(1);
+    const [file] = JSON.parse(result.stdout).files;
+    expect(file).toMatchObject({ file: 'tests/testthat/test-lenient.R', status: 'failed' });
+    expect(file.reason).toMatch(/^poisoned recording: 503 on GET \/items\/1 .*tests\/fixtures\/lenient\.yml/);
+    expect(changedOnDisk(project.dir)).toBe('');
+  });
+
+  it('a suite with no key filter leaks the key: caught, cassettes restored, finding named without the key', async () => {
+    project = await copyProject('test/projects/testthat');
+    const helper = path.join(project.dir, 'tests/testthat/helper-vcr.R');
+    const unfiltered = (await readFile(helper, 'utf8')).replace(/vcr_configure\([^]*?\n\)\n/, 'vcr_configure(dir = "../fixtures")\n');
+    await writeFile(helper, unfiltered);
+    git(project.dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qam', 'no filter');
+    const result = await runCli(['run', ...FAST, '--mode', 'priority', '--priority-patterns', 'test-item.R'], { cwd: project.dir, env: env() });
+    expect(result.code).toBe(1);
+    const [file] = JSON.parse(result.stdout).files;
+    expect(file.reason).toMatch(/^leaked secret: tests\/fixtures\/item_one\.yml:\d+: api-key \(raw\)/);
+    expect(changedOnDisk(project.dir)).toBe('');
+    expect(result.stdout + result.stderr).not.toContain(KEY);
+    expect(await allText(project.dir)).not.toContain(KEY);
+  });
+
+  it('with on-leak redact the key is replaced by the placeholder and the recording kept', async () => {
+    project = await copyProject('test/projects/testthat');
+    const helper = path.join(project.dir, 'tests/testthat/helper-vcr.R');
+    await writeFile(helper, (await readFile(helper, 'utf8')).replace(/vcr_configure\([^]*?\n\)\n/, 'vcr_configure(dir = "../fixtures")\n'));
+    api.setGeneration('g3');
+    const result = await runCli(['run', ...FAST, '--on-leak', 'redact', '--placeholder', '[KEY]', '--mode', 'priority', '--priority-patterns', 'test-item.R'], {
+      cwd: project.dir,
+      env: env(),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const cassette = await readFile(path.join(project.dir, FIXTURES, 'item_one.yml'), 'utf8');
+    expect(cassette).toContain('[KEY]');
+    expect(cassette).toContain('g3');
+    expect(cassette).not.toContain(KEY);
+    expect(result.stderr).toMatch(/warning: tests\/testthat\/test-item\.R: redacted 1 secret occurrence/);
+  });
+});
+
+describe('audit and diff', () => {
+  it('audit reports dynamic-name orphans, shared names and planted tokens, and fails on secrets', async () => {
+    project = await copyProject('test/projects/testthat');
+    const clean = await runCli(['audit', '--json'], { cwd: project.dir, env: cleanEnv() });
+    expect(clean.code, clean.stderr).toBe(0);
+    const report = JSON.parse(clean.stdout);
+    expect(report.cassettes).toBe(9);
+    expect(report.counts).toMatchObject({ secret: 0, token: 0, poisoned: 0, missing: 0, orphan: 1, shared: 1 });
+    expect(report.findings.find((f: { kind: string }) => f.kind === 'orphan')).toMatchObject({ cassette: `${FIXTURES}/dyn_one.yml`, severity: 'notice' });
+    expect(report.oldest.source).toBe('recorded');
+
+    const users = path.join(project.dir, FIXTURES, 'users.yml');
+    const token = `ghp_${'a1B2c3D4e5'.repeat(4)}`;
+    await writeFile(users, (await readFile(users, 'utf8')).replace('X-Api-Key: <<<API_KEY>>>', `Authorization: token ${token}`));
+    const dirty = await runCli(['audit', '--api-key-env', 'STANDIN_API_KEY'], { cwd: project.dir, env: cleanEnv({ STANDIN_API_KEY: KEY }) });
+    expect(dirty.code).toBe(1);
+    expect(dirty.stdout).toMatch(/error\s+token\s+tests\/fixtures\/users\.yml:\d+\s+holds what looks like a github-token/);
+    expect(dirty.stdout).not.toContain(token);
+  });
+
+  it('diff of two cassette folders: one entry per cassette, noise-only told apart from change', async () => {
+    project = await copyProject('test/projects/testthat');
+    const before = path.join(project.dir, 'before');
+    await cp(path.join(project.dir, FIXTURES), before, { recursive: true });
+    api.setExtraField(true);
+    api.setGeneration('g1');
+    // Keep every new recording (even noise) by diffing against a copy taken before the run.
+    await runCli(['run', ...FAST, ...HEALTHY], { cwd: project.dir, env: env() });
+    await writeFile(path.join(project.dir, FIXTURES, 'status.yml'), (await readFile(path.join(project.dir, FIXTURES, 'status.yml'), 'utf8')).replace(/date: .*/, 'date: Tue, 01 Dec 2026 00:00:00 GMT'));
+    const result = await runCli(['diff', before, path.join(project.dir, FIXTURES), '--json'], { cwd: project.dir, env: cleanEnv() });
+    expect(result.code, result.stderr).toBe(1);
+    const entries = JSON.parse(result.stdout) as Array<{ cassette: string; status: string; changes: unknown[] }>;
+    expect(Object.fromEntries(entries.map((e) => [e.cassette, e.status]))).toEqual({ 'items.yml': 'changed', 'status.yml': 'noise-only' });
+    expect(entries.find((e) => e.cassette === 'status.yml')!.changes).toEqual([]);
+    expect((await snapshotTree(before)).size).toBe(9);
+  });
+});
