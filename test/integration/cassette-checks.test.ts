@@ -1,11 +1,12 @@
 // What makes a re-record reviewable, on a real R testthat + vcr project: noise-only recordings put
 // back, real drift reported by JSON path, poisoned recordings and leaked keys refused; audit; diff.
+import { execFileSync } from 'node:child_process';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStandinApi } from '../support/standin-api.mjs';
 import { allText, copyProject, git, snapshotTree, type TempProject } from '../support/projects.js';
-import { cleanEnv, runCli } from '../support/run-bundle.js';
+import { cleanEnv, runAction, runCli } from '../support/run-bundle.js';
 
 const KEY = 'chk-91b2c3d4e5-secret';
 const FIXTURES = 'tests/fixtures';
@@ -144,5 +145,38 @@ describe('audit and diff', () => {
     expect(Object.fromEntries(entries.map((e) => [e.cassette, e.status]))).toEqual({ 'items.yml': 'changed', 'status.yml': 'noise-only' });
     expect(entries.find((e) => e.cassette === 'status.yml')!.changes).toEqual([]);
     expect((await snapshotTree(before)).size).toBe(9);
+  });
+});
+
+describe('audit as an action step and stale mode', () => {
+  it('step: audit annotates findings on their lines, sets outputs and fails on a leaked key', async () => {
+    project = await copyProject('test/projects/testthat');
+    const item = path.join(project.dir, FIXTURES, 'item_one.yml');
+    await writeFile(item, (await readFile(item, 'utf8')).replace('X-Api-Key: <<<API_KEY>>>', `X-Api-Key: ${KEY}`));
+    const result = await runAction({ step: 'audit', 'api-key': KEY, 'api-key-env': 'STANDIN_API_KEY' }, { cwd: project.dir, env: cleanEnv() });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.outputs.findings!)).toMatchObject({ secret: 1, orphan: 1, shared: 1 });
+    expect(result.stdout).toMatch(/::error title=rerecord audit%3A secret,file=tests\/fixtures\/item_one\.yml,line=\d+::holds api-key \(raw\)/);
+    expect(result.summary).toMatch(/\| error \| secret \| `tests\/fixtures\/item_one\.yml:\d+` \|/);
+    expect(result.stdout.replace(`::add-mask::${KEY}`, '') + result.summary).not.toContain(KEY);
+  });
+
+  it('mode stale picks the files whose cassettes were last committed longer ago than max-age', async () => {
+    project = await copyProject('test/projects/node-nock');
+    const plan = async (maxAge: string) => {
+      const result = await runCli(['plan', '--json', '--mode', 'stale', '--max-age', maxAge, '--cassette-functions', 'withFixture'], { cwd: project.dir, env: cleanEnv() });
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout).files.map((f: { file: string }) => f.file);
+    };
+    expect(await plan('1h')).toEqual([]);
+    // Backdate the commit (age is the committer date), then touch users.json in a fresh one.
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--amend', '-q', '--no-edit'], {
+      cwd: project.dir,
+      env: { ...process.env, GIT_COMMITTER_DATE: '2020-01-01T00:00:00Z' },
+    });
+    const users = path.join(project.dir, 'test/fixtures/users.json');
+    await writeFile(users, `${await readFile(users, 'utf8')}\n`);
+    git(project.dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qam', 'fresh users');
+    expect((await plan('30d')).sort()).toEqual(['test/boom.test.js', 'test/hang.test.js', 'test/items.test.js', 'test/shared-a.test.js', 'test/shared-b.test.js']);
   });
 });
