@@ -1,7 +1,7 @@
 // npm run bench: wall-clock makespan of rerecord's scheduler against the old batch scheme and
 // plain `xargs -P`, on one synthetic suite of sleeping test files (same files, same workers).
 //
-//   node bench/run.mjs [--files 340] [--seed 20240601] [--scale 1] [--workers 8] [--keep]
+//   node bench/run.mjs [--files 340] [--seed 20240601] [--scale 1] [--workers 8] [--batch-delay-ms 500] [--keep]
 //
 // Durations are sleeps (bench/fake-test.mjs), so 8 workers are fine on 2 cores. Every test file
 // is a real `node fake-test.mjs FILE` child process in every scheme. Needs dist/ (npm run bundle).
@@ -20,7 +20,7 @@ const cli = path.join(repo, 'dist', 'cli.js');
 const fakeTest = path.join(benchDir, 'fake-test.mjs');
 
 // ---- options -------------------------------------------------------------------------------
-const opts = { files: 340, seed: 20240601, scale: 1, workers: 8, keep: false };
+const opts = { files: 340, seed: 20240601, scale: 1, workers: 8, keep: false, batchDelayMs: 500 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const [flag, inline] = argv[i].split('=', 2);
@@ -30,12 +30,13 @@ for (let i = 0; i < argv.length; i++) {
   else if (flag === '--workers') opts.workers = wholeNumber(flag, value(), 1);
   else if (flag === '--scale') opts.scale = Number(value());
   else if (flag === '--keep') opts.keep = true;
-  else die(`unknown option ${argv[i]} (known: --files N, --seed N, --scale X, --workers N, --keep)`);
+  else if (flag === '--batch-delay-ms') opts.batchDelayMs = wholeNumber(flag, value(), 0);
+  else die(`unknown option ${argv[i]} (known: --files N, --seed N, --scale X, --workers N, --batch-delay-ms N, --keep)`);
 }
 if (!(opts.scale > 0)) die('--scale must be a positive number');
 
 const BATCH_SIZE = 20;
-const BATCH_DELAY_MS = 500;
+const BATCH_DELAY_MS = opts.batchDelayMs;
 // Log-normal durations: median 150 ms, sigma 1.1 (p90 ~ 600 ms, max of 340 ~ 3-4 s), clamped to
 // [5 ms, 5 s], then multiplied by --scale.
 const MEDIAN_MS = 150;
