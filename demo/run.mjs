@@ -1,5 +1,5 @@
-// npm run demo: re-record a small node --test + nock project against a stand-in API on
-// 127.0.0.1, with one file that fails and is restored. Needs nothing but Node.
+// npm run demo: re-record part of the node --test + nock test project against a stand-in API on
+// 127.0.0.1 (three files by priority pattern, one of which fails and is restored). Needs nothing but Node.
 import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,17 +14,17 @@ const project = path.join(work, 'project');
 const fixture = (name) => readFile(path.join(project, 'test', 'fixtures', name), 'utf8');
 const generation = async (name) => JSON.parse(await fixture(name))[0].response.generation;
 
-await cp(path.join(repo, 'demo', 'project'), project, { recursive: true });
+await cp(path.join(repo, 'test', 'projects', 'node-nock'), project, { recursive: true });
 await symlink(path.join(repo, 'node_modules'), path.join(project, 'node_modules'), 'dir');
 const api = await startStandinApi({ key, generation: 'g2' });
 try {
   const boomBefore = await fixture('boom.json');
   console.log(`Stand-in API on ${api.url} now answers generation g2; the project's fixtures hold g1.`);
-  console.log(`$ STANDIN_API_KEY=*** rerecord run --api-key-env STANDIN_API_KEY --cassette-functions withFixture --retries 0\n`);
+  console.log(`$ STANDIN_API_KEY=*** rerecord run --api-key-env STANDIN_API_KEY --cassette-functions withFixture --priority --priority-patterns items,users,boom --retries 0\n`);
   const code = await new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [path.join(repo, 'dist', 'cli.js'), 'run', '--api-key-env', 'STANDIN_API_KEY', '--cassette-functions', 'withFixture', '--retries', '0', '--workers', '4'],
+      [path.join(repo, 'dist', 'cli.js'), 'run', '--api-key-env', 'STANDIN_API_KEY', '--cassette-functions', 'withFixture', '--priority', '--priority-patterns', 'items,users,boom', '--retries', '0', '--workers', '4'],
       { cwd: project, stdio: 'inherit', env: { ...process.env, STANDIN_API_KEY: key, STANDIN_API_URL: api.url } },
     );
     child.on('close', resolve);

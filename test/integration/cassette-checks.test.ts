@@ -3,10 +3,10 @@
 import { execFileSync } from 'node:child_process';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startStandinApi } from '../support/standin-api.mjs';
-import { allText, copyProject, git, snapshotTree, type TempProject } from '../support/projects.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { allText, git, snapshotTree, type TempProject } from '../support/projects.js';
 import { cleanEnv, runAction, runCli } from '../support/run-bundle.js';
+import { useStandinApi, useTempProjects } from '../support/suite.js';
 
 const KEY = 'chk-91b2c3d4e5-secret';
 const FIXTURES = 'tests/fixtures';
@@ -14,26 +14,21 @@ const FAST = ['--retries', '0', '--workers', '4', '--timeout', '20s', '--api-key
 // Everything but the files that fail by design (boom, hang).
 const HEALTHY = ['--mode', 'priority', '--priority-patterns', 'item,users,shared,dynamic'];
 
-let api: Awaited<ReturnType<typeof startStandinApi>>;
+const standin = useStandinApi(KEY, 'g1');
+const projects = useTempProjects();
 let project: TempProject;
-const env = () => cleanEnv({ STANDIN_API_URL: api.url, STANDIN_API_KEY: KEY });
-
-beforeAll(async () => {
-  api = await startStandinApi({ key: KEY, generation: 'g1' });
-});
-afterAll(() => api.close());
-afterEach(async () => {
-  api.setGeneration('g1');
-  api.setExtraField(false);
-  api.setOutage('/items/1', undefined);
-  await project?.remove();
+const env = () => standin.env();
+afterEach(() => {
+  standin.api.setGeneration('g1');
+  standin.api.setExtraField(false);
+  standin.api.setOutage('/items/1', undefined);
 });
 
 const changedOnDisk = (dir: string) => git(dir, 'status', '--porcelain', '--', FIXTURES).trim();
 
 describe('noise and drift', () => {
   it('a re-record where only Date, request ids and recorded_at change leaves zero cassettes changed on disk', async () => {
-    project = await copyProject('test/projects/testthat');
+    project = await projects.copy('test/projects/testthat');
     const result = await runCli(['run', ...FAST, ...HEALTHY], { cwd: project.dir, env: env() });
     expect(result.code, result.stderr).toBe(0);
     const document = JSON.parse(result.stdout);
@@ -42,8 +37,8 @@ describe('noise and drift', () => {
   });
 
   it('a field the API added is reported, with its JSON path, and only that cassette changes', async () => {
-    project = await copyProject('test/projects/testthat');
-    api.setExtraField(true);
+    project = await projects.copy('test/projects/testthat');
+    standin.api.setExtraField(true);
     const result = await runCli(['run', ...FAST, ...HEALTHY], { cwd: project.dir, env: env() });
     expect(result.code, result.stderr).toBe(0);
     expect(changedOnDisk(project.dir)).toBe(`M ${FIXTURES}/items.yml`);
@@ -59,7 +54,7 @@ describe('noise and drift', () => {
 
 describe('guards', () => {
   it('a 503 caught during the run poisons the recording: the file fails and its cassette is restored', async () => {
-    project = await copyProject('test/projects/testthat');
+    project = await projects.copy('test/projects/testthat');
     // A lenient test (it checks only that a response came back) would happily record an outage.
     await cp(path.join(project.dir, FIXTURES, 'item_one.yml'), path.join(project.dir, FIXTURES, 'lenient.yml'));
     await writeFile(
@@ -68,7 +63,7 @@ describe('guards', () => {
     );
     git(project.dir, 'add', '-A');
     git(project.dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'lenient test');
-    api.setOutage('/items/1', 503);
+    standin.api.setOutage('/items/1', 503);
     const result = await runCli(['run', ...FAST, '--mode', 'priority', '--priority-patterns', 'lenient'], { cwd: project.dir, env: env() });
     expect(result.code).toBe(1);
     const [file] = JSON.parse(result.stdout).files;
@@ -78,7 +73,7 @@ describe('guards', () => {
   });
 
   it('a suite with no key filter leaks the key: caught, cassettes restored, finding named without the key', async () => {
-    project = await copyProject('test/projects/testthat');
+    project = await projects.copy('test/projects/testthat');
     const helper = path.join(project.dir, 'tests/testthat/helper-vcr.R');
     const unfiltered = (await readFile(helper, 'utf8')).replace(/vcr_configure\([^]*?\n\)\n/, 'vcr_configure(dir = "../fixtures")\n');
     await writeFile(helper, unfiltered);
@@ -93,10 +88,10 @@ describe('guards', () => {
   });
 
   it('with on-leak redact the key is replaced by the placeholder and the recording kept', async () => {
-    project = await copyProject('test/projects/testthat');
+    project = await projects.copy('test/projects/testthat');
     const helper = path.join(project.dir, 'tests/testthat/helper-vcr.R');
     await writeFile(helper, (await readFile(helper, 'utf8')).replace(/vcr_configure\([^]*?\n\)\n/, 'vcr_configure(dir = "../fixtures")\n'));
-    api.setGeneration('g3');
+    standin.api.setGeneration('g3');
     const result = await runCli(['run', ...FAST, '--on-leak', 'redact', '--placeholder', '[KEY]', '--mode', 'priority', '--priority-patterns', 'test-item.R'], {
       cwd: project.dir,
       env: env(),
@@ -112,7 +107,7 @@ describe('guards', () => {
 
 describe('audit and diff', () => {
   it('audit reports dynamic-name orphans, shared names and planted tokens, and fails on secrets', async () => {
-    project = await copyProject('test/projects/testthat');
+    project = await projects.copy('test/projects/testthat');
     const clean = await runCli(['audit', '--json'], { cwd: project.dir, env: cleanEnv() });
     expect(clean.code, clean.stderr).toBe(0);
     const report = JSON.parse(clean.stdout);
@@ -131,11 +126,11 @@ describe('audit and diff', () => {
   });
 
   it('diff of two cassette folders: one entry per cassette, noise-only told apart from change', async () => {
-    project = await copyProject('test/projects/testthat');
+    project = await projects.copy('test/projects/testthat');
     const before = path.join(project.dir, 'before');
     await cp(path.join(project.dir, FIXTURES), before, { recursive: true });
-    api.setExtraField(true);
-    api.setGeneration('g1');
+    standin.api.setExtraField(true);
+    standin.api.setGeneration('g1');
     // Keep every new recording (even noise) by diffing against a copy taken before the run.
     await runCli(['run', ...FAST, ...HEALTHY], { cwd: project.dir, env: env() });
     await writeFile(path.join(project.dir, FIXTURES, 'status.yml'), (await readFile(path.join(project.dir, FIXTURES, 'status.yml'), 'utf8')).replace(/date: .*/, 'date: Tue, 01 Dec 2026 00:00:00 GMT'));
@@ -150,7 +145,7 @@ describe('audit and diff', () => {
 
 describe('audit as an action step and stale mode', () => {
   it('step: audit annotates findings on their lines, sets outputs and fails on a leaked key', async () => {
-    project = await copyProject('test/projects/testthat');
+    project = await projects.copy('test/projects/testthat');
     const item = path.join(project.dir, FIXTURES, 'item_one.yml');
     await writeFile(item, (await readFile(item, 'utf8')).replace('X-Api-Key: <<<API_KEY>>>', `X-Api-Key: ${KEY}`));
     const result = await runAction({ step: 'audit', 'api-key': KEY, 'api-key-env': 'STANDIN_API_KEY' }, { cwd: project.dir, env: cleanEnv() });
@@ -162,7 +157,7 @@ describe('audit as an action step and stale mode', () => {
   });
 
   it('mode stale picks the files whose cassettes were last committed longer ago than max-age', async () => {
-    project = await copyProject('test/projects/node-nock');
+    project = await projects.copy('test/projects/node-nock');
     const plan = async (maxAge: string) => {
       const result = await runCli(['plan', '--json', '--mode', 'stale', '--max-age', maxAge, '--cassette-functions', 'withFixture'], { cwd: project.dir, env: cleanEnv() });
       expect(result.code, result.stderr).toBe(0);

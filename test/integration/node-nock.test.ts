@@ -1,24 +1,19 @@
 // The built CLI and action re-record a real node --test + nock back project against the stand-in API.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startStandinApi } from '../support/standin-api.mjs';
-import { allText, copyProject, snapshotTree, type TempProject } from '../support/projects.js';
+import { describe, expect, it } from 'vitest';
+import { allText, snapshotTree, type TempProject } from '../support/projects.js';
 import { cleanEnv, runAction, runCli, start } from '../support/run-bundle.js';
+import { useStandinApi, useTempProjects } from '../support/suite.js';
 
 const KEY = 'sk-live-4242-very-secret';
 const FIXTURES = 'test/fixtures';
 const COMMON = ['--cassette-functions', 'withFixture', '--timeout', '4s', '--retries', '0', '--workers', '4', '--api-key-env', 'STANDIN_API_KEY'];
 
-let api: Awaited<ReturnType<typeof startStandinApi>>;
+const standin = useStandinApi(KEY, 'g2');
+const projects = useTempProjects();
 let project: TempProject;
-const env = () => cleanEnv({ STANDIN_API_URL: api.url, STANDIN_API_KEY: KEY });
-
-beforeAll(async () => {
-  api = await startStandinApi({ key: KEY, generation: 'g2' });
-});
-afterAll(() => api.close());
-afterEach(() => project?.remove());
+const env = () => standin.env();
 
 async function fixture(name: string): Promise<string> {
   return readFile(path.join(project.dir, FIXTURES, name), 'utf8');
@@ -26,7 +21,7 @@ async function fixture(name: string): Promise<string> {
 
 describe('node + nock back, through the CLI', () => {
   it('re-records passing files with fresh data and restores failing ones byte for byte', async () => {
-    project = await copyProject('test/projects/node-nock');
+    project = await projects.copy('test/projects/node-nock');
     const before = await snapshotTree(project.dir, FIXTURES);
 
     const result = await runCli(['run', ...COMMON], { cwd: project.dir, env: env() });
@@ -60,7 +55,7 @@ describe('node + nock back, through the CLI', () => {
   });
 
   it('leaves recordings that replay green with no server running', async () => {
-    project = await copyProject('test/projects/node-nock');
+    project = await projects.copy('test/projects/node-nock');
     const rerecord = await runCli(['run', ...COMMON], { cwd: project.dir, env: env() });
     expect(rerecord.code).toBe(1);
 
@@ -73,7 +68,7 @@ describe('node + nock back, through the CLI', () => {
   });
 
   it('re-runs exactly the failure log with --failures', async () => {
-    project = await copyProject('test/projects/node-nock');
+    project = await projects.copy('test/projects/node-nock');
     await runCli(['run', ...COMMON], { cwd: project.dir, env: env() });
     const second = await runCli(['--failures', '--json', ...COMMON], { cwd: project.dir, env: env() });
     const document = JSON.parse(second.stdout);
@@ -82,9 +77,9 @@ describe('node + nock back, through the CLI', () => {
   });
 
   it('plans without running anything: mapping, dynamic names, shared cassettes', async () => {
-    project = await copyProject('test/projects/node-nock');
+    project = await projects.copy('test/projects/node-nock');
     const before = await snapshotTree(project.dir);
-    const requestsBefore = api.state.requests.length;
+    const requestsBefore = standin.api.state.requests.length;
     const result = await runCli(['plan', '--json', '--cassette-functions', 'withFixture'], { cwd: project.dir, env: env() });
     expect(result.code, result.stderr).toBe(0);
     const plan = JSON.parse(result.stdout);
@@ -93,11 +88,11 @@ describe('node + nock back, through the CLI', () => {
     expect(byFile['test/dynamic.test.js'].unresolved).toEqual(['`dyn-${id}.json` (line 9)']);
     expect(plan.shared).toEqual([{ cassette: 'test/fixtures/status.json', files: ['test/shared-a.test.js', 'test/shared-b.test.js'] }]);
     expect(await snapshotTree(project.dir)).toEqual(before);
-    expect(api.state.requests.length).toBe(requestsBefore);
+    expect(standin.api.state.requests.length).toBe(requestsBefore);
   });
 
   it('rejects bad input with exit code 2 and touches nothing', async () => {
-    project = await copyProject('test/projects/node-nock');
+    project = await projects.copy('test/projects/node-nock');
     const before = await snapshotTree(project.dir);
     const result = await runCli(['--workers', '0', '--mode', 'sometimes', '--api-key-env', 'STANDIN_API_KEY'], { cwd: project.dir, env: cleanEnv() });
     expect(result.code).toBe(2);
@@ -108,7 +103,7 @@ describe('node + nock back, through the CLI', () => {
   });
 
   it('on SIGTERM stops, leaves every fixture re-recorded or original, and logs what did not finish', async () => {
-    project = await copyProject('test/projects/node-nock');
+    project = await projects.copy('test/projects/node-nock');
     const before = await snapshotTree(project.dir, FIXTURES);
     const child = start(path.join(process.cwd(), 'dist/cli.js'), ['run', ...COMMON, '--timeout', '60s', '--workers', '2', '--batch-size', '1', '--batch-delay', '300ms'], {
       cwd: project.dir,
@@ -140,10 +135,10 @@ describe('node + nock back, through the CLI', () => {
 
 describe('node + nock back, through the bundled action', () => {
   it('sets outputs, writes the job summary and annotates failed files', async () => {
-    project = await copyProject('test/projects/node-nock');
+    project = await projects.copy('test/projects/node-nock');
     const result = await runAction(
       { 'cassette-functions': 'withFixture', timeout: '4s', retries: '0', 'api-key': KEY, 'api-key-env': 'STANDIN_API_KEY' },
-      { cwd: project.dir, env: cleanEnv({ STANDIN_API_URL: api.url }) },
+      { cwd: project.dir, env: cleanEnv({ STANDIN_API_URL: standin.api.url }) },
     );
     expect(result.code, result.stdout).toBe(1);
     expect(result.outputs).toMatchObject({ selected: '7', succeeded: '5', failed: '2', 'failure-log': '.rerecord/failures.txt' });
@@ -158,7 +153,7 @@ describe('node + nock back, through the bundled action', () => {
   });
 
   it('fails with exit code 2 and a named input on bad config', async () => {
-    project = await copyProject('test/projects/node-nock');
+    project = await projects.copy('test/projects/node-nock');
     const result = await runAction({ workers: 'lots', 'batch-delay': 'soon' }, { cwd: project.dir, env: cleanEnv() });
     expect(result.code).toBe(2);
     expect(result.stdout).toContain("input 'workers': expected a whole number >= 1, got \"lots\"");

@@ -1,25 +1,20 @@
 // The built CLI and action re-record a real R testthat + vcr project against the stand-in API.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startStandinApi } from '../support/standin-api.mjs';
-import { allText, copyProject, snapshotTree, type TempProject } from '../support/projects.js';
+import { describe, expect, it } from 'vitest';
+import { allText, snapshotTree, type TempProject } from '../support/projects.js';
 import { CLI, cleanEnv, runAction, runCli, start } from '../support/run-bundle.js';
+import { useStandinApi, useTempProjects } from '../support/suite.js';
 
 const KEY = 'r-key-7f3a9c-secret';
 const FIXTURES = 'tests/fixtures';
 const COMMON = ['--timeout', '8s', '--retries', '0', '--workers', '4', '--api-key-env', 'STANDIN_API_KEY'];
 const GOOD = ['items', 'item_two', 'item_one', 'users', 'users_page', 'status', 'dyn_one'];
 
-let api: Awaited<ReturnType<typeof startStandinApi>>;
+const standin = useStandinApi(KEY, 'g2');
+const projects = useTempProjects();
 let project: TempProject;
-const env = () => cleanEnv({ STANDIN_API_URL: api.url, STANDIN_API_KEY: KEY });
-
-beforeAll(async () => {
-  api = await startStandinApi({ key: KEY, generation: 'g2' });
-});
-afterAll(() => api.close());
-afterEach(() => project?.remove());
+const env = () => standin.env();
 
 async function generationOf(name: string): Promise<string | undefined> {
   const text = await readFile(path.join(project.dir, FIXTURES, `${name}.yml`), 'utf8');
@@ -42,12 +37,12 @@ async function replay(dir: string): Promise<{ code: number | null; output: strin
 
 describe('R testthat + vcr', () => {
   it('the action re-records fresh data, restores failed and timed-out files byte for byte, and the result replays green offline', async () => {
-    project = await copyProject('test/projects/testthat');
+    project = await projects.copy('test/projects/testthat');
     const before = await snapshotTree(project.dir, FIXTURES);
 
     const result = await runAction(
       { 'api-key': KEY, 'api-key-env': 'STANDIN_API_KEY', timeout: '8s', retries: '0', workers: '4' },
-      { cwd: project.dir, env: cleanEnv({ STANDIN_API_URL: api.url }) },
+      { cwd: project.dir, env: cleanEnv({ STANDIN_API_URL: standin.api.url }) },
     );
 
     expect(result.code, result.stdout).toBe(1);
@@ -80,7 +75,7 @@ describe('R testthat + vcr', () => {
   });
 
   it('plans from the source: literal names, name =, no prefix guessing, dynamic names unresolved, shared cassettes', async () => {
-    project = await copyProject('test/projects/testthat');
+    project = await projects.copy('test/projects/testthat');
     const result = await runCli(['plan', '--json'], { cwd: project.dir, env: cleanEnv() });
     expect(result.code, result.stderr).toBe(0);
     const plan = JSON.parse(result.stdout);
@@ -92,7 +87,7 @@ describe('R testthat + vcr', () => {
   });
 
   it('on SIGTERM leaves every cassette either re-recorded or original', async () => {
-    project = await copyProject('test/projects/testthat');
+    project = await projects.copy('test/projects/testthat');
     const before = await snapshotTree(project.dir, FIXTURES);
     const child = start(CLI, ['run', ...COMMON, '--workers', '2', '--timeout', '60s'], { cwd: project.dir, env: env() });
     await new Promise<void>((resolve) => child.stderr!.on('data', (chunk: Buffer) => chunk.toString().includes('[2/8]') && resolve()));
