@@ -1,17 +1,27 @@
-// Any command. No hook can journal what it opens, so the runner maps cassettes statically
-// (by `cassette-dir` + the names the manifest learned) and moves them aside before each run.
+// Any command. Static mapping comes from the calls named in `cassette-functions` (first argument:
+// the cassette name) placed into `cassette-path`; the runner moves those cassettes aside before
+// each run and restores them on failure. A command may also journal what it opens itself.
 import path from 'node:path';
 import { fillCommand, hookEnvironment, type FrameworkPreset } from './preset.js';
+import { findCassetteCalls, withWrappers } from './source-scan.js';
 
-export const custom: FrameworkPreset = {
-  name: 'custom',
-  defaultTestDir: 'test',
-  defaultTestPattern: '**/*',
-  defaultCommand: [],
-  hasRecordHook: false,
-  detect: () => false,
-  defaultCassetteDir: (_project, testDir) => path.posix.join(testDir, 'fixtures'),
-  findCassetteRefs: () => [],
-  cassettePath: (cassetteDir, name) => path.posix.join(cassetteDir, name),
-  launch: (absoluteFile, command, hook) => ({ ...fillCommand(command, absoluteFile), env: hookEnvironment(hook) }),
-};
+/** Matches nothing by itself: custom knows no library's calls, only the user's `cassette-functions`. */
+const NO_CALL = /(?!)\s*\(/;
+
+export function customPreset(cassettePathTemplate = '{name}'): FrameworkPreset {
+  return {
+    name: 'custom',
+    defaultTestDir: 'test',
+    defaultTestPattern: '**/*',
+    defaultCommand: [],
+    hasRecordHook: false,
+    detect: () => false,
+    defaultCassetteDir: (_project, testDir) => path.posix.join(testDir, 'fixtures'),
+    // `//` comments cover Go, JavaScript, TypeScript, Java, Kotlin, Rust, C#, Swift...
+    findCassetteRefs: (source, wrappers) => (wrappers.length === 0 ? [] : findCassetteCalls(source, 'slash', { callee: withWrappers(NO_CALL, wrappers) })),
+    cassettePath: (cassetteDir, name) => path.posix.join(cassetteDir, cassettePathTemplate.replaceAll('{name}', name)),
+    launch: (absoluteFile, command, hook) => ({ ...fillCommand(command, absoluteFile), env: hookEnvironment(hook) }),
+  };
+}
+
+export const custom = customPreset();

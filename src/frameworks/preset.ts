@@ -38,9 +38,10 @@ export interface FrameworkPreset {
   launch(absoluteFile: string, command: readonly string[], hook: HookPaths): LaunchSpec;
 }
 
-/** Fill `{file}` in a command template; the template was checked to hold it when parsed. */
+/** Fill `{file}` (and `{dir}`, its folder: a Go package) in a command template checked when parsed. */
 export function fillCommand(command: readonly string[], absoluteFile: string): { command: string; args: string[] } {
-  const [program, ...args] = command.map((word) => word.replaceAll('{file}', absoluteFile));
+  const folder = absoluteFile.slice(0, Math.max(absoluteFile.lastIndexOf('/'), absoluteFile.lastIndexOf('\\')));
+  const [program, ...args] = command.map((word) => word.replaceAll('{file}', absoluteFile).replaceAll('{dir}', folder));
   return { command: program ?? '', args };
 }
 

@@ -121,6 +121,7 @@ export interface CallPattern {
 export function findCassetteCalls(source: string, style: CommentStyle, pattern: CallPattern): CassetteRef[] {
   const code = blankComments(source, style);
   const refs: CassetteRef[] = [];
+  const lineOf = lineFinder(code);
   const callee = new RegExp(pattern.callee.source, 'g');
   for (const match of blankStrings(code).matchAll(callee)) {
     const openParen = match.index + match[0].length - 1;
@@ -129,13 +130,23 @@ export function findCassetteCalls(source: string, style: CommentStyle, pattern: 
     const positional = args.find((arg) => !/^[A-Za-z_.][\w.]*\s*=(?!=)/.test(arg));
     const expression = named ? named.replace(pattern.namedArgument!, '') : positional;
     if (expression === undefined) continue;
-    refs.push({ name: stringLiteral(expression), expression: expression.trim(), line: lineOf(code, match.index) });
+    refs.push({ name: stringLiteral(expression), expression: expression.trim(), line: lineOf(match.index) });
   }
   return refs;
 }
 
-function lineOf(text: string, index: number): number {
-  let line = 1;
-  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+/** Line of a position, by binary search over the line starts (a test file may hold hundreds of calls). */
+function lineFinder(text: string): (index: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (index) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (starts[middle]! <= index) low = middle;
+      else high = middle - 1;
+    }
+    return low + 1;
+  };
 }

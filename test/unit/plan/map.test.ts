@@ -38,3 +38,14 @@ describe('findSharedCassettes', () => {
     expect(shared).toEqual([{ cassette: 'y', files: ['a', 'b', 'c'] }]);
   });
 });
+
+describe('custom framework mapping', () => {
+  it('maps the calls named in cassette-functions into cassette-path, and nothing without them', async () => {
+    const { customPreset } = await import('../../../src/frameworks/custom.js');
+    const goVcr = customPreset('{name}.yaml');
+    const source = 'func TestUsers(t *testing.T) {\n  r, _ := recorder.New("fixtures/users") // recorder.New("commented")\n  name := "x"\n  recorder.New(name)\n}';
+    const [mapping] = mapCassettes([{ file: 'users_test.go', source }], goVcr, 'testdata', EMPTY_MANIFEST, ['recorder.New']);
+    expect(mapping).toEqual({ file: 'users_test.go', cassettes: ['testdata/fixtures/users.yaml'], unresolved: ['name (line 4)'] });
+    expect(mapCassettes([{ file: 'users_test.go', source }], goVcr, 'testdata', EMPTY_MANIFEST, [])[0]!.cassettes).toEqual([]);
+  });
+});

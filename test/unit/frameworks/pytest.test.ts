@@ -1,0 +1,300 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hookDirectory } from '../../../src/frameworks/hook-directory.js';
+import { findLibraryDir, pythonCode, pythonLiteral, pytest } from '../../../src/frameworks/pytest.js';
+import { memoryProject } from '../config/memory-project.js';
+
+/** Debian's python3 has vcrpy and pytest; the `python3` first on PATH may not. */
+const PYTHON = process.env.RERECORD_TEST_PYTHON ?? '/usr/bin/python3';
+
+const names = (source: string, wrappers: string[] = []) => pytest.findCassetteRefs(source, wrappers).map((ref) => ref.name);
+
+describe('pytest cassette references', () => {
+  it.each([
+    ["with vcr.use_cassette('a.yaml'):", 'a.yaml'],
+    ['with my_vcr.use_cassette("b.yaml", record_mode="once"):', 'b.yaml'],
+    ['with my_vcr.use_cassette(path="c.yaml"):', 'c.yaml'],
+    ["with my_vcr.use_cassette(record_mode='all', path='d.yaml') as cass:", 'd.yaml'],
+    ["@vcr.use_cassette('e.yaml')\ndef test_e():\n    pass", 'e.yaml'],
+    ["with self.vcr.use_cassette(\n    'f.yaml',\n    match_on=['method', 'path'],\n):", 'f.yaml'],
+    ["with use_cassette(r'g.yaml'):", 'g.yaml'],
+    ['with vcr.use_cassette(f"h.yaml"):', 'h.yaml'],
+    ["with vcr.use_cassette('sub/dir/i.yaml'):", 'sub/dir/i.yaml'],
+  ])('%s -> %s', (source, name) => {
+    expect(names(source)).toEqual([name]);
+  });
+
+  it('leaves computed names unresolved and ignores comments, strings, docstrings and definitions', () => {
+    const source = [
+      '"""Module docstring: vcr.use_cassette("doc.yaml") and a "quoted" word."""',
+      "# with vcr.use_cassette('commented.yaml'):",
+      "s = \"vcr.use_cassette('in_string.yaml')\"",
+      'def test_x(item_id):',
+      '    with api_vcr.use_cassette(f"dyn-{item_id}.yaml"):  # vcr.use_cassette("trailing.yaml")',
+      '        pass',
+      "    with api_vcr.use_cassette(os.path.join(DIR, 'x.yaml')):",
+      '        pass',
+      "    with api_vcr.use_cassette('real.yaml'):",
+      '        pass',
+      'def use_cassette(self, path=None, **kwargs):',
+      '    pass',
+      "my_use_cassette('nope.yaml'); reuse_cassette('nope.yaml')",
+    ].join('\n');
+    expect(pytest.findCassetteRefs(source, [])).toEqual([
+      { name: undefined, expression: 'f"dyn-{item_id}.yaml"', line: 5 },
+      { name: undefined, expression: "os.path.join(DIR, 'x.yaml')", line: 7 },
+      { name: 'real.yaml', expression: "'real.yaml'", line: 9 },
+    ]);
+  });
+
+  it('maps the cassette-functions wrappers, not their definitions', () => {
+    const source = "def api_cassette(name):\n    return api_vcr.use_cassette(name)\n\nwith api_cassette('w.yaml'):\n    pass\nwith other.api_cassette('no.yaml'):\n    pass";
+    expect(pytest.findCassetteRefs(source, ['api_cassette'])).toEqual([
+      { name: undefined, expression: 'name', line: 2 },
+      { name: 'w.yaml', expression: "'w.yaml'", line: 4 },
+    ]);
+  });
+
+  it('names @pytest.mark.vcr cassettes as pytest-vcr does: <test>.yaml, <Class>.<test>.yaml', () => {
+    const source = [
+      'import pytest',
+      '',
+      '@pytest.mark.vcr',
+      'def test_plain():',
+      '    pass',
+      '',
+      '@pytest.mark.vcr(record_mode="none")',
+      'async def test_async():',
+      '    pass',
+      '',
+      'def test_unmarked():',
+      '    pass',
+      '',
+      '@pytest.mark.vcr',
+      'class TestUsers:',
+      '    def test_list(self):',
+      '        def test_nested():',
+      '            pass',
+      '    def helper(self):',
+      '        pass',
+      '',
+      'class TestOther:',
+      '    pytestmark = [pytest.mark.vcr]',
+      '    @pytest.mark.parametrize("n", [1, 2])',
+      '    def test_param(self, n):',
+      '        pass',
+      '',
+      '    def test_one(self):',
+      '        pass',
+    ].join('\n');
+    expect(pytest.findCassetteRefs(source, [])).toEqual([
+      { name: 'test_plain.yaml', expression: '@pytest.mark.vcr on test_plain', line: 4 },
+      { name: 'test_async.yaml', expression: '@pytest.mark.vcr on test_async', line: 8 },
+      { name: 'TestUsers.test_list.yaml', expression: '@pytest.mark.vcr on TestUsers.test_list', line: 16 },
+      { name: undefined, expression: '@pytest.mark.vcr on parametrized TestOther.test_param (TestOther.test_param[<id>].yaml)', line: 25 },
+      { name: 'TestOther.test_one.yaml', expression: '@pytest.mark.vcr on TestOther.test_one', line: 28 },
+    ]);
+  });
+
+  it('applies a module-level pytestmark to every test', () => {
+    expect(names('pytestmark = pytest.mark.vcr\n\ndef test_a():\n    pass\n\ndef helper():\n    pass\n\nclass TestB:\n    def test_c(self):\n        pass')).toEqual([
+      'test_a.yaml',
+      'TestB.test_c.yaml',
+    ]);
+  });
+
+  it('leaves a use_cassette decorator without a path to the journal (named after the function)', () => {
+    const source = '@my_vcr.use_cassette\ndef test_a():\n    pass\n\n@my_vcr.use_cassette(record_mode="all")\ndef test_b():\n    pass\n\n@my_vcr.use_cassette("c.yaml")\ndef test_c():\n    pass';
+    expect(pytest.findCassetteRefs(source, [])).toEqual([
+      { name: undefined, expression: '@my_vcr.use_cassette on test_a', line: 1 },
+      { name: undefined, expression: '@my_vcr.use_cassette(record_mode="all") on test_b', line: 5 },
+      { name: 'c.yaml', expression: '"c.yaml"', line: 9 },
+    ]);
+  });
+
+  it('joins names to the cassette dir unless they already start with it, as vcrpy does', () => {
+    expect(pytest.cassettePath('tests/cassettes', 'a.yaml')).toBe('tests/cassettes/a.yaml');
+    expect(pytest.cassettePath('tests/cassettes', 'tests/cassettes/b.yaml')).toBe('tests/cassettes/b.yaml');
+  });
+});
+
+describe('python scanning helpers', () => {
+  it('blanks comments and triple-quoted strings but keeps lengths and lines', () => {
+    const source = 'x = """a "b" c\n# d"""  # e\ny = \'#\'\ndef f(): pass';
+    const code = pythonCode(source);
+    expect(code).toHaveLength(source.length);
+    expect(code.split('\n')).toEqual([`x = ""${' '.repeat(8)}`, ' '.repeat(11), "y = '#'", 'def f(): pass']);
+  });
+
+  it('reads Python literals with prefixes, and nothing computed', () => {
+    expect(pythonLiteral("'a.yaml'")).toBe('a.yaml');
+    expect(pythonLiteral('r"b\\c.yaml"')).toBe('b\\c.yaml');
+    expect(pythonLiteral('f"{x}.yaml"')).toBeUndefined();
+    expect(pythonLiteral('"a" "b"')).toBeUndefined();
+    expect(pythonLiteral('b"bytes"')).toBeUndefined();
+    expect(pythonLiteral('NAME')).toBeUndefined();
+  });
+
+  it.each([
+    ["VCR(cassette_library_dir='fixtures/vcr')", 'fixtures/vcr'],
+    ['VCR(cassette_library_dir="./tests/cassettes/")', 'tests/cassettes'],
+    ['VCR(\n    cassette_library_dir=os.path.join(os.path.dirname(__file__), "cassettes"),\n)', 'tests/cassettes'],
+    ['VCR(cassette_library_dir=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "vcr"))', 'tests/data/vcr'],
+    ['VCR(cassette_library_dir=str(Path(__file__).parent / "cassettes" / "api"))', 'tests/cassettes/api'],
+    ['def vcr_config():\n    return {"cassette_library_dir": "recorded"}', 'recorded'],
+  ])('finds the library dir in %s -> %s', (source, dir) => {
+    expect(findLibraryDir(source, 'tests')).toBe(dir);
+  });
+
+  it('gives up on library dirs it cannot read', () => {
+    expect(findLibraryDir('VCR(cassette_library_dir=CASSETTES)', 'tests')).toBeUndefined();
+    expect(findLibraryDir('# VCR(cassette_library_dir="commented")', 'tests')).toBeUndefined();
+  });
+});
+
+describe('pytest detection and defaults', () => {
+  it.each([
+    [{ 'pytest.ini': '[pytest]\n' }, true],
+    [{ 'tests/conftest.py': '' }, true],
+    [{ 'conftest.py': '' }, true],
+    [{ 'pyproject.toml': '[project]\nname = "x"\n\n[tool.pytest.ini_options]\naddopts = "-q"\n' }, true],
+    [{ 'setup.cfg': '[metadata]\nname = x\n[tool:pytest]\n' }, true],
+    [{ 'tox.ini': '[tox]\n[pytest]\n' }, true],
+    [{ 'pyproject.toml': '[tool.black]\n', 'setup.py': '' }, false],
+    [{ 'package.json': '{}' }, false],
+  ])('%j -> %s', (files, detected) => {
+    expect(pytest.detect(memoryProject(files))).toBe(detected);
+  });
+
+  it('finds the cassette dir in conftest.py or a helper module, else <test-dir>/cassettes', () => {
+    const helper = 'api_vcr = vcr.VCR(cassette_library_dir=os.path.join(os.path.dirname(__file__), "vcr_cassettes"))';
+    expect(pytest.defaultCassetteDir(memoryProject({ 'tests/standin.py': helper, 'tests/test_a.py': '' }), 'tests')).toBe('tests/vcr_cassettes');
+    expect(pytest.defaultCassetteDir(memoryProject({ 'conftest.py': 'v = VCR(cassette_library_dir="fixtures/cassettes")', 'tests/test_a.py': '' }), 'tests')).toBe(
+      'fixtures/cassettes',
+    );
+    // A test file configuring its own VCR is not a project-wide default.
+    expect(pytest.defaultCassetteDir(memoryProject({ 'tests/test_a.py': 'VCR(cassette_library_dir="mine")' }), 'tests')).toBe('tests/cassettes');
+    expect(pytest.defaultCassetteDir(memoryProject({ 'tests/sub/test_a.py': '' }), 'tests')).toBe('tests/cassettes');
+  });
+
+  it('has defaults that find test_*.py and *_test.py files', async () => {
+    const { minimatch } = await import('minimatch');
+    const match = (file: string) => minimatch(file, pytest.defaultTestPattern);
+    expect(['test_a.py', 'sub/test_b.py', 'c_test.py'].every(match)).toBe(true);
+    expect(['conftest.py', 'helpers.py', 'test_data.json', 'testing.py'].some(match)).toBe(false);
+    expect(pytest.defaultTestDir).toBe('tests');
+    expect(pytest.defaultCommand).toEqual(['python3', '-m', 'pytest', '{file}']);
+  });
+});
+
+describe('pytest launch', () => {
+  const hook = { hookDirectory: '/opt/rerecord hooks', journal: '/tmp/j.jsonl', backupDirectory: '/tmp/backup' };
+  const saved = { PYTHONPATH: process.env.PYTHONPATH, PYTEST_PLUGINS: process.env.PYTEST_PLUGINS };
+  afterEach(() => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it('loads the plugin through PYTEST_PLUGINS and PYTHONPATH, so any command keeps it', () => {
+    delete process.env.PYTHONPATH;
+    delete process.env.PYTEST_PLUGINS;
+    expect(pytest.launch('/p/tests/test_a.py', pytest.defaultCommand, hook)).toEqual({
+      command: 'python3',
+      args: ['-m', 'pytest', '/p/tests/test_a.py'],
+      env: { RERECORD_JOURNAL: '/tmp/j.jsonl', RERECORD_BACKUP_DIR: '/tmp/backup', PYTHONPATH: '/opt/rerecord hooks', PYTEST_PLUGINS: 'rerecord_vcrpy' },
+    });
+  });
+
+  it('appends to PYTHONPATH and PYTEST_PLUGINS already set', () => {
+    process.env.PYTHONPATH = '/src';
+    process.env.PYTEST_PLUGINS = 'myplugin';
+    const spec = pytest.launch('/p/tests/test_a.py', ['poetry', 'run', 'pytest', '-x', '{file}'], hook);
+    expect(spec).toMatchObject({ command: 'poetry', args: ['run', 'pytest', '-x', '/p/tests/test_a.py'] });
+    expect(spec.env).toMatchObject({ PYTHONPATH: `/src${path.delimiter}/opt/rerecord hooks`, PYTEST_PLUGINS: 'myplugin,rerecord_vcrpy' });
+  });
+});
+
+describe('pytest record hook (rerecord_vcrpy plugin)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'rerecord-pytest-hook-'));
+    await mkdir(path.join(dir, 'backup'));
+    await mkdir(path.join(dir, 'cassettes'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  // No network: the "API" is a tiny server in the test process; cassettes name it by its port.
+  async function runPytest(testSource: string, env: Record<string, string>): Promise<{ code: number; output: string }> {
+    await writeFile(path.join(dir, 'test_hooked.py'), testSource);
+    const run = promisify(execFile)(PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', path.join(dir, 'test_hooked.py')], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PYTHONDONTWRITEBYTECODE: '1', ...env },
+    });
+    return run.then(
+      ({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: error.stdout + error.stderr }),
+    );
+  }
+
+  const hookEnv = () => ({
+    RERECORD_JOURNAL: path.join(dir, 'journal.jsonl'),
+    RERECORD_BACKUP_DIR: path.join(dir, 'backup'),
+    ...pytest.launch('/unused', ['x'], { hookDirectory: hookDirectory(), journal: path.join(dir, 'journal.jsonl'), backupDirectory: path.join(dir, 'backup') }).env,
+  });
+
+  // A test file that opens `a.yaml` twice (pinned to replay only) and `b.yaml` once, and sends
+  // nothing: what gets recorded is the integration test's business.
+  const testSource = `
+import vcr
+
+my_vcr = vcr.VCR(cassette_library_dir="cassettes", record_mode="none")
+
+def test_one():
+    with my_vcr.use_cassette("a.yaml") as cassette:
+        assert cassette.record_mode == "all"
+
+def test_two():
+    # Later opens replay what this process recorded and record anything new.
+    with my_vcr.use_cassette("a.yaml") as cassette:
+        assert cassette.record_mode == "new_episodes"
+    with my_vcr.use_cassette("b.yaml") as cassette:
+        assert cassette.record_mode == "all"
+`;
+
+  it('backs up, journals and deletes each cassette on its first open, and forces record mode', async () => {
+    await writeFile(path.join(dir, 'cassettes', 'a.yaml'), 'interactions: []\nversion: 1\n');
+    await writeFile(path.join(dir, 'backup', '1-a.yaml'), 'taken');
+    const result = await runPytest(testSource, hookEnv());
+    expect(result.code, result.output).toBe(0);
+    const journal = (await readFile(path.join(dir, 'journal.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    expect(journal).toEqual([
+      { cassette: path.join(dir, 'cassettes', 'a.yaml'), existed: true, backup: path.join(dir, 'backup', '2-a.yaml') },
+      { cassette: path.join(dir, 'cassettes', 'b.yaml'), existed: false, backup: null },
+    ]);
+    expect(await readFile(path.join(dir, 'backup', '2-a.yaml'), 'utf8')).toBe('interactions: []\nversion: 1\n');
+    // Nothing was requested, so vcrpy wrote nothing back: the old file is gone (rerecord restores it).
+    expect(await readdir(path.join(dir, 'cassettes'))).toEqual([]);
+  });
+
+  it('does nothing without its environment', async () => {
+    await writeFile(path.join(dir, 'cassettes', 'a.yaml'), 'interactions: []\nversion: 1\n');
+    const env = hookEnv();
+    delete (env as Record<string, string | undefined>).RERECORD_JOURNAL;
+    const result = await runPytest(testSource, env);
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/record_mode/);
+    expect(await readdir(path.join(dir, 'cassettes'))).toEqual(['a.yaml']);
+  });
+
+  it('says why a file with no tests fails (pytest exit code 5)', async () => {
+    const result = await runPytest('def helper():\n    pass\n', hookEnv());
+    expect(result.code).toBe(5);
+    expect(result.output).toContain('rerecord: no tests collected, so nothing was re-recorded (pytest exit code 5)');
+  });
+});
