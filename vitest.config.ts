@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 60_000,
     maxWorkers: 2,
+    // The workflow parser imports its JSON schemas without import attributes: let Vite load it.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });

@@ -6,6 +6,7 @@ import { describeDiff, type CassetteDiff } from './cassettes/diff.js';
 import { CassetteParseError } from './cassettes/model.js';
 import { auditFails, auditText } from './audit/audit.js';
 import { runAudit } from './commands/audit.js';
+import { publishCassettes } from './publish/publish.js';
 import { diffPaths, DiffUsageError } from './commands/diff.js';
 import { cliInputs, helpText, parseCliArgs, type CliArgs } from './config/cli-args.js';
 import { loadConfig, parseInputs, type Config } from './config/config.js';
@@ -56,6 +57,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     print(redactor.redact(args.json ? JSON.stringify(runDocument(outcome, config), null, 2) : `${summaryTable(outcome.results, facts)}\n${driftText(outcome.results)}`), EXIT.ok);
     const signal = interrupt.received();
     if (signal) return interruptExitCode(signal);
+    if (config.publish !== 'none') {
+      const published = await publishCassettes(config, outcome.results, runCounts(outcome).failedFiles, logger);
+      logger.info(`publish ${config.publish}: ${published.operation}${published.pullRequest ? ` ${published.pullRequest.url}` : ''}${published.commitSha ? ` ${published.commitSha}` : ''}`);
+    }
     return runCounts(outcome).failed > 0 ? EXIT.failed : EXIT.ok;
   } catch (error) {
     return reportError(error, args.json, redactor);

@@ -10,6 +10,8 @@ import { executeRun, planRun, type RunOutcome } from './pipeline.js';
 import { failureExcerpt } from './report/excerpt.js';
 import { auditFails, auditMarkdown } from './audit/audit.js';
 import { runAudit } from './commands/audit.js';
+import { changedCassettes, publishCassettes, type PublishOutcome } from './publish/publish.js';
+import { collectShards, uploadFailureLog, uploadShard } from './publish/shards.js';
 import { driftCounts, driftMarkdown } from './report/drift.js';
 import { jsonTwinPath } from './report/failure-log.js';
 import { actionsLogger, type Logger } from './report/logger.js';
@@ -31,6 +33,7 @@ export async function run(): Promise<void> {
     redactor = new Redactor([config.apiKey, rawKey, ...config.extraSecrets]);
     const logger = actionsLogger(redactor);
     if (config.step === 'audit') return await auditStep(config, logger, redactor);
+    if (config.step === 'publish') return await publishStep(config, logger, redactor);
     const planned = await planRun(config);
     for (const note of planned.plan.notes) logger.warning(note);
     core.setOutput('selected', planned.plan.files.length);
@@ -39,7 +42,8 @@ export async function run(): Promise<void> {
       return;
     }
     const outcome = await executeRun(config, planned, { logger, redactor, signal: interrupt.signal });
-    await publishResults(config, outcome, logger, redactor);
+    await reportResults(config, outcome, logger, redactor);
+    await shipResults(config, outcome, logger);
     const signal = interrupt.received();
     const { failed } = runCounts(outcome);
     if (signal) fail(`interrupted by ${signal}: in-flight cassettes restored, unrun files listed in ${config.failureLog}`, interruptExitCode(signal));
@@ -51,7 +55,7 @@ export async function run(): Promise<void> {
   }
 }
 
-async function publishResults(config: Config, outcome: RunOutcome, logger: Logger, redactor: Redactor): Promise<void> {
+async function reportResults(config: Config, outcome: RunOutcome, logger: Logger, redactor: Redactor): Promise<void> {
   const counts = runCounts(outcome);
   core.setOutput('succeeded', counts.succeeded);
   core.setOutput('failed', counts.failed);
@@ -70,6 +74,41 @@ async function publishResults(config: Config, outcome: RunOutcome, logger: Logge
     interrupted: outcome.interrupted,
   };
   await writeSummary(`${summaryMarkdown(outcome.results, facts)}\n${driftMarkdown(outcome.results)}\nFailure log: \`${config.failureLog}\` (details: \`${jsonTwinPath(config.failureLog)}\`)\n`, redactor);
+}
+
+/** Artifacts for later jobs, then the configured publish (left to `step: publish` when sharded). */
+async function shipResults(config: Config, outcome: RunOutcome, logger: Logger): Promise<void> {
+  const onRunner = Boolean(process.env.ACTIONS_RUNTIME_TOKEN && process.env.ACTIONS_RESULTS_URL);
+  if (onRunner) await uploadFailureLog(config).catch((error: Error) => logger.warning(`could not upload the failure log: ${error.message}`));
+  if (config.shard.count > 1) {
+    if (!onRunner) throw new Error(`shard ${config.shard.index}/${config.shard.count}: sharded runs hand their results to step: publish as artifacts, which needs a GitHub Actions runner`);
+    await uploadShard(config, outcome.results);
+    if (config.publish !== 'none') logger.info(`shard ${config.shard.index}/${config.shard.count}: publishing is left to the step: publish job`);
+    return setPublishOutputs(undefined);
+  }
+  const failed = outcome.results.filter((result) => result.status !== 'succeeded').map((result) => result.file);
+  setPublishOutputs(await publishCassettes(config, outcome.results, failed, logger));
+}
+
+/** The final job of a matrix: merge every shard's upload, then publish once. */
+async function publishStep(config: Config, logger: Logger, redactor: Redactor): Promise<void> {
+  const merged = await collectShards(config);
+  logger.info(`merged ${merged.results.length} files from the shards: ${merged.cassettes.length} cassettes re-recorded, ${merged.failed.length} files failed`);
+  core.setOutput('selected', merged.results.length);
+  core.setOutput('failed', merged.failed.length);
+  core.setOutput('succeeded', merged.results.length - merged.failed.length);
+  core.setOutput('failed-files', JSON.stringify(merged.failed));
+  core.setOutput('failure-log', config.failureLog);
+  core.setOutput('cassettes-changed', changedCassettes(merged.results).length);
+  await writeSummary(`## rerecord: ${merged.results.length} files from the shards\n\n${driftMarkdown(merged.results)}`, redactor);
+  setPublishOutputs(await publishCassettes(config, merged.results, merged.failed, logger));
+}
+
+function setPublishOutputs(outcome: PublishOutcome | undefined): void {
+  core.setOutput('pull-request-operation', outcome?.pullRequest ? outcome.operation : 'none');
+  core.setOutput('pull-request-url', outcome?.pullRequest?.url ?? '');
+  core.setOutput('pull-request-number', outcome?.pullRequest?.number ?? '');
+  core.setOutput('commit-sha', outcome?.commitSha ?? '');
 }
 
 async function auditStep(config: Config, logger: Logger, redactor: Redactor): Promise<void> {

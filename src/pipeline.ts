@@ -33,13 +33,13 @@ export async function planRun(config: Config, mode = config.mode): Promise<Plann
   const at = (relative: string) => path.resolve(config.workingDirectory, relative);
   const testFiles = await readSources(config.workingDirectory, await findTestFiles(config.workingDirectory, config.testDir, config.testPattern));
   const manifest = await readManifest(at(MANIFEST_PATH));
-  const failureLog = mode === 'failures' ? await readOptional(at(config.failureLog)) : undefined;
+  const failureLog = mode === 'failures' ? await readFailureLog(config) : undefined;
   const recordedAt = mode === 'stale' ? await recordingDates(config) : undefined;
   const plan = buildPlan({
     mode,
     testDir: config.testDir,
     priorityPatterns: config.priorityPatterns,
-    failureLog: failureLog === undefined ? undefined : parseFailureLog(failureLog),
+    failureLog,
     failureLogPath: config.failureLog,
     testFiles,
     preset: config.framework,
@@ -53,6 +53,16 @@ export async function planRun(config: Config, mode = config.mode): Promise<Plann
   });
   if (plan.problems.length > 0) throw new ConfigError(plan.problems);
   return { plan, manifest };
+}
+
+/** The last run's failure log: from the working tree, or from the previous run's artifacts. */
+async function readFailureLog(config: Config): Promise<string[] | undefined> {
+  if (config.failuresFrom === 'artifact') {
+    const { fetchPreviousFailures } = await import('./publish/previous-failures.js');
+    return fetchPreviousFailures(config);
+  }
+  const text = await readOptional(path.resolve(config.workingDirectory, config.failureLog));
+  return text === undefined ? undefined : parseFailureLog(text);
 }
 
 async function recordingDates(config: Config): Promise<Map<string, Date | undefined>> {
@@ -132,6 +142,7 @@ function inspectSettings(config: Config): InspectSettings {
     secrets: secretsOf(config),
     onLeak: config.onLeak,
     placeholder: config.placeholder,
+    hostMap: config.recordHostMap,
   };
 }
 

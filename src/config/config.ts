@@ -1,11 +1,12 @@
 // Inputs -> one immutable Config, parsed once. Every problem is collected and thrown together.
 import path from 'node:path';
+import { customPreset } from '../frameworks/custom.js';
 import { detectFramework, PRESETS } from '../frameworks/index.js';
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import type { ProjectFiles } from '../frameworks/project-files.js';
 import { ConfigError } from './errors.js';
-import { INPUTS, type InputName, type InputValues, type LeakAction, type Mode, type Severity, type Step } from './inputs.js';
-import { InputProblem, list, type Shard } from './parsers.js';
+import { FRAMEWORKS, INPUTS, type InputName, type InputValues, type FailureSource, type LeakAction, type Mode, type PublishMode, type Severity, type Step } from './inputs.js';
+import { InputProblem, list, type HostMapping, type Shard } from './parsers.js';
 
 export interface Config {
   step: Step;
@@ -35,9 +36,20 @@ export interface Config {
   poisonStatuses: readonly string[];
   /** Values that must never be written anywhere: the key and `extra-secrets`. */
   extraSecrets: readonly string[];
+  recordHostMap: readonly HostMapping[];
   onLeak: LeakAction;
   placeholder: string;
   failOn: Severity;
+  publish: PublishMode;
+  branch: string;
+  base: string | undefined;
+  prTitle: string;
+  prLabels: readonly string[];
+  commitMessage: string;
+  githubToken: string | undefined;
+  artifactName: string;
+  retentionDays: number | undefined;
+  failuresFrom: FailureSource;
 }
 
 /** Where raw input strings come from: the action's INPUT_* variables or the CLI's flags. */
@@ -83,10 +95,10 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
   const project = environment.openProject(workingDirectory);
   if (!project) problems.push(`${label('working-directory')}: expected an existing folder, got ${JSON.stringify(workingDirectory)}`);
 
-  const framework = values.framework ? PRESETS[values.framework] : project && detectFramework(project);
+  const framework = values.framework === 'custom' ? customPreset(values['cassette-path']) : values.framework ? PRESETS[values.framework] : project && detectFramework(project);
   if (!framework && project) {
     problems.push(
-      `${label('framework')}: could not detect the framework in ${workingDirectory} (no tests/testthat folder, no nock in package.json); set it to testthat, node or custom`,
+      `${label('framework')}: could not detect the framework in ${workingDirectory} (no tests/testthat folder, no nock or @pollyjs/core in package.json, no pytest or RSpec configuration); set it to one of ${FRAMEWORKS.join(', ')}`,
     );
   }
   const testDir = relativePath(values['test-dir'] || framework?.defaultTestDir || 'test');
@@ -127,9 +139,21 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
     volatileFields: Object.freeze(values['volatile-fields']),
     poisonStatuses: Object.freeze(values['poison-statuses']),
     extraSecrets: Object.freeze(source.surface === 'action' ? values['extra-secrets'] : list(environment.env.RERECORD_EXTRA_SECRETS ?? '')),
+    recordHostMap: Object.freeze(values['record-host-map']),
     onLeak: values['on-leak'],
     placeholder: values.placeholder,
     failOn: values['fail-on'],
+    publish: values.publish,
+    branch: values.branch,
+    base: values.base || undefined,
+    prTitle: values['pr-title'],
+    prLabels: Object.freeze(values['pr-labels']),
+    commitMessage: values['commit-message'],
+    // The action's default is the expression `${{ github.token }}`, which only the runner expands.
+    githubToken: (source.surface === 'action' && !values['github-token'].startsWith('${{') ? values['github-token'] : undefined) || environment.env.GITHUB_TOKEN || undefined,
+    artifactName: values['artifact-name'],
+    retentionDays: values['retention-days'],
+    failuresFrom: values['failures-from'],
   });
 }
 

@@ -4,8 +4,10 @@ import {
   boolean,
   commandTemplate,
   duration,
+  hostMap,
   environmentVariableName,
   list,
+  nameTemplate,
   oneOf,
   statusList,
   optional,
@@ -15,17 +17,21 @@ import {
   type Parser,
 } from './parsers.js';
 
-export const STEPS = ['run', 'plan', 'audit'] as const;
+export const STEPS = ['run', 'plan', 'audit', 'publish'] as const;
+export const PUBLISH_MODES = ['none', 'commit', 'pull-request', 'artifact'] as const;
+export const FAILURE_SOURCES = ['file', 'artifact'] as const;
 export const MODES = ['all', 'priority', 'failures', 'missing', 'stale'] as const;
 export const LEAK_ACTIONS = ['fail', 'redact'] as const;
 export const SEVERITIES = ['error', 'warning', 'notice', 'never'] as const;
-export const FRAMEWORKS = ['testthat', 'node', 'custom'] as const;
+export const FRAMEWORKS = ['testthat', 'node', 'polly', 'pytest', 'rspec', 'custom'] as const;
 
 export type Step = (typeof STEPS)[number];
 export type Mode = (typeof MODES)[number];
 export type FrameworkName = (typeof FRAMEWORKS)[number];
 export type LeakAction = (typeof LEAK_ACTIONS)[number];
 export type Severity = (typeof SEVERITIES)[number];
+export type PublishMode = (typeof PUBLISH_MODES)[number];
+export type FailureSource = (typeof FAILURE_SOURCES)[number];
 
 export interface InputSpec<T> {
   description: string;
@@ -44,7 +50,7 @@ function input<T>(spec: InputSpec<T>): InputSpec<T> {
 export const INPUTS = {
   step: input({
     description:
-      'What to do: `run` re-records; `plan` only prints what `run` would do; `audit` checks cassette health without running a test or needing a key (the CLI spells these as subcommands).',
+      'What to do: `run` re-records; `plan` only prints what `run` would do; `audit` checks cassette health without running a test or needing a key; `publish` (a final job after a matrix of shards) merges every shard\'s results and publishes them once. The CLI spells these as subcommands.',
     default: 'run',
     parse: oneOf(STEPS),
     surface: 'action',
@@ -64,7 +70,8 @@ export const INPUTS = {
     surface: 'both',
   }),
   framework: input({
-    description: 'Test framework preset: `testthat` (R, vcr), `node` (node --test with nock back) or `custom` (any command). Detected from the project when empty.',
+    description:
+      'Test framework preset: `testthat` (R, vcr), `node` (node --test with nock back), `polly` (Node with Polly.js), `pytest` (vcrpy), `rspec` (Ruby VCR) or `custom` (any command). Detected from the project when empty.',
     default: '',
     parse: optional(oneOf(FRAMEWORKS)),
     surface: 'both',
@@ -76,20 +83,21 @@ export const INPUTS = {
     surface: 'both',
   }),
   'test-dir': input({
-    description: 'Folder holding the test files. Empty: the framework\'s (`tests/testthat`, `test`).',
+    description: 'Folder holding the test files. Empty: the framework\'s (testthat `tests/testthat`; node and polly `test`; pytest `tests`; rspec `spec`).',
     default: '',
     parse: text,
     surface: 'both',
   }),
   'test-pattern': input({
-    description: 'Glob, under `test-dir`, of the test files. Empty: the framework\'s (`test*.[rR]`, `**/*.test.{js,mjs,cjs}`).',
+    description:
+      'Glob, under `test-dir`, of the test files. Empty: the framework\'s (testthat `test*.[rR]`; node and polly `**/*.test.{js,mjs,cjs}`; pytest `**/{test_*,*_test}.py`; rspec `**/*_spec.rb`).',
     default: '',
     parse: text,
     surface: 'both',
   }),
   'cassette-dir': input({
     description:
-      'Folder holding the cassettes. Empty: the framework\'s (testthat: the `dir` given to `vcr_configure()` in a helper file, else `tests/fixtures`; node: `<test-dir>/fixtures`).',
+      'Folder holding the cassettes. Empty: read from the project where the framework configures it (`vcr_configure(dir =)`, `recordingsDir`, `cassette_library_dir`), else testthat `tests/fixtures`, node `<test-dir>/fixtures`, polly `<test-dir>/recordings`, pytest `<test-dir>/cassettes`, rspec `spec/fixtures/vcr_cassettes`.',
     default: '',
     parse: text,
     surface: 'both',
@@ -101,9 +109,16 @@ export const INPUTS = {
     parse: list,
     surface: 'both',
   }),
+  'cassette-path': input({
+    description:
+      'For `framework: custom`: where a cassette named in a `cassette-functions` call lives, under `cassette-dir`, with `{name}` for the name, such as `{name}.yaml` for go-vcr.',
+    default: '{name}',
+    parse: nameTemplate,
+    surface: 'both',
+  }),
   command: input({
     description:
-      'Command that runs one test file, as words with `{file}` where the file goes (quotes group words; no shell). Required for `custom`; optional for `node` (default `node --test {file}`); not used by `testthat`.',
+      'Command that runs one test file, as words with `{file}` where the file goes, or `{dir}` for its folder (quotes group words; no shell). Required for `custom`; optional elsewhere, the hook still loads (defaults: node and polly `node --test {file}`, pytest `python3 -m pytest {file}`, rspec `rspec {file}`); not used by `testthat`.',
     default: '',
     parse: commandTemplate,
     surface: 'both',
@@ -140,7 +155,7 @@ export const INPUTS = {
   }),
   'api-key': input({
     description:
-      'The API key, from a secret (`${{ secrets.MY_API_KEY }}`). Masked, handed to test processes only in the variable named by `api-key-env`, redacted from everything rerecord writes. The CLI takes no flag for it: it reads the variable named by `--api-key-env`.',
+      'The API key, from a secret (such as `secrets.MY_API_KEY`). Masked, handed to test processes only in the variable named by `api-key-env`, redacted from everything rerecord writes. The CLI takes no flag for it: it reads the variable named by `--api-key-env`.',
     default: '',
     parse: text,
     surface: 'action',
@@ -192,6 +207,13 @@ export const INPUTS = {
     parse: statusList,
     surface: 'both',
   }),
+  'record-host-map': input({
+    description:
+      'Origins to rewrite in new recordings, as `FROM=TO` pairs (comma- or newline-separated), such as `http://127.0.0.1:8080=https://api.example.com`: for recording against a server on another host or port than the one your tests replay with.',
+    default: '',
+    parse: hostMap,
+    surface: 'both',
+  }),
   'extra-secrets': input({
     description:
       'More secret values (newline-separated, from secrets) that must never land in a cassette or anything rerecord writes. The CLI reads them from the `RERECORD_EXTRA_SECRETS` variable instead.',
@@ -220,6 +242,70 @@ export const INPUTS = {
     parse: oneOf(SEVERITIES),
     surface: 'both',
   }),
+  publish: input({
+    description:
+      'Where refreshed cassettes go: `none` (left in the working tree), `commit` (committed on the current branch and pushed, rebasing on a concurrent push), `pull-request` (committed on `branch` and opened or updated as a pull request against `base`) or `artifact` (uploaded as `artifact-name`). Only cassettes with real changes and the manifest are published.',
+    default: 'none',
+    parse: oneOf(PUBLISH_MODES),
+    surface: 'both',
+  }),
+  branch: input({
+    description: 'For `publish: pull-request`: the branch the refreshed cassettes are pushed to (force-pushed with a lease).',
+    default: 'rerecord/cassettes',
+    parse: text,
+    surface: 'both',
+  }),
+  base: input({
+    description: 'For `publish: pull-request`: the branch the pull request targets. Empty: the branch being run on.',
+    default: '',
+    parse: text,
+    surface: 'both',
+  }),
+  'pr-title': input({
+    description: 'Title of the pull request.',
+    default: 'Refresh HTTP cassettes',
+    parse: text,
+    surface: 'both',
+  }),
+  'pr-labels': input({
+    description: 'Labels to put on the pull request, comma- or newline-separated.',
+    default: '',
+    parse: list,
+    surface: 'both',
+  }),
+  'commit-message': input({
+    description: 'Message of the commit that carries the refreshed cassettes.',
+    default: 'Re-record HTTP cassettes',
+    parse: text,
+    surface: 'both',
+  }),
+  'github-token': input({
+    description:
+      'Token for the pull request and for artifacts of earlier runs. The workflow token needs `permissions: contents: write, pull-requests: write` (and `actions: read` for `failures-from: artifact`). The CLI reads `GITHUB_TOKEN`.',
+    default: '${{ github.token }}',
+    parse: text,
+    surface: 'action',
+    secret: true,
+  }),
+  'artifact-name': input({
+    description: 'Name of the artifact for `publish: artifact` (with a matrix, each shard appends `-<i>-of-<n>`).',
+    default: 'rerecord-cassettes',
+    parse: text,
+    surface: 'both',
+  }),
+  'retention-days': input({
+    description: 'How long uploaded artifacts are kept, in days. Empty: the repository\'s setting.',
+    default: '',
+    parse: optional(wholeNumber(1)),
+    surface: 'both',
+  }),
+  'failures-from': input({
+    description:
+      'For `mode: failures`: `file` reads `failure-log` from the working tree; `artifact` fetches the failure logs of the latest completed run of this workflow on this branch.',
+    default: 'file',
+    parse: oneOf(FAILURE_SOURCES),
+    surface: 'both',
+  }),
   'dry-run': input({
     description: 'Plan and report what would be re-recorded without running a test or touching a file.',
     default: 'false',
@@ -239,6 +325,10 @@ export const OUTPUTS = {
   'failure-log': 'Path of the failure log written by this run (its JSON twin sits beside it).',
   'cassettes-changed': 'How many cassettes hold real changes (noise-only re-recordings were put back and do not count).',
   findings: 'For `step: audit`: the number of findings per kind, as a JSON object.',
+  'pull-request-url': 'URL of the pull request opened or updated (empty when nothing changed).',
+  'pull-request-number': 'Number of that pull request.',
+  'pull-request-operation': '`created`, `updated` or `none` (no real change, so no commit and no pull request).',
+  'commit-sha': 'The commit that carries the refreshed cassettes (empty when nothing was committed).',
 } as const;
 
 /** CLI spellings that users of the old re-record scripts type: `--all`, `--failures`, `--priority`. */

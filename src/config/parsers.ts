@@ -91,8 +91,8 @@ export const commandTemplate: Parser<string[]> = (raw) => {
   }
   if (quote) throw new InputProblem(`a command with balanced quotes (unclosed ${quote})`);
   if (inWord) words.push(current);
-  if (words.length > 0 && !words.some((word) => word.includes('{file}'))) {
-    throw new InputProblem('a command that contains {file} where the test file goes, such as: go test -run {file}');
+  if (words.length > 0 && !words.some((word) => word.includes('{file}') || word.includes('{dir}'))) {
+    throw new InputProblem('a command that contains {file} where the test file goes (or {dir}, its folder), such as: npx jest {file}');
   }
   return words;
 };
@@ -111,4 +111,25 @@ export const statusList: Parser<string[]> = (raw) => {
     throw new InputProblem(`statuses such as 401, 429, 5xx or 500-599 (${(error as Error).message})`);
   }
   return entries;
+};
+
+export interface HostMapping {
+  from: string;
+  to: string;
+}
+
+/** `FROM=TO` pairs, such as `http://127.0.0.1:8080=https://api.example.com`. */
+export const hostMap: Parser<HostMapping[]> = (raw) =>
+  list(raw).map((entry) => {
+    const equals = entry.indexOf('=');
+    const from = entry.slice(0, equals).trim();
+    const to = entry.slice(equals + 1).trim();
+    if (equals <= 0 || !from || !to || from === to) throw new InputProblem(`FROM=TO pairs such as http://127.0.0.1:8080=https://api.example.com (bad entry ${JSON.stringify(entry)})`);
+    return { from, to };
+  });
+
+/** A path with `{name}` where the cassette's name goes. */
+export const nameTemplate: Parser<string> = (raw) => {
+  if (!raw.includes('{name}')) throw new InputProblem('a path with {name} in it, such as {name}.yaml');
+  return raw;
 };

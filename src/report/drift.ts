@@ -3,6 +3,9 @@
 import { describeDiff, type CassetteDiff } from '../cassettes/diff.js';
 import type { FileResult } from '../run/execute.js';
 
+/** What the drift report needs of a file's result: also what a shard's JSON report carries. */
+export type DriftSource = Pick<FileResult, 'file' | 'drift' | 'cassettes'>;
+
 const SUMMARY_BUDGET_BYTES = 900 * 1024;
 /** A cassette with more lines than this is folded into <details>. */
 const INLINE_LINES = 3;
@@ -13,7 +16,7 @@ export interface DriftCounts {
   noiseOnly: number;
 }
 
-export function driftCounts(results: readonly FileResult[]): DriftCounts {
+export function driftCounts(results: readonly DriftSource[]): DriftCounts {
   const drift = results.flatMap((result) => result.drift);
   return {
     changed: drift.filter((diff) => diff.status === 'changed').length,
@@ -26,7 +29,7 @@ export function driftHeadline(counts: DriftCounts): string {
   return `${counts.changed} cassettes changed, ${counts.added} added, ${counts.noiseOnly} differed only by noise (old bytes kept)`;
 }
 
-export function driftMarkdown(results: readonly FileResult[], budgetBytes = SUMMARY_BUDGET_BYTES): string {
+export function driftMarkdown(results: readonly DriftSource[], budgetBytes = SUMMARY_BUDGET_BYTES): string {
   const lines = ['### Drift', '', driftHeadline(driftCounts(results)), ''];
   let size = Buffer.byteLength(lines.join('\n'));
   const entries = results.flatMap((result) => result.drift.map((diff) => ({ file: result.file, diff })));
@@ -49,7 +52,7 @@ function cassetteBlock(file: string, diff: CassetteDiff): string {
   return `- <details><summary>${title}: ${details.length} changes</summary>\n\n${details.map((line) => `  - ${escape(line)}`).join('\n')}\n\n  </details>`;
 }
 
-export function driftText(results: readonly FileResult[]): string {
+export function driftText(results: readonly DriftSource[]): string {
   const lines = [driftHeadline(driftCounts(results))];
   for (const result of results) {
     for (const diff of result.drift) {

@@ -48,12 +48,33 @@ export function mergeManifest(manifest: Manifest, learned: readonly LearnedFile[
   for (const { file, cassettes, succeeded, durationMs } of learned) {
     const known = files[file]?.cassettes ?? [];
     const next = cassettes === undefined ? known : succeeded ? cassettes : [...known, ...cassettes];
-    files[file] = { cassettes: [...new Set(next)].sort(), durationMs: Math.round(durationMs) };
+    files[file] = { cassettes: [...new Set(next)].sort(), durationMs: steadyDuration(files[file]?.durationMs, durationMs) };
   }
   return { version: 1, files };
+}
+
+/**
+ * Timings jitter from run to run; a manifest rewritten for jitter would be a change to review (and
+ * a new commit on the pull-request branch) every time. Longest-first scheduling only needs the
+ * magnitude: keep the old figure unless the new one is over twice or under half of it, and a second off.
+ */
+export function steadyDuration(previous: number | undefined, measured: number): number {
+  const jitter = previous !== undefined && (Math.abs(measured - previous) <= 1000 || (measured <= previous * 2 && measured >= previous / 2));
+  if (jitter) return previous;
+  return Math.round(measured);
 }
 
 export function serializeManifest(manifest: Manifest): string {
   const files = Object.fromEntries(Object.keys(manifest.files).sort().map((file) => [file, manifest.files[file]]));
   return `${JSON.stringify({ version: 1, files }, null, 2)}\n`;
+}
+
+/** Keep `earlier`'s timings where `current`'s only jittered, so re-publishing the same change is a no-op. */
+export function steadyAgainst(current: Manifest, earlier: Manifest): Manifest {
+  const files: Record<string, ManifestEntry> = {};
+  for (const [file, entry] of Object.entries(current.files)) {
+    const before = earlier.files[file]?.durationMs;
+    files[file] = entry.durationMs === undefined ? entry : { ...entry, durationMs: steadyDuration(before, entry.durationMs) };
+  }
+  return { version: 1, files };
 }

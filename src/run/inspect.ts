@@ -14,6 +14,8 @@ export interface InspectSettings {
   secrets: readonly Secret[];
   onLeak: 'fail' | 'redact';
   placeholder: string;
+  /** Origins rewritten in new recordings before anything else looks at them. */
+  hostMap: ReadonlyArray<{ from: string; to: string }>;
 }
 
 export interface RecordedCassette {
@@ -43,6 +45,7 @@ export async function inspectRecordings(
   for (const entry of recorded) {
     const name = relative(entry.cassette);
     let text = await readFile(entry.cassette, 'utf8');
+    if (settings.hostMap.length > 0) text = await rewriteHosts(entry.cassette, text, settings.hostMap);
     const leaks = findLeaks(text, settings.secrets);
     if (leaks.length > 0 && settings.onLeak === 'fail') {
       return { ...result, failure: `leaked secret: ${leaks.slice(0, 3).map((leak) => describeLeak(name, leak)).join('; ')}` };
@@ -76,4 +79,11 @@ function readOrWarn(text: string, name: string, warnings: string[]): Cassette | 
     warnings.push(`${(error as Error).message}; kept as recorded, not compared`);
     return undefined;
   }
+}
+
+async function rewriteHosts(file: string, text: string, hostMap: InspectSettings['hostMap']): Promise<string> {
+  let rewritten = text;
+  for (const { from, to } of hostMap) rewritten = rewritten.split(from).join(to);
+  if (rewritten !== text) await writeFile(file, rewritten);
+  return rewritten;
 }

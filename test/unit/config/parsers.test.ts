@@ -41,3 +41,11 @@ describe('parsers', () => {
     expect(() => statusList('5x')).toThrow(/statuses such as 401, 429, 5xx or 500-599 .*"5x"/);
   });
 });
+
+describe('command placeholders', () => {
+  it('fills {file} and {dir} (the file\'s folder, for runners of packages)', async () => {
+    const { fillCommand } = await import('../../../src/frameworks/preset.js');
+    expect(fillCommand(['go', 'test', '-count=1', '{dir}'], '/repo/internal/client/client_test.go')).toEqual({ command: 'go', args: ['test', '-count=1', '/repo/internal/client'] });
+    expect(commandTemplate('go test {dir}')).toEqual(['go', 'test', '{dir}']);
+  });
+});

@@ -58,7 +58,7 @@ describe('manifest', () => {
       { file: 'c', cassettes: undefined, succeeded: true, durationMs: 7 },
     ]);
     expect(merged.files).toEqual({
-      a: { cassettes: ['x', 'z'], durationMs: 12 },
+      a: { cassettes: ['x', 'z'], durationMs: 10 },
       b: { cassettes: ['w', 'y'], durationMs: 3 },
       c: { cassettes: [], durationMs: 7 },
     });
@@ -134,5 +134,21 @@ describe('summaries', () => {
     [3_720_000, '1h02m'],
   ])('formats %i ms as %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('manifest timings', () => {
+  const known = { version: 1 as const, files: { a: { cassettes: [], durationMs: 4000 }, b: { cassettes: [], durationMs: 200 } } };
+  it.each([
+    ['a', 7900, 4000],
+    ['a', 2100, 4000],
+    ['a', 8200, 8200],
+    ['a', 1900, 1900],
+    ['b', 1150, 200],
+    ['b', 1300, 1300],
+    ['new', 123.4, 123],
+  ])('%s measured at %i ms is kept as %i ms (jitter does not rewrite the manifest)', (file, measured, kept) => {
+    const merged = mergeManifest(known, [{ file, cassettes: [], succeeded: true, durationMs: measured }]);
+    expect(merged.files[file]!.durationMs).toBe(kept);
   });
 });

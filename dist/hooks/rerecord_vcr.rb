@@ -1,0 +1,115 @@
+# rerecord's record hook for Ruby VCR (5.x, 6.x), loaded into the test process with
+#   RUBYOPT="-r/abs/path/rerecord_vcr.rb"
+# while the orchestrator runs `rspec /abs/path/spec/x_spec.rb` (or the user's `bundle exec rspec {file}`).
+# `rspec --require /abs/path/rerecord_vcr.rb` works too; loading it twice is harmless.
+#
+# Environment: RERECORD_JOURNAL (JSON-lines file to append to), RERECORD_BACKUP_DIR (existing dir).
+# Without both, the hook does nothing: it never deletes a cassette it cannot journal.
+#
+# Why it looks like this:
+# - VCR reads no environment variable for the record mode, and `record:` can come from
+#   default_cassette_options, a use_cassette call or `:vcr` metadata. Every one of them ends in
+#   VCR::Cassette.new, so a module prepended to Cassette#initialize overrides `record:` last.
+# - `record: :all` alone keeps the old interactions that no new request matched, so the first
+#   open of each cassette in this process deletes the file (after backing it up and journaling).
+#   Later opens record too but keep what earlier examples of this process just wrote.
+# - RUBYOPT loads this file before rspec, bundler/setup and VCR exist, so it patches lazily: at the
+#   first `class Cassette ... end` inside VCR, whoever loads it. The path is asked from the cassette
+#   itself (Cassette#file), i.e. after spec_helper set cassette_library_dir, with the serializer's
+#   extension and VCR's own file-name sanitizing.
+# - It requires nothing (not even json or fileutils, which are gems): under `bundle exec` it runs
+#   before bundler/setup, and activating a default gem early clashes with a Gemfile.lock pinning it.
+
+return if defined?(RerecordVcr) # a second copy (RUBYOPT and --require): one journal, one patch
+
+module RerecordVcr
+  JOURNAL = ENV['RERECORD_JOURNAL'].to_s
+  BACKUP_DIR = ENV['RERECORD_BACKUP_DIR'].to_s
+  SEEN = {} # absolute cassette paths already prepared in this process
+  LOCK = Thread::Mutex.new
+
+  def self.enabled?
+    !JOURNAL.empty? && File.directory?(BACKUP_DIR)
+  end
+
+  def self.patch!(cassette_class)
+    return if cassette_class.ancestors.include?(ForceRecord)
+    cassette_class.prepend(ForceRecord)
+  end
+
+  module ForceRecord
+    def initialize(name, options = {})
+      # Overrides any record mode; no re_record_interval, so nothing reads the file before we delete it.
+      super(name, (options || {}).merge(record: :all, re_record_interval: nil))
+      RerecordVcr.start_fresh(self)
+    end
+  end
+
+  def self.start_fresh(cassette)
+    path = cassette_file(cassette)
+    return unless path
+    LOCK.synchronize do
+      next if SEEN[path]
+      SEEN[path] = true
+      existed = File.file?(path)
+      backup = existed ? copy_to_backup_dir(path) : nil
+      # One line, written and closed before the delete: a kill -9 leaves a truthful journal.
+      File.open(JOURNAL, 'a') { |f| f.write(%({"cassette":#{json(path)},"existed":#{existed},"backup":#{backup ? json(backup) : 'null'}}\n)) }
+      begin
+        File.delete(path) if existed
+      rescue Errno::ENOENT
+        # another process of the same run (parallel_tests) deleted it first: same outcome
+      end
+    end
+  end
+
+  # nil (with a warning) when VCR cannot tell a file: a custom persister, or no cassette_library_dir.
+  def self.cassette_file(cassette)
+    path = cassette.file
+    return File.expand_path(path) if path
+    warn 'rerecord: VCR has no cassette_library_dir here; cassette left as is'
+    nil
+  rescue NotImplementedError
+    warn "rerecord: cassette #{cassette.name.inspect} uses a persister without files; left as is"
+    nil
+  end
+
+  # Several test processes share one backup dir: an exclusive create makes `<n>-<basename>` race-free.
+  def self.copy_to_backup_dir(path)
+    n = 1
+    begin
+      target = File.join(BACKUP_DIR, "#{n}-#{File.basename(path)}")
+      File.open(target, File::WRONLY | File::CREAT | File::EXCL | File::BINARY) do |out|
+        File.open(path, 'rb') { |src| IO.copy_stream(src, out) }
+      end
+    rescue Errno::EEXIST
+      n += 1
+      retry
+    end
+    raise "rerecord: could not back up cassette #{path}" unless File.size(target) == File.size(path)
+    target
+  end
+
+  def self.json(text)
+    body = text.to_s.dup.force_encoding(Encoding::UTF_8).scrub.gsub(/["\\\u0000-\u001f]/) do |c|
+      c == '"' || c == '\\' ? "\\#{c}" : format('\u%04x', c.ord)
+    end
+    %("#{body}")
+  end
+end
+
+if RerecordVcr.enabled?
+  if defined?(::VCR::Cassette)
+    RerecordVcr.patch!(::VCR::Cassette)
+  else
+    # Fires at the end of every class/module body until VCR::Cassette shows up; then switched off.
+    RerecordVcr::WATCH = TracePoint.new(:end) do |tp|
+      # Identity, not #name: a class may redefine `self.name`.
+      if defined?(::VCR::Cassette) && tp.self.equal?(::VCR::Cassette)
+        RerecordVcr.patch!(tp.self)
+        RerecordVcr::WATCH.disable
+      end
+    end
+    RerecordVcr::WATCH.enable
+  end
+end

@@ -1,0 +1,100 @@
+"""rerecord's record hook for pytest + vcrpy, as a pytest plugin.
+
+rerecord runs each test file as `python3 -m pytest ... /abs/tests/test_x.py` (or the user's own
+`command`) with this folder appended to PYTHONPATH and PYTEST_PLUGINS=rerecord_vcrpy, so pytest
+loads the plugin without a `-p` flag: a custom command (tox aside, which filters the environment)
+keeps the hook as long as it ends up running pytest. An extra `-p rerecord_vcrpy` is harmless.
+
+Environment: RERECORD_JOURNAL (JSON-lines file to append to), RERECORD_BACKUP_DIR (existing dir).
+Without both the plugin does nothing: it never deletes a cassette it cannot journal.
+
+Why it patches vcr.cassette.Cassette.load:
+- vcrpy reads no environment variable, and the record mode comes from a VCR(...) instance, a
+  use_cassette(record_mode=...) argument or a pytest-vcr / pytest-recording option. Every one of
+  those ends in Cassette.load(path=..., record_mode=..., ...) with the final file path (the
+  cassette_library_dir and path_transformer already applied), so that is the one place to pin
+  the mode and to see the real file.
+- Mode "all" still loads the old file and appends to it, so the first open of each cassette in
+  the process backs it up, journals it and deletes it, then records everything in mode "all".
+- Later opens (another test of the same file) get "new_episodes": they replay what this process
+  just recorded and record whatever is new. "all" would append a duplicate of every request per
+  test that replay never reaches (a fresh Cassette plays the first match); "once", vcrpy's default,
+  would refuse requests the first test did not make.
+- The patch is on the class and Cassette.load is looked up at call time, so it holds for every
+  VCR instance and subclass, whoever imported vcr first.
+"""
+import json
+import os
+import sys
+
+_JOURNAL = os.environ.get("RERECORD_JOURNAL")
+_BACKUP_DIR = os.environ.get("RERECORD_BACKUP_DIR")
+_ACTIVE = bool(_JOURNAL and _BACKUP_DIR)
+
+_seen = set()  # absolute cassette paths already prepared in this process
+
+
+def _copy_to_backup_dir(cassette):
+    # Several test processes share one backup dir: mode "x" (O_EXCL) makes `<n>-<basename>` race-free.
+    n = 1
+    while True:
+        target = os.path.join(_BACKUP_DIR, "%d-%s" % (n, os.path.basename(cassette)))
+        try:
+            with open(cassette, "rb") as source, open(target, "xb") as copy:
+                copy.write(source.read())
+            return target
+        except FileExistsError:
+            n += 1
+
+
+def _start_fresh(cassette):
+    # Order matters: a SIGKILL at any point leaves either the untouched cassette or a journal
+    # line whose backup is complete. An error here (disk full...) fails the test: nothing deleted.
+    existed = os.path.isfile(cassette)
+    backup = _copy_to_backup_dir(cassette) if existed else None
+    line = json.dumps({"cassette": cassette, "existed": existed, "backup": backup})
+    with open(_JOURNAL, "a", encoding="utf-8") as journal:
+        journal.write(line + "\n")
+    if existed:
+        os.remove(cassette)
+
+
+def _patch_vcrpy():
+    try:
+        from vcr.cassette import Cassette
+    except ImportError:
+        sys.stderr.write("rerecord: vcrpy is not importable from %s; nothing is re-recorded\n" % sys.executable)
+        return
+    try:
+        from vcr.record_mode import RecordMode  # vcrpy >= 4; a str enum, so the strings also work
+        record_all, record_new = RecordMode.ALL, RecordMode.NEW_EPISODES
+    except ImportError:
+        record_all, record_new = "all", "new_episodes"
+    original_load = Cassette.load.__func__
+
+    def load(cls, **kwargs):
+        path = kwargs.get("path")
+        mode = record_all
+        if isinstance(path, (str, os.PathLike)):
+            # vcrpy opens the path as given, i.e. relative to the working directory.
+            cassette = os.path.abspath(os.fspath(path))
+            if cassette in _seen:
+                mode = record_new
+            else:
+                _start_fresh(cassette)
+                _seen.add(cassette)
+        kwargs["record_mode"] = mode
+        return original_load(cls, **kwargs)
+
+    Cassette.load = classmethod(load)
+
+
+if _ACTIVE:
+    _patch_vcrpy()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus):
+    # Exit code 5 (nothing collected: a wrong path, a syntax-free file with no tests, a -k that
+    # matches nothing) is non-zero already, so rerecord counts the file as failed; say why.
+    if _ACTIVE and int(exitstatus) == 5:
+        terminalreporter.write_line("rerecord: no tests collected, so nothing was re-recorded (pytest exit code 5)")

@@ -1,0 +1,278 @@
+// Getting refreshed cassettes into the repository with git: a commit on the current branch
+// (pushed, rebasing over concurrent pushes) or a commit on a separate branch for a pull request.
+// No token ever appears here: in Actions, actions/checkout left credentials in the git config.
+import { execFile } from 'node:child_process';
+import { lstat, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
+/** The identity actions/checkout users expect bot commits from; GitHub shows it with the Actions avatar. */
+export const BOT_IDENTITY: GitIdentity = {
+  name: 'github-actions[bot]',
+  email: '41898282+github-actions[bot]@users.noreply.github.com',
+} as const;
+
+export class GitPublishError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GitPublishError';
+  }
+}
+
+interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+interface GitOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Return a failed result instead of throwing. */
+  allowFailure?: boolean;
+  /** Written to git's standard input. */
+  input?: string;
+}
+
+/**
+ * Literal pathspecs: a cassette named `get [id].yml` is a file name, not a glob. No prompts: a
+ * missing credential must fail the step, not hang it until the job times out.
+ */
+const BASE_ENV = { GIT_LITERAL_PATHSPECS: '1', GIT_TERMINAL_PROMPT: '0' } as const;
+
+function git(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, ...BASE_ENV, ...options.env };
+    const child = execFile('git', args, { cwd, env, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      if (error && code === -1) return reject(new GitPublishError(`could not run git ${args[0]}: ${error.message}`));
+      if (code !== 0 && !options.allowFailure) {
+        return reject(new GitPublishError(`git ${args[0]} failed (exit ${code}): ${(stderr || stdout).trim()}`));
+      }
+      resolve({ code, stdout, stderr });
+    });
+    // A git that exits without reading its input must not crash us with EPIPE.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input ?? '');
+  });
+}
+
+async function gitText(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<string> {
+  return (await git(cwd, args, options)).stdout.trim();
+}
+
+/**
+ * Who commits: an explicit author, else whoever git is configured as (a developer running the
+ * CLI), else the Actions bot (runners have no identity, and `git commit` would refuse).
+ */
+export async function identityEnv(cwd: string, author?: GitIdentity): Promise<NodeJS.ProcessEnv> {
+  const identity = author ?? ((await hasConfiguredIdentity(cwd)) ? undefined : BOT_IDENTITY);
+  if (!identity) return {};
+  return {
+    GIT_AUTHOR_NAME: identity.name,
+    GIT_AUTHOR_EMAIL: identity.email,
+    GIT_COMMITTER_NAME: identity.name,
+    GIT_COMMITTER_EMAIL: identity.email,
+  };
+}
+
+async function hasConfiguredIdentity(cwd: string): Promise<boolean> {
+  const value = async (key: string, envName: string) =>
+    Boolean(process.env[envName]) || (await git(cwd, ['config', '--get', key], { allowFailure: true })).stdout.trim() !== '';
+  return (await value('user.name', 'GIT_COMMITTER_NAME')) && (await value('user.email', 'GIT_COMMITTER_EMAIL'));
+}
+
+/**
+ * The paths git can stage: those on disk (minus ignored ones, which `git add` refuses by name)
+ * and tracked ones gone from disk (deletions). Naming anything else fails the whole `git add`.
+ */
+async function stageablePaths(cwd: string, paths: readonly string[], env?: NodeJS.ProcessEnv): Promise<string[]> {
+  const relative = [...new Set(paths.map((p) => toPosix(path.isAbsolute(p) ? path.relative(cwd, p) : path.normalize(p))))];
+  const present: string[] = [];
+  const missing: string[] = [];
+  for (const p of relative) ((await exists(path.resolve(cwd, p))) ? present : missing).push(p);
+  // Exit 1 means "none ignored". -z needs --stdin; check-ignore takes names, not pathspecs, and
+  // refuses the literal-pathspec switch.
+  const checked =
+    present.length === 0
+      ? undefined
+      : await git(cwd, ['check-ignore', '-z', '--stdin'], { allowFailure: true, env: { ...env, GIT_LITERAL_PATHSPECS: '0' }, input: `${present.join('\0')}\0` });
+  const ignored = new Set(checked ? splitZ(checked.stdout) : []);
+  const tracked = missing.length === 0 ? [] : splitZ(await gitText(cwd, ['ls-files', '-z', '--', ...missing], { env }));
+  const deleted = missing.filter((p) => tracked.some((file) => file === p || file.startsWith(`${p}/`)));
+  return [...present.filter((p) => !ignored.has(p)), ...deleted];
+}
+
+/**
+ * Commit exactly `paths` (relative to `cwd`, which may be a subfolder of the repository),
+ * additions, changes and deletions alike. Anything else the user had staged stays staged and out
+ * of the commit. Returns undefined when those paths hold no change: no empty commits.
+ */
+export async function commitPaths(cwd: string, paths: readonly string[], message: string, author?: GitIdentity): Promise<{ sha: string } | undefined> {
+  const stageable = await stageablePaths(cwd, paths);
+  // An empty pathspec would mean "everything": never stage what we were not asked to.
+  if (stageable.length === 0) return undefined;
+  await git(cwd, ['add', '-A', '--', ...stageable]);
+  const staged = await git(cwd, ['diff', '--cached', '--quiet', '--', ...stageable], { allowFailure: true });
+  if (staged.code === 0) return undefined;
+  // --only (the default with paths): the commit holds these paths and nothing else staged.
+  // --no-verify: hooks are for people's edits; lint-staged rewriting a cassette would corrupt it.
+  await git(cwd, ['commit', '--no-verify', '--quiet', '-m', message, '--', ...stageable], { env: await identityEnv(cwd, author) });
+  return { sha: await gitText(cwd, ['rev-parse', 'HEAD']) };
+}
+
+export interface PushOptions {
+  remote?: string;
+  branch: string;
+  /** Pushes tried in all, each after a rebase over what others pushed meanwhile. */
+  attempts?: number;
+  author?: GitIdentity;
+}
+
+/**
+ * Push HEAD to `branch`. When the remote moved on (another job pushed), fetch, rebase our commits
+ * onto it and try again, a bounded number of times. Whether a rejection is a race is decided by
+ * looking at the remote branch, not by reading git's (translatable) messages.
+ */
+export async function pushWithRebase(cwd: string, options: PushOptions): Promise<{ sha: string; attempts: number }> {
+  const remote = options.remote ?? 'origin';
+  const attempts = Math.max(1, options.attempts ?? 3);
+  const tracking = `refs/remotes/${remote}/${options.branch}`;
+  for (let attempt = 1; ; attempt++) {
+    const push = await git(cwd, ['push', remote, `HEAD:refs/heads/${options.branch}`], { allowFailure: true });
+    if (push.code === 0) return { sha: await gitText(cwd, ['rev-parse', 'HEAD']), attempts: attempt };
+    const pushError = push.stderr.trim();
+    const fetched = await git(cwd, ['fetch', '--no-tags', remote, `+refs/heads/${options.branch}:${tracking}`], { allowFailure: true });
+    if (fetched.code !== 0) throw new GitPublishError(`could not push to ${remote}/${options.branch}: ${pushError}`);
+    const behind = (await git(cwd, ['merge-base', '--is-ancestor', tracking, 'HEAD'], { allowFailure: true })).code !== 0;
+    // The push would have been a fast-forward, so something else refused it (rights, branch protection).
+    if (!behind) throw new GitPublishError(`could not push to ${remote}/${options.branch}: ${pushError}`);
+    if (attempt >= attempts) {
+      throw new GitPublishError(
+        `could not push to ${remote}/${options.branch}: the branch kept moving (others pushed) through ${attempts} attempt(s) to rebase onto it. Run again, or use publish: pull-request.`,
+      );
+    }
+    await rebaseOnto(cwd, tracking, `${remote}/${options.branch}`, await identityEnv(cwd, options.author));
+  }
+}
+
+async function rebaseOnto(cwd: string, upstream: string, label: string, env: NodeJS.ProcessEnv): Promise<void> {
+  // --autostash: reports and logs the run left in the working tree must not block the rebase.
+  const rebase = await git(cwd, ['rebase', '--autostash', upstream], { allowFailure: true, env });
+  if (rebase.code === 0) return;
+  const conflicted = splitZ(await gitText(cwd, ['diff', '--name-only', '-z', '--diff-filter=U'], { allowFailure: true }));
+  await git(cwd, ['rebase', '--abort'], { allowFailure: true });
+  const what = conflicted.length > 0 ? `conflicting files (relative to the repository root): ${conflicted.join(', ')}` : rebase.stderr.trim();
+  throw new GitPublishError(
+    `could not rebase onto ${label}, which changed the same files concurrently; the rebase was aborted and the branch left as it was. ${what}`,
+  );
+}
+
+export interface PublishBranchOptions {
+  branch: string;
+  /** The branch the pull request targets; must differ from `branch` (we force-push `branch`). */
+  base: string;
+  paths: readonly string[];
+  message: string;
+  remote?: string;
+  author?: GitIdentity;
+}
+
+export interface PublishedBranch {
+  /** The remote branch's commit after publishing; undefined when nothing differs from HEAD and the branch does not exist. */
+  sha: string | undefined;
+  /** True when a new commit was pushed. */
+  changed: boolean;
+  /**
+   * `pushed`: a new commit went out. `up-to-date`: the remote branch already holds exactly this
+   * content (a re-run). `no-changes`: the paths equal HEAD, nothing to propose.
+   */
+  outcome: 'pushed' | 'up-to-date' | 'no-changes';
+}
+
+/**
+ * Commit the refreshed `paths` from the working tree onto HEAD (the checked-out base) as the tip of
+ * `branch`, and force-push it with a lease on the remote sha we saw. The commit is built on a
+ * scratch index with plumbing, so HEAD, the index and the working tree are never touched: the
+ * workspace is left exactly as found, cassettes included.
+ */
+export async function publishBranch(cwd: string, options: PublishBranchOptions): Promise<PublishedBranch> {
+  const remote = options.remote ?? 'origin';
+  const { branch } = options;
+  await guardBranch(cwd, branch, options.base);
+  const head = await gitText(cwd, ['rev-parse', 'HEAD']);
+  const remoteSha = await remoteBranchSha(cwd, remote, branch);
+  if (remoteSha) await fetchBranch(cwd, remote, branch);
+  const tree = await treeWithPaths(cwd, head, options.paths);
+  if (tree === (await gitText(cwd, ['rev-parse', `${head}^{tree}`]))) return { sha: remoteSha, changed: false, outcome: 'no-changes' };
+  if (remoteSha && tree === (await gitText(cwd, ['rev-parse', `${remoteSha}^{tree}`]))) {
+    await git(cwd, ['update-ref', `refs/heads/${branch}`, remoteSha]);
+    return { sha: remoteSha, changed: false, outcome: 'up-to-date' };
+  }
+  const commit = await gitText(cwd, ['commit-tree', tree, '-p', head, '-m', options.message], { env: await identityEnv(cwd, options.author) });
+  // An empty expected value means "the branch must not exist yet".
+  const lease = `--force-with-lease=refs/heads/${branch}:${remoteSha ?? ''}`;
+  const push = await git(cwd, ['push', lease, remote, `${commit}:refs/heads/${branch}`], { allowFailure: true });
+  if (push.code !== 0) {
+    const now = await remoteBranchSha(cwd, remote, branch);
+    if (now !== remoteSha) {
+      throw new GitPublishError(`${remote}/${branch} changed while publishing (someone else pushed to it); not overwriting it. Run again to publish on top of the new state.`);
+    }
+    throw new GitPublishError(`could not push ${remote}/${branch}: ${push.stderr.trim()}`);
+  }
+  await git(cwd, ['update-ref', `refs/heads/${branch}`, commit]);
+  return { sha: commit, changed: true, outcome: 'pushed' };
+}
+
+async function guardBranch(cwd: string, branch: string, base: string): Promise<void> {
+  if (branch === base) throw new GitPublishError(`the pull-request branch and its base are both "${branch}"; refusing to force-push the base branch.`);
+  const current = (await git(cwd, ['symbolic-ref', '-q', '--short', 'HEAD'], { allowFailure: true })).stdout.trim();
+  if (current === branch) throw new GitPublishError(`"${branch}" is the checked-out branch; check out the base branch, the pull-request branch is rewritten on every run.`);
+}
+
+async function remoteBranchSha(cwd: string, remote: string, branch: string): Promise<string | undefined> {
+  const listed = await gitText(cwd, ['ls-remote', '--heads', remote, `refs/heads/${branch}`]);
+  const sha = listed.split('\n').find((line) => line.endsWith(`\trefs/heads/${branch}`))?.split('\t')[0];
+  return sha || undefined;
+}
+
+/** Its tree is all we need; in a shallow checkout (actions/checkout's default) fetch no history. */
+async function fetchBranch(cwd: string, remote: string, branch: string): Promise<void> {
+  const shallow = (await gitText(cwd, ['rev-parse', '--is-shallow-repository'])) === 'true';
+  await git(cwd, ['fetch', '--no-tags', ...(shallow ? ['--depth=1'] : []), remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`]);
+}
+
+/** The tree of `base` with `paths` as they are in the working tree, via a scratch index. */
+async function treeWithPaths(cwd: string, base: string, paths: readonly string[]): Promise<string> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'rerecord-index-'));
+  const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
+  try {
+    await git(cwd, ['read-tree', base], { env });
+    const stageable = await stageablePaths(cwd, paths, env);
+    if (stageable.length > 0) await git(cwd, ['add', '-A', '--', ...stageable], { env });
+    return await gitText(cwd, ['write-tree'], { env });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function splitZ(text: string): string[] {
+  return text.split('\0').filter((part) => part !== '');
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}

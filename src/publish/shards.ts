@@ -1,0 +1,79 @@
+// Artifacts between jobs: every shard uploads what it re-recorded and its failure report; the
+// final `step: publish` job downloads them all, merges, and publishes once.
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../config/config.js';
+import { MANIFEST_PATH } from '../pipeline.js';
+import { failureLogText, jsonTwinPath, type FailureReport } from '../report/failure-log.js';
+import { EMPTY_MANIFEST, parseManifest, serializeManifest } from '../report/manifest.js';
+import type { FileResult } from '../run/execute.js';
+import { artifactNameForShard, downloadArtifactsByPrefix, uploadFiles } from './artifacts.js';
+import { mergeShards, type MergedShards } from './merge-shards.js';
+import { changedCassettes } from './publish.js';
+
+export const SHARD_ARTIFACT = 'rerecord-shard';
+export const FAILURES_ARTIFACT = 'rerecord-failures';
+
+/** In Actions the failure log and its JSON twin are always uploaded, named per shard. */
+export async function uploadFailureLog(config: Config): Promise<void> {
+  const log = path.resolve(config.workingDirectory, config.failureLog);
+  await uploadFiles(artifactNameForShard(FAILURES_ARTIFACT, config.shard), [log, jsonTwinPath(log)], path.dirname(log), { retentionDays: config.retentionDays });
+}
+
+/** What the publish job needs from this shard: its changed cassettes, manifest and failure report. */
+export async function uploadShard(config: Config, results: readonly FileResult[]): Promise<void> {
+  const at = (relative: string) => path.resolve(config.workingDirectory, relative);
+  const files = [...changedCassettes(results), MANIFEST_PATH, config.failureLog, jsonTwinPath(config.failureLog)].map(at);
+  await uploadFiles(artifactNameForShard(SHARD_ARTIFACT, config.shard), files, config.workingDirectory, { retentionDays: config.retentionDays });
+}
+
+/** Download every shard's upload, refuse cassettes written by two shards, copy the rest in place. */
+export async function collectShards(config: Config): Promise<MergedShards> {
+  const downloads = await mkdtemp(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'rerecord-shards-'));
+  try {
+    const shards = await downloadArtifactsByPrefix(`${SHARD_ARTIFACT}-`, downloads);
+    if (shards.length === 0) throw new Error(`step publish: no ${SHARD_ARTIFACT}-* artifacts in this run; run the shards (step: run with shard: i/n) in jobs this one needs:`);
+    const uploads = await Promise.all(
+      shards.map(async ({ name, directory }) => ({
+        name,
+        directory,
+        report: JSON.parse(await readFile(path.join(directory, jsonTwinPath(config.failureLog)), 'utf8')) as FailureReport,
+      })),
+    );
+    const base = await readFile(path.resolve(config.workingDirectory, MANIFEST_PATH), 'utf8').then((text) => parseManifest(text, MANIFEST_PATH), () => EMPTY_MANIFEST);
+    const merged = mergeShards(base, uploads);
+    if (merged.conflicts.length > 0) {
+      const list = merged.conflicts.map(({ cassette, shards: from }) => `${cassette} (${from.join(', ')})`).join('; ');
+      throw new Error(`step publish: refusing cassettes that came from two shards: ${list}`);
+    }
+    const directoryOf = new Map(uploads.map((upload) => [upload.name, upload.directory]));
+    for (const { cassette, shard } of merged.cassettes) {
+      const target = path.resolve(config.workingDirectory, cassette);
+      await mkdir(path.dirname(target), { recursive: true });
+      await cp(path.join(directoryOf.get(shard)!, cassette), target);
+    }
+    await writeMergedReports(config, merged, uploads.map((upload) => upload.report));
+    return merged;
+  } finally {
+    await rm(downloads, { recursive: true, force: true });
+  }
+}
+
+async function writeMergedReports(config: Config, merged: MergedShards, reports: readonly FailureReport[]): Promise<void> {
+  const at = (relative: string) => path.resolve(config.workingDirectory, relative);
+  await mkdir(path.dirname(at(MANIFEST_PATH)), { recursive: true });
+  await writeFile(at(MANIFEST_PATH), serializeManifest(merged.manifest));
+  await mkdir(path.dirname(at(config.failureLog)), { recursive: true });
+  await writeFile(at(config.failureLog), failureLogText([], merged.failed));
+  const count = (status: string) => merged.results.filter((file) => file.status === status).length;
+  const report: FailureReport = {
+    version: 1,
+    startedAt: reports.map((r) => r.startedAt).sort()[0] ?? new Date().toISOString(),
+    finishedAt: reports.map((r) => r.finishedAt).sort().at(-1) ?? new Date().toISOString(),
+    shard: `merged from ${reports.length} shards`,
+    summary: { selected: merged.results.length, succeeded: count('succeeded'), failed: count('failed'), notRun: count('not-run') },
+    files: merged.results,
+  };
+  await writeFile(jsonTwinPath(at(config.failureLog)), `${JSON.stringify(report, null, 2)}\n`);
+}

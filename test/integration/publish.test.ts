@@ -1,0 +1,154 @@
+// Publishing through the bundled action: a pull request against a stand-in GitHub REST API, and a
+// three-shard matrix whose final job merges the shards' artifacts (real @actions/artifact client
+// against a stand-in results service) into one commit. Real git, with a bare repository as origin.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, type TempProject } from '../support/projects.js';
+import { cleanEnv, runAction } from '../support/run-bundle.js';
+import { startStandinGithub } from '../support/standin-github.mjs';
+import { startStandinResults } from '../support/standin-results.mjs';
+import { useStandinApi, useTempProjects } from '../support/suite.js';
+
+const KEY = 'pub-5d6e7f8a9b-secret';
+const TOKEN = 'ghs_publishtoken0123456789';
+const standin = useStandinApi(KEY, 'g2');
+const projects = useTempProjects();
+const COMMON = { 'api-key': KEY, 'api-key-env': 'STANDIN_API_KEY', 'cassette-functions': 'withFixture', retries: '0', mode: 'priority' };
+
+let github: Awaited<ReturnType<typeof startStandinGithub>>;
+beforeAll(async () => {
+  github = await startStandinGithub({ token: TOKEN });
+});
+afterAll(() => github.close());
+
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+const clones: string[] = [];
+afterEach(async () => {
+  await Promise.all(clones.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  standin.api.setGeneration('g2');
+});
+
+/** The project as a bare origin, and a fresh clone of it per job (each job has its own checkout). */
+async function originOf(project: TempProject): Promise<{ origin: string; checkout: () => Promise<string> }> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'rerecord-origin-'));
+  clones.push(root);
+  const origin = path.join(root, 'origin.git');
+  git(root, 'clone', '-q', '--bare', project.dir, origin);
+  let jobs = 0;
+  return {
+    origin,
+    checkout: async () => {
+      const dir = path.join(root, `job-${++jobs}`);
+      git(root, 'clone', '-q', origin, dir);
+      await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+      return dir;
+    },
+  };
+}
+
+const show = (origin: string, ref: string, file: string) => git(origin, 'show', `${ref}:${file}`);
+
+describe('publish: pull-request', () => {
+  it('opens the pull request, updates it on the next drift, and does nothing when nothing changed', async () => {
+    const { origin, checkout } = await originOf(await projects.copy('test/projects/node-nock'));
+    const inputs = { ...COMMON, 'priority-patterns': 'items,users', publish: 'pull-request', 'github-token': TOKEN, 'pr-labels': 'cassettes' };
+    const env = () => cleanEnv({ STANDIN_API_URL: standin.api.url, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/widgets' });
+
+    const first = await runAction(inputs, { cwd: await checkout(), env: env() });
+    expect(first.code, first.stdout).toBe(0);
+    expect(first.outputs).toMatchObject({ 'pull-request-operation': 'created', 'pull-request-number': '1' });
+    expect(first.outputs['pull-request-url']).toMatch(/\/acme\/widgets\/pull\/1$/);
+    expect(JSON.parse(show(origin, 'rerecord/cassettes', 'test/fixtures/items.json'))[0].response.generation).toBe('g2');
+    expect(JSON.parse(show(origin, 'rerecord/cassettes', '.rerecord/manifest.json')).files['test/items.test.js']).toBeDefined();
+    expect(JSON.parse(show(origin, 'main', 'test/fixtures/items.json'))[0].response.generation).toBe('g1');
+    expect(first.outputs['commit-sha']).toBe(git(origin, 'rev-parse', 'rerecord/cassettes'));
+    const [pull] = github.pulls('open') as Array<{ body: string; labels: Array<{ name: string }>; base: { ref: string } }>;
+    expect(pull!.body).toContain('$.generation');
+    expect(pull!.labels.map((label) => label.name)).toEqual(['cassettes']);
+    expect(pull!.base.ref).toBe('main');
+
+    standin.api.setGeneration('g3');
+    const second = await runAction(inputs, { cwd: await checkout(), env: env() });
+    expect(second.outputs).toMatchObject({ 'pull-request-operation': 'updated', 'pull-request-number': '1' });
+    expect(JSON.parse(show(origin, 'rerecord/cassettes', 'test/fixtures/users.json'))[0].response.generation).toBe('g3');
+    expect(github.pulls('all')).toHaveLength(1);
+
+    // The API still answers g3, but main still holds g1: the same change as the open pull request.
+    const branchBefore = git(origin, 'rev-parse', 'rerecord/cassettes');
+    const third = await runAction(inputs, { cwd: await checkout(), env: env() });
+    expect(third.outputs['pull-request-operation']).toBe('updated');
+    expect(git(origin, 'rev-parse', 'rerecord/cassettes')).toBe(branchBefore);
+    expect(third.stdout + first.stdout).not.toContain(TOKEN);
+  });
+
+  it('says which permissions the workflow needs when the token may not open pull requests', async () => {
+    const { checkout } = await originOf(await projects.copy('test/projects/node-nock'));
+    github.refuse('create-pull');
+    try {
+      const result = await runAction(
+        { ...COMMON, 'priority-patterns': 'items', publish: 'pull-request', 'github-token': TOKEN, branch: 'rerecord/denied' },
+        { cwd: await checkout(), env: cleanEnv({ STANDIN_API_URL: standin.api.url, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/widgets' }) },
+      );
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/contents: write%0A\s*pull-requests: write/);
+    } finally {
+      github.allow('create-pull');
+    }
+  });
+});
+
+describe('a three-shard matrix and its publish job', () => {
+  it('yields one commit with the union of the shards\' cassettes, one merged failure log and an updated manifest', async () => {
+    const { origin, checkout } = await originOf(await projects.copy('test/projects/node-nock'));
+    const results = await startStandinResults({ repository: 'acme/widgets' });
+    try {
+      const jobEnv = (job: string) => cleanEnv({ ...results.env({ jobBackendId: job }), STANDIN_API_URL: standin.api.url });
+      const shardInputs = { ...COMMON, 'priority-patterns': 'items,users,shared,dynamic,boom' };
+      const shards = await Promise.all(
+        [1, 2, 3].map(async (index) => runAction({ ...shardInputs, shard: `${index}/3` }, { cwd: await checkout(), env: jobEnv(`shard-${index}`) })),
+      );
+      expect(shards.map((shard) => Number(shard.outputs.selected)).reduce((a, b) => a + b)).toBe(6);
+      expect(results.artifacts.map((artifact: { name: string }) => artifact.name).sort()).toEqual([
+        'rerecord-failures-1-of-3',
+        'rerecord-failures-2-of-3',
+        'rerecord-failures-3-of-3',
+        'rerecord-shard-1-of-3',
+        'rerecord-shard-2-of-3',
+        'rerecord-shard-3-of-3',
+      ]);
+
+      const publisher = await checkout();
+      const mainBefore = git(origin, 'rev-parse', 'main');
+      const published = await runAction({ ...COMMON, step: 'publish', shard: '1/3', publish: 'commit' }, { cwd: publisher, env: jobEnv('publish') });
+      expect(published.code, published.stdout).toBe(0);
+      expect(git(origin, 'rev-list', '--count', `${mainBefore}..main`)).toBe('1');
+      const changed = git(origin, 'diff', '--name-only', mainBefore, 'main').split('\n').sort();
+      expect(changed).toEqual([
+        '.rerecord/manifest.json',
+        'test/fixtures/dyn-1.json',
+        'test/fixtures/dyn-3.json',
+        'test/fixtures/item-two.json',
+        'test/fixtures/items.json',
+        'test/fixtures/status.json',
+        'test/fixtures/users.json',
+      ]);
+      expect(published.outputs['commit-sha']).toBe(git(origin, 'rev-parse', 'main'));
+      expect(await readFile(path.join(publisher, '.rerecord/failures.txt'), 'utf8')).toBe('test/boom.test.js\n');
+      const manifest = JSON.parse(show(origin, 'main', '.rerecord/manifest.json'));
+      expect(Object.keys(manifest.files).sort()).toEqual([
+        'test/boom.test.js',
+        'test/dynamic.test.js',
+        'test/items.test.js',
+        'test/shared-a.test.js',
+        'test/shared-b.test.js',
+        'test/users.test.mjs',
+      ]);
+      expect(manifest.files['test/dynamic.test.js'].cassettes).toEqual(['test/fixtures/dyn-1.json', 'test/fixtures/dyn-3.json']);
+    } finally {
+      await results.close();
+    }
+  });
+});

@@ -1,0 +1,41 @@
+// The example workflows and action.yml, checked with GitHub's own parser and schemas.
+import { readdirSync, readFileSync } from 'node:fs';
+import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
+import { parseAction } from '@actions/workflow-parser/actions/index';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { INPUTS } from '../../../src/config/inputs.js';
+
+const WORKFLOWS = '.github/workflows';
+const files = readdirSync(WORKFLOWS).filter((name) => name.endsWith('.yml'));
+
+describe('example workflows', () => {
+  it('there are a weekly pull request, a manual dispatch and a matrix example', () => {
+    expect(files.sort()).toEqual(['rerecord-manual.yml', 'rerecord-matrix.yml', 'rerecord-weekly.yml']);
+  });
+
+  it.each(files)('%s parses without errors', (name) => {
+    const content = readFileSync(`${WORKFLOWS}/${name}`, 'utf8');
+    const result = parseWorkflow({ name, content }, new NoOperationTraceWriter());
+    expect(result.context.errors.getErrors().map((error) => error.message)).toEqual([]);
+    expect(result.value).toBeDefined();
+  });
+
+  it.each(files)('%s only passes inputs the action has', (name) => {
+    const workflow = YAML.parse(readFileSync(`${WORKFLOWS}/${name}`, 'utf8'));
+    const withs = Object.values(workflow.jobs as Record<string, { steps: Array<{ uses?: string; with?: object }> }>)
+      .flatMap((job) => job.steps)
+      .filter((step) => step.uses === './')
+      .flatMap((step) => Object.keys(step.with ?? {}));
+    expect(withs.length).toBeGreaterThan(0);
+    for (const input of withs) expect(Object.keys(INPUTS), input).toContain(input);
+  });
+});
+
+describe('action.yml', () => {
+  it('follows the action metadata rules', () => {
+    const content = readFileSync('action.yml', 'utf8');
+    const result = parseAction({ name: 'action.yml', content }, new NoOperationTraceWriter());
+    expect(result.context.errors.getErrors().map((error) => error.message)).toEqual([]);
+  });
+});
