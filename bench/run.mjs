@@ -5,14 +5,13 @@
 //
 // Durations are sleeps (bench/fake-test.mjs), so 8 workers are fine on 2 cores. Every test file
 // is a real `node fake-test.mjs FILE` child process in every scheme. Needs dist/ (npm run bundle).
-import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
+import { die, mulberry32, pool, run, timed, wholeNumber } from './common.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(benchDir, '..');
@@ -44,29 +43,7 @@ const SIGMA = 1.1;
 const MIN_MS = 5;
 const MAX_MS = 5000;
 
-function wholeNumber(flag, text, min) {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) die(`${flag} needs a whole number >= ${min}, got ${text}`);
-  return n;
-}
-
-function die(message) {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(1);
-}
-
 // ---- synthetic suite -----------------------------------------------------------------------
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function durations(count, seed, scale) {
   const random = mulberry32(seed);
   const normal = () => {
@@ -84,41 +61,12 @@ function percentile(sorted, p) {
 }
 
 // ---- child processes -----------------------------------------------------------------------
-/** Runs a command (no shell); resolves with exit code, stdout, stderr. */
-function run(command, args, { cwd, input } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? signal, stdout, stderr }));
-    if (input !== undefined) child.stdin.end(input);
-  });
-}
-
 async function runFakeTest(file) {
   const { code, stderr } = await run(process.execPath, [fakeTest, file]);
   if (code !== 0) throw new Error(`fake-test ${file} exited ${code}: ${stderr.trim()}`);
 }
 
-/** A pool of `size` workers over `items`, each calling `task` on the next item in order. */
-async function pool(items, size, task) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await task(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
-}
-
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function timed(fn) {
-  const start = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - start, value };
-}
 
 // ---- the schemes ---------------------------------------------------------------------------
 async function ours(workDir, label, count) {
