@@ -105,6 +105,22 @@ describe('guards', () => {
   });
 });
 
+describe('record-host-map', () => {
+  it('rewrites the origin in new recordings before they are compared and kept', async () => {
+    project = await projects.copy('test/projects/testthat');
+    standin.api.setGeneration('g5');
+    const result = await runCli(['run', ...FAST, '--mode', 'priority', '--priority-patterns', 'test-item.R', '--record-host-map', 'http://127.0.0.1=https://api.example.com'], {
+      cwd: project.dir,
+      env: env(),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const cassette = await readFile(path.join(project.dir, FIXTURES, 'item_one.yml'), 'utf8');
+    expect(cassette).toContain('uri: https://api.example.com/items/1');
+    expect(cassette).not.toContain('127.0.0.1');
+    expect(cassette).toContain('g5');
+  });
+});
+
 describe('audit and diff', () => {
   it('audit reports dynamic-name orphans, shared names and planted tokens, and fails on secrets', async () => {
     project = await projects.copy('test/projects/testthat');

@@ -152,3 +152,53 @@ describe('a three-shard matrix and its publish job', () => {
     }
   });
 });
+
+describe('failures-from: artifact', () => {
+  it('re-runs exactly the files the previous run of the workflow on this branch failed', async () => {
+    const { checkout } = await originOf(await projects.copy('test/projects/node-nock'));
+    const previous = github.seedRun({ owner: 'acme', repo: 'widgets', workflow: 'refresh.yml', branch: 'main' });
+    github.seedArtifact({ runId: previous.id, owner: 'acme', repo: 'widgets', name: 'rerecord-failures-1-of-2', files: { 'failures.txt': 'test/items.test.js\n', 'failures.json': '{}' } });
+    github.seedArtifact({ runId: previous.id, owner: 'acme', repo: 'widgets', name: 'rerecord-failures-2-of-2', files: { 'failures.txt': 'test/users.test.mjs\n', 'failures.json': '{}' } });
+    github.seedArtifact({ runId: previous.id, owner: 'acme', repo: 'widgets', name: 'rerecord-cassettes', files: { 'x.json': '[]' } });
+    const result = await runAction(
+      { ...COMMON, mode: 'failures', 'failures-from': 'artifact', 'github-token': TOKEN },
+      {
+        cwd: await checkout(),
+        env: cleanEnv({
+          STANDIN_API_URL: standin.api.url,
+          GITHUB_API_URL: github.url,
+          GITHUB_SERVER_URL: 'https://github.com',
+          GITHUB_REPOSITORY: 'acme/widgets',
+          GITHUB_WORKFLOW_REF: 'acme/widgets/.github/workflows/refresh.yml@refs/heads/main',
+          GITHUB_REF_NAME: 'main',
+          GITHUB_RUN_ID: '999999',
+          ACTIONS_RUNTIME_TOKEN: 'unused-for-other-runs',
+          ACTIONS_RESULTS_URL: `${github.url}/`,
+        }),
+      },
+    );
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.outputs.selected).toBe('2');
+    expect(result.stdout).toMatch(/test\/items\.test\.js/);
+    expect(result.stdout).toMatch(/test\/users\.test\.mjs/);
+  });
+
+  it('says so clearly when there is no earlier run', async () => {
+    const { checkout } = await originOf(await projects.copy('test/projects/node-nock'));
+    const result = await runAction(
+      { ...COMMON, mode: 'failures', 'failures-from': 'artifact', 'github-token': TOKEN },
+      {
+        cwd: await checkout(),
+        env: cleanEnv({
+          STANDIN_API_URL: standin.api.url,
+          GITHUB_API_URL: github.url,
+          GITHUB_REPOSITORY: 'acme/widgets',
+          GITHUB_WORKFLOW_REF: 'acme/widgets/.github/workflows/nightly.yml@refs/heads/main',
+          GITHUB_REF_NAME: 'main',
+        }),
+      },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('no completed earlier run of nightly.yml on main; run once with mode all first');
+  });
+});
