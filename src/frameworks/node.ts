@@ -1,7 +1,7 @@
 // Node: `node --test` (or any node-based runner) with nock back. The preload pins nock back
 // to record mode and journals each fixture; NODE_OPTIONS carries it into test subprocesses.
 import path from 'node:path';
-import { fillCommand, hookEnvironment, type FrameworkPreset } from './preset.js';
+import { nodePreloadLaunch, type FrameworkPreset } from './preset.js';
 import { findCassetteCalls, withWrappers } from './source-scan.js';
 
 const FIXTURE_CALL = { callee: /(?:\bnock\s*\.\s*back|\bnockBack|(?<![.\w])back)\s*\(/ };
@@ -24,12 +24,5 @@ export const node: FrameworkPreset = {
 
   cassettePath: (cassetteDir, name) => path.posix.join(cassetteDir, name),
 
-  launch(absoluteFile, command, hook) {
-    const preload = path.join(hook.hookDirectory, 'nock-back.cjs');
-    const inherited = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
-    return {
-      ...fillCommand(command, absoluteFile),
-      env: { ...hookEnvironment(hook), NODE_OPTIONS: `${inherited}--require ${JSON.stringify(preload)}` },
-    };
-  },
+  launch: nodePreloadLaunch('nock-back.cjs'),
 };

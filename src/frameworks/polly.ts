@@ -2,7 +2,7 @@
 // runner). A recording named `a/b` lives at `<recordingsDir>/<slug(a)>_<hash(a)>/<slug(b)>_<hash(b)>/recording.har`;
 // the preload pins Polly to record mode and journals each recording file it opens.
 import path from 'node:path';
-import { fillCommand, hookEnvironment, type CassetteRef, type FrameworkPreset } from './preset.js';
+import { nodePreloadLaunch, type CassetteRef, type FrameworkPreset } from './preset.js';
 import type { ProjectFiles } from './project-files.js';
 import { blankComments, blankStrings, callArguments, findCassetteCalls, splitArguments, stringLiteral, withWrappers } from './source-scan.js';
 
@@ -50,14 +50,7 @@ export const polly: FrameworkPreset = {
 
   cassettePath: (cassetteDir, name) => path.posix.join(cassetteDir, guidForRecording(name), 'recording.har'),
 
-  launch(absoluteFile, command, hook) {
-    const preload = path.join(hook.hookDirectory, 'polly.cjs');
-    const inherited = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
-    return {
-      ...fillCommand(command, absoluteFile),
-      env: { ...hookEnvironment(hook), NODE_OPTIONS: `${inherited}--require ${JSON.stringify(preload)}` },
-    };
-  },
+  launch: nodePreloadLaunch('polly.cjs'),
 };
 
 /**

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { FrameworkName } from '../config/inputs.js';
 import type { ProjectFiles } from './project-files.js';
 
@@ -47,4 +48,19 @@ export function fillCommand(command: readonly string[], absoluteFile: string): {
 
 export function hookEnvironment(hook: HookPaths): Record<string, string> {
   return { RERECORD_JOURNAL: hook.journal, RERECORD_BACKUP_DIR: hook.backupDirectory };
+}
+
+/**
+ * Launch for Node runners: the hook is a `--require` preload in NODE_OPTIONS, which `node --test`
+ * (and mocha, and any node child) passes on to the processes that load the tests.
+ */
+export function nodePreloadLaunch(hookFile: string): FrameworkPreset['launch'] {
+  return (absoluteFile, command, hook) => {
+    const preload = path.join(hook.hookDirectory, hookFile);
+    const inherited = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
+    return {
+      ...fillCommand(command, absoluteFile),
+      env: { ...hookEnvironment(hook), NODE_OPTIONS: `${inherited}--require ${JSON.stringify(preload)}` },
+    };
+  };
 }

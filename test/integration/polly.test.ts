@@ -2,10 +2,10 @@
 // against the stand-in API.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startStandinApi } from '../support/standin-api.mjs';
-import { allText, copyProject, snapshotTree, type TempProject } from '../support/projects.js';
+import { describe, expect, it } from 'vitest';
+import { allText, snapshotTree, type TempProject } from '../support/projects.js';
 import { cleanEnv, runCli, start } from '../support/run-bundle.js';
+import { useStandinApi, useTempProjects } from '../support/suite.js';
 
 const KEY = 'sk-polly-5150-very-secret';
 const RECORDINGS = 'test/__recordings__';
@@ -13,15 +13,10 @@ const COMMON = ['--cassette-functions', 'withRecording', '--timeout', '4s', '--r
 const HAR = (folder: string) => `${RECORDINGS}/${folder}/recording.har`;
 const GOOD = ['items_981021583', 'item-two_985055568', 'users_1585235219/list_217798785', 'status_3125508079', 'dyn-1_3379447138', 'dyn-3_3345891900'];
 
-let api: Awaited<ReturnType<typeof startStandinApi>>;
+const standin = useStandinApi(KEY, 'g2');
+const projects = useTempProjects();
 let project: TempProject;
-const env = () => cleanEnv({ STANDIN_API_URL: api.url, STANDIN_API_KEY: KEY });
-
-beforeAll(async () => {
-  api = await startStandinApi({ key: KEY, generation: 'g2' });
-});
-afterAll(() => api.close());
-afterEach(() => project?.remove());
+const env = () => standin.env();
 
 interface Har {
   log: { entries: Array<{ request: { url: string; headers: Array<{ name: string }> }; response: { content: { text: string } } }> };
@@ -33,7 +28,7 @@ async function har(folder: string): Promise<Har> {
 
 describe('node + Polly.js, through the CLI', () => {
   it('re-records passing files with fresh data, restores failing ones byte for byte, and replays green offline', async () => {
-    project = await copyProject('test/projects/polly');
+    project = await projects.copy('test/projects/polly');
     const before = await snapshotTree(project.dir, RECORDINGS);
 
     // No --framework: @pollyjs/core in package.json picks the polly preset.
@@ -87,9 +82,9 @@ describe('node + Polly.js, through the CLI', () => {
   });
 
   it('plans without running anything: mapping through Polly\'s folder names, dynamic names, shared recordings', async () => {
-    project = await copyProject('test/projects/polly');
+    project = await projects.copy('test/projects/polly');
     const before = await snapshotTree(project.dir);
-    const requestsBefore = api.state.requests.length;
+    const requestsBefore = standin.api.state.requests.length;
     const result = await runCli(['plan', '--json', '--cassette-functions', 'withRecording'], { cwd: project.dir, env: env() });
     expect(result.code, result.stderr).toBe(0);
     const plan = JSON.parse(result.stdout);
@@ -101,6 +96,6 @@ describe('node + Polly.js, through the CLI', () => {
     const files = await snapshotTree(project.dir, RECORDINGS);
     for (const cassette of plan.files.flatMap((f: { cassettes: string[] }) => f.cassettes)) expect(files.has(cassette), cassette).toBe(true);
     expect(await snapshotTree(project.dir)).toEqual(before);
-    expect(api.state.requests.length).toBe(requestsBefore);
+    expect(standin.api.state.requests.length).toBe(requestsBefore);
   });
 });

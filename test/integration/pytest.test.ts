@@ -3,10 +3,10 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startStandinApi } from '../support/standin-api.mjs';
-import { allText, copyProject, snapshotTree, type TempProject } from '../support/projects.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allText, snapshotTree, type TempProject } from '../support/projects.js';
 import { cleanEnv, runCli } from '../support/run-bundle.js';
+import { useStandinApi, useTempProjects } from '../support/suite.js';
 
 /** Debian's python3 has vcrpy and pytest; the `python3` first on PATH may not (pyenv): we put it first. */
 const PYTHON = process.env.RERECORD_TEST_PYTHON ?? '/usr/bin/python3';
@@ -15,25 +15,21 @@ const CASSETTES = 'tests/vcr_cassettes';
 const COMMON = ['--timeout', '5s', '--retries', '0', '--workers', '4', '--api-key-env', 'STANDIN_API_KEY'];
 const FRESH = ['items', 'item_two', 'users', 'status', 'dyn-1', 'dyn-3'];
 
-let api: Awaited<ReturnType<typeof startStandinApi>>;
+const standin = useStandinApi(KEY, 'g2');
+const projects = useTempProjects();
 let project: TempProject;
 let pythonBin: string;
 const withPython = (extra: Record<string, string>) => {
   const env = cleanEnv(extra);
   return { ...env, PATH: `${pythonBin}${path.delimiter}${env.PATH ?? ''}` };
 };
-const env = () => withPython({ STANDIN_API_URL: api.url, STANDIN_API_KEY: KEY });
+const env = () => withPython({ STANDIN_API_URL: standin.api.url, STANDIN_API_KEY: KEY });
 
 beforeAll(async () => {
-  api = await startStandinApi({ key: KEY, generation: 'g2' });
   pythonBin = await mkdtemp(path.join(os.tmpdir(), 'rerecord-python-'));
   await symlink(PYTHON, path.join(pythonBin, 'python3'));
 });
-afterAll(async () => {
-  await api.close();
-  await rm(pythonBin, { recursive: true, force: true });
-});
-afterEach(() => project?.remove());
+afterAll(() => rm(pythonBin, { recursive: true, force: true }));
 
 async function cassette(name: string): Promise<string> {
   return readFile(path.join(project.dir, CASSETTES, `${name}.yaml`), 'utf8');
@@ -57,7 +53,7 @@ function pytestReplay(dir: string): Promise<{ code: number | null; output: strin
 
 describe('pytest + vcrpy, through the CLI', () => {
   it('detects pytest, re-records passing files, restores failing ones, learns the static mapping, and replays offline', async () => {
-    project = await copyProject('test/projects/pytest');
+    project = await projects.copy('test/projects/pytest');
     const before = await snapshotTree(project.dir, CASSETTES);
     const planned = JSON.parse((await runCli(['plan', '--json'], { cwd: project.dir, env: env() })).stdout);
 
@@ -103,7 +99,7 @@ describe('pytest + vcrpy, through the CLI', () => {
   });
 
   it('keeps the hook with a custom command, and names the reason when a file collects no tests', async () => {
-    project = await copyProject('test/projects/pytest');
+    project = await projects.copy('test/projects/pytest');
     await writeFile(path.join(project.dir, 'tests/test_empty.py'), 'def helper():\n    return 1\n');
     const result = await runCli(
       ['run', ...COMMON, '--framework', 'pytest', '--command', `${PYTHON} -m pytest -q -p no:cacheprovider {file}`, '--mode', 'priority', '--priority-patterns', 'test_items,test_empty'],
@@ -121,9 +117,9 @@ describe('pytest + vcrpy, through the CLI', () => {
   });
 
   it('plans from the source: cassette dir from the helper module, dynamic names unresolved, shared cassettes', async () => {
-    project = await copyProject('test/projects/pytest');
+    project = await projects.copy('test/projects/pytest');
     const before = await snapshotTree(project.dir);
-    const requestsBefore = api.state.requests.length;
+    const requestsBefore = standin.api.state.requests.length;
     const result = await runCli(['plan', '--json'], { cwd: project.dir, env: cleanEnv() });
     expect(result.code, result.stderr).toBe(0);
     const plan = JSON.parse(result.stdout);
@@ -136,6 +132,6 @@ describe('pytest + vcrpy, through the CLI', () => {
     expect(byFile['tests/test_dynamic.py']).toMatchObject({ cassettes: [], unresolved: ['f"dyn-{item_id}.yaml" (line 9)'] });
     expect(plan.shared).toEqual([{ cassette: `${CASSETTES}/status.yaml`, files: ['tests/test_shared_a.py', 'tests/test_shared_b.py'] }]);
     expect(await snapshotTree(project.dir)).toEqual(before);
-    expect(api.state.requests.length).toBe(requestsBefore);
+    expect(standin.api.state.requests.length).toBe(requestsBefore);
   });
 });

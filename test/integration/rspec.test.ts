@@ -2,25 +2,20 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startStandinApi } from '../support/standin-api.mjs';
-import { allText, copyProject, snapshotTree, type TempProject } from '../support/projects.js';
+import { describe, expect, it } from 'vitest';
+import { allText, snapshotTree, type TempProject } from '../support/projects.js';
 import { CLI, cleanEnv, runCli, start } from '../support/run-bundle.js';
+import { useStandinApi, useTempProjects } from '../support/suite.js';
 
 const KEY = 'rb-key-5150-top-secret';
 const CASSETTES = 'spec/cassettes';
 const COMMON = ['--timeout', '6s', '--retries', '0', '--workers', '4', '--api-key-env', 'STANDIN_API_KEY'];
 const GOOD = ['items', 'item_two', 'Users_API/lists_users', 'users_page', 'status', 'dyn_1'];
 
-let api: Awaited<ReturnType<typeof startStandinApi>>;
+const standin = useStandinApi(KEY, 'g2');
+const projects = useTempProjects();
 let project: TempProject;
-const env = () => cleanEnv({ STANDIN_API_URL: api.url, STANDIN_API_KEY: KEY });
-
-beforeAll(async () => {
-  api = await startStandinApi({ key: KEY, generation: 'g2' });
-});
-afterAll(() => api.close());
-afterEach(() => project?.remove());
+const env = () => standin.env();
 
 async function cassette(name: string): Promise<string> {
   return readFile(path.join(project.dir, CASSETTES, `${name}.yml`), 'utf8');
@@ -41,7 +36,7 @@ function replay(dir: string): Promise<{ code: number | null; output: string }> {
 
 describe('RSpec + Ruby VCR, through the CLI', () => {
   it('re-records passing files, restores failed and timed-out ones byte for byte, learns what plan mapped, and replays offline', async () => {
-    project = await copyProject('test/projects/rspec');
+    project = await projects.copy('test/projects/rspec');
     const before = await snapshotTree(project.dir, CASSETTES);
     const planned = await runCli(['plan', '--json'], { cwd: project.dir, env: cleanEnv() });
     expect(planned.code, planned.stderr).toBe(0);
@@ -90,7 +85,7 @@ describe('RSpec + Ruby VCR, through the CLI', () => {
   });
 
   it('detects rspec and plans from the source: use_cassette, :vcr metadata, dynamic names, shared cassettes', async () => {
-    project = await copyProject('test/projects/rspec');
+    project = await projects.copy('test/projects/rspec');
     const before = await snapshotTree(project.dir);
     const result = await runCli(['plan', '--json'], { cwd: project.dir, env: cleanEnv() });
     expect(result.code, result.stderr).toBe(0);
@@ -106,7 +101,7 @@ describe('RSpec + Ruby VCR, through the CLI', () => {
   });
 
   it('loads the hook into a custom command too (RUBYOPT), here `ruby -S rspec`', async () => {
-    project = await copyProject('test/projects/rspec');
+    project = await projects.copy('test/projects/rspec');
     const result = await runCli(['run', ...COMMON, '--command', 'ruby -S rspec {file}', '--test-pattern', 'items_spec.rb'], { cwd: project.dir, env: env() });
     expect(result.code, result.stderr).toBe(0);
     expect(generationOf(await cassette('items'))).toBe('g2');
@@ -115,7 +110,7 @@ describe('RSpec + Ruby VCR, through the CLI', () => {
   });
 
   it('on SIGTERM leaves every cassette either re-recorded or original', async () => {
-    project = await copyProject('test/projects/rspec');
+    project = await projects.copy('test/projects/rspec');
     const before = await snapshotTree(project.dir, CASSETTES);
     const child = start(CLI, ['run', ...COMMON, '--workers', '2', '--timeout', '60s', '--batch-size', '1', '--batch-delay', '300ms'], { cwd: project.dir, env: env() });
     await new Promise<void>((resolve) => child.stderr!.on('data', (chunk: Buffer) => chunk.toString().includes('[2/7]') && resolve()));
