@@ -1,7 +1,7 @@
 // A stand-in for the parts of GitHub's REST API that publishing and artifact look-ups use, good
 // enough for the real @actions/github (octokit) client. Plain JavaScript so any helper can start it.
 import http from 'node:http';
-import zlib from 'node:zlib';
+import { writeZip } from './standin-results.mjs';
 
 /**
  * @typedef {object} StandinGithubOptions
@@ -289,7 +289,7 @@ export async function startStandinGithub(options) {
     seedArtifact(artifact) {
       const owner = artifact.owner ?? defaultOwner;
       const id = state.nextId++;
-      const bytes = artifact.zip ?? storedZip(artifact.files ?? {});
+      const bytes = artifact.zip ?? writeZip(artifact.files ?? {});
       state.blobs.set(id, bytes);
       const now = new Date().toISOString();
       const seeded = {
@@ -362,53 +362,3 @@ function parseJson(text) {
   }
 }
 
-/**
- * A zip with the given files stored (not compressed): all an artifact download needs, and simple
- * enough to write here. @param {Record<string, string | Buffer>} files
- */
-export function storedZip(files) {
-  /** @type {Buffer[]} */
-  const local = [];
-  /** @type {Buffer[]} */
-  const central = [];
-  let offset = 0;
-  for (const [name, content] of Object.entries(files)) {
-    const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
-    const nameBytes = Buffer.from(name, 'utf8');
-    const crc = zlib.crc32(data);
-    const header = Buffer.alloc(30);
-    header.writeUInt32LE(0x04034b50, 0);
-    header.writeUInt16LE(20, 4); // version needed
-    header.writeUInt16LE(0x0800, 6); // UTF-8 names
-    header.writeUInt16LE(0, 8); // stored
-    header.writeUInt32LE(0, 10); // time/date
-    header.writeUInt32LE(crc, 14);
-    header.writeUInt32LE(data.length, 18);
-    header.writeUInt32LE(data.length, 22);
-    header.writeUInt16LE(nameBytes.length, 26);
-    header.writeUInt16LE(0, 28);
-    local.push(header, nameBytes, data);
-    const entry = Buffer.alloc(46);
-    entry.writeUInt32LE(0x02014b50, 0);
-    entry.writeUInt16LE(20, 4);
-    entry.writeUInt16LE(20, 6);
-    entry.writeUInt16LE(0x0800, 8);
-    entry.writeUInt16LE(0, 10);
-    entry.writeUInt32LE(0, 12);
-    entry.writeUInt32LE(crc, 16);
-    entry.writeUInt32LE(data.length, 20);
-    entry.writeUInt32LE(data.length, 24);
-    entry.writeUInt16LE(nameBytes.length, 28);
-    entry.writeUInt32LE(offset, 42);
-    central.push(entry, nameBytes);
-    offset += header.length + nameBytes.length + data.length;
-  }
-  const centralSize = central.reduce((sum, part) => sum + part.length, 0);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(Object.keys(files).length, 8);
-  end.writeUInt16LE(Object.keys(files).length, 10);
-  end.writeUInt32LE(centralSize, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...local, ...central, end]);
-}
