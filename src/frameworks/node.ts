@@ -2,6 +2,7 @@
 // to record mode and journals each fixture; NODE_OPTIONS carries it into test subprocesses.
 import path from 'node:path';
 import { nodePreloadLaunch, type FrameworkPreset } from './preset.js';
+import { usesNpmPackage } from './project-files.js';
 import { findCassetteCalls, withWrappers } from './source-scan.js';
 
 const FIXTURE_CALL = { callee: /(?:\bnock\s*\.\s*back|\bnockBack|(?<![.\w])back)\s*\(/ };
@@ -13,10 +14,7 @@ export const node: FrameworkPreset = {
   defaultCommand: ['node', '--test', '{file}'],
   hasRecordHook: true,
 
-  detect(project) {
-    const manifest = project.readText('package.json');
-    return manifest !== undefined && /"nock"\s*:/.test(manifest);
-  },
+  detect: (project) => usesNpmPackage(project, 'nock'),
 
   defaultCassetteDir: (_project, testDir) => path.posix.join(testDir, 'fixtures'),
 

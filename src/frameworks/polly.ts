@@ -3,7 +3,7 @@
 // the preload pins Polly to record mode and journals each recording file it opens.
 import path from 'node:path';
 import { nodePreloadLaunch, type CassetteRef, type FrameworkPreset } from './preset.js';
-import type { ProjectFiles } from './project-files.js';
+import { usesNpmPackage, type ProjectFiles } from './project-files.js';
 import { blankComments, blankStrings, callArguments, findCassetteCalls, splitArguments, stringLiteral, withWrappers } from './source-scan.js';
 
 /** `new Polly('name', …)`, also `new core.Polly(…)`. */
@@ -25,10 +25,7 @@ export const polly: FrameworkPreset = {
   defaultCommand: ['node', '--test', '{file}'],
   hasRecordHook: true,
 
-  detect(project) {
-    const manifest = project.readText('package.json');
-    return manifest !== undefined && /"@pollyjs\/core"\s*:/.test(manifest);
-  },
+  detect: (project) => usesNpmPackage(project, '@pollyjs/core'),
 
   defaultCassetteDir(project, testDir) {
     const found = findRecordingsDir(project, testDir);

@@ -7,3 +7,9 @@ export interface ProjectFiles {
   /** File names directly inside a folder ([] when it does not exist). */
   list(relativeDirectory: string): string[];
 }
+
+/** Whether package.json names the package (as any kind of dependency): how Node presets are detected. */
+export function usesNpmPackage(project: ProjectFiles, name: string): boolean {
+  const key = new RegExp(`"${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"\\s*:`);
+  return key.test(project.readText('package.json') ?? '');
+}

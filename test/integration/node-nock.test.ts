@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allText, snapshotTree, type TempProject } from '../support/projects.js';
+import { allText, readFailureReports, snapshotTree, type TempProject } from '../support/projects.js';
 import { cleanEnv, runAction, runCli, start } from '../support/run-bundle.js';
 import { useStandinApi, useTempProjects } from '../support/suite.js';
 
@@ -35,13 +35,11 @@ describe('node + nock back, through the CLI', () => {
     expect(after.get('test/fixtures/hang.json')).toEqual(before.get('test/fixtures/hang.json'));
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
 
-    const failureLog = await readFile(path.join(project.dir, '.rerecord/failures.txt'), 'utf8');
-    expect(failureLog.split('\n').filter(Boolean).sort()).toEqual(['test/boom.test.js', 'test/hang.test.js']);
-    const report = JSON.parse(await readFile(path.join(project.dir, '.rerecord/failures.json'), 'utf8'));
-    const byFile = Object.fromEntries(report.files.map((f: { file: string }) => [f.file, f]));
+    const { failed, report, byFile } = await readFailureReports(project.dir);
+    expect(failed).toEqual(['test/boom.test.js', 'test/hang.test.js']);
     expect(byFile['test/boom.test.js']).toMatchObject({ status: 'failed', attempts: 1, exitCode: 1, reason: 'tests failed (exit code 1)' });
-    expect(byFile['test/hang.test.js'].reason).toMatch(/^timed out after 4\.0s; its process tree was killed$/);
-    expect(byFile['test/boom.test.js'].outputTail).toMatch(/500/);
+    expect(byFile['test/hang.test.js']!.reason).toMatch(/^timed out after 4\.0s; its process tree was killed$/);
+    expect(byFile['test/boom.test.js']!.outputTail).toMatch(/500/);
     expect(report.summary).toEqual({ selected: 7, succeeded: 5, failed: 2, notRun: 0 });
 
     const manifest = JSON.parse(await readFile(path.join(project.dir, '.rerecord/manifest.json'), 'utf8'));
@@ -85,7 +83,7 @@ describe('node + nock back, through the CLI', () => {
     const plan = JSON.parse(result.stdout);
     const byFile = Object.fromEntries(plan.files.map((f: { file: string }) => [f.file, f]));
     expect(byFile['test/items.test.js']).toEqual({ file: 'test/items.test.js', cassettes: ['test/fixtures/item-two.json', 'test/fixtures/items.json'], unresolved: [] });
-    expect(byFile['test/dynamic.test.js'].unresolved).toEqual(['`dyn-${id}.json` (line 9)']);
+    expect(byFile['test/dynamic.test.js']!.unresolved).toEqual(['`dyn-${id}.json` (line 9)']);
     expect(plan.shared).toEqual([{ cassette: 'test/fixtures/status.json', files: ['test/shared-a.test.js', 'test/shared-b.test.js'] }]);
     expect(await snapshotTree(project.dir)).toEqual(before);
     expect(standin.api.state.requests.length).toBe(requestsBefore);

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allText, snapshotTree, type TempProject } from '../support/projects.js';
+import { allText, readFailureReports, snapshotTree, type TempProject } from '../support/projects.js';
 import { cleanEnv, runCli } from '../support/run-bundle.js';
 import { useStandinApi, useTempProjects } from '../support/suite.js';
 
@@ -70,13 +70,11 @@ describe('pytest + vcrpy, through the CLI', () => {
     expect(await cassette('items')).toContain('uri: http://api.test/items\n');
     expect(await cassette('items')).not.toMatch(/127\.0\.0\.1|Host:/);
 
-    const failureLog = await readFile(path.join(project.dir, '.rerecord/failures.txt'), 'utf8');
-    expect(failureLog.split('\n').filter(Boolean).sort()).toEqual(['tests/test_boom.py', 'tests/test_hang.py']);
-    const report = JSON.parse(await readFile(path.join(project.dir, '.rerecord/failures.json'), 'utf8'));
-    const byFile = Object.fromEntries(report.files.map((f: { file: string }) => [f.file, f]));
+    const { failed, report, byFile } = await readFailureReports(project.dir);
+    expect(failed).toEqual(['tests/test_boom.py', 'tests/test_hang.py']);
     expect(byFile['tests/test_boom.py']).toMatchObject({ status: 'failed', attempts: 1, exitCode: 1, reason: 'tests failed (exit code 1)' });
-    expect(byFile['tests/test_boom.py'].outputTail).toMatch(/assert 500 == 200/);
-    expect(byFile['tests/test_hang.py'].reason).toMatch(/^timed out after 5\.0s; its process tree was killed$/);
+    expect(byFile['tests/test_boom.py']!.outputTail).toMatch(/assert 500 == 200/);
+    expect(byFile['tests/test_hang.py']!.reason).toMatch(/^timed out after 5\.0s; its process tree was killed$/);
     expect(report.summary).toEqual({ selected: 7, succeeded: 5, failed: 2, notRun: 0 });
 
     // What the hook journaled is what the source says, wherever the source says it.
@@ -128,7 +126,7 @@ describe('pytest + vcrpy, through the CLI', () => {
       ['boom', 'dynamic', 'hang', 'items', 'shared_a', 'shared_b', 'users'].map((name) => `tests/test_${name}.py`),
     );
     expect(byFile['tests/test_items.py']).toEqual({ file: 'tests/test_items.py', cassettes: [`${CASSETTES}/item_two.yaml`, `${CASSETTES}/items.yaml`], unresolved: [] });
-    expect(byFile['tests/test_users.py'].cassettes).toEqual([`${CASSETTES}/users.yaml`]);
+    expect(byFile['tests/test_users.py']!.cassettes).toEqual([`${CASSETTES}/users.yaml`]);
     expect(byFile['tests/test_dynamic.py']).toMatchObject({ cassettes: [], unresolved: ['f"dyn-{item_id}.yaml" (line 9)'] });
     expect(plan.shared).toEqual([{ cassette: `${CASSETTES}/status.yaml`, files: ['tests/test_shared_a.py', 'tests/test_shared_b.py'] }]);
     expect(await snapshotTree(project.dir)).toEqual(before);

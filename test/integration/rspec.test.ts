@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allText, snapshotTree, type TempProject } from '../support/projects.js';
+import { allText, readFailureReports, snapshotTree, type TempProject } from '../support/projects.js';
 import { CLI, cleanEnv, runCli, start } from '../support/run-bundle.js';
 import { useStandinApi, useTempProjects } from '../support/suite.js';
 
@@ -55,13 +55,11 @@ describe('RSpec + Ruby VCR, through the CLI', () => {
     expect(after.get(`${CASSETTES}/hang.yml`)).toEqual(before.get(`${CASSETTES}/hang.yml`));
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
 
-    const failureLog = await readFile(path.join(project.dir, '.rerecord/failures.txt'), 'utf8');
-    expect(failureLog.split('\n').filter(Boolean).sort()).toEqual(['spec/boom_spec.rb', 'spec/hang_spec.rb']);
-    const report = JSON.parse(await readFile(path.join(project.dir, '.rerecord/failures.json'), 'utf8'));
-    const byFile = Object.fromEntries(report.files.map((f: { file: string }) => [f.file, f]));
+    const { failed, report, byFile } = await readFailureReports(project.dir);
+    expect(failed).toEqual(['spec/boom_spec.rb', 'spec/hang_spec.rb']);
     expect(byFile['spec/boom_spec.rb']).toMatchObject({ status: 'failed', exitCode: 1, reason: 'tests failed (exit code 1)' });
-    expect(byFile['spec/boom_spec.rb'].outputTail).toMatch(/expected: "200"\s+got: "500"/);
-    expect(byFile['spec/hang_spec.rb'].reason).toMatch(/^timed out after 6\.0s; its process tree was killed$/);
+    expect(byFile['spec/boom_spec.rb']!.outputTail).toMatch(/expected: "200"\s+got: "500"/);
+    expect(byFile['spec/hang_spec.rb']!.reason).toMatch(/^timed out after 6\.0s; its process tree was killed$/);
     expect(report.summary).toEqual({ selected: 7, succeeded: 5, failed: 2, notRun: 0 });
 
     // What the hook journaled is what the source scan found, wherever the names are literal.

@@ -48,3 +48,20 @@ export async function snapshotTree(dir: string, under = '.'): Promise<Map<string
 export async function allText(dir: string): Promise<string> {
   return [...(await snapshotTree(dir)).values()].map((bytes) => bytes.toString('utf8')).join('\n');
 }
+
+/** One file's entry in the failure log's JSON twin, loosely typed: tests assert on its fields. */
+export type ReportedFile = { file: string; status: string; reason: string; outputTail: string } & Record<string, unknown>;
+
+export interface FailureReports {
+  /** The lines of the failure log, sorted. */
+  failed: string[];
+  report: { summary: Record<string, number>; files: ReportedFile[] };
+  byFile: Record<string, ReportedFile>;
+}
+
+/** What a run wrote in `.rerecord/`: the failure log and its JSON twin, read once. */
+export async function readFailureReports(dir: string): Promise<FailureReports> {
+  const failed = (await readFile(path.join(dir, '.rerecord/failures.txt'), 'utf8')).split('\n').filter(Boolean).sort();
+  const report = JSON.parse(await readFile(path.join(dir, '.rerecord/failures.json'), 'utf8')) as FailureReports['report'];
+  return { failed, report, byFile: Object.fromEntries(report.files.map((entry) => [entry.file, entry])) };
+}
