@@ -1,18 +1,19 @@
 // CLI entry: argv -> the same Config and pipeline as the action. stdout carries only the result
 // (one JSON document with --json); progress and logs go to stderr.
+import path from 'node:path';
 import process from 'node:process';
 import packageJson from '../package.json' with { type: 'json' };
 import { describeDiff, type CassetteDiff } from './cassettes/diff.js';
 import { CassetteParseError } from './cassettes/model.js';
 import { auditFails, auditText } from './audit/audit.js';
 import { runAudit } from './commands/audit.js';
-import { publishCassettes } from './publish/publish.js';
 import { diffPaths, DiffUsageError } from './commands/diff.js';
 import { cliInputs, helpText, parseCliArgs, type CliArgs } from './config/cli-args.js';
 import { loadConfig, parseInputs, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { openProjectOnDisk } from './discover/project-on-disk.js';
-import { executeRun, planRun } from './pipeline.js';
+import { recoverCommand, recoveryLines, withProjectLock } from './commands/recover.js';
+import { runCommand } from './commands/run.js';
 import { stderrLogger } from './report/logger.js';
 import { planDocument, planText } from './report/plan-output.js';
 import { Redactor } from './report/redact.js';
@@ -28,6 +29,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (args.help) return print(helpText(packageJson.version), EXIT.ok);
   if (args.version) return print(packageJson.version, EXIT.ok);
   if (args.subcommand === 'diff') return diffCommand(args);
+  if (args.subcommand === 'recover') return recoverOnly(args);
   let config: Config | undefined;
   const problems = [...args.problems];
   try {
@@ -42,30 +44,44 @@ export async function main(argv: readonly string[]): Promise<number> {
   const interrupt = listenForInterrupt((signal) => logger.warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));
   try {
     if (args.subcommand === 'audit') {
-      const report = await runAudit(config);
+      const report = await withProjectLock(config.workingDirectory, 'audit', logger, () => runAudit(config), { readOnly: true });
       print(redactor.redact(args.json ? JSON.stringify(report, null, 2) : auditText(report)), EXIT.ok);
       return auditFails(report, config.failOn) ? EXIT.failed : EXIT.ok;
     }
-    const planned = await planRun(config);
-    for (const note of planned.plan.notes) logger.warning(note);
-    if (config.dryRun) {
-      return print(args.json ? JSON.stringify(planDocument(planned.plan, config), null, 2) : planText(planned.plan, config), EXIT.ok);
+    const result = await runCommand(config, { logger, redactor, signal: interrupt.signal, interruptedBy: interrupt.received, onRunner: false });
+    if (!result.outcome) {
+      const plan = result.planned.plan;
+      return print(args.json ? JSON.stringify(planDocument(plan, config), null, 2) : planText(plan, config), EXIT.ok);
     }
-    if (planned.plan.files.length === 0) logger.info('no test file selected: nothing to re-record');
-    const outcome = await executeRun(config, planned, { logger, redactor, signal: interrupt.signal });
+    const outcome = result.outcome;
     const facts = { framework: config.framework.name, shard: `${config.shard.index}/${config.shard.count}`, wallMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(), interrupted: outcome.interrupted };
+    for (const warning of outcome.runWarnings) logger.warning(warning);
     print(redactor.redact(args.json ? JSON.stringify(runDocument(outcome, config), null, 2) : `${summaryTable(outcome.results, facts)}\n${driftText(outcome.results)}`), EXIT.ok);
-    const signal = interrupt.received();
-    if (signal) return interruptExitCode(signal);
-    if (config.publish !== 'none') {
-      const published = await publishCassettes(config, outcome.results, runCounts(outcome).failedFiles, logger);
+    if (result.interruptedBy) return interruptExitCode(result.interruptedBy);
+    if (result.publish.kind === 'published') {
+      const published = result.publish.outcome;
       logger.info(`publish ${config.publish}: ${published.operation}${published.pullRequest ? ` ${published.pullRequest.url}` : ''}${published.commitSha ? ` ${published.commitSha}` : ''}`);
     }
-    return runCounts(outcome).failed > 0 ? EXIT.failed : EXIT.ok;
+    return runCounts(outcome).failed > 0 || outcome.runWarnings.length > 0 ? EXIT.failed : EXIT.ok;
   } catch (error) {
     return reportError(error, args.json, redactor);
   } finally {
     interrupt.dispose();
+  }
+}
+
+/** `rerecord recover`: needs no framework, key or plan; only the working directory. */
+async function recoverOnly(args: CliArgs): Promise<number> {
+  if (args.problems.length > 0) return reportError(new ConfigError(args.problems), args.json);
+  const workingDirectory = path.resolve(process.cwd(), args.values['working-directory'] ?? '.');
+  const logger = stderrLogger(new Redactor([]));
+  try {
+    const notice = await recoverCommand(workingDirectory, logger);
+    const lines = recoveryLines(notice);
+    print(args.json ? JSON.stringify(notice, null, 2) : lines.length > 0 ? lines.join('\n') : 'nothing to recover: no interrupted run left anything in flight', EXIT.ok);
+    return EXIT.ok;
+  } catch (error) {
+    return reportError(error, args.json);
   }
 }
 

@@ -6,7 +6,9 @@ import { loadConfig, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { list } from './config/parsers.js';
 import { openProjectOnDisk } from './discover/project-on-disk.js';
-import { executeRun, planRun, type RunOutcome } from './pipeline.js';
+import { withProjectLock } from './commands/recover.js';
+import { runCommand } from './commands/run.js';
+import type { RunOutcome } from './pipeline.js';
 import { failureExcerpt } from './report/excerpt.js';
 import { auditFails, auditMarkdown } from './audit/audit.js';
 import { runAudit } from './commands/audit.js';
@@ -32,22 +34,33 @@ export async function run(): Promise<void> {
     const config = loadConfig(actionInputs, { cwd: process.cwd(), env: process.env, openProject: openProjectOnDisk });
     redactor = new Redactor([config.apiKey, rawKey, ...config.extraSecrets]);
     const logger = actionsLogger(redactor);
-    if (config.step === 'audit') return await auditStep(config, logger, redactor);
-    if (config.step === 'publish') return await publishStep(config, logger, redactor);
-    const planned = await planRun(config);
-    for (const note of planned.plan.notes) logger.warning(note);
-    core.setOutput('selected', planned.plan.files.length);
-    if (config.dryRun) {
-      await writeSummary(`## rerecord plan\n\n\`\`\`\n${planText(planned.plan, config)}\n\`\`\`\n`, redactor);
+    if (config.step === 'audit') return await withProjectLock(config.workingDirectory, 'audit', logger, () => auditStep(config, logger, redactor), { readOnly: true });
+    if (config.step === 'publish') return await withProjectLock(config.workingDirectory, 'publish', logger, () => publishStep(config, logger, redactor));
+    const onRunner = Boolean(process.env.ACTIONS_RUNTIME_TOKEN && process.env.ACTIONS_RESULTS_URL);
+    const result = await runCommand(config, {
+      logger,
+      redactor,
+      signal: interrupt.signal,
+      interruptedBy: interrupt.received,
+      onRunner,
+      uploadShard: (results) => uploadShard(config, results),
+    });
+    core.setOutput('selected', result.planned.plan.files.length);
+    if (!result.outcome) {
+      await writeSummary(`## rerecord plan\n\n\`\`\`\n${planText(result.planned.plan, config)}\n\`\`\`\n`, redactor);
       return;
     }
-    const outcome = await executeRun(config, planned, { logger, redactor, signal: interrupt.signal });
+    const outcome = result.outcome;
+    for (const warning of outcome.runWarnings) logger.warning(warning);
     await reportResults(config, outcome, logger, redactor);
-    await shipResults(config, outcome, logger);
-    const signal = interrupt.received();
+    if (onRunner) await uploadFailureLog(config).catch((error: Error) => logger.warning(`could not upload the failure log: ${error.message}`));
+    setPublishOutputs(result.publish.kind === 'published' ? result.publish.outcome : undefined);
+    if (result.publish.kind === 'skipped') logger.warning(result.publish.why);
+    if (result.publish.kind === 'shard-uploaded' && config.publish !== 'none') logger.info(`shard ${config.shard.index}/${config.shard.count}: publishing is left to the step: publish job`);
     const { failed } = runCounts(outcome);
-    if (signal) fail(`interrupted by ${signal}: in-flight cassettes restored, unrun files listed in ${config.failureLog}`, interruptExitCode(signal));
+    if (result.interruptedBy) fail(`interrupted by ${result.interruptedBy}: in-flight cassettes restored, unrun files listed in ${config.failureLog}; nothing published`, interruptExitCode(result.interruptedBy));
     else if (failed > 0) fail(`${failed} test file(s) did not re-record; their cassettes were restored. See ${config.failureLog}.`, 1);
+    else if (outcome.runWarnings.length > 0) fail(outcome.runWarnings.join('; '), 1);
   } catch (error) {
     fail(redactor.redact(error instanceof Error ? error.message : String(error)), error instanceof ConfigError ? 2 : 1);
   } finally {
@@ -74,20 +87,6 @@ async function reportResults(config: Config, outcome: RunOutcome, logger: Logger
     interrupted: outcome.interrupted,
   };
   await writeSummary(`${summaryMarkdown(outcome.results, facts)}\n${driftMarkdown(outcome.results)}\nFailure log: \`${config.failureLog}\` (details: \`${jsonTwinPath(config.failureLog)}\`)\n`, redactor);
-}
-
-/** Artifacts for later jobs, then the configured publish (left to `step: publish` when sharded). */
-async function shipResults(config: Config, outcome: RunOutcome, logger: Logger): Promise<void> {
-  const onRunner = Boolean(process.env.ACTIONS_RUNTIME_TOKEN && process.env.ACTIONS_RESULTS_URL);
-  if (onRunner) await uploadFailureLog(config).catch((error: Error) => logger.warning(`could not upload the failure log: ${error.message}`));
-  if (config.shard.count > 1) {
-    if (!onRunner) throw new Error(`shard ${config.shard.index}/${config.shard.count}: sharded runs hand their results to step: publish as artifacts, which needs a GitHub Actions runner`);
-    await uploadShard(config, outcome.results);
-    if (config.publish !== 'none') logger.info(`shard ${config.shard.index}/${config.shard.count}: publishing is left to the step: publish job`);
-    return setPublishOutputs(undefined);
-  }
-  const failed = outcome.results.filter((result) => result.status !== 'succeeded').map((result) => result.file);
-  setPublishOutputs(await publishCassettes(config, outcome.results, failed, logger));
 }
 
 /** The final job of a matrix: merge every shard's upload, then publish once. */

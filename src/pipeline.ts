@@ -19,9 +19,14 @@ import { parsePoisonStatuses } from './cassettes/poison.js';
 import type { Secret } from './cassettes/leaks.js';
 import { executePlan, type FileResult } from './run/execute.js';
 import type { InspectSettings } from './run/inspect.js';
-import { Vault } from './run/vault.js';
+import { AttemptPeers } from './run/peers.js';
+import { recoverRunFolder } from './run/recover.js';
+import { TreeWatch, WATCH_LIMIT } from './run/tree-watch.js';
+import { restoreState, sha256File, Vault } from './run/vault.js';
+import { confinedPath, isConfined, MANIFEST_PATH, OutOfBoundsError, projectRelative, TRANSACTIONS_DIR } from './state/paths.js';
+import type { FileMapping } from './plan/map.js';
 
-export const MANIFEST_PATH = '.rerecord/manifest.json';
+export { MANIFEST_PATH };
 
 export interface PlannedRun {
   plan: Plan;
@@ -52,7 +57,46 @@ export async function planRun(config: Config, mode = config.mode): Promise<Plann
     maxAgeMs: config.maxAgeMs,
   });
   if (plan.problems.length > 0) throw new ConfigError(plan.problems);
-  return { plan, manifest };
+  return { plan: confinePlan(plan, config.workingDirectory, new Set(testFiles.map((test) => test.file))), manifest };
+}
+
+/**
+ * Drop every cassette path that must never be touched (outside the project, inside .git/ or
+ * .rerecord/, or a test file itself), wherever it came from (source, manifest), with a note each.
+ */
+export function confinePlan(plan: Plan, workingDirectory: string, testFiles: ReadonlySet<string>): Plan {
+  const notes: string[] = [];
+  const refusal = (cassette: string): string | undefined => {
+    if (testFiles.has(cassette)) return `cassette ${JSON.stringify(cassette)} is a test file; refused`;
+    try {
+      confinedPath(workingDirectory, cassette, 'cassette');
+      return undefined;
+    } catch (error) {
+      if (error instanceof OutOfBoundsError) return error.message;
+      throw error;
+    }
+  };
+  const confined = new Map<FileMapping, FileMapping>();
+  const confine = (mapping: FileMapping): FileMapping => {
+    let kept = confined.get(mapping);
+    if (kept) return kept;
+    const cassettes = mapping.cassettes.filter((cassette) => {
+      const why = refusal(cassette);
+      if (why && !notes.includes(`${mapping.file}: ${why}`)) notes.push(`${mapping.file}: ${why}`);
+      return why === undefined;
+    });
+    kept = cassettes.length === mapping.cassettes.length ? mapping : { ...mapping, cassettes };
+    confined.set(mapping, kept);
+    return kept;
+  };
+  const mappings = plan.mappings.map(confine);
+  return {
+    ...plan,
+    mappings,
+    files: plan.files.map(confine),
+    lanes: plan.lanes.map((lane) => ({ ...lane, files: lane.files.map(confine) })),
+    notes: [...plan.notes, ...notes],
+  };
 }
 
 /** The last run's failure log: from the working tree, or from the previous run's artifacts. */
@@ -62,7 +106,20 @@ async function readFailureLog(config: Config): Promise<string[] | undefined> {
     return fetchPreviousFailures(config);
   }
   const text = await readOptional(path.resolve(config.workingDirectory, config.failureLog));
-  return text === undefined ? undefined : parseFailureLog(text);
+  return text === undefined ? undefined : projectRelativeLines(config, parseFailureLog(text));
+}
+
+/** Failure logs may hold absolute paths (the old scripts wrote them); inside the project they are read as relative ones. */
+function projectRelativeLines(config: Config, lines: readonly string[]): string[] {
+  const outside: string[] = [];
+  const relative = lines.map((line) => {
+    if (!path.isAbsolute(line)) return line;
+    const inside = projectRelative(config.workingDirectory, line);
+    if (inside.startsWith('../') || inside === '..') outside.push(line);
+    return inside;
+  });
+  if (outside.length > 0) throw new ConfigError([`${config.failureLog}: lists files outside the working directory ${config.workingDirectory}: ${outside.slice(0, 5).join(', ')}`]);
+  return relative;
 }
 
 async function recordingDates(config: Config): Promise<Map<string, Date | undefined>> {
@@ -84,16 +141,24 @@ export interface RunOutcome {
   interrupted: boolean;
   startedAt: Date;
   finishedAt: Date;
+  /** Problems of the run as a whole (a report that could not be written, a transaction left for `rerecord recover`). */
+  runWarnings: string[];
 }
 
 export async function executeRun(config: Config, planned: PlannedRun, io: RunIo): Promise<RunOutcome> {
   const startedAt = new Date();
   const selected = planned.plan.files.map((mapping) => mapping.file);
   const progress = new Progress(selected.length, performance.now());
-  // RUNNER_TEMP is emptied by the runner after each job; os.tmpdir() elsewhere.
-  const vault = await Vault.create(process.env.RUNNER_TEMP || undefined);
+  const runWarnings: string[] = [];
   const writeReports = (results: readonly FileResult[], finishedAt = new Date()) =>
-    writeFailureReports(config, io.redactor, results, selected, { startedAt, finishedAt });
+    writeFailureReports(config, io.redactor, results, selected, { startedAt, finishedAt }).catch((error: Error) => {
+      const warning = `could not write the failure log ${config.failureLog}: ${error.message}`;
+      io.logger.warning(warning);
+      if (!runWarnings.includes(warning)) runWarnings.push(warning);
+    });
+  const { watch, truncated } = await TreeWatch.start(watchedFolders(config, planned.plan));
+  if (truncated) io.logger.warning(`the cassette folders hold over ${WATCH_LIMIT.files} files: files no journal names are not watched in this run`);
+  const vault = await Vault.create(config.workingDirectory, watch.roots, watch.files());
   let results: FileResult[] = [];
   try {
     results = await executePlan({
@@ -113,6 +178,8 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
         vault,
         signal: io.signal,
         inspect: inspectSettings(config),
+        watch: truncated ? undefined : watch,
+        peers: new AttemptPeers(),
       },
       onFileDone: (result) => {
         io.logger.info(progress.line(result));
@@ -120,13 +187,58 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
       },
       onCheckpoint: (soFar) => writeReports(soFar),
     });
-  } finally {
+    results = await refuseLateWrites(results, vault, config);
+  } catch (error) {
+    // Not one file's error (those stay with their file): put back everything still in flight.
+    const recovery = await recoverRunFolder(config.workingDirectory, vault.folder);
+    const left = recovery.failed.map((failure) => `${failure.cassette} (${failure.error})`);
+    throw new Error(`${(error as Error).message}${left.length > 0 ? `; could not restore: ${left.join(', ')} (run rerecord recover)` : '; every cassette in flight was restored'}`);
+  }
+  if (results.some((result) => (result.unrestored?.length ?? 0) > 0)) {
+    runWarnings.push(`some cassettes could not be restored: their backups stay in ${TRANSACTIONS_DIR}/; run \`rerecord recover\` once the cause is fixed`);
+  } else {
     await vault.dispose();
   }
   const finishedAt = new Date();
   await writeReports(results, finishedAt);
-  await writeManifest(config, planned.manifest, results);
-  return { results, interrupted: io.signal.aborted, startedAt, finishedAt };
+  await writeManifest(config, planned.manifest, results).catch((error: Error) => runWarnings.push(`could not write ${MANIFEST_PATH}: ${error.message}`));
+  return { results, interrupted: io.signal.aborted, startedAt, finishedAt, runWarnings };
+}
+
+/** The cassette folder, and the folder of every cassette the plan names (all inside the project). */
+function watchedFolders(config: Config, plan: Plan): string[] {
+  const at = (relative: string) => path.resolve(config.workingDirectory, relative);
+  const folders = [config.cassetteDir, ...plan.files.flatMap((mapping) => mapping.cassettes.map((cassette) => path.posix.dirname(cassette)))];
+  return [...new Set(folders)].filter((folder) => isConfined(config.workingDirectory, path.posix.join(folder, 'x'))).map(at).filter((folder) => existsSync(folder));
+}
+
+/**
+ * A kept cassette whose bytes changed after it was kept had a writer that outlived its test: the
+ * file fails and the cassette goes back to how the run found it.
+ */
+async function refuseLateWrites(results: FileResult[], vault: Vault, config: Config): Promise<FileResult[]> {
+  const checked: FileResult[] = [];
+  for (const result of results) {
+    const late: string[] = [];
+    for (const [cassette, hash] of result.keptHashes ?? []) {
+      const now = await sha256File(cassette).catch(() => 'gone');
+      if (now !== hash) late.push(cassette);
+    }
+    if (late.length === 0) {
+      checked.push(result);
+      continue;
+    }
+    for (const cassette of late) await restoreState(vault.baselineOf(cassette) ?? { path: cassette, kind: 'absent' }, vault.recoveredFolder());
+    const names = late.map((cassette) => projectRelative(config.workingDirectory, cassette));
+    checked.push({
+      ...result,
+      status: 'failed',
+      reason: `written to after it was kept: ${names.join(', ')} (a process outlived its test?); restored to how the run found it`,
+      cassettes: result.cassettes.map((entry) => (names.includes(entry.cassette) ? { ...entry, outcome: 'restored' } : entry)),
+      drift: [],
+    });
+  }
+  return checked;
 }
 
 /** The key and every extra secret, named for findings (never shown). */

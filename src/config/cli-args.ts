@@ -2,7 +2,7 @@
 import type { InputSource } from './config.js';
 import { INPUTS, MODE_ALIASES, type InputName } from './inputs.js';
 
-export const SUBCOMMANDS = ['run', 'plan', 'audit', 'diff'] as const;
+export const SUBCOMMANDS = ['run', 'plan', 'audit', 'diff', 'recover'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 export interface CliArgs {
@@ -66,7 +66,7 @@ function splitFlag(word: string): [string | undefined, string | undefined] {
 export function cliInputs(args: CliArgs): InputSource {
   return {
     surface: 'cli',
-    read: (name) => (name === 'step' ? (args.subcommand === 'diff' ? 'plan' : args.subcommand) : args.values[name]),
+    read: (name) => (name === 'step' ? (args.subcommand === 'diff' || args.subcommand === 'recover' ? 'plan' : args.subcommand) : args.values[name]),
     label: (name) => `--${name}`,
   };
 }
@@ -81,12 +81,14 @@ export function helpText(version: string): string {
   return [
     `rerecord ${version}: re-record VCR-style HTTP cassettes in parallel, restoring every cassette whose re-record fails.`,
     '',
-    'Usage: rerecord [run|plan|audit] [options]',
+    'Usage: rerecord [run|plan|audit|recover] [options]',
     '       rerecord diff OLD NEW [--json] [--volatile-headers ...] [--volatile-fields ...]',
     '  run    re-record (default)',
     '  plan   print what run would do: selected files, their cassettes, shards; runs no test',
     '  audit  cassette health without running tests: leaked secrets, poisoned recordings, missing,',
     '         orphaned and shared cassettes, age; exit 1 when a finding reaches --fail-on',
+    '  recover  put back what an interrupted run (killed, crashed, power cut) left in flight, and',
+    '         nothing else; every other command does this first on its own',
     '  diff   what really changed between two cassettes or two cassette folders, noise ignored;',
     '         exit 1 when something changed',
     '',
@@ -101,6 +103,6 @@ export function helpText(version: string): string {
     'The API key is never a flag: export it and pass --api-key-env NAME (the variable your tests read).',
     'The CLI reads extra secrets (newline-separated) from RERECORD_EXTRA_SECRETS.',
     'Exit codes: 0 all re-recorded; 1 some files failed (audit: findings; diff: changes); 2 bad usage or config;',
-    '130/143 interrupted (SIGINT/SIGTERM).',
+    '129/130/143 interrupted (SIGHUP/SIGINT/SIGTERM).',
   ].join('\n');
 }

@@ -112,6 +112,7 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
   const apiKey = (source.surface === 'action' ? values['api-key'] : undefined) || (apiKeyEnv ? environment.env[apiKeyEnv] : undefined) || undefined;
   problems.push(...keyProblems(source, values, apiKey, label));
 
+  problems.push(...boundsProblems(label, { 'test-dir': testDir, 'cassette-dir': values['cassette-dir'] && relativePath(values['cassette-dir']), 'failure-log': relativePath(values['failure-log']) }, workingDirectory));
   if (problems.length > 0 || !framework || !project) throw new ConfigError(problems);
   return Object.freeze({
     step: values.step,
@@ -167,8 +168,31 @@ function commandProblems(framework: FrameworkPreset | undefined, given: boolean,
   return [];
 }
 
+/**
+ * Variables the runtime or the record hooks depend on: a key written into one of them would break
+ * every test process (PATH), load code from it (NODE_OPTIONS, LD_PRELOAD), or switch a hook off.
+ */
+const RESERVED_VARIABLES = /^(PATH|HOME|SHELL|USER|LOGNAME|PWD|TMPDIR|TMP|TEMP|LANG|LC_\w+|TZ|IFS|ENV|BASH_ENV|CDPATH|LD_\w+|DYLD_\w+|NODE_\w+|NPM_\w+|PYTHON\w*|PYTEST_\w+|VIRTUAL_ENV|RUBY\w*|GEM_\w+|BUNDLE_\w+|R_\w+|RSCRIPT\w*|RERECORD_\w+|GITHUB_\w+|RUNNER_\w+|ACTIONS_\w+|INPUT_\w+|CI|HTTPS?_PROXY|NO_PROXY|ALL_PROXY|https?_proxy|no_proxy|all_proxy|VCR_\w+|NOCK_\w+|GIT_\w+|SSL_CERT_\w+|CURL_CA_BUNDLE)$/;
+
+/** The folders and files rerecord writes or reads by path must lie inside the working directory, outside .git/. */
+function boundsProblems(label: InputSource['label'], paths: Partial<Record<InputName, string>>, workingDirectory: string): string[] {
+  const problems: string[] = [];
+  for (const [name, relative] of Object.entries(paths) as [InputName, string | undefined][]) {
+    if (!relative) continue;
+    if (relative === '..' || relative.startsWith('../') || path.isAbsolute(relative)) {
+      problems.push(`${label(name)}: expected a path inside the working directory ${workingDirectory}, got ${JSON.stringify(relative)}`);
+    } else if (relative === '.git' || relative.startsWith('.git/')) {
+      problems.push(`${label(name)}: expected a path outside git's own folder .git/, got ${JSON.stringify(relative)}`);
+    }
+  }
+  return problems;
+}
+
 function keyProblems(source: InputSource, values: InputValues, apiKey: string | undefined, label: InputSource['label']): string[] {
   const apiKeyEnv = values['api-key-env'];
+  if (apiKeyEnv && RESERVED_VARIABLES.test(apiKeyEnv)) {
+    return [`${label('api-key-env')}: expected the name of the variable your tests read the key from, got ${apiKeyEnv}, which the test runtime or rerecord's record hooks depend on; the key would overwrite it in every test process. Use a name of your own, such as MYAPI_KEY`];
+  }
   const needsKey = values.step === 'run' && !values['dry-run'];
   if (source.surface === 'action' && values['api-key'] && !apiKeyEnv) {
     return [`${label('api-key-env')}: needed with api-key: the name of the environment variable your tests read the key from`];

@@ -8,7 +8,7 @@ export interface FailureReport {
   finishedAt: string;
   shard: string;
   summary: { selected: number; succeeded: number; failed: number; notRun: number };
-  files: Array<Omit<FileResult, 'journaled' | 'output'> & { outputTail: string }>;
+  files: Array<Omit<FileResult, 'journaled' | 'output' | 'keptHashes'> & { outputTail: string }>;
 }
 
 export function failureLogText(results: readonly FileResult[], pending: readonly string[] = []): string {
@@ -35,7 +35,7 @@ export function failureReport(
     finishedAt: timing.finishedAt.toISOString(),
     shard,
     summary: { selected: results.length, succeeded: count('succeeded'), failed: count('failed'), notRun: count('not-run') },
-    files: results.map(({ journaled: _journaled, output, ...rest }) => ({ ...rest, outputTail: output.slice(-outputTailChars) })),
+    files: results.map(({ journaled: _journaled, keptHashes: _kept, output, ...rest }) => ({ ...rest, outputTail: output.slice(-outputTailChars) })),
   };
 }
 

@@ -25,6 +25,7 @@ export function runDocument(outcome: RunOutcome, config: Config) {
     startedAt: outcome.startedAt.toISOString(),
     finishedAt: outcome.finishedAt.toISOString(),
     drift: driftCounts(outcome.results),
-    files: outcome.results.map(({ journaled: _j, output: _o, ...rest }) => rest),
+    files: outcome.results.map(({ journaled: _j, output: _o, keptHashes: _k, ...rest }) => rest),
+    warnings: outcome.runWarnings,
   };
 }

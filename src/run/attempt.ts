@@ -1,13 +1,19 @@
-// One attempt at one test file: snapshot -> child with the record hook -> journal -> keep or restore.
+// One attempt at one test file: snapshot -> child with the record hook -> journal -> inspect ->
+// keep or restore. Whatever goes wrong inside, it stays with this file: the attempt fails with the
+// reason and every cassette it may have touched is put back; the run goes on.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { CassetteDiff } from '../cassettes/diff.js';
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import { formatDuration } from '../report/format.js';
-import type { CassetteDiff } from '../cassettes/diff.js';
+import { isConfined, projectRelative } from '../state/paths.js';
 import { runChild, type ChildOutcome } from './child.js';
 import { inspectRecordings, type Inspection, type InspectSettings, type RecordedCassette } from './inspect.js';
 import { readJournal, type JournalEntry } from './journal.js';
-import type { AttemptVault, Vault } from './vault.js';
+import type { AttemptPeers, Conflict } from './peers.js';
+import { checkReadable } from './readable.js';
+import type { TreeWatch } from './tree-watch.js';
+import { sha256File, type AttemptVault, type RestoreReport, type Vault } from './vault.js';
 
 export interface AttemptSettings {
   workingDirectory: string;
@@ -21,6 +27,9 @@ export interface AttemptSettings {
   signal: AbortSignal;
   /** Leak, poison and noise checks on new recordings; undefined keeps them as recorded. */
   inspect?: InspectSettings;
+  /** Scans the cassette folders for files nobody named; undefined when too large to watch. */
+  watch?: TreeWatch;
+  peers: AttemptPeers;
 }
 
 /** `unchanged`: re-recorded, but only noise differed, so its old bytes were put back. */
@@ -44,50 +53,157 @@ export interface AttemptResult {
   /** Real changes in the cassettes kept. */
   drift: CassetteDiff[];
   warnings: string[];
+  /** Kept cassettes (absolute) and their sha256 when kept: a later change means a late writer. */
+  keptHashes: Map<string, string>;
+  /** Another file wrote the same cassette at the same time: retry once those files are done. */
+  collidedWith: string[];
+  /** Resolves when the attempts it collided with have ended. */
+  retryAfter?: Promise<void>;
+  /** Paths it could not put back (their backups stay in .rerecord/txn/ for `rerecord recover`). */
+  unrestored: string[];
+}
+
+interface Observed {
+  outcome: ChildOutcome | undefined;
+  journal: JournalEntry[];
+  refused: string[];
+  /** Changed files under the watched folders that nobody named, attributed to this attempt. */
+  unnamed: string[];
+  /** Changed files nobody named while other files ran too: reported, not ours to keep or restore. */
+  foreign: string[];
 }
 
 export async function runAttempt(file: string, cassettes: readonly string[], settings: AttemptSettings): Promise<AttemptResult> {
   const absolute = (relative: string) => path.resolve(settings.workingDirectory, relative);
-  const relative = (absolutePath: string) => path.relative(settings.workingDirectory, absolutePath).split(path.sep).join('/');
-  const vault = await settings.vault.openAttempt();
+  const relative = (absolutePath: string) => projectRelative(settings.workingDirectory, absolutePath);
+  const started = performance.now();
+  const observed: Observed = { outcome: undefined, journal: [], refused: [], unnamed: [], foreign: [] };
+  let vault: AttemptVault | undefined;
+  let childStarted = false;
+  let reason: string | undefined;
+  let collidedWith: string[] = [];
+  let collisions: Conflict[] = [];
+  const warnings: string[] = [];
+  const peerId = settings.peers.begin(file, cassettes.map(absolute));
   try {
+    vault = await settings.vault.openAttempt(file);
+    settings.peers.followJournal(peerId, vault.journal);
     await vault.snapshot(cassettes.map(absolute));
+    childStarted = true;
     if (!settings.preset.hasRecordHook) await vault.moveAside();
     const launch = settings.preset.launch(absolute(file), settings.command, {
       hookDirectory: settings.hookDirectory,
       journal: vault.journal,
       backupDirectory: vault.backupDirectory,
     });
-    const outcome = await runChild({
+    observed.outcome = await runChild({
       command: launch.command,
       args: launch.args,
       cwd: settings.workingDirectory,
-      env: { ...settings.childEnv, ...launch.env },
+      env: { ...settings.childEnv, ...launch.env, RERECORD_ROOT: settings.workingDirectory },
       timeoutMs: settings.timeoutMs,
       signal: settings.signal,
     });
-    const journal = await readJournal(vault.journal);
-    const journaled = settings.preset.hasRecordHook || journal.length > 0 ? journal.map((entry) => relative(entry.cassette)).sort() : undefined;
-    const base = { exitCode: outcome.exitCode, durationMs: outcome.durationMs, output: outcome.output, journaled, cancelled: outcome.cancelled };
-    let reason = failureReason(outcome, settings.timeoutMs) ?? (await unrecordedReason(vault, journal, relative));
-    if (reason === undefined) {
-      const kept = await keptCassettes(vault, journal, !settings.preset.hasRecordHook);
-      const inspection = settings.inspect ? await inspectRecordings(kept, settings.inspect, relative) : undefined;
-      reason = inspection?.failure;
-      if (reason === undefined) return { ...base, ...keptResult(kept, inspection, relative) };
+    await observe(observed, vault, peerId, settings);
+    collisions = await settings.peers.conflicts(peerId, vault.touched(observed.journal, observed.unnamed));
+    if (collisions.length > 0) {
+      collidedWith = [...new Set(collisions.flatMap((collision) => collision.files))].sort();
+      reason = `shared ${collisions.map((c) => relative(c.cassette)).join(', ')} with ${collidedWith.join(', ')}, which ran at the same time (a cassette name computed at run time); retried after it`;
     }
-    const restored = await vault.restore(journal);
-    return {
-      ...base,
-      succeeded: false,
-      reason,
-      cassettes: restored.map(({ cassette, existed }) => ({ cassette: relative(cassette), outcome: existed ? 'restored' : 'removed' })),
-      drift: [],
-      warnings: [],
-    };
+    reason ??= failureReason(observed.outcome, settings.timeoutMs) ?? refusedReason(observed.refused) ?? (await unrecordedReason(vault, observed.journal, relative));
+    if (reason === undefined) {
+      const kept = await keptCassettes(vault, observed, !settings.preset.hasRecordHook);
+      const readability = await checkReadable(kept, relative);
+      reason = readability.failure;
+      warnings.push(...readability.warnings);
+      const inspection = reason === undefined && settings.inspect ? await inspectRecordings(kept, settings.inspect, relative) : undefined;
+      reason ??= inspection?.failure;
+      if (reason === undefined) {
+        const keptHashes = await hashKept(kept);
+        await vault.settle([...keptHashes.keys()]);
+        await settings.watch?.accept(vault.touched(observed.journal, observed.unnamed));
+        warnings.push(...foreignWarnings(observed.foreign, settings.peers.overlappingFiles(peerId), relative));
+        return { ...baseOf(observed, started, relative, settings), ...keptResult(kept, inspection, relative, warnings), keptHashes, collidedWith, unrestored: [] };
+      }
+    }
+  } catch (error) {
+    reason = `internal error: ${(error as Error).message ?? String(error)}`;
   } finally {
-    await vault.discard();
+    settings.peers.end(peerId);
   }
+  // A cassette that a still-running file also writes is left to that file: it restores it when it ends.
+  const leaveToOthers = new Set(collisions.filter((collision) => collision.othersRunning).map((collision) => collision.cassette));
+  const restored = await putEverythingBack(vault, observed, childStarted, leaveToOthers, settings);
+  const unrestored = restored.failed.map((failure) => relative(failure.cassette));
+  if (unrestored.length > 0) {
+    reason += `; could not restore ${restored.failed.map((f) => `${relative(f.cassette)} (${f.error})`).join(', ')}: its backup stays in .rerecord/txn/, run \`rerecord recover\``;
+  }
+  return {
+    ...baseOf(observed, started, relative, settings),
+    succeeded: false,
+    reason: reason!,
+    cassettes: restored.restored.map(({ cassette, existed }) => ({ cassette: relative(cassette), outcome: existed ? 'restored' : 'removed' })),
+    drift: [],
+    warnings: [...warnings, ...foreignWarnings(observed.foreign, settings.peers.overlappingFiles(peerId), relative)],
+    keptHashes: new Map(),
+    collidedWith,
+    retryAfter: collidedWith.length > 0 ? settings.peers.overlappingDone(peerId) : undefined,
+    unrestored,
+  };
+}
+
+/** Read what the attempt touched: the hook's journal (confined), and files nobody named. */
+async function observe(observed: Observed, vault: AttemptVault, peerId: number, settings: AttemptSettings): Promise<void> {
+  const journal = await readJournal(vault.journal);
+  observed.refused = journal.filter((entry) => !isConfined(settings.workingDirectory, entry.cassette)).map((entry) => entry.cassette);
+  observed.journal = journal.filter((entry) => !observed.refused.includes(entry.cassette));
+  settings.peers.claim(peerId, observed.journal.map((entry) => entry.cassette));
+  if (!settings.watch) return;
+  const named = new Set(vault.touched(observed.journal));
+  const others = await settings.peers.claimedByOthers(peerId);
+  const nobodys = (await settings.watch.changes()).filter((changed) => !named.has(changed) && !others.has(changed));
+  if (settings.peers.ranAlone(peerId)) observed.unnamed = nobodys;
+  else observed.foreign = nobodys;
+}
+
+async function putEverythingBack(
+  vault: AttemptVault | undefined,
+  observed: Observed,
+  childStarted: boolean,
+  skip: ReadonlySet<string>,
+  settings: AttemptSettings,
+): Promise<RestoreReport> {
+  if (!vault) return { restored: [], failed: [] };
+  if (!childStarted) {
+    // Nothing was touched yet: the snapshot alone failed. Drop it.
+    await vault.settle([]).catch(() => undefined);
+    return { restored: [], failed: [] };
+  }
+  let journal = observed.journal;
+  try {
+    journal = await readJournal(vault.journal).then((entries) => entries.filter((entry) => isConfined(settings.workingDirectory, entry.cassette)));
+  } catch {
+    // keep what was read before
+  }
+  const report = await vault.restore(
+    journal.filter((entry) => !skip.has(entry.cassette)),
+    observed.unnamed.filter((file) => !skip.has(file)),
+  );
+  await settings.watch?.accept(vault.touched(journal, observed.unnamed)).catch(() => undefined);
+  if (report.failed.length === 0) await vault.settle([]).catch(() => undefined);
+  return report;
+}
+
+function baseOf(observed: Observed, started: number, relative: (p: string) => string, settings: AttemptSettings) {
+  const outcome = observed.outcome;
+  const journaled = settings.preset.hasRecordHook || observed.journal.length > 0 ? observed.journal.map((entry) => relative(entry.cassette)).sort() : undefined;
+  return {
+    exitCode: outcome?.exitCode ?? null,
+    durationMs: outcome?.durationMs ?? performance.now() - started,
+    output: outcome?.output ?? '',
+    journaled,
+    cancelled: outcome?.cancelled ?? settings.signal.aborted,
+  };
 }
 
 function failureReason(outcome: ChildOutcome, timeoutMs: number): string | undefined {
@@ -99,29 +215,41 @@ function failureReason(outcome: ChildOutcome, timeoutMs: number): string | undef
   return undefined;
 }
 
+function refusedReason(refused: readonly string[]): string | undefined {
+  if (refused.length === 0) return undefined;
+  return `refused cassette path(s) outside the project or inside .git/: ${refused.join(', ')}`;
+}
+
 /** A cassette that existed before and is gone after a "passing" run was not re-recorded: keep the old one. */
 async function unrecordedReason(vault: AttemptVault, journal: readonly JournalEntry[], relative: (p: string) => string) {
   const lost: string[] = [];
   for (const cassette of vault.touched(journal)) {
-    if (vault.originalOf(cassette, journal)?.existed && !(await exists(cassette))) lost.push(relative(cassette));
+    if (vault.originalOf(cassette, journal).kind !== 'absent' && !(await exists(cassette))) lost.push(relative(cassette));
   }
   if (lost.length === 0) return undefined;
   return `tests passed but recorded nothing into ${lost.join(', ')} (no request reached the recorder?); kept the old recording`;
 }
 
-/** The cassettes a passing run wrote: the ones its hook opened (or, without a hook, that we moved aside) or that are new. */
-async function keptCassettes(vault: AttemptVault, journal: readonly JournalEntry[], movedAside: boolean): Promise<RecordedCassette[]> {
+/** The cassettes a passing run wrote: the ones its hook opened (or, without a hook, that we moved aside), new ones, and unnamed ones. */
+async function keptCassettes(vault: AttemptVault, observed: Observed, movedAside: boolean): Promise<RecordedCassette[]> {
   const kept: RecordedCassette[] = [];
-  for (const cassette of vault.touched(journal)) {
+  for (const cassette of vault.touched(observed.journal, observed.unnamed)) {
     if (!(await exists(cassette))) continue;
-    const original = vault.originalOf(cassette, journal);
-    const opened = journal.some((entry) => entry.cassette === cassette);
-    if (opened || movedAside || !original?.existed) kept.push({ cassette, original: original?.existed ? original.copy : null });
+    const original = vault.originalOf(cassette, observed.journal);
+    const opened = observed.journal.some((entry) => entry.cassette === cassette) || observed.unnamed.includes(cassette);
+    const copy = original.kind === 'file' ? original.copy! : null;
+    if (opened || movedAside || original.kind === 'absent') kept.push({ cassette, original: copy });
   }
   return kept;
 }
 
-function keptResult(kept: readonly RecordedCassette[], inspection: Inspection | undefined, relative: (p: string) => string) {
+async function hashKept(kept: readonly RecordedCassette[]): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  for (const { cassette } of kept) if (await exists(cassette)) hashes.set(cassette, await sha256File(cassette));
+  return hashes;
+}
+
+function keptResult(kept: readonly RecordedCassette[], inspection: Inspection | undefined, relative: (p: string) => string, warnings: string[]) {
   const noiseOnly = new Set(inspection?.noiseOnly ?? []);
   const cassettes: CassetteOutcome[] = kept
     .map(({ cassette, original }) => {
@@ -130,7 +258,12 @@ function keptResult(kept: readonly RecordedCassette[], inspection: Inspection | 
       return { cassette: name, outcome };
     })
     .sort((a, b) => a.cassette.localeCompare(b.cassette));
-  return { succeeded: true, reason: '', cassettes, drift: inspection?.drift ?? [], warnings: inspection?.warnings ?? [] };
+  return { succeeded: true, reason: '', cassettes, drift: inspection?.drift ?? [], warnings: [...warnings, ...(inspection?.warnings ?? [])] };
+}
+
+function foreignWarnings(foreign: readonly string[], alongside: readonly string[], relative: (p: string) => string): string[] {
+  if (foreign.length === 0) return [];
+  return [`${foreign.map(relative).join(', ')} changed while ${alongside.join(', ')} ran alongside; no journal or mapping names it (see the run's notes)`];
 }
 
 async function exists(file: string): Promise<boolean> {

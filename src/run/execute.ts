@@ -11,6 +11,10 @@ export type FileStatus = 'succeeded' | 'failed' | 'not-run';
 
 export interface FileResult {
   file: string;
+  /** Kept cassettes and their sha256 when kept (absolute paths); not reported, used to catch late writers. */
+  keptHashes?: ReadonlyMap<string, string>;
+  /** Cassettes it could not put back (left in .rerecord/txn/ for `rerecord recover`). */
+  unrestored?: string[];
   status: FileStatus;
   attempts: number;
   durationMs: number;
@@ -39,6 +43,7 @@ export interface ExecuteOptions {
 export async function executePlan(options: ExecuteOptions): Promise<FileResult[]> {
   const { signal } = options.attempt;
   const limit = pLimit(options.workers);
+  const exclusive = pLimit(1);
   const gate = new BatchGate(options.batchSize, options.batchDelayMs, signal);
   const results: FileResult[] = [];
   let checkpoints = Promise.resolve();
@@ -47,16 +52,21 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
     options.onFileDone?.(result);
     if (options.onCheckpoint && results.length % options.batchSize === 0) {
       const snapshot = [...results];
-      checkpoints = checkpoints.then(() => options.onCheckpoint!(snapshot));
+      // A checkpoint that cannot be written is the caller's warning, never the run's end.
+      checkpoints = checkpoints.then(() => options.onCheckpoint!(snapshot)).catch(() => undefined);
     }
   };
 
   const runFile = async (file: string, cassettes: readonly string[]): Promise<FileResult> => {
     let last: AttemptResult | undefined;
     let spent = 0;
+    let collisionRetries = 0;
     for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
       if (attempt > 1) await sleep(backoffDelay(attempt - 1, options.backoffBaseMs ?? 1000), signal);
-      const result = await limit(async () => {
+      // After a collision the file runs again in the exclusive lane: one such retry at a time, so two
+      // files that collided cannot collide again.
+      const slot = <T>(task: () => Promise<T>): Promise<T> => (collisionRetries > 0 ? exclusive(() => limit(task)) : limit(task));
+      const result = await slot(async () => {
         if (signal.aborted) return undefined;
         await gate.admit();
         return signal.aborted ? undefined : runAttempt(file, cassettes, options.attempt);
@@ -64,18 +74,30 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
       if (!result) return last ? toFileResult(file, last, attempt - 1, spent) : notRun(file);
       last = result;
       spent += result.durationMs;
-      if (result.succeeded || result.cancelled) return toFileResult(file, result, attempt, spent);
+      if (result.succeeded || result.cancelled || result.unrestored.length > 0) return toFileResult(file, result, attempt, spent);
+      // A collision is not the file's fault: run it again, alone on those cassettes, without spending a retry.
+      if (result.collidedWith.length > 0 && collisionRetries++ < 2) {
+        await result.retryAfter;
+        attempt--;
+      }
     }
     return toFileResult(file, last!, options.retries + 1, spent);
   };
 
   await Promise.all(
     options.lanes.map(async (lane) => {
-      for (const mapping of lane.files) finish(await runFile(mapping.file, mapping.cassettes));
+      for (const mapping of lane.files) {
+        // runAttempt keeps its own errors; this is the last net, so one file can never take the run down.
+        finish(await runFile(mapping.file, mapping.cassettes).catch((error: Error) => internalFailure(mapping.file, error)));
+      }
     }),
   );
   await checkpoints;
   return results;
+}
+
+function internalFailure(file: string, error: Error): FileResult {
+  return { ...notRun(file), status: 'failed', reason: `internal error: ${error.message}` };
 }
 
 function toFileResult(file: string, attempt: AttemptResult, attempts: number, durationMs: number): FileResult {
@@ -91,6 +113,8 @@ function toFileResult(file: string, attempt: AttemptResult, attempts: number, du
     journaled: attempt.journaled,
     drift: attempt.drift,
     warnings: attempt.warnings,
+    keptHashes: attempt.keptHashes,
+    unrestored: attempt.unrestored,
   };
 }
 

@@ -8,6 +8,7 @@ import { custom } from '../../../src/frameworks/custom.js';
 import { buildLanes, longestFirst } from '../../../src/plan/lanes.js';
 import type { FileMapping } from '../../../src/plan/map.js';
 import { executePlan, type FileResult } from '../../../src/run/execute.js';
+import { AttemptPeers } from '../../../src/run/peers.js';
 import { Vault } from '../../../src/run/vault.js';
 
 const SCRIPT = path.resolve('test/support/scripted-test.mjs');
@@ -37,7 +38,7 @@ async function setup(files: Record<string, Spec & { cassettes?: string[] }>) {
 }
 
 async function execute(mappings: FileMapping[], options: { retries?: number; workers?: number; signal?: AbortSignal; onFileDone?: (r: FileResult) => void } = {}) {
-  const vault = await Vault.create(root);
+  const vault = await Vault.create(root, [path.join(root, 'fixtures')], []);
   try {
     return await executePlan({
       lanes: longestFirst(buildLanes(mappings, new Map())),
@@ -56,6 +57,7 @@ async function execute(mappings: FileMapping[], options: { retries?: number; wor
         childEnv: process.env,
         vault,
         signal: options.signal ?? new AbortController().signal,
+        peers: new AttemptPeers(),
       },
     });
   } finally {

@@ -1,0 +1,51 @@
+// Checked once the plan is known and before any test runs; a problem here is exit 2 with nothing
+// touched: the failure log must not overwrite a cassette or a test file, and every folder rerecord
+// will write to must be writable.
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/config.js';
+import { ConfigError } from '../config/errors.js';
+import { jsonTwinPath } from '../report/failure-log.js';
+import type { Plan } from '../plan/plan.js';
+import { STATE_DIR } from '../state/paths.js';
+
+export async function checkRunPreconditions(config: Config, plan: Plan): Promise<void> {
+  const problems: string[] = [];
+  const cassettes = new Set(plan.mappings.flatMap((mapping) => mapping.cassettes));
+  const tests = new Set(plan.mappings.map((mapping) => mapping.file));
+  for (const log of [config.failureLog, jsonTwinPath(config.failureLog)]) {
+    if (cassettes.has(log)) problems.push(`failure-log: ${log} is a cassette; writing the failure report there would destroy it. Choose another path, such as ${STATE_DIR}/failures.txt`);
+    if (tests.has(log)) problems.push(`failure-log: ${log} is a test file; choose another path, such as ${STATE_DIR}/failures.txt`);
+  }
+  const folders = [
+    { what: `rerecord's folder ${STATE_DIR}/`, folder: STATE_DIR },
+    { what: `cassette-dir ${config.cassetteDir}`, folder: config.cassetteDir },
+    { what: `the failure log's folder`, folder: path.posix.dirname(config.failureLog) },
+  ];
+  for (const { what, folder } of folders) {
+    const problem = await unwritable(path.resolve(config.workingDirectory, folder));
+    if (problem) problems.push(`${what}: ${problem}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** Why the folder (or, when it does not exist yet, the nearest existing parent) cannot be written to. */
+async function unwritable(folder: string): Promise<string | undefined> {
+  let current = folder;
+  for (;;) {
+    const info = await stat(current).catch(() => undefined);
+    if (info) {
+      if (!info.isDirectory()) return `${current} is not a folder`;
+      try {
+        await access(current, constants.W_OK);
+        return undefined;
+      } catch {
+        return `${current} is not writable by this user`;
+      }
+    }
+    const parent = path.dirname(current);
+    if (parent === current) return `no existing parent folder of ${folder}`;
+    current = parent;
+  }
+}

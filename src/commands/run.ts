@@ -1,0 +1,64 @@
+// The one policy for `run`, shared by the action and the CLI, which only render its result:
+// lock -> recover a dead run -> plan -> pre-flight -> execute -> reports -> publish decision.
+// An interrupted run never publishes; a shard never publishes (only `step: publish` does).
+import type { Config } from '../config/config.js';
+import { ConfigError } from '../config/errors.js';
+import { executeRun, planRun, type PlannedRun, type RunIo, type RunOutcome } from '../pipeline.js';
+import { publishCassettes, type PublishOutcome } from '../publish/publish.js';
+import { runCounts } from '../report/run-output.js';
+import { checkRunPreconditions } from './preconditions.js';
+import { withProjectLock, type RecoveryNotice } from './recover.js';
+
+export type PublishDecision =
+  | { kind: 'none'; why: string }
+  | { kind: 'published'; outcome: PublishOutcome }
+  | { kind: 'shard-uploaded' }
+  | { kind: 'skipped'; why: string };
+
+export interface RunCommandResult {
+  planned: PlannedRun;
+  /** Undefined for a dry run. */
+  outcome: RunOutcome | undefined;
+  recovery: RecoveryNotice | undefined;
+  publish: PublishDecision;
+  interruptedBy: NodeJS.Signals | undefined;
+}
+
+export interface RunCommandIo extends RunIo {
+  interruptedBy(): NodeJS.Signals | undefined;
+  /** Whether artifacts can be uploaded here (a GitHub Actions runner with its runtime token). */
+  onRunner: boolean;
+  uploadShard?: (results: RunOutcome['results']) => Promise<void>;
+}
+
+export async function runCommand(config: Config, io: RunCommandIo): Promise<RunCommandResult> {
+  const command = config.dryRun ? 'plan' : 'run';
+  return withProjectLock(config.workingDirectory, command, io.logger, async (recovery) => {
+    const planned = await planRun(config);
+    for (const note of planned.plan.notes) io.logger.warning(note);
+    if (config.dryRun) return { planned, outcome: undefined, recovery, publish: { kind: 'none', why: 'dry run' }, interruptedBy: undefined };
+    await checkRunPreconditions(config, planned.plan);
+    if (config.shard.count > 1 && config.publish !== 'none' && !io.onRunner) {
+      throw new ConfigError([
+        `shard ${config.shard.index}/${config.shard.count} with publish ${config.publish}: a shard hands its results to a final step: publish job as artifacts, which needs a GitHub Actions runner; run without --shard, or with --publish none`,
+      ]);
+    }
+    if (planned.plan.files.length === 0) io.logger.info('no test file selected: nothing to re-record');
+    const outcome = await executeRun(config, planned, io);
+    const interruptedBy = io.interruptedBy();
+    const publish = await decidePublish(config, outcome, interruptedBy, io);
+    return { planned, outcome, recovery, publish, interruptedBy };
+  }, { readOnly: config.dryRun });
+}
+
+async function decidePublish(config: Config, outcome: RunOutcome, interruptedBy: NodeJS.Signals | undefined, io: RunCommandIo): Promise<PublishDecision> {
+  if (interruptedBy) return { kind: 'skipped', why: `interrupted by ${interruptedBy}: partial results are never published` };
+  if (config.shard.count > 1) {
+    if (!io.onRunner || !io.uploadShard) return { kind: 'none', why: 'a shard off a runner keeps its results in the working tree' };
+    await io.uploadShard(outcome.results);
+    return { kind: 'shard-uploaded' };
+  }
+  if (config.publish === 'none') return { kind: 'none', why: 'publish: none' };
+  const failed = runCounts(outcome).failedFiles;
+  return { kind: 'published', outcome: await publishCassettes(config, outcome.results, failed, io.logger) };
+}

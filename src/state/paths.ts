@@ -1,0 +1,84 @@
+// Where rerecord keeps its own state, and the one check every path from outside goes through:
+// a cassette, a manifest entry, a journal line or a failure-log line is only ever read, backed
+// up, deleted or written when it resolves inside the working directory and outside `.git/` and
+// rerecord's own folder. Nothing else is trusted to stay in bounds.
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+
+export const STATE_DIR = '.rerecord';
+export const MANIFEST_PATH = `${STATE_DIR}/manifest.json`;
+export const LOCK_PATH = `${STATE_DIR}/lock`;
+/** Transactions in flight: one folder per run; a run that finishes leaves none behind. */
+export const TRANSACTIONS_DIR = `${STATE_DIR}/txn`;
+/** Where recovery moves what a dead run wrote but never kept, instead of deleting it. */
+export const RECOVERED_DIR = `${STATE_DIR}/recovered`;
+/** What git must not pick up from `.rerecord/`: only the manifest is meant to be committed. */
+export const STATE_GITIGNORE = '/txn/\n/lock\n/recovered/\n';
+
+export class OutOfBoundsError extends Error {}
+
+/**
+ * The absolute path of `candidate` (relative to the working directory, or absolute) if it may be
+ * touched; throws OutOfBoundsError naming `what` otherwise. Symlinked parent folders are followed:
+ * `fixtures -> /elsewhere` puts every cassette under it out of bounds.
+ */
+export function confinedPath(workingDirectory: string, candidate: string, what: string): string {
+  const root = path.resolve(workingDirectory);
+  const absolute = path.resolve(root, candidate.replaceAll('\\', '/'));
+  const relative = path.relative(root, absolute);
+  const refuse = (why: string) => new OutOfBoundsError(`${what} ${JSON.stringify(candidate)} ${why}; refused (rerecord only touches files inside ${root})`);
+  if (relative === '') throw refuse('is the working directory itself');
+  if (isOutside(relative)) throw refuse('resolves outside the working directory');
+  const first = relative.split(path.sep)[0];
+  if (first === '.git') throw refuse("is inside git's own folder .git/");
+  if (first === STATE_DIR) throw refuse(`is inside rerecord's own folder ${STATE_DIR}/`);
+  const realParent = realpathOfNearestAncestor(path.dirname(absolute));
+  const realRoot = realpathOrSelf(root);
+  const realRelative = path.relative(realRoot, realParent);
+  if (isOutside(realRelative)) throw refuse(`lies under a symlinked folder that leads outside the working directory (${realParent})`);
+  if (realRelative.split(path.sep)[0] === '.git') throw refuse("lies under a symlinked folder that leads into .git/");
+  return absolute;
+}
+
+/** Like confinedPath, but answers instead of throwing. */
+export function isConfined(workingDirectory: string, candidate: string): boolean {
+  try {
+    confinedPath(workingDirectory, candidate, 'path');
+    return true;
+  } catch (error) {
+    if (error instanceof OutOfBoundsError) return false;
+    throw error;
+  }
+}
+
+/** Forward-slash path relative to the working directory, as plans, logs and the manifest spell it. */
+export function projectRelative(workingDirectory: string, absolute: string): string {
+  return path.relative(path.resolve(workingDirectory), absolute).split(path.sep).join('/');
+}
+
+function isOutside(relative: string): boolean {
+  return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+}
+
+function realpathOfNearestAncestor(directory: string): string {
+  let current = directory;
+  const missing: string[] = [];
+  for (;;) {
+    try {
+      return path.join(realpathSync(current), ...missing.reverse());
+    } catch {
+      const parent = path.dirname(current);
+      if (parent === current) return directory;
+      missing.push(path.basename(current));
+      current = parent;
+    }
+  }
+}
+
+function realpathOrSelf(directory: string): string {
+  try {
+    return realpathSync(directory);
+  } catch {
+    return directory;
+  }
+}
