@@ -32,23 +32,33 @@ export interface RunCommandIo extends RunIo {
 }
 
 export async function runCommand(config: Config, io: RunCommandIo): Promise<RunCommandResult> {
-  const command = config.dryRun ? 'plan' : 'run';
-  return withProjectLock(config.workingDirectory, command, io.logger, async (recovery) => {
-    const planned = await planRun(config);
-    for (const note of planned.plan.notes) io.logger.warning(note);
-    if (config.dryRun) return { planned, outcome: undefined, recovery, publish: { kind: 'none', why: 'dry run' }, interruptedBy: undefined };
-    await checkRunPreconditions(config, planned.plan);
-    if (config.shard.count > 1 && config.publish !== 'none' && !io.onRunner) {
-      throw new ConfigError([
-        `shard ${config.shard.index}/${config.shard.count} with publish ${config.publish}: a shard hands its results to a final step: publish job as artifacts, which needs a GitHub Actions runner; run without --shard, or with --publish none`,
-      ]);
-    }
+  // Planning and its checks write nothing (bar recovering a dead run's leftovers): a problem found
+  // here is exit 2 with the project as it was. The lock is taken only to execute.
+  const { planned, recovery } = await withProjectLock(
+    config.workingDirectory,
+    'plan',
+    io.logger,
+    async (recovery) => {
+      const planned = await planRun(config);
+      for (const note of planned.plan.notes) io.logger.warning(note);
+      if (!config.dryRun) await checkRunPreconditions(config, planned.plan);
+      return { planned, recovery };
+    },
+    { readOnly: true },
+  );
+  if (config.dryRun) return { planned, outcome: undefined, recovery, publish: { kind: 'none', why: 'dry run' }, interruptedBy: undefined };
+  if (config.shard.count > 1 && config.publish !== 'none' && !io.onRunner) {
+    throw new ConfigError([
+      `shard ${config.shard.index}/${config.shard.count} with publish ${config.publish}: a shard hands its results to a final step: publish job as artifacts, which needs a GitHub Actions runner; run without --shard, or with --publish none`,
+    ]);
+  }
+  return withProjectLock(config.workingDirectory, 'run', io.logger, async () => {
     if (planned.plan.files.length === 0) io.logger.info('no test file selected: nothing to re-record');
     const outcome = await executeRun(config, planned, io);
     const interruptedBy = io.interruptedBy();
     const publish = await decidePublish(config, outcome, interruptedBy, io);
     return { planned, outcome, recovery, publish, interruptedBy };
-  }, { readOnly: config.dryRun });
+  });
 }
 
 async function decidePublish(config: Config, outcome: RunOutcome, interruptedBy: NodeJS.Signals | undefined, io: RunCommandIo): Promise<PublishDecision> {

@@ -133,7 +133,8 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
   }
   // A cassette that a still-running file also writes is left to that file: it restores it when it ends.
   const leaveToOthers = new Set(collisions.filter((collision) => collision.othersRunning).map((collision) => collision.cassette));
-  const restored = await putEverythingBack(vault, observed, childStarted, leaveToOthers, settings);
+  const fromBaseline = new Set(collisions.filter((collision) => !collision.othersRunning).map((collision) => collision.cassette));
+  const restored = await putEverythingBack(vault, observed, childStarted, { skip: leaveToOthers, fromBaseline }, settings);
   const unrestored = restored.failed.map((failure) => relative(failure.cassette));
   if (unrestored.length > 0) {
     reason += `; could not restore ${restored.failed.map((f) => `${relative(f.cassette)} (${f.error})`).join(', ')}: its backup stays in .rerecord/txn/, run \`rerecord recover\``;
@@ -170,7 +171,7 @@ async function putEverythingBack(
   vault: AttemptVault | undefined,
   observed: Observed,
   childStarted: boolean,
-  skip: ReadonlySet<string>,
+  collided: { skip: ReadonlySet<string>; fromBaseline: ReadonlySet<string> },
   settings: AttemptSettings,
 ): Promise<RestoreReport> {
   if (!vault) return { restored: [], failed: [] };
@@ -186,8 +187,9 @@ async function putEverythingBack(
     // keep what was read before
   }
   const report = await vault.restore(
-    journal.filter((entry) => !skip.has(entry.cassette)),
-    observed.unnamed.filter((file) => !skip.has(file)),
+    journal.filter((entry) => !collided.skip.has(entry.cassette)),
+    observed.unnamed.filter((file) => !collided.skip.has(file)),
+    collided.fromBaseline,
   );
   await settings.watch?.accept(vault.touched(journal, observed.unnamed)).catch(() => undefined);
   if (report.failed.length === 0) await vault.settle([]).catch(() => undefined);

@@ -19,7 +19,9 @@ export async function checkReadable(kept: readonly RecordedCassette[], relative:
   const warnings: string[] = [];
   for (const { cassette, original } of kept) {
     const name = relative(cassette);
-    const size = (await stat(cassette)).size;
+    const info = await stat(cassette);
+    if (!info.isFile()) return { failure: `${name} is a folder, not a recording (the test left it where the cassette was); moved aside into .rerecord/recovered/`, warnings };
+    const size = info.size;
     if (size > READABLE_LIMIT_BYTES) {
       return { failure: `new recording ${name} is ${Math.round(size / 1024 / 1024)} MB, over the ${READABLE_LIMIT_BYTES / 1024 / 1024} MB rerecord can check; not kept`, warnings };
     }

@@ -4,10 +4,10 @@
 // changed or created without keeping them go back to the run's baseline, and anything removed
 // from the tree on the way is moved into .rerecord/recovered/<run>/, never deleted.
 import { randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdir, rename } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, rename, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isConfined, projectRelative, RECOVERED_DIR } from '../state/paths.js';
-import { listRunFolders, readRunFolder, removeFolder, type RunFolderContents, type SavedState } from '../state/transactions.js';
+import { listRunFolders, readRunFolder, removeFolder, transactionsRoot, type RunFolderContents, type SavedState } from '../state/transactions.js';
 import { readJournal, type JournalEntry } from './journal.js';
 import { scanTree } from './tree-watch.js';
 import { originalState, restoreState, sha256File } from './vault.js';
@@ -29,6 +29,7 @@ export interface RecoveryReport {
 export async function recoverDeadRuns(workingDirectory: string): Promise<RecoveryReport> {
   const report: RecoveryReport = { runs: [], files: [], failed: [] };
   for (const folder of await listRunFolders(workingDirectory)) await recoverInto(workingDirectory, folder, report);
+  await rmdir(transactionsRoot(workingDirectory)).catch(() => undefined);
   return report;
 }
 

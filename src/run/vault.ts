@@ -46,8 +46,9 @@ export class Vault {
     const baseline: SavedState[] = [];
     const lines: string[] = [];
     for (const [index, file] of files.entries()) {
-      const state = await saveState(file, path.join(folder, 'baseline', String(index)));
-      if (state.kind === 'absent') continue;
+      // A FIFO or socket in a cassette folder is nobody's recording: the attempt that names it fails on its own.
+      const state = await saveState(file, path.join(folder, 'baseline', String(index))).catch(() => undefined);
+      if (!state || state.kind === 'absent') continue;
       baseline.push(state);
       lines.push(JSON.stringify(state));
     }
@@ -136,10 +137,12 @@ export class AttemptVault {
    * Put every touched cassette back byte for byte (a symlink as the same symlink); what did not
    * exist before is removed. Goes on past a failure and reports every path it could not restore.
    */
-  async restore(journal: readonly JournalEntry[], extra: readonly string[] = []): Promise<RestoreReport> {
+  async restore(journal: readonly JournalEntry[], extra: readonly string[] = [], fromBaseline: ReadonlySet<string> = new Set()): Promise<RestoreReport> {
     const report: RestoreReport = { restored: [], failed: [] };
     for (const cassette of this.touched(journal, extra)) {
-      const original = this.originalOf(cassette, journal);
+      // A cassette another file wrote at the same time: this attempt's backup may hold that file's bytes.
+      const baseline = fromBaseline.has(cassette) ? (this.run.baselineOf(cassette) ?? { path: cassette, kind: 'absent' as const }) : undefined;
+      const original = baseline ?? this.originalOf(cassette, journal);
       try {
         await restoreState(original, this.run.recoveredFolder());
         report.restored.push({ cassette, existed: original.kind !== 'absent' });
@@ -217,12 +220,23 @@ export async function restoreState(state: SavedState, recoveredFolder: string): 
 export async function putBack(copy: string, cassette: string, expectedSha256?: string): Promise<void> {
   await mkdir(path.dirname(cassette), { recursive: true });
   const temporary = `${cassette}.rerecord-${randomBytes(4).toString('hex')}`;
+  const copyThenRename = async () => {
+    try {
+      await copyFile(copy, temporary, constants.COPYFILE_FICLONE);
+      await rename(temporary, cassette);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+  };
   try {
-    await copyFile(copy, temporary, constants.COPYFILE_FICLONE);
-    await rename(temporary, cassette);
+    await copyThenRename();
   } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+    // A full disk, most likely filled by the failed recording itself: drop it (its backup is safe
+    // in .rerecord/txn/) to make room, then copy again.
+    await rm(cassette, { force: true });
+    await copyThenRename();
   }
   const expected = expectedSha256 ?? (await sha256File(copy));
   if ((await sha256File(cassette)) !== expected) throw new Error(`restoring ${cassette} did not reproduce its original bytes`);

@@ -1,0 +1,163 @@
+// Small projects of shell "tests" (framework custom) for fault injection: each test file is a
+// shell script, its cassettes are named in `use_cassette("name")` comments, and what it does to
+// them (write, leave a folder, hang, fork a daemon) is written out in the script itself.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { git } from './projects.js';
+import { cleanEnv, runCli, start, CLI, type Finished } from './run-bundle.js';
+
+/** A cassette in Ruby VCR's format whose one answer says `body`. */
+export function cassetteYaml(body: string, status = 200): string {
+  return [
+    '---',
+    'http_interactions:',
+    '- request:',
+    '    method: get',
+    '    uri: http://127.0.0.1:4567/items',
+    '    body:',
+    '      encoding: UTF-8',
+    "      string: ''",
+    '    headers: {}',
+    '  response:',
+    '    status:',
+    `      code: ${status}`,
+    '      message: OK',
+    '    headers:',
+    '      Content-Type:',
+    '      - application/json',
+    '    body:',
+    '      encoding: UTF-8',
+    `      string: '{"value":"${body}"}'`,
+    '    http_version:',
+    '  recorded_at: Mon, 23 Nov 2026 20:58:14 GMT',
+    'recorded_with: VCR 6.0.0',
+    '',
+  ].join('\n');
+}
+
+export interface FaultProject {
+  /** The project (a git repository); `outside` sits beside it and must never change. */
+  dir: string;
+  outside: string;
+  /** A token in every test process's command line, to find survivors. */
+  token: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * `tests`: file name -> shell script body. `cassettes`: name -> bytes, under fixtures/.
+ * Every script gets `$FIX` (the fixtures folder) and the token in its command line.
+ */
+export async function makeFaultProject(tests: Record<string, string>, cassettes: Record<string, string | Buffer>): Promise<FaultProject> {
+  const parent = await mkdtemp(path.join(os.tmpdir(), 'rerecord-fault-'));
+  const dir = path.join(parent, 'project');
+  const outside = path.join(parent, 'outside');
+  const token = `rrtok${Math.random().toString(36).slice(2, 10)}`;
+  await mkdir(path.join(dir, 'tests'), { recursive: true });
+  await mkdir(path.join(dir, 'fixtures'), { recursive: true });
+  await mkdir(outside, { recursive: true });
+  await writeFile(path.join(outside, 'victim.yml'), cassetteYaml('victim'));
+  for (const [name, bytes] of Object.entries(cassettes)) await writeFile(path.join(dir, 'fixtures', name), bytes);
+  for (const [name, body] of Object.entries(tests)) await writeFile(path.join(dir, 'tests', name), `# ${token}\nexport RR_TOKEN=${token}\nFIX="$PWD/fixtures"\n${body}\n`);
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'add', '-A');
+  git(dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'initial');
+  return { dir, outside, token, remove: () => rm(parent, { recursive: true, force: true }) };
+}
+
+/** The flags every fault run shares: custom framework, shell tests, cassettes by use_cassette comments. */
+export function customFlags(token: string, extra: readonly string[] = []): string[] {
+  return [
+    '--framework',
+    'custom',
+    '--test-dir',
+    'tests',
+    '--test-pattern',
+    '*.sh',
+    '--cassette-dir',
+    'fixtures',
+    '--cassette-functions',
+    'use_cassette',
+    '--cassette-path',
+    '{name}.yml',
+    '--command',
+    `sh {file} ${token}`,
+    '--retries',
+    '0',
+    '--workers',
+    '2',
+    ...extra,
+  ];
+}
+
+export function rerecord(project: FaultProject, args: readonly string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<Finished> {
+  return runCli(args, { cwd: project.dir, env });
+}
+
+export function startRerecord(project: FaultProject, args: readonly string[], env: NodeJS.ProcessEnv = cleanEnv()) {
+  return start(CLI, args, { cwd: project.dir, env });
+}
+
+/** sha256 of every file (and the target of every symlink) below `dir`, .git and rerecord's own folder left out. */
+export async function treeHashes(dir: string, skip: readonly string[] = ['.git', '.rerecord']): Promise<Record<string, string>> {
+  const hashes: Record<string, string> = {};
+  const walk = async (folder: string) => {
+    for (const entry of await readdir(path.join(dir, folder), { withFileTypes: true })) {
+      const relative = path.posix.join(folder, entry.name);
+      if (skip.includes(entry.name)) continue;
+      const full = path.join(dir, relative);
+      const info = await lstat(full);
+      if (info.isSymbolicLink()) hashes[relative] = `symlink:${readlinkSync(full)}`;
+      else if (info.isDirectory()) await walk(relative);
+      else hashes[relative] = createHash('sha256').update(await readFile(full)).digest('hex');
+    }
+  };
+  if (existsSync(dir)) await walk('.');
+  return hashes;
+}
+
+/** Processes whose command line or environment carries the token (the tests and anything they started). */
+export function survivors(token: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      const environ = readFileSync(`/proc/${name}/environ`, 'utf8');
+      if (cmdline.includes(token) || environ.includes(token)) found.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Waits (bounded) until no process carries the token; returns the ones left. */
+export async function waitForNoSurvivors(token: string, withinMs = 10_000): Promise<number[]> {
+  const deadline = Date.now() + withinMs;
+  let left = survivors(token);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    left = survivors(token);
+  }
+  for (const pid of left) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  return left;
+}
+
+/** Resolves once `file` exists (bounded), for killing rerecord while a test is surely running. */
+export async function waitForFile(file: string, withinMs = 30_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`${file} did not appear within ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
