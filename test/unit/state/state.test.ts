@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RunLock } from '../../../src/state/lock.js';
+import { confinedPath, isConfined, OutOfBoundsError } from '../../../src/state/paths.js';
+import { recoverDeadRuns } from '../../../src/run/recover.js';
+import { Vault, sha256File } from '../../../src/run/vault.js';
+import { TreeWatch } from '../../../src/run/tree-watch.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rerecord-state-'));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('confinedPath', () => {
+  it.each([
+    ['../x.yml', /resolves outside the working directory/],
+    ['a/../../x.yml', /resolves outside the working directory/],
+    ['/etc/passwd', /resolves outside the working directory/],
+    ['.', /is the working directory itself/],
+    ['.git/HEAD', /inside git's own folder/],
+    ['.rerecord/txn/x', /inside rerecord's own folder/],
+  ])('refuses %s', async (candidate, message) => {
+    const root = await tempDir();
+    expect(() => confinedPath(root, candidate, 'cassette')).toThrow(OutOfBoundsError);
+    expect(() => confinedPath(root, candidate, 'cassette')).toThrow(message);
+  });
+
+  it('accepts paths inside, including ones not created yet, and refuses a symlinked folder that leads out', async () => {
+    const root = await tempDir();
+    const elsewhere = await tempDir();
+    await mkdir(path.join(root, 'fixtures'));
+    await symlink(elsewhere, path.join(root, 'linked'));
+    expect(confinedPath(root, 'fixtures/new/deep.yml', 'cassette')).toBe(path.join(root, 'fixtures/new/deep.yml'));
+    expect(isConfined(root, 'linked/x.yml')).toBe(false);
+    expect(() => confinedPath(root, 'linked/x.yml', 'cassette')).toThrow(/symlinked folder that leads outside/);
+  });
+});
+
+describe('RunLock', () => {
+  it('a second taker is refused while the holder lives, and a dead holder\'s lock is taken over as stale', async () => {
+    const root = await tempDir();
+    const first = await RunLock.acquire(root, 'run');
+    expect(first.taken).toBe(true);
+    // Held by a live process other than us: refused, naming it.
+    const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const livePid = sleeper.pid!;
+    await writeFile(path.join(root, '.rerecord/lock'), JSON.stringify({ pid: livePid, host: os.hostname(), startedAt: 'then', command: 'run' }));
+    const second = await RunLock.acquire(root, 'run');
+    expect(second).toMatchObject({ taken: false, holder: { pid: livePid, command: 'run' } });
+    process.kill(livePid, 'SIGKILL');
+    // A pid that no longer exists: stale.
+    await writeFile(path.join(root, '.rerecord/lock'), JSON.stringify({ pid: 2 ** 22 + 1, host: os.hostname(), startedAt: 'then', command: 'run' }));
+    const third = await RunLock.acquire(root, 'run');
+    expect(third).toMatchObject({ taken: true, stale: { pid: 2 ** 22 + 1 } });
+    if (third.taken) await third.lock.release();
+    await expect(readFile(path.join(root, '.rerecord/lock'))).rejects.toThrow(/ENOENT/);
+    expect(await readFile(path.join(root, '.rerecord/.gitignore'), 'utf8')).toMatch(/\/txn\//);
+  });
+});
+
+describe('recoverDeadRuns', () => {
+  it('restores an unsettled attempt from its snapshot, keeps what settled attempts kept, and moves unkept new files aside', async () => {
+    const root = await tempDir();
+    const fixtures = path.join(root, 'fixtures');
+    await mkdir(fixtures);
+    const file = (name: string) => path.join(fixtures, name);
+    await writeFile(file('inflight.yml'), 'old in flight');
+    await writeFile(file('kept.yml'), 'old kept');
+    await writeFile(file('unnamed.yml'), 'old unnamed');
+    const { watch } = await TreeWatch.start([fixtures]);
+    const vault = await Vault.create(root, watch.roots, watch.files());
+
+    const settled = await vault.openAttempt('tests/kept');
+    await settled.snapshot([file('kept.yml')]);
+    await writeFile(file('kept.yml'), 'new kept');
+    await settled.settle([file('kept.yml')]);
+
+    const inflight = await vault.openAttempt('tests/inflight');
+    await inflight.snapshot([file('inflight.yml')]);
+    // What a run killed here leaves behind: half-written recordings, and files nobody named.
+    await writeFile(file('inflight.yml'), 'half');
+    await writeFile(file('unnamed.yml'), 'changed by the dead run');
+    await writeFile(file('brand-new.yml'), 'created by the dead run');
+
+    const report = await recoverDeadRuns(root);
+    expect(report.failed).toEqual([]);
+    expect(await readFile(file('inflight.yml'), 'utf8')).toBe('old in flight');
+    expect(await readFile(file('kept.yml'), 'utf8')).toBe('new kept');
+    expect(await readFile(file('unnamed.yml'), 'utf8')).toBe('old unnamed');
+    await expect(readFile(file('brand-new.yml'))).rejects.toThrow(/ENOENT/);
+    const moved = report.files.find((entry) => entry.cassette === 'fixtures/brand-new.yml');
+    expect(moved).toMatchObject({ action: 'moved-aside' });
+    expect(await readFile(path.join(root, moved!.movedTo!), 'utf8')).toBe('created by the dead run');
+    await expect(readFile(path.join(root, '.rerecord/txn'))).rejects.toThrow(/ENOENT/);
+    expect(await sha256File(file('kept.yml'))).toHaveLength(64);
+  });
+
+  it('refuses a journal that points outside the project or at a backup outside its transaction', async () => {
+    const root = await tempDir();
+    const outside = await tempDir();
+    await writeFile(path.join(outside, 'victim.yml'), 'outside');
+    await writeFile(path.join(outside, 'evil-backup'), 'evil');
+    await mkdir(path.join(root, 'fixtures'));
+    await writeFile(path.join(root, 'fixtures/a.yml'), 'a');
+    const vault = await Vault.create(root, [], []);
+    const attempt = await vault.openAttempt('tests/a');
+    await attempt.snapshot([]);
+    await writeFile(
+      attempt.journal,
+      [
+        JSON.stringify({ cassette: path.join(outside, 'victim.yml'), existed: false, backup: null }),
+        JSON.stringify({ cassette: path.join(root, 'fixtures/a.yml'), existed: true, backup: path.join(outside, 'evil-backup') }),
+      ].join('\n'),
+    );
+    await recoverDeadRuns(root);
+    expect(await readFile(path.join(outside, 'victim.yml'), 'utf8')).toBe('outside');
+    expect(await readFile(path.join(root, 'fixtures/a.yml'), 'utf8')).toBe('a');
+  });
+});
