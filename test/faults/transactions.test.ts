@@ -226,6 +226,7 @@ describe('confinement', () => {
     ['a cassette folder outside the project', ['--cassette-dir', '../outside'], /--cassette-dir: expected a path inside the working directory/],
     ['a key variable the runtime depends on', ['--api-key-env', 'PATH'], /--api-key-env: .*PATH, which the test runtime or rerecord's record hooks depend on/],
     ['a key variable the hooks depend on', ['--api-key-env', 'NODE_OPTIONS'], /--api-key-env: .*NODE_OPTIONS/],
+    ['a shard that would publish off a runner', ['--shard', '1/2', '--publish', 'pull-request'], /shard 1\/2 with publish pull-request: .*only|shard 1\/2 with publish pull-request: a shard hands its results/],
   ])('%s is exit 2 and touches nothing', async (_name, flags, message) => {
     const p = await project({ 'a.sh': `# use_cassette("a")\n${writes('a')}` }, { 'a.yml': cassetteYaml('old a') });
     const before = await treeHashes(p.dir, ['.git']);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, type TempProject } from '../support/projects.js';
-import { cleanEnv, runAction } from '../support/run-bundle.js';
+import { cleanEnv, runAction, startAction } from '../support/run-bundle.js';
 import { startStandinGithub } from '../support/standin-github.mjs';
 import { startStandinResults } from '../support/standin-results.mjs';
 import { useStandinApi, useTempProjects } from '../support/suite.js';
@@ -82,6 +82,27 @@ describe('publish: pull-request', () => {
     expect(third.outputs['pull-request-operation']).toBe('updated');
     expect(git(origin, 'rev-parse', 'rerecord/cassettes')).toBe(branchBefore);
     expect(third.stdout + first.stdout).not.toContain(TOKEN);
+  });
+
+  it('a cancelled run (SIGTERM mid-run) publishes nothing: no push, no pull request, no API write', async () => {
+    const { origin, checkout } = await originOf(await projects.copy('test/projects/node-nock'));
+    const inputs = { ...COMMON, mode: 'all', timeout: '60s', publish: 'pull-request', 'github-token': TOKEN };
+    const writesBefore = github.requests('POST').length + github.requests('PATCH').length;
+    const { child, result } = await startAction(inputs, { cwd: await checkout(), env: cleanEnv({ STANDIN_API_URL: standin.api.url, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/widgets' }) });
+    // Once one file has finished (its progress line), the run is surely mid-way: hang.test.js waits for the 60 s timeout.
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      child.stdout!.on('data', (chunk) => {
+        seen += chunk;
+        if (/\[1\/\d+\]/.test(seen)) resolve();
+      });
+    });
+    child.kill('SIGTERM');
+    const run = await result;
+    expect(run.code, run.stdout).toBe(143);
+    expect(run.stdout).toMatch(/nothing published/);
+    expect(github.requests('POST').length + github.requests('PATCH').length).toBe(writesBefore);
+    expect(git(origin, 'branch', '--list', 'rerecord/cassettes')).toBe('');
   });
 
   it('says which permissions the workflow needs when the token may not open pull requests', async () => {

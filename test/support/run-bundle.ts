@@ -1,6 +1,6 @@
 // Runs the built CLI and the bundled action as real child processes, as a user or a runner would.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './projects.js';
@@ -44,17 +44,27 @@ export interface ActionRun extends Finished {
 
 /** Runs dist/index.js the way the runner does: INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files. */
 export async function runAction(inputs: Record<string, string>, options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<ActionRun> {
+  return (await startAction(inputs, options)).result;
+}
+
+/** The action as a child process that a test may signal; `result` resolves when it has ended. */
+export async function startAction(inputs: Record<string, string>, options: { cwd: string; env: NodeJS.ProcessEnv }) {
   const files = await mkdtemp(path.join(os.tmpdir(), 'rerecord-runner-'));
   const outputFile = path.join(files, 'output');
   const summaryFile = path.join(files, 'summary');
   await writeFile(outputFile, '');
   await writeFile(summaryFile, '');
   const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value]));
-  const finished = await start(ACTION, [], {
+  const child = start(ACTION, [], {
     cwd: options.cwd,
     env: { ...options.env, ...inputEnv, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: options.cwd },
-  }).finished;
-  return { ...finished, outputs: parseOutputs(await readFile(outputFile, 'utf8')), summary: await readFile(summaryFile, 'utf8') };
+  });
+  const result = child.finished.then(async (finished) => {
+    const run = { ...finished, outputs: parseOutputs(await readFile(outputFile, 'utf8')), summary: await readFile(summaryFile, 'utf8') };
+    await rm(files, { recursive: true, force: true });
+    return run;
+  });
+  return { child, result };
 }
 
 /** GITHUB_OUTPUT holds `name<<DELIMITER\nvalue\nDELIMITER` blocks. */
