@@ -16,7 +16,7 @@ import { EMPTY_MANIFEST, mergeManifest, parseManifest, serializeManifest, type M
 import { Progress } from './report/progress.js';
 import type { Redactor } from './report/redact.js';
 import { parsePoisonStatuses } from './cassettes/poison.js';
-import type { Secret } from './cassettes/leaks.js';
+import { findLeaks, type Secret } from './cassettes/leaks.js';
 import { executePlan, type FileResult } from './run/execute.js';
 import type { InspectSettings } from './run/inspect.js';
 import { AttemptPeers } from './run/peers.js';
@@ -188,6 +188,9 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
       onCheckpoint: (soFar) => writeReports(soFar),
     });
     results = await refuseLateWrites(results, vault, config);
+    const foreign = await settleForeignChanges(results, vault, config);
+    runWarnings.push(...foreign.problems);
+    for (const note of foreign.notes) io.logger.warning(note);
   } catch (error) {
     // Not one file's error (those stay with their file): put back everything still in flight.
     const recovery = await recoverRunFolder(config.workingDirectory, vault.folder);
@@ -203,6 +206,49 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
   await writeReports(results, finishedAt);
   await writeManifest(config, planned.manifest, results).catch((error: Error) => runWarnings.push(`could not write ${MANIFEST_PATH}: ${error.message}`));
   return { results, interrupted: io.signal.aborted, startedAt, finishedAt, runWarnings };
+}
+
+/**
+ * A file nobody named that changed while several files ran cannot be pinned on one of them. When
+ * in doubt it is not kept: back to how the run found it if any file that ran alongside failed, or
+ * if it holds a secret; otherwise kept, and said.
+ */
+async function settleForeignChanges(results: readonly FileResult[], vault: Vault, config: Config): Promise<{ problems: string[]; notes: string[] }> {
+  const failed = new Set(results.filter((result) => result.status !== 'succeeded').map((result) => result.file));
+  const secrets = secretsOf(config);
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const seen = new Set<string>();
+  for (const result of results) {
+    for (const { file, alongside } of result.foreign ?? []) {
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const writers = [result.file, ...alongside];
+      const name = projectRelative(config.workingDirectory, file);
+      const failedWriter = writers.find((writer) => failed.has(writer));
+      const leaked = failedWriter ? false : await holdsSecret(file, secrets);
+      if (failedWriter || leaked) {
+        const restored = await restoreState(vault.baselineOf(file) ?? { path: file, kind: 'absent' }, vault.recoveredFolder()).then(
+          () => undefined,
+          (error: Error) => error.message,
+        );
+        if (restored !== undefined) {
+          problems.push(`${name} changed while ${writers.join(', ')} ran and could not be put back: ${restored}`);
+          continue;
+        }
+        (leaked ? problems : notes).push(`${name} changed while ${writers.join(', ')} ran, and no journal or mapping names it; ${failedWriter ? `${failedWriter} failed` : 'it holds a secret'}, so it was put back as the run found it`);
+      } else {
+        notes.push(`${name} changed while ${writers.join(', ')} ran, and no journal or mapping names it; all of them passed, so it was kept: name it in cassette-functions or run with --workers 1 to pin it on one file`);
+      }
+    }
+  }
+  return { problems, notes };
+}
+
+async function holdsSecret(file: string, secrets: readonly Secret[]): Promise<boolean> {
+  if (secrets.length === 0) return false;
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return findLeaks(text, secrets).length > 0;
 }
 
 /** The cassette folder, and the folder of every cassette the plan names (all inside the project). */

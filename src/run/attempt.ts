@@ -59,6 +59,8 @@ export interface AttemptResult {
   collidedWith: string[];
   /** Resolves when the attempts it collided with have ended. */
   retryAfter?: Promise<void>;
+  /** Files nobody named that changed while other files ran too (absolute), with the files that ran alongside. */
+  foreign: Array<{ file: string; alongside: string[] }>;
   /** Paths it could not put back (their backups stay in .rerecord/txn/ for `rerecord recover`). */
   unrestored: string[];
 }
@@ -122,8 +124,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
         const keptHashes = await hashKept(kept);
         await vault.settle([...keptHashes.keys()]);
         await settings.watch?.accept(vault.touched(observed.journal, observed.unnamed));
-        warnings.push(...foreignWarnings(observed.foreign, settings.peers.overlappingFiles(peerId), relative));
-        return { ...baseOf(observed, started, relative, settings), ...keptResult(kept, inspection, relative, warnings), keptHashes, collidedWith, unrestored: [] };
+        return { ...baseOf(observed, started, relative, settings), ...keptResult(kept, inspection, relative, warnings), keptHashes, collidedWith, unrestored: [], ...foreignOf(observed, peerId, settings) };
       }
     }
   } catch (error) {
@@ -145,7 +146,8 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
     reason: reason!,
     cassettes: restored.restored.map(({ cassette, existed }) => ({ cassette: relative(cassette), outcome: existed ? 'restored' : 'removed' })),
     drift: [],
-    warnings: [...warnings, ...foreignWarnings(observed.foreign, settings.peers.overlappingFiles(peerId), relative)],
+    warnings,
+    ...foreignOf(observed, peerId, settings),
     keptHashes: new Map(),
     collidedWith,
     retryAfter: collidedWith.length > 0 ? settings.peers.overlappingDone(peerId) : undefined,
@@ -163,8 +165,13 @@ async function observe(observed: Observed, vault: AttemptVault, peerId: number, 
   const named = new Set(vault.touched(observed.journal));
   const others = await settings.peers.claimedByOthers(peerId);
   const nobodys = (await settings.watch.changes()).filter((changed) => !named.has(changed) && !others.has(changed));
-  if (settings.peers.ranAlone(peerId)) observed.unnamed = nobodys;
-  else observed.foreign = nobodys;
+  if (settings.peers.ranAlone(peerId)) {
+    observed.unnamed = nobodys;
+  } else {
+    // Not ours to keep or restore: the run settles these once every file has ended. Noticed once.
+    observed.foreign = nobodys;
+    await settings.watch.accept(nobodys);
+  }
 }
 
 async function putEverythingBack(
@@ -263,9 +270,8 @@ function keptResult(kept: readonly RecordedCassette[], inspection: Inspection | 
   return { succeeded: true, reason: '', cassettes, drift: inspection?.drift ?? [], warnings: [...warnings, ...(inspection?.warnings ?? [])] };
 }
 
-function foreignWarnings(foreign: readonly string[], alongside: readonly string[], relative: (p: string) => string): string[] {
-  if (foreign.length === 0) return [];
-  return [`${foreign.map(relative).join(', ')} changed while ${alongside.join(', ')} ran alongside; no journal or mapping names it (see the run's notes)`];
+function foreignOf(observed: Observed, peerId: number, settings: AttemptSettings): Pick<AttemptResult, 'foreign'> {
+  return { foreign: observed.foreign.length === 0 ? [] : observed.foreign.map((file) => ({ file, alongside: settings.peers.overlappingFiles(peerId) })) };
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -15,6 +15,8 @@ export interface FileResult {
   keptHashes?: ReadonlyMap<string, string>;
   /** Cassettes it could not put back (left in .rerecord/txn/ for `rerecord recover`). */
   unrestored?: string[];
+  /** Changed files nobody named, seen while other files ran alongside: settled by the run at its end. */
+  foreign?: Array<{ file: string; alongside: string[] }>;
   status: FileStatus;
   attempts: number;
   durationMs: number;
@@ -115,6 +117,7 @@ function toFileResult(file: string, attempt: AttemptResult, attempts: number, du
     warnings: attempt.warnings,
     keptHashes: attempt.keptHashes,
     unrestored: attempt.unrestored,
+    foreign: attempt.foreign,
   };
 }
 

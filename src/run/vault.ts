@@ -201,7 +201,10 @@ export async function restoreState(state: SavedState, recoveredFolder: string): 
   const current = await lstat(state.path).catch(() => undefined);
   if (current?.isDirectory()) await moveAway(state.path, recoveredFolder);
   if (state.kind === 'absent') {
-    await rm(state.path, { force: true });
+    // ENOTDIR: a parent became a file (the cassette folder was itself restored): nothing to remove.
+    await rm(state.path, { force: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOTDIR') throw error;
+    });
     return;
   }
   await mkdir(path.dirname(state.path), { recursive: true });

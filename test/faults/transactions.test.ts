@@ -135,7 +135,8 @@ describe('errors stay with their file', () => {
       await writeFile(path.join(fixtures, 'big.yml'), cassetteYaml('old big'));
       await writeFile(path.join(fixtures, 'ok.yml'), cassetteYaml('old ok'));
       const before = await treeHashes(p.dir);
-      const result = await rerecord(p, ['run', ...customFlags(p.token)]);
+      // One at a time: run alongside, the other file would hit the full disk too (and rightly fail).
+      const result = await rerecord(p, ['run', ...customFlags(p.token, ['--workers', '1'])]);
       expect(result.code, result.stderr).toBe(1);
       expect(await readFile(path.join(fixtures, 'big.yml'), 'utf8')).toBe(cassetteYaml('old big'));
       expect((await treeHashes(p.dir))['fixtures/big.yml']).toBe(before['fixtures/big.yml']);
@@ -246,6 +247,21 @@ describe('nothing unverified is kept', () => {
     const result = await rerecord(p, ['run', ...customFlags(p.token, ['--workers', '1'])]);
     expect(result.code).toBe(1);
     expect(await treeHashes(p.dir)).toEqual(before);
+  });
+
+  it('a cassette nobody names, changed while two files ran and one failed, goes back as the run found it', async () => {
+    const p = await project(
+      {
+        'writer.sh': `# use_cassette("w")\n${writes('w')}\n${writes('hidden', 'written by one of two')}\ntouch "$FIX/../w-done"\nwhile [ ! -e "$FIX/../f-done" ]; do sleep 0.1; done`,
+        'failer.sh': `# use_cassette("f")\nwhile [ ! -e "$FIX/../w-done" ]; do sleep 0.1; done\ntouch "$FIX/../f-done"\nexit 1`,
+      },
+      { 'w.yml': cassetteYaml('old w'), 'f.yml': cassetteYaml('old f'), 'hidden.yml': cassetteYaml('old hidden') },
+    );
+    const result = await rerecord(p, ['run', ...customFlags(p.token)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/fixtures\/hidden\.yml changed while .* ran, and no journal or mapping names it; tests\/failer\.sh failed, so it was put back/);
+    expect(await readFile(path.join(p.dir, 'fixtures/hidden.yml'), 'utf8')).toBe(cassetteYaml('old hidden'));
+    expect(await readFile(path.join(p.dir, 'fixtures/w.yml'), 'utf8')).toContain('fresh');
   });
 
   it('a passing test that writes a new cassette nobody names, holding the key, fails the leak check and the file is removed', async () => {
