@@ -13,4 +13,23 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+,
+  // DESIGN.md's dependency rule: the pure folders (planning and the cassette model) touch no
+  // file, process or environment, and never import the layers that do.
+  {
+    files: ['src/plan/**/*.ts', 'src/cassettes/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['node:fs', 'node:fs/promises', 'node:child_process', 'node:os', 'fs', 'child_process'].map((name) => ({ name, message: 'plan/ and cassettes/ are pure: take data in, hand data back.' })),
+          patterns: [
+            { group: ['@actions/*'], message: 'Only github/ and the entry points talk to GitHub.' },
+            { group: ['**/run/*', '**/publish/*', '**/commands/*', '**/pipeline*', '**/state/*', '**/discover/*', '**/github/*'], message: 'Pure folders never import the layers with side effects.' },
+          ],
+        },
+      ],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Pure folders read no environment: pass the value in.' }],
+    },
+  },
 );
