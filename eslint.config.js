@@ -13,7 +13,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
-,
   // DESIGN.md's dependency rule: the pure folders (planning and the cassette model) touch no
   // file, process or environment, and never import the layers that do.
   {
