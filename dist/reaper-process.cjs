@@ -1,0 +1,154 @@
+// The process table rerecord reads to find a test's whole tree, and the reaper that kills what is
+// left when rerecord itself dies.
+//
+// Plain CommonJS on purpose: the same file runs as its own tiny Node process (the reaper) and is
+// loaded by rerecord for the table functions, beside the module that uses it (src/run in the
+// source tree, dist/ in the bundle; scripts/bundle.mjs copies it there).
+//
+// How a tree is found (Linux, /proc): every test process rerecord starts carries a marker in its
+// environment (RERECORD_PROCESS_TAG=<run>/<child>). Children inherit the environment, and daemons
+// that setsid or double-fork keep it, so a scan of /proc/<pid>/environ finds them after their
+// ppid chain is gone. The leader's process group and session catch members that replaced their
+// environment, and the children of anything found are taken too. A process that both cleared its
+// environment and left the session after its parent exited cannot be told apart from a stranger:
+// that is the documented limit. Other systems (macOS, Windows) have no /proc: the scan finds
+// nothing and only the process group is signalled.
+'use strict';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS by design (see above)
+const fs = require('node:fs');
+
+/** Every live process this user may see: pid, parent, process group, session and name. */
+function listProcesses() {
+  let names;
+  try {
+    names = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found = [];
+  for (const name of names) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch {
+      continue; // exited while we looked
+    }
+    // The name sits in parentheses and may itself hold spaces or ')': the fields follow the last ')'.
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    // A zombie cannot run or write; it only waits for its parent (often init) to collect it.
+    if (fields[0] === 'Z' || fields[0] === 'X') continue;
+    found.push({
+      pid: Number(name),
+      ppid: Number(fields[1]),
+      group: Number(fields[2]),
+      session: Number(fields[3]),
+      command: stat.slice(stat.indexOf('(') + 1, close),
+    });
+  }
+  return found;
+}
+
+/** Does the process's environment hold `entry` (a whole `NAME=value`, or its start when `prefix`)? */
+function carries(pid, entry, prefix) {
+  let environ;
+  try {
+    environ = fs.readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return false; // another user's process, or gone
+  }
+  const needle = Buffer.from(prefix ? entry : `${entry}\0`);
+  for (let at = environ.indexOf(needle); at !== -1; at = environ.indexOf(needle, at + 1)) {
+    // Entries are NUL-separated: a match must start one, not end a longer name.
+    if (at === 0 || environ[at - 1] === 0) return true;
+  }
+  return false;
+}
+
+/**
+ * The processes that belong to a tree: those whose environment carries `marker` (exactly, or as a
+ * prefix when `prefix`), those in one of `groups` (as process group or session), and every
+ * descendant of those. Never this process or its ancestors.
+ */
+function findTree({ marker, prefix = false, groups = [] }) {
+  const processes = listProcesses();
+  const byPid = new Map(processes.map((entry) => [entry.pid, entry]));
+  const spared = new Set();
+  for (let pid = process.pid; pid > 1 && !spared.has(pid); pid = byPid.get(pid)?.ppid ?? 0) spared.add(pid);
+  const members = new Set();
+  for (const entry of processes) {
+    if (spared.has(entry.pid)) continue;
+    if (groups.includes(entry.group) || groups.includes(entry.session) || carries(entry.pid, marker, prefix)) members.add(entry.pid);
+  }
+  // Children of members, however deep (a child that replaced its environment is still a child).
+  let grew = members.size > 0;
+  while (grew) {
+    grew = false;
+    for (const entry of processes) {
+      if (!members.has(entry.pid) && !spared.has(entry.pid) && members.has(entry.ppid)) {
+        members.add(entry.pid);
+        grew = true;
+      }
+    }
+  }
+  return processes.filter((entry) => members.has(entry.pid));
+}
+
+/** Sends `signal` to every process in the list; returns the ones that were still there. */
+function signalAll(processes, signal) {
+  return processes.filter(({ pid }) => {
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+module.exports = { listProcesses, findTree, signalAll };
+
+// ---- the reaper ---------------------------------------------------------------------------------
+// `node reaper-process.cjs RERECORD_PROCESS_TAG=<run>/`: rerecord starts one per process, in its
+// own session (a closed terminal or Ctrl-C does not reach it) with a pipe on its stdin that
+// rerecord never writes. When the pipe closes, rerecord is gone, however it died (SIGKILL
+// included): kill everything carrying the run's marker, and their children, until none is left.
+function reap(marker) {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 10_000;
+  // Two empty scans in a row: a process forking while we killed its parent is caught by the next.
+  for (let quiet = 0; quiet < 2 && Date.now() < deadline; ) {
+    const found = signalAll(findTree({ marker, prefix: true }), 'SIGKILL');
+    quiet = found.length === 0 ? quiet + 1 : 0;
+    Atomics.wait(sleeper, 0, 0, 20);
+  }
+  process.exit(0);
+}
+
+if (require.main === module) {
+  const marker = process.argv[2];
+  if (!marker) {
+    process.stderr.write('usage: reaper-process.cjs NAME=run-prefix\n');
+    process.exit(2);
+  }
+  const parent = process.ppid;
+  let reaping = false;
+  const onParentGone = () => {
+    if (reaping) return;
+    reaping = true;
+    reap(marker);
+  };
+  // A hangup or interrupt is meant for rerecord, which handles it; the reaper only watches.
+  for (const signal of ['SIGINT', 'SIGHUP', 'SIGPIPE']) process.on(signal, () => {});
+  // Asked to stop: leave nothing of the run behind.
+  process.on('SIGTERM', onParentGone);
+  process.stdin.on('data', () => {});
+  process.stdin.on('end', onParentGone);
+  process.stdin.on('close', onParentGone);
+  process.stdin.on('error', onParentGone);
+  // Belt and braces: a pipe end leaked into another process would keep the pipe open.
+  setInterval(() => {
+    if (process.ppid !== parent) onParentGone();
+  }, 1000);
+}
