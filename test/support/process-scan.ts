@@ -31,3 +31,17 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Reapers (src/run/reaper-process.cjs) watching the run whose markers start `runMarker`. */
+export function reapersOf(runMarker: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (args.some((arg) => arg.endsWith('reaper-process.cjs')) && args.includes(runMarker) && isAlive(Number(name))) pids.push(Number(name));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return pids;
+}
