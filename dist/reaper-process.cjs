@@ -17,8 +17,65 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS by design (see above)
 const fs = require('node:fs');
 
-/** Every live process this user may see: pid, parent, process group, session and name. */
-function listProcesses() {
+// One buffer for every small read: a scan opens a few hundred /proc files after each test, and
+// readFileSync's stat and allocation per file were most of its cost.
+let scratch = Buffer.alloc(64 * 1024);
+
+/** The bytes of a /proc file (they report size 0, so read until the end), or undefined if unreadable. */
+function readProcFile(file) {
+  let fd;
+  try {
+    fd = fs.openSync(file, 'r');
+    let length = 0;
+    for (;;) {
+      if (length === scratch.length) {
+        const bigger = Buffer.alloc(scratch.length * 2);
+        scratch.copy(bigger);
+        scratch = bigger;
+      }
+      const read = fs.readSync(fd, scratch, length, scratch.length - length, null);
+      if (read === 0) return scratch.subarray(0, length);
+      length += read;
+    }
+  } catch {
+    return undefined; // exited while we looked, or not ours to read
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Parses /proc/<pid>/stat; undefined for a process that is gone or a zombie. */
+function readStat(pid) {
+  const bytes = readProcFile(`/proc/${pid}/stat`);
+  if (!bytes) return undefined;
+  const stat = bytes.toString('latin1');
+  // The name sits in parentheses and may itself hold spaces or ')': the fields follow the last ')'.
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  // A zombie cannot run or write; it only waits for its parent (often init) to collect it.
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+  return {
+    pid,
+    ppid: Number(fields[1]),
+    group: Number(fields[2]),
+    session: Number(fields[3]),
+    command: stat.slice(stat.indexOf('(') + 1, close),
+    // Clock ticks after boot at which it was forked (field 22).
+    started: Number(fields[19]),
+  };
+}
+
+/** When `pid` was forked, in clock ticks after boot (0 if it cannot be read). */
+function startTicks(pid) {
+  return readStat(pid)?.started ?? 0;
+}
+
+/**
+ * Every live process this user may see, forked at or after `since` (clock ticks after boot): a
+ * descendant of a test is never older than the test's leader, so older processes are skipped
+ * before their environment is read.
+ */
+function listProcesses(since = 0) {
   let names;
   try {
     names = fs.readdirSync('/proc');
@@ -28,36 +85,16 @@ function listProcesses() {
   const found = [];
   for (const name of names) {
     if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
-    let stat;
-    try {
-      stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
-    } catch {
-      continue; // exited while we looked
-    }
-    // The name sits in parentheses and may itself hold spaces or ')': the fields follow the last ')'.
-    const close = stat.lastIndexOf(')');
-    const fields = stat.slice(close + 2).split(' ');
-    // A zombie cannot run or write; it only waits for its parent (often init) to collect it.
-    if (fields[0] === 'Z' || fields[0] === 'X') continue;
-    found.push({
-      pid: Number(name),
-      ppid: Number(fields[1]),
-      group: Number(fields[2]),
-      session: Number(fields[3]),
-      command: stat.slice(stat.indexOf('(') + 1, close),
-    });
+    const entry = readStat(Number(name));
+    if (entry && entry.started >= since) found.push(entry);
   }
   return found;
 }
 
 /** Does the process's environment hold `entry` (a whole `NAME=value`, or its start when `prefix`)? */
 function carries(pid, entry, prefix) {
-  let environ;
-  try {
-    environ = fs.readFileSync(`/proc/${pid}/environ`);
-  } catch {
-    return false; // another user's process, or gone
-  }
+  const environ = readProcFile(`/proc/${pid}/environ`);
+  if (!environ) return false; // another user's process, or gone
   const needle = Buffer.from(prefix ? entry : `${entry}\0`);
   for (let at = environ.indexOf(needle); at !== -1; at = environ.indexOf(needle, at + 1)) {
     // Entries are NUL-separated: a match must start one, not end a longer name.
@@ -69,13 +106,12 @@ function carries(pid, entry, prefix) {
 /**
  * The processes that belong to a tree: those whose environment carries `marker` (exactly, or as a
  * prefix when `prefix`), those in one of `groups` (as process group or session), and every
- * descendant of those. Never this process or its ancestors.
+ * descendant of those; only processes forked at or after `since` (the tree's oldest member).
+ * Never this process or its ancestors.
  */
-function findTree({ marker, prefix = false, groups = [] }) {
-  const processes = listProcesses();
-  const byPid = new Map(processes.map((entry) => [entry.pid, entry]));
-  const spared = new Set();
-  for (let pid = process.pid; pid > 1 && !spared.has(pid); pid = byPid.get(pid)?.ppid ?? 0) spared.add(pid);
+function findTree({ marker, prefix = false, groups = [], since = 0 }) {
+  const processes = listProcesses(since);
+  const spared = new Set([process.pid, process.ppid]);
   const members = new Set();
   for (const entry of processes) {
     if (spared.has(entry.pid)) continue;
@@ -107,19 +143,19 @@ function signalAll(processes, signal) {
   });
 }
 
-module.exports = { listProcesses, findTree, signalAll };
+module.exports = { listProcesses, startTicks, findTree, signalAll };
 
 // ---- the reaper ---------------------------------------------------------------------------------
 // `node reaper-process.cjs RERECORD_PROCESS_TAG=<run>/`: rerecord starts one per process, in its
 // own session (a closed terminal or Ctrl-C does not reach it) with a pipe on its stdin that
 // rerecord never writes. When the pipe closes, rerecord is gone, however it died (SIGKILL
 // included): kill everything carrying the run's marker, and their children, until none is left.
-function reap(marker) {
+function reap(marker, since) {
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   const deadline = Date.now() + 10_000;
   // Two empty scans in a row: a process forking while we killed its parent is caught by the next.
   for (let quiet = 0; quiet < 2 && Date.now() < deadline; ) {
-    const found = signalAll(findTree({ marker, prefix: true }), 'SIGKILL');
+    const found = signalAll(findTree({ marker, prefix: true, since }), 'SIGKILL');
     quiet = found.length === 0 ? quiet + 1 : 0;
     Atomics.wait(sleeper, 0, 0, 20);
   }
@@ -133,11 +169,13 @@ if (require.main === module) {
     process.exit(2);
   }
   const parent = process.ppid;
+  // Every test of the run is forked after the reaper: nothing older is looked at.
+  const since = startTicks(process.pid);
   let reaping = false;
   const onParentGone = () => {
     if (reaping) return;
     reaping = true;
-    reap(marker);
+    reap(marker, since);
   };
   // A hangup or interrupt is meant for rerecord, which handles it; the reaper only watches.
   for (const signal of ['SIGINT', 'SIGHUP', 'SIGPIPE']) process.on(signal, () => {});

@@ -5,7 +5,7 @@
 // into a cassette after rerecord has looked at it.
 import { spawn } from 'node:child_process';
 import { OutputTail } from './output-tail.js';
-import { nextProcessTag, reapTree, signalTree, type StrayProcess, type TreeSelector } from './reaper.js';
+import { nextProcessTag, processStartTicks, reapTree, signalTree, type StrayProcess, type TreeSelector } from './reaper.js';
 
 export type { StrayProcess } from './reaper.js';
 
@@ -54,7 +54,8 @@ export function runChild(spec: ChildSpec): Promise<ChildOutcome> {
     const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: { ...spec.env, [tag.name]: tag.value }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (chunk: Buffer) => tail.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
-    const tree: TreeSelector = { marker: tag.marker, groups: child.pid === undefined ? [] : [child.pid] };
+    // Read now, while the leader exists for sure (it is not collected before our next tick).
+    const tree: TreeSelector = { marker: tag.marker, groups: child.pid === undefined ? [] : [child.pid], since: child.pid === undefined ? 0 : processStartTicks(child.pid) };
     const closed = new Promise<void>((done) => child.on('close', () => done()));
 
     let killTimer: NodeJS.Timeout | undefined;

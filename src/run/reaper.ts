@@ -35,10 +35,13 @@ export interface TreeSelector {
   prefix?: boolean;
   /** Process group and session ids (the leader's pid: it was started in a session of its own). */
   groups?: readonly number[];
+  /** When the tree's oldest member (the leader) was forked, in clock ticks after boot: older processes are skipped. */
+  since?: number;
 }
 
 interface ProcessTable {
-  listProcesses(): ProcessEntry[];
+  listProcesses(since?: number): ProcessEntry[];
+  startTicks(pid: number): number;
   findTree(selector: TreeSelector): ProcessEntry[];
   signalAll(processes: readonly ProcessEntry[], signal: NodeJS.Signals): ProcessEntry[];
 }
@@ -78,6 +81,11 @@ function startReaper(runMarker: string): void {
   // Neither the reaper nor its pipe keeps rerecord alive: our exit closes the pipe, which is the point.
   reaper.unref();
   (reaper.stdin as unknown as { unref(): void } | null)?.unref();
+}
+
+/** When `pid` was forked (clock ticks after boot; 0 when unknown, which makes a scan look at every process). */
+export function processStartTicks(pid: number): number {
+  return SUPPORTED ? processTable().startTicks(pid) : 0;
 }
 
 /** The processes of a tree right now (empty on systems without /proc). */
