@@ -5,7 +5,7 @@
 // into a cassette after rerecord has looked at it.
 import { spawn } from 'node:child_process';
 import { OutputTail } from './output-tail.js';
-import { nextProcessTag, processStartTicks, reapTree, signalTree, type StrayProcess, type TreeSelector } from './reaper.js';
+import { killHolders, nextProcessTag, outputTargets, processStartTicks, reapTree, signalTree, type StrayProcess, type TreeSelector } from './reaper.js';
 
 export type { StrayProcess } from './reaper.js';
 
@@ -42,7 +42,11 @@ export interface ChildOutcome {
   pipesAbandoned: boolean;
 }
 
+/** How long the output may stay open after the tree is dead before its holders are looked for. */
+const HOLDER_CHECK_MS = 200;
+
 export function runChild(spec: ChildSpec): Promise<ChildOutcome> {
+  const pipeGraceMs = spec.pipeGraceMs ?? 1000;
   const started = performance.now();
   const tail = new OutputTail(spec.outputLimitBytes ?? 64 * 1024);
   const tag = nextProcessTag();
@@ -56,6 +60,7 @@ export function runChild(spec: ChildSpec): Promise<ChildOutcome> {
     child.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
     // Read now, while the leader exists for sure (it is not collected before our next tick).
     const tree: TreeSelector = { marker: tag.marker, groups: child.pid === undefined ? [] : [child.pid], since: child.pid === undefined ? 0 : processStartTicks(child.pid) };
+    const outputs = child.pid === undefined ? [] : outputTargets(child.pid);
     const closed = new Promise<void>((done) => child.on('close', () => done()));
 
     let killTimer: NodeJS.Timeout | undefined;
@@ -99,12 +104,12 @@ export function runChild(spec: ChildSpec): Promise<ChildOutcome> {
       void (async () => {
         const { killed, survivors } = await reapTree(tree);
         // With the tree dead the pipes close at once; what is still buffered in them is read first.
-        let graceTimer: NodeJS.Timeout | undefined;
-        const pipesClosed = await Promise.race([
-          closed.then(() => true),
-          new Promise<boolean>((done) => (graceTimer = setTimeout(() => done(false), spec.pipeGraceMs ?? 1000))),
-        ]);
-        clearTimeout(graceTimer);
+        let pipesClosed = await closedWithin(closed, Math.min(HOLDER_CHECK_MS, pipeGraceMs));
+        if (!pipesClosed) {
+          // Someone outside the tree (no marker, own session, parent gone) still holds the output.
+          killed.push(...killHolders(outputs, tree.since ?? 0));
+          pipesClosed = await closedWithin(closed, pipeGraceMs);
+        }
         if (!pipesClosed) {
           child.stdout.destroy();
           child.stderr.destroy();
@@ -113,4 +118,9 @@ export function runChild(spec: ChildSpec): Promise<ChildOutcome> {
       })().catch(reject);
     });
   });
+}
+
+function closedWithin(closed: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([closed.then(() => true), new Promise<boolean>((done) => (timer = setTimeout(() => done(false), ms)))]).finally(() => clearTimeout(timer));
 }

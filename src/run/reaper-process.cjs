@@ -131,6 +131,39 @@ function findTree({ marker, prefix = false, groups = [], since = 0 }) {
   return processes.filter((entry) => members.has(entry.pid));
 }
 
+/** What the process's file descriptors `fds` point at (`socket:[123]`, `pipe:[456]`, paths); unreadable ones left out. */
+function descriptorTargets(pid, fds) {
+  const targets = [];
+  for (const fd of fds) {
+    try {
+      targets.push(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+    } catch {
+      // closed, or the process is gone
+    }
+  }
+  return targets;
+}
+
+/**
+ * Processes forked at or after `since` that hold one of `targets` open (the test's output ends):
+ * the last resort for a process that cleared its environment, left the session and lost its
+ * parent, but still holds the output. Reads every candidate's descriptors, so only used when the
+ * output stays open after the tree is dead.
+ */
+function findHolders(targets, since = 0) {
+  const wanted = new Set(targets);
+  return listProcesses(since).filter(({ pid }) => {
+    if (pid === process.pid) return false;
+    let fds;
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      return false;
+    }
+    return descriptorTargets(pid, fds).some((target) => wanted.has(target));
+  });
+}
+
 /** Sends `signal` to every process in the list; returns the ones that were still there. */
 function signalAll(processes, signal) {
   return processes.filter(({ pid }) => {
@@ -143,7 +176,7 @@ function signalAll(processes, signal) {
   });
 }
 
-module.exports = { listProcesses, startTicks, findTree, signalAll };
+module.exports = { listProcesses, startTicks, findTree, descriptorTargets, findHolders, signalAll };
 
 // ---- the reaper ---------------------------------------------------------------------------------
 // `node reaper-process.cjs RERECORD_PROCESS_TAG=<run>/`: rerecord starts one per process, in its

@@ -43,6 +43,8 @@ interface ProcessTable {
   listProcesses(since?: number): ProcessEntry[];
   startTicks(pid: number): number;
   findTree(selector: TreeSelector): ProcessEntry[];
+  descriptorTargets(pid: number, fds: readonly number[]): string[];
+  findHolders(targets: readonly string[], since?: number): ProcessEntry[];
   signalAll(processes: readonly ProcessEntry[], signal: NodeJS.Signals): ProcessEntry[];
 }
 
@@ -75,7 +77,8 @@ function startReaper(runMarker: string): void {
   // The reaper must not carry a marker itself: an outer rerecord (one running this one as a test)
   // would kill it before it could do its job.
   delete env[PROCESS_TAG];
-  const reaper = spawn(process.execPath, [REAPER_SCRIPT, runMarker], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env });
+  // cwd '/': a reaper outliving a run for a moment must not hold the project folder busy.
+  const reaper = spawn(process.execPath, [REAPER_SCRIPT, runMarker], { cwd: '/', detached: true, stdio: ['pipe', 'ignore', 'ignore'], env });
   // It cannot fail to start unless the machine is out of processes; tests would not start either.
   reaper.on('error', () => {});
   // Neither the reaper nor its pipe keeps rerecord alive: our exit closes the pipe, which is the point.
@@ -107,6 +110,18 @@ function signalGroups(groups: readonly number[] | undefined, signal: NodeJS.Sign
       // The group is empty: nothing to signal.
     }
   }
+}
+
+/** What the leader's stdout and stderr are (read right after it starts), to find who holds them later. */
+export function outputTargets(pid: number): string[] {
+  return SUPPORTED ? processTable().descriptorTargets(pid, [1, 2]) : [];
+}
+
+/** SIGKILLs every process forked at or after `since` that holds one of `targets`; returns them. */
+export function killHolders(targets: readonly string[], since: number): StrayProcess[] {
+  if (!SUPPORTED || targets.length === 0) return [];
+  const table = processTable();
+  return table.signalAll(table.findHolders(targets, since), 'SIGKILL').map(stray);
 }
 
 /**
