@@ -65,6 +65,11 @@ function readStat(pid) {
   };
 }
 
+/** Is the process still running (not gone, not a zombie)? A killed process runs on briefly while it exits. */
+function isRunning(pid) {
+  return readStat(pid) !== undefined;
+}
+
 /** When `pid` was forked, in clock ticks after boot (0 if it cannot be read). */
 function startTicks(pid) {
   return readStat(pid)?.started ?? 0;
@@ -176,7 +181,7 @@ function signalAll(processes, signal) {
   });
 }
 
-module.exports = { listProcesses, startTicks, findTree, descriptorTargets, findHolders, signalAll };
+module.exports = { listProcesses, isRunning, startTicks, findTree, descriptorTargets, findHolders, signalAll };
 
 // ---- the reaper ---------------------------------------------------------------------------------
 // `node reaper-process.cjs RERECORD_PROCESS_TAG=<run>/`: rerecord starts one per process, in its

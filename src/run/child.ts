@@ -107,7 +107,9 @@ export function runChild(spec: ChildSpec): Promise<ChildOutcome> {
         let pipesClosed = await closedWithin(closed, Math.min(HOLDER_CHECK_MS, pipeGraceMs));
         if (!pipesClosed) {
           // Someone outside the tree (no marker, own session, parent gone) still holds the output.
-          killed.push(...killHolders(outputs, tree.since ?? 0));
+          const holders = await killHolders(outputs, tree.since ?? 0);
+          killed.push(...holders.killed);
+          survivors.push(...holders.survivors);
           pipesClosed = await closedWithin(closed, pipeGraceMs);
         }
         if (!pipesClosed) {

@@ -42,6 +42,7 @@ export interface TreeSelector {
 interface ProcessTable {
   listProcesses(since?: number): ProcessEntry[];
   startTicks(pid: number): number;
+  isRunning(pid: number): boolean;
   findTree(selector: TreeSelector): ProcessEntry[];
   descriptorTargets(pid: number, fds: readonly number[]): string[];
   findHolders(targets: readonly string[], since?: number): ProcessEntry[];
@@ -117,11 +118,22 @@ export function outputTargets(pid: number): string[] {
   return SUPPORTED ? processTable().descriptorTargets(pid, [1, 2]) : [];
 }
 
-/** SIGKILLs every process forked at or after `since` that holds one of `targets`; returns them. */
-export function killHolders(targets: readonly string[], since: number): StrayProcess[] {
-  if (!SUPPORTED || targets.length === 0) return [];
+/** SIGKILLs every process forked at or after `since` that holds one of `targets`, and waits until they are gone. */
+export async function killHolders(targets: readonly string[], since: number, limitMs = 5000): Promise<{ killed: StrayProcess[]; survivors: StrayProcess[] }> {
+  if (!SUPPORTED || targets.length === 0) return { killed: [], survivors: [] };
   const table = processTable();
-  return table.signalAll(table.findHolders(targets, since), 'SIGKILL').map(stray);
+  const killed = table.signalAll(table.findHolders(targets, since), 'SIGKILL').map(stray);
+  return { killed, survivors: await untilGone(killed, performance.now() + limitMs) };
+}
+
+/** Waits until none of `processes` runs any more (a killed process closes its files before it is gone); returns those still running at `deadline`. */
+async function untilGone(processes: readonly StrayProcess[], deadline: number): Promise<StrayProcess[]> {
+  const table = processTable();
+  for (;;) {
+    const running = processes.filter(({ pid }) => table.isRunning(pid));
+    if (running.length === 0 || performance.now() > deadline) return running;
+    await sleep(5);
+  }
 }
 
 /**
@@ -138,7 +150,7 @@ export async function reapTree(selector: TreeSelector, limitMs = 5000): Promise<
     // Without /proc this is all there is; with it, the scan also finds what left the group.
     signalGroups(selector.groups, 'SIGKILL');
     if (found.length === 0) {
-      if (++quietScans >= (killed.size > 0 ? 2 : 1)) return { killed: [...killed.values()], survivors: [] };
+      if (++quietScans >= (killed.size > 0 ? 2 : 1)) return { killed: [...killed.values()], survivors: await untilGone([...killed.values()], deadline) };
       continue;
     }
     quietScans = 0;
