@@ -63,7 +63,7 @@ export async function cassetteHashes(project: ShellProject): Promise<Record<stri
 }
 
 /** Reads probe `<name>` once it exists (waiting, bounded by the test's own timeout). */
-export async function readProbe(project: ShellProject, name: string): Promise<Record<string, string>> {
+export async function readProbe(project: Pick<ShellProject, 'probes'>, name: string): Promise<Record<string, string>> {
   const file = path.join(project.probes, name);
   await waitUntil(() => existsSync(file), `probe ${name}`);
   const text = await readFile(file, 'utf8');
