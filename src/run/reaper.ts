@@ -55,8 +55,10 @@ const SUPPORTED = process.platform === 'linux';
 
 let table: ProcessTable | undefined;
 function processTable(): ProcessTable {
-  if (!existsSync(REAPER_SCRIPT)) throw new Error(`internal error: ${REAPER_SCRIPT} is missing (the bundle must ship it beside the code)`);
-  table ??= createRequire(import.meta.url)(REAPER_SCRIPT) as ProcessTable;
+  if (!table) {
+    if (!existsSync(REAPER_SCRIPT)) throw new Error(`internal error: ${REAPER_SCRIPT} is missing (the bundle must ship it beside the code)`);
+    table = createRequire(import.meta.url)(REAPER_SCRIPT) as ProcessTable;
+  }
   return table;
 }
 
@@ -74,10 +76,9 @@ export function nextProcessTag(): { name: typeof PROCESS_TAG; value: string; mar
 
 function startReaper(runMarker: string): void {
   processTable(); // fail loudly on a broken bundle before any test starts
-  const env = { ...process.env };
-  // The reaper must not carry a marker itself: an outer rerecord (one running this one as a test)
-  // would kill it before it could do its job.
-  delete env[PROCESS_TAG];
+  // An environment of its own: no marker (an outer rerecord running this one as a test would kill
+  // the reaper before it could do its job), no key, no NODE_OPTIONS preloading the user's tooling.
+  const env: NodeJS.ProcessEnv = process.env.LD_LIBRARY_PATH ? { LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH } : {};
   // cwd '/': a reaper outliving a run for a moment must not hold the project folder busy.
   const reaper = spawn(process.execPath, [REAPER_SCRIPT, runMarker], { cwd: '/', detached: true, stdio: ['pipe', 'ignore', 'ignore'], env });
   // It cannot fail to start unless the machine is out of processes; tests would not start either.

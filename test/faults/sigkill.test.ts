@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive, processesCarrying, reapersOf } from '../support/process-scan.js';
+import { environOf, isAlive, processesCarrying, reapersOf } from '../support/process-scan.js';
 import { cleanEnv, CLI, start } from '../support/run-bundle.js';
 import { killSurvivors, probe, readProbe, runMarker, shellProject, shellRun, waitUntil, type ShellProject } from './shell-project.js';
 
@@ -65,8 +65,11 @@ describe('SIGKILL of rerecord', () => {
 
   it('the bundled CLI mid-run: no test process of the run survives it', async () => {
     project = await shellProject({ stubborn: STUBBORN_TEST, quick: 'echo recorded > test/fixtures/quick.yml' });
-    const victim = start(CLI, shellRun('--workers', '2'), { cwd: project.dir, env: cleanEnv({ PROBES: project.probes }) });
+    const victim = start(CLI, shellRun('--workers', '2'), { cwd: project.dir, env: cleanEnv({ PROBES: project.probes, SOME_SECRET: 'do-not-copy-me' }) });
     const started = await readProbe(project, 'started');
+    // The reaper gets an environment of its own: no secret, no marker (it must never reap itself).
+    const [reaper] = reapersOf(runMarker(started.tag!));
+    expect(environOf(reaper!).join('\n')).not.toMatch(/do-not-copy-me|RERECORD_PROCESS_TAG/);
     const reaped = await killAndWaitForReaper(victim, started);
     expect(processesCarrying(reaped, { prefix: true })).toEqual([]);
     for (const pid of [started.daemon, started.sleeper, started.leader]) expect(isAlive(Number(pid)), `pid ${pid}`).toBe(false);

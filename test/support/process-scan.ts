@@ -45,3 +45,12 @@ export function reapersOf(runMarker: string): number[] {
   }
   return pids;
 }
+
+/** The environment a process started with, as `NAME=value` entries (empty if unreadable). */
+export function environOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
