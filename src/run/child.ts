@@ -1,7 +1,13 @@
-// One test process: its own process group (so a timeout or cancel kills the whole tree,
-// grandchildren included), bounded output, and an outcome that says why it ended.
+// One test process: its own session and process group, a marker in its environment that every
+// descendant inherits, bounded output, and an outcome that says why it ended. When the leader
+// exits (or is killed on timeout or cancel), everything it left behind is killed before the
+// outcome is returned, daemons that left the group included (see reaper.ts), so nothing can write
+// into a cassette after rerecord has looked at it.
 import { spawn } from 'node:child_process';
 import { OutputTail } from './output-tail.js';
+import { killHolders, nextProcessTag, outputTargets, processStartTicks, reapTree, signalTree, type StrayProcess, type TreeSelector } from './reaper.js';
+
+export type { StrayProcess } from './reaper.js';
 
 export interface ChildSpec {
   command: string;
@@ -13,6 +19,11 @@ export interface ChildSpec {
   outputLimitBytes?: number;
   /** How long a SIGTERMed tree gets to exit before SIGKILL. */
   killGraceMs?: number;
+  /**
+   * How long to wait, once the tree is dead, for the output pipes to close. Only a process rerecord
+   * could not find still holds them then; its output is dropped rather than waited for.
+   */
+  pipeGraceMs?: number;
 }
 
 export interface ChildOutcome {
@@ -23,22 +34,39 @@ export interface ChildOutcome {
   spawnError: string | undefined;
   output: string;
   durationMs: number;
+  /** Processes of the test still running after its leader exited; all were killed before this returned. */
+  strays: StrayProcess[];
+  /** Processes of the test that would not die (stuck in the kernel); empty in practice. */
+  survivors: StrayProcess[];
+  /** The output pipes were still held open by a process outside the known tree; rerecord stopped reading them. */
+  pipesAbandoned: boolean;
 }
 
+/** How long the output may stay open after the tree is dead before its holders are looked for. */
+const HOLDER_CHECK_MS = 200;
+
 export function runChild(spec: ChildSpec): Promise<ChildOutcome> {
+  const pipeGraceMs = spec.pipeGraceMs ?? 1000;
   const started = performance.now();
   const tail = new OutputTail(spec.outputLimitBytes ?? 64 * 1024);
+  const tag = nextProcessTag();
   let timedOut = false;
   let cancelled = false;
   let spawnError: string | undefined;
-  return new Promise((resolve) => {
-    const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    // detached: a session and process group of its own, led by the child (pid = group = session id).
+    const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: { ...spec.env, [tag.name]: tag.value }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (chunk: Buffer) => tail.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
+    // Read now, while the leader exists for sure (it is not collected before our next tick).
+    const tree: TreeSelector = { marker: tag.marker, groups: child.pid === undefined ? [] : [child.pid], since: child.pid === undefined ? 0 : processStartTicks(child.pid) };
+    const outputs = child.pid === undefined ? [] : outputTargets(child.pid);
+    const closed = new Promise<void>((done) => child.on('close', () => done()));
+
     let killTimer: NodeJS.Timeout | undefined;
     const killTree = () => {
-      signalGroup(child.pid, 'SIGTERM');
-      killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), spec.killGraceMs ?? 3000);
+      signalTree(tree, 'SIGTERM');
+      killTimer ??= setTimeout(() => signalTree(tree, 'SIGKILL'), spec.killGraceMs ?? 3000);
     };
     const timeout = setTimeout(() => {
       timedOut = true;
@@ -48,27 +76,53 @@ export function runChild(spec: ChildSpec): Promise<ChildOutcome> {
       cancelled = true;
       killTree();
     };
-    if (spec.signal.aborted) onAbort();
-    else spec.signal.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (error) => {
-      spawnError = `could not start ${spec.command}: ${error.message}`;
-    });
-    child.on('close', (exitCode, signal) => {
+    const stopWatching = () => {
       clearTimeout(timeout);
       clearTimeout(killTimer);
       spec.signal.removeEventListener('abort', onAbort);
-      // The leader is gone; make sure nothing it left behind in its group lingers.
-      signalGroup(child.pid, 'SIGKILL');
-      resolve({ exitCode, signal, timedOut, cancelled, spawnError, output: tail.text(), durationMs: performance.now() - started });
+    };
+    const finish = (exitCode: number | null, signal: NodeJS.Signals | null, rest: Pick<ChildOutcome, 'strays' | 'survivors' | 'pipesAbandoned'>) =>
+      resolve({ exitCode, signal, timedOut, cancelled, spawnError, output: tail.text(), durationMs: performance.now() - started, ...rest });
+
+    child.on('error', (error) => {
+      spawnError = `could not start ${spec.command}: ${error.message}`;
+    });
+    if (child.pid === undefined) {
+      // Never started: there is no tree, only the 'close' that follows the error.
+      child.on('close', (exitCode, signal) => {
+        stopWatching();
+        finish(exitCode, signal, { strays: [], survivors: [], pipesAbandoned: false });
+      });
+      return;
+    }
+    if (spec.signal.aborted) onAbort();
+    else spec.signal.addEventListener('abort', onAbort, { once: true });
+
+    // 'exit', not 'close': 'close' waits for the output pipes, which a stray daemon may hold forever.
+    child.on('exit', (exitCode, signal) => {
+      stopWatching();
+      void (async () => {
+        const { killed, survivors } = await reapTree(tree);
+        // With the tree dead the pipes close at once; what is still buffered in them is read first.
+        let pipesClosed = await closedWithin(closed, Math.min(HOLDER_CHECK_MS, pipeGraceMs));
+        if (!pipesClosed) {
+          // Someone outside the tree (no marker, own session, parent gone) still holds the output.
+          const holders = await killHolders(outputs, tree.since ?? 0);
+          killed.push(...holders.killed);
+          survivors.push(...holders.survivors);
+          pipesClosed = await closedWithin(closed, pipeGraceMs);
+        }
+        if (!pipesClosed) {
+          child.stdout.destroy();
+          child.stderr.destroy();
+        }
+        finish(exitCode, signal, { strays: killed, survivors, pipesAbandoned: !pipesClosed });
+      })().catch(reject);
     });
   });
 }
 
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone: nothing to kill.
-  }
+function closedWithin(closed: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([closed.then(() => true), new Promise<boolean>((done) => (timer = setTimeout(() => done(false), ms)))]).finally(() => clearTimeout(timer));
 }

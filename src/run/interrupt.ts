@@ -1,10 +1,16 @@
-// SIGINT/SIGTERM (Ctrl-C, or a cancelled workflow) abort the run instead of killing us outright:
-// nothing new starts, running children are stopped, their cassettes restored, the failure log written.
+// SIGINT/SIGTERM/SIGHUP (Ctrl-C, a cancelled workflow, a closed terminal or dropped ssh session)
+// abort the run instead of killing us outright: nothing new starts, running children are stopped,
+// their cassettes restored, the failure log written. SIGKILL cannot be caught: the reaper
+// (reaper.ts) then kills the test processes, and the next run recovers the cassettes.
+import os from 'node:os';
+
 export interface Interrupt {
   signal: AbortSignal;
   received(): NodeJS.Signals | undefined;
   dispose(): void;
 }
+
+const HANDLED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export function listenForInterrupt(onInterrupt?: (signal: NodeJS.Signals) => void): Interrupt {
   const controller = new AbortController();
@@ -15,18 +21,17 @@ export function listenForInterrupt(onInterrupt?: (signal: NodeJS.Signals) => voi
     onInterrupt?.(signal);
     controller.abort();
   };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
-  for (const signal of signals) process.on(signal, handle);
+  for (const signal of HANDLED) process.on(signal, handle);
   return {
     signal: controller.signal,
     received: () => received,
     dispose: () => {
-      for (const signal of signals) process.off(signal, handle);
+      for (const signal of HANDLED) process.off(signal, handle);
     },
   };
 }
 
-/** The shell convention: 128 + the signal's number. */
+/** The shell convention: 128 + the signal's number (SIGHUP 129, SIGINT 130, SIGTERM 143). */
 export function interruptExitCode(signal: NodeJS.Signals): number {
-  return signal === 'SIGINT' ? 130 : 143;
+  return 128 + (os.constants.signals[signal] ?? os.constants.signals.SIGTERM);
 }
