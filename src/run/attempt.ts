@@ -106,6 +106,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       timeoutMs: settings.timeoutMs,
       signal: settings.signal,
     });
+    if (observed.outcome.strays.length > 0) warnings.push(strayWarning(observed.outcome.strays));
     await observe(observed, vault, peerId, settings);
     collisions = await settings.peers.conflicts(peerId, vault.touched(observed.journal, observed.unnamed));
     if (collisions.length > 0) {
@@ -215,8 +216,14 @@ function baseOf(observed: Observed, started: number, relative: (p: string) => st
   };
 }
 
+function strayWarning(strays: ChildOutcome['strays']): string {
+  const shown = strays.slice(0, 3).map((stray) => `${stray.pid} ${stray.command.slice(0, 60)}`);
+  return `killed ${strays.length} process(es) the test left running (${shown.join('; ')}${strays.length > 3 ? '; ...' : ''}) before reading its cassettes`;
+}
+
 function failureReason(outcome: ChildOutcome, timeoutMs: number): string | undefined {
   if (outcome.spawnError) return outcome.spawnError;
+  if (outcome.survivors.length > 0) return `processes the test started would not die (${outcome.survivors.map((p) => p.pid).join(', ')}); its recordings cannot be trusted`;
   if (outcome.cancelled) return 'cancelled: the run was interrupted';
   if (outcome.timedOut) return `timed out after ${formatDuration(timeoutMs)}; its process tree was killed`;
   if (outcome.signal) return `crashed: killed by ${outcome.signal}`;
