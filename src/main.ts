@@ -15,7 +15,7 @@ import { runAudit } from './commands/audit.js';
 import { changedCassettes, publishCassettes, type PublishOutcome } from './publish/publish.js';
 import { collectShards, uploadFailureLog, uploadShard } from './publish/shards.js';
 import { driftCounts, driftMarkdown } from './report/drift.js';
-import { jsonTwinPath } from './report/failure-log.js';
+import { jsonTwinPath } from './state/failure-log.js';
 import { actionsLogger, type Logger } from './report/logger.js';
 import { planText } from './report/plan-output.js';
 import { Redactor } from './report/redact.js';

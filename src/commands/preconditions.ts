@@ -6,7 +6,7 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
-import { jsonTwinPath } from '../report/failure-log.js';
+import { jsonTwinPath } from '../state/failure-log.js';
 import type { Plan } from '../plan/plan.js';
 import { STATE_DIR } from '../state/paths.js';
 

@@ -1,7 +1,7 @@
 // Which cassettes each test file uses: literal names found in its source, plus what the record
 // hook journaled in earlier runs (the manifest). Never by file-name prefix.
 import type { FrameworkPreset } from '../frameworks/preset.js';
-import type { Manifest } from '../report/manifest.js';
+import type { Manifest } from '../state/manifest.js';
 
 export interface FileMapping {
   file: string;

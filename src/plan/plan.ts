@@ -2,7 +2,7 @@
 import type { Mode } from '../config/inputs.js';
 import type { Shard } from '../config/parsers.js';
 import type { FrameworkPreset } from '../frameworks/preset.js';
-import type { Manifest } from '../report/manifest.js';
+import type { Manifest } from '../state/manifest.js';
 import { buildLanes, longestFirst, type Lane } from './lanes.js';
 import { findSharedCassettes, mapCassettes, type FileMapping, type SharedCassette } from './map.js';
 import { selectFiles } from './select.js';

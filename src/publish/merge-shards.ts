@@ -1,7 +1,7 @@
 // The final job of a matrix: every shard uploaded its re-recorded cassettes, manifest and failure
 // report; merge them into one change. Pure: the caller downloads and copies.
-import type { FailureReport } from '../report/failure-log.js';
-import { mergeManifest, type Manifest } from '../report/manifest.js';
+import type { FailureReport } from '../state/failure-log.js';
+import { mergeManifest, type Manifest } from '../state/manifest.js';
 
 export interface ShardUpload {
   /** The artifact it came from, for messages. */

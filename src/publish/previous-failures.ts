@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { getOctokit } from '@actions/github';
 import type { Config } from '../config/config.js';
-import { parseFailureLog } from '../report/failure-log.js';
+import { parseFailureLog } from '../state/failure-log.js';
 import { downloadFromRun } from './artifacts.js';
 import { findLatestRun } from './pull-request.js';
 import { FAILURES_ARTIFACT } from './shards.js';

@@ -9,7 +9,7 @@ import type { Config } from '../config/config.js';
 import { MANIFEST_PATH, secretsOf } from '../pipeline.js';
 import { driftHeadline, driftCounts, driftMarkdown, type DriftSource } from '../report/drift.js';
 import type { Logger } from '../report/logger.js';
-import { parseManifest, serializeManifest, steadyAgainst } from '../report/manifest.js';
+import { parseManifest, serializeManifest, steadyAgainst } from '../state/manifest.js';
 import { uploadFiles } from './artifacts.js';
 import { commitPaths, publishBranch, pushWithRebase } from './git.js';
 import { upsertPullRequest } from './pull-request.js';

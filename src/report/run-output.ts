@@ -2,7 +2,7 @@
 import type { Config } from '../config/config.js';
 import type { RunOutcome } from '../pipeline.js';
 import { driftCounts } from './drift.js';
-import { jsonTwinPath } from './failure-log.js';
+import { jsonTwinPath } from '../state/failure-log.js';
 
 export function runCounts(outcome: RunOutcome) {
   const failedFiles = outcome.results.filter((r) => r.status !== 'succeeded').map((r) => r.file);

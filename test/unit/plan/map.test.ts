@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { node } from '../../../src/frameworks/node.js';
 import { testthat } from '../../../src/frameworks/testthat.js';
 import { findSharedCassettes, mapCassettes } from '../../../src/plan/map.js';
-import { EMPTY_MANIFEST } from '../../../src/report/manifest.js';
+import { EMPTY_MANIFEST } from '../../../src/state/manifest.js';
 
 describe('mapCassettes', () => {
   it('maps literal names per file and never by prefix', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testthat } from '../../../src/frameworks/testthat.js';
 import { buildPlan, type PlanInput } from '../../../src/plan/plan.js';
-import { EMPTY_MANIFEST } from '../../../src/report/manifest.js';
+import { EMPTY_MANIFEST } from '../../../src/state/manifest.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-11-23T00:00:00Z');

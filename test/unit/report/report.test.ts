@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { failureExcerpt } from '../../../src/report/excerpt.js';
-import { failureLogText, failureReport, jsonTwinPath, parseFailureLog } from '../../../src/report/failure-log.js';
+import { failureLogText, failureReport, jsonTwinPath, parseFailureLog } from '../../../src/state/failure-log.js';
 import { formatDuration } from '../../../src/report/format.js';
-import { mergeManifest, parseManifest, serializeManifest } from '../../../src/report/manifest.js';
+import { mergeManifest, parseManifest, serializeManifest } from '../../../src/state/manifest.js';
 import { Progress } from '../../../src/report/progress.js';
 import { Redactor } from '../../../src/report/redact.js';
 import { summaryMarkdown, summaryTable } from '../../../src/report/summary.js';
