@@ -195,6 +195,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
     // Not one file's error (those stay with their file): put back everything still in flight.
     const recovery = await recoverRunFolder(config.workingDirectory, vault.folder);
     const left = recovery.failed.map((failure) => `${failure.cassette} (${failure.error})`);
+    await writeReports(results);
     throw new Error(`${(error as Error).message}${left.length > 0 ? `; could not restore: ${left.join(', ')} (run rerecord recover)` : '; every cassette in flight was restored'}`);
   }
   if (results.some((result) => (result.unrestored?.length ?? 0) > 0)) {

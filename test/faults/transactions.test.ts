@@ -146,6 +146,28 @@ describe('errors stay with their file', () => {
     }
   });
 
+  it('a recording far too large to read (300 MB, sparse) fails its file without reading it, and the old bytes come back', async () => {
+    const p = await project({ 'huge.sh': `# use_cassette("huge")\ntruncate -s 300M "$FIX/huge.yml"`, 'ok.sh': `# use_cassette("ok")\n${writes('ok')}` }, { 'huge.yml': cassetteYaml('old huge'), 'ok.yml': cassetteYaml('old ok') });
+    const result = await rerecord(p, ['run', ...customFlags(p.token)]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(await reasonOf(p.dir, 'tests/huge.sh')).toMatch(/new recording fixtures\/huge\.yml is 300 MB, over the 256 MB rerecord can check/);
+    expect(await readFile(path.join(p.dir, 'fixtures/huge.yml'), 'utf8')).toBe(cassetteYaml('old huge'));
+    expect(await readFile(path.join(p.dir, 'fixtures/ok.yml'), 'utf8')).toContain('fresh');
+  });
+
+  it('a failure log that becomes unwritable mid-run is a warning at each checkpoint; the run goes on and ends non-zero saying so', async () => {
+    const p = await project(
+      { 'a.sh': `# use_cassette("a")\n${writes('a')}\nrm -rf logs && echo not-a-folder > logs`, 'b.sh': `# use_cassette("b")\nwhile [ ! -f logs ]; do sleep 0.1; done\n${writes('b')}` },
+      { 'a.yml': cassetteYaml('old a'), 'b.yml': cassetteYaml('old b') },
+    );
+    await mkdir(path.join(p.dir, 'logs'));
+    const result = await rerecord(p, ['run', ...customFlags(p.token, ['--failure-log', 'logs/failures.txt', '--batch-size', '1', '--batch-delay', '0s'])]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/could not write the failure log logs\/failures\.txt/);
+    expect(await readFile(path.join(p.dir, 'fixtures/a.yml'), 'utf8')).toContain('fresh');
+    expect(await readFile(path.join(p.dir, 'fixtures/b.yml'), 'utf8')).toContain('fresh');
+  });
+
   it('an unwritable failure log location is exit 2 before any test runs', async () => {
     const p = await project({ 'a.sh': `# use_cassette("a")\n${writes('a')}` }, { 'a.yml': cassetteYaml('old a') });
     await writeFile(path.join(p.dir, 'not-a-folder'), 'x');
