@@ -126,3 +126,16 @@ function closedWithin(closed: Promise<void>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([closed.then(() => true), new Promise<boolean>((done) => (timer = setTimeout(() => done(false), ms)))]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * One line for the report when the test left processes behind (undefined when it left none): what
+ * was killed after it, what would not die, and whether its output had to be abandoned.
+ */
+export function leftoverNote(outcome: Pick<ChildOutcome, 'strays' | 'survivors' | 'pipesAbandoned'>): string | undefined {
+  const list = (processes: readonly StrayProcess[]) => processes.map(({ command, pid }) => `${command} (pid ${pid})`).join(', ');
+  const parts: string[] = [];
+  if (outcome.strays.length > 0) parts.push(`killed ${outcome.strays.length} process${outcome.strays.length === 1 ? '' : 'es'} the test left running: ${list(outcome.strays)}`);
+  if (outcome.survivors.length > 0) parts.push(`could not kill ${list(outcome.survivors)}`);
+  if (outcome.pipesAbandoned) parts.push('its output was still held open by a process outside its tree; stopped reading it');
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}

@@ -4,7 +4,7 @@
 // The /proc reading lives in reaper-process.cjs, which is also the reaper's program.
 // Linux only: elsewhere the scan finds nothing, no reaper starts, and only process groups are
 // signalled (a SIGKILLed rerecord on macOS or Windows can leave test processes behind).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -62,19 +62,20 @@ function processTable(): ProcessTable {
   return table;
 }
 
-let run: { id: string; children: number } | undefined;
+/** This process's run id and its reaper (held here for as long as we live: its pipe is the signal). */
+let run: { id: string; children: number; reaper: ChildProcess | undefined } | undefined;
 
 /** The marker for the next test process; starts this process's reaper on first use. */
 export function nextProcessTag(): { name: typeof PROCESS_TAG; value: string; marker: string } {
   if (!run) {
-    run = { id: `${process.pid}-${randomBytes(6).toString('hex')}`, children: 0 };
-    if (SUPPORTED) startReaper(`${PROCESS_TAG}=${run.id}/`);
+    const id = `${process.pid}-${randomBytes(6).toString('hex')}`;
+    run = { id, children: 0, reaper: SUPPORTED ? startReaper(`${PROCESS_TAG}=${id}/`) : undefined };
   }
   const value = `${run.id}/${++run.children}`;
   return { name: PROCESS_TAG, value, marker: `${PROCESS_TAG}=${value}` };
 }
 
-function startReaper(runMarker: string): void {
+function startReaper(runMarker: string): ChildProcess {
   processTable(); // fail loudly on a broken bundle before any test starts
   // An environment of its own: no marker (an outer rerecord running this one as a test would kill
   // the reaper before it could do its job), no key, no NODE_OPTIONS preloading the user's tooling.
@@ -86,6 +87,7 @@ function startReaper(runMarker: string): void {
   // Neither the reaper nor its pipe keeps rerecord alive: our exit closes the pipe, which is the point.
   reaper.unref();
   (reaper.stdin as unknown as { unref(): void } | null)?.unref();
+  return reaper;
 }
 
 /** When `pid` was forked (clock ticks after boot; 0 when unknown, which makes a scan look at every process). */

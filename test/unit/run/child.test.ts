@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runChild, type ChildOutcome } from '../../../src/run/child.js';
+import { leftoverNote, runChild, type ChildOutcome } from '../../../src/run/child.js';
 import { OutputTail } from '../../../src/run/output-tail.js';
 import { PROCESS_TAG } from '../../../src/run/reaper.js';
 import { isAlive, processesCarrying } from '../../support/process-scan.js';
@@ -152,6 +152,16 @@ describe('runChild leaves nothing behind', () => {
     expect(outcome.strays).toContainEqual({ pid: escaped, command: 'sleep' });
     expect(isAlive(escaped)).toBe(false);
     expectTreeGone(outcome);
+  });
+});
+
+describe('leftoverNote', () => {
+  it('names what was killed, what survived and an abandoned output; nothing when the test left nothing', () => {
+    expect(leftoverNote({ strays: [], survivors: [], pipesAbandoned: false })).toBeUndefined();
+    expect(leftoverNote({ strays: [{ pid: 7, command: 'sleep' }], survivors: [], pipesAbandoned: false })).toBe('killed 1 process the test left running: sleep (pid 7)');
+    expect(leftoverNote({ strays: [{ pid: 7, command: 'sleep' }, { pid: 9, command: 'sh' }], survivors: [{ pid: 9, command: 'sh' }], pipesAbandoned: true })).toBe(
+      'killed 2 processes the test left running: sleep (pid 7), sh (pid 9); could not kill sh (pid 9); its output was still held open by a process outside its tree; stopped reading it',
+    );
   });
 });
 
