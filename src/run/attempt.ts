@@ -7,7 +7,7 @@ import type { CassetteDiff } from '../cassettes/diff.js';
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import { formatDuration } from '../report/format.js';
 import { isConfined, projectRelative } from '../state/paths.js';
-import { runChild, type ChildOutcome } from './child.js';
+import { leftoverNote, runChild, type ChildOutcome } from './child.js';
 import { inspectRecordings, type Inspection, type InspectSettings, type RecordedCassette } from './inspect.js';
 import { readJournal, type JournalEntry } from './journal.js';
 import type { AttemptPeers, Conflict } from './peers.js';
@@ -106,7 +106,8 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       timeoutMs: settings.timeoutMs,
       signal: settings.signal,
     });
-    if (observed.outcome.strays.length > 0) warnings.push(strayWarning(observed.outcome.strays));
+    const leftover = leftoverNote(observed.outcome);
+    if (leftover) warnings.push(leftover);
     await observe(observed, vault, peerId, settings);
     collisions = await settings.peers.conflicts(peerId, vault.touched(observed.journal, observed.unnamed));
     if (collisions.length > 0) {
@@ -214,11 +215,6 @@ function baseOf(observed: Observed, started: number, relative: (p: string) => st
     journaled,
     cancelled: outcome?.cancelled ?? settings.signal.aborted,
   };
-}
-
-function strayWarning(strays: ChildOutcome['strays']): string {
-  const shown = strays.slice(0, 3).map((stray) => `${stray.pid} ${stray.command.slice(0, 60)}`);
-  return `killed ${strays.length} process(es) the test left running (${shown.join('; ')}${strays.length > 3 ? '; ...' : ''}) before reading its cassettes`;
 }
 
 function failureReason(outcome: ChildOutcome, timeoutMs: number): string | undefined {

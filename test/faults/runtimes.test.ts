@@ -2,6 +2,7 @@
 // the file in a process of its own) each start a detached daemon; rerecord is killed with SIGKILL,
 // or the file passes while its daemon waits to rewrite the cassette. No process may survive, and
 // no late write may land. Needs R (CI installs it), like test/integration.
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,9 +41,12 @@ const RUNTIMES: Record<string, Runtime> = {
     file: 'tests/testthat/test-daemon.R',
     args: ['--framework', 'testthat'],
     cassette: 'tests/fixtures/items.yml',
-    hanging: `test_that("starts a daemon and hangs", {
-  system(${JSON.stringify(`setsid sleep 600 >/dev/null 2>&1 & ${PROBE_SH}`)})
-  Sys.sleep(600)
+    hanging: `test_that("starts a daemon and hangs inside a cassette", {
+  use_cassette("items", {
+    res <- api_get("/items")
+    system(${JSON.stringify(`setsid sleep 600 >/dev/null 2>&1 & ${PROBE_SH}`)})
+    Sys.sleep(600)
+  })
 })
 `,
     late: `test_that("records, then leaves a daemon behind", {
@@ -62,9 +66,13 @@ const RUNTIMES: Record<string, Runtime> = {
     hanging: `'use strict';
 const test = require('node:test');
 const { spawn } = require('node:child_process');
-test('starts a daemon and hangs', async () => {
-  spawn('sh', ['-c', ${JSON.stringify(`setsid sleep 600 >/dev/null 2>&1 & ${PROBE_SH}`)}], { stdio: 'ignore' });
-  await new Promise(() => setInterval(() => {}, 1000));
+const { withFixture, getJson } = require('./helpers/api');
+test('starts a daemon and hangs inside a fixture', async () => {
+  await withFixture('items.json', async () => {
+    await getJson('/items');
+    spawn('sh', ['-c', ${JSON.stringify(`setsid sleep 600 >/dev/null 2>&1 & ${PROBE_SH}`)}], { stdio: 'ignore' });
+    await new Promise(() => setInterval(() => {}, 1000));
+  });
 });
 `,
     late: `'use strict';
@@ -95,8 +103,9 @@ async function projectWith(runtime: Runtime, body: string) {
 }
 
 describe.each(Object.entries(RUNTIMES))('%s', (_name, runtime) => {
-  it('SIGKILL of rerecord: the test processes and their detached daemon all die', async () => {
+  it('SIGKILL of rerecord: the test processes and their detached daemon all die, and the next command puts the cassette back', async () => {
     const project = await projectWith(runtime, runtime.hanging);
+    const before = await readFile(path.join(project.dir, runtime.cassette));
     const cli = start(CLI, project.run, { cwd: project.dir, env: project.env });
     const started = await readProbe(project, 'started');
     marker = runMarker(started.tag!);
@@ -108,6 +117,14 @@ describe.each(Object.entries(RUNTIMES))('%s', (_name, runtime) => {
     await waitUntil(() => !isAlive(reapers[0]!), 'the reaper to finish');
     expect(isAlive(Number(started.daemon))).toBe(false);
     expect(processesCarrying(marker, { prefix: true })).toEqual([]);
+    // The hook had backed the cassette up and replaced it; only the transaction in .rerecord/txn/ has it.
+    expect(await readFile(path.join(project.dir, runtime.cassette)).catch(() => Buffer.alloc(0))).not.toEqual(before);
+    expect(existsSync(path.join(project.dir, '.rerecord/txn'))).toBe(true);
+    const recovered = await runCli(['recover'], { cwd: project.dir, env: project.env });
+    expect(recovered.code, recovered.stderr).toBe(0);
+    expect(recovered.stdout).toContain(`restored ${runtime.cassette}`);
+    expect(await readFile(path.join(project.dir, runtime.cassette))).toEqual(before);
+    expect(git(project.dir, 'status', '--porcelain', '--', path.dirname(runtime.cassette))).toBe('');
   });
 
   it('a passing file whose daemon would rewrite its cassette later: the daemon is dead before inspection', async () => {
