@@ -109,4 +109,16 @@ describe('pytest-recording, through the CLI', () => {
     expect(offline.code, offline.output).toBe(0);
     expect(offline.output).toMatch(/\b18 passed\b/);
   });
+
+  it('exits 2 naming test-dir and test-pattern when nothing matches, and when audit finds no cassette', async () => {
+    project = await projects.copy('test/projects/pytest-recording');
+    const before = await readdir(project.dir, { recursive: true });
+    const run = await runCli(['run', '--test-pattern', '**/*_spec.py'], { cwd: project.dir, env: env() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('test-pattern "**/*_spec.py" matched no file under test-dir "tests"; it holds');
+    const audit = await runCli(['audit', '--fail-on', 'warning'], { cwd: project.dir, env: env() });
+    expect(audit.code).toBe(2);
+    expect(audit.stderr).toMatch(/audit found no cassette: cassette-dir "tests" holds no .*test-pattern .*test-dir "tests"/);
+    expect(await readdir(project.dir, { recursive: true })).toEqual(before);
+  });
 });
