@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { nodePreloadLaunch, type CassetteRef, type FrameworkPreset } from './preset.js';
 import { usesNpmPackage, type ProjectFiles } from './project-files.js';
+import { expressionAt, findAssignedDirectory } from './js-source.js';
 import { blankComments, blankStrings, callArguments, findCassetteCalls, splitArguments, stringLiteral, withWrappers } from './source-scan.js';
 
 /** `new Polly('name', …)`, also `new core.Polly(…)`. */
@@ -16,7 +17,6 @@ const NAME_ASSIGNMENT = /(?<![\w$])recordingName\s*(?::|=(?![=>]))/g;
 const SETUP_MOCHA = /(?<![\w.$])setupMocha\s*(?:\.\s*beforeEach\s*)?\(/;
 const SUITE_CALL = /(?<![\w.$])(?:describe|context|suite)(?:\s*\.\s*(?:only|skip))?\s*\(/g;
 const TEST_CALL = /(?<![\w.$])(?:it|specify|test)(?:\s*\.\s*(?:only|skip))?\s*\(/g;
-const SOURCE_FILE = /\.(?:[cm]?js|[cm]?ts|jsx|tsx)$/;
 
 export const polly: FrameworkPreset = {
   name: 'polly',
@@ -88,25 +88,6 @@ function fnv1a32(text: string): number {
   return hash >>> 0;
 }
 
-/** The expression starting at `start`, up to a top-level `,` `;` closing bracket, or line end. */
-function expressionAt(code: string, start: number): string {
-  let depth = 0;
-  let quote: string | null = null;
-  let i = start;
-  for (; i < code.length; i++) {
-    const char = code[i]!;
-    if (quote) {
-      if (char === '\\') i++;
-      else if (char === quote) quote = null;
-    } else if (char === '"' || char === "'" || char === '`') quote = char;
-    else if ('([{'.includes(char)) depth++;
-    else if (')]}'.includes(char)) {
-      if (depth-- === 0) break;
-    } else if (depth === 0 && (char === ',' || char === ';' || (char === '\n' && code.slice(start, i).trim() !== ''))) break;
-  }
-  return code.slice(start, i).trim();
-}
-
 function findNameAssignments(source: string): CassetteRef[] {
   const code = blankComments(source, 'slash');
   const refs: CassetteRef[] = [];
@@ -160,40 +141,7 @@ function findMochaTitles(source: string): CassetteRef[] {
 
 /** `recordingsDir: 'x'` or `recordingsDir: path.join(__dirname, 'x')` in a file under the test folder. */
 function findRecordingsDir(project: ProjectFiles, testDir: string): string | undefined {
-  for (const file of sourceFiles(project, testDir)) {
-    const code = blankComments(project.readText(file) ?? '', 'slash');
-    for (const match of blankStrings(code).matchAll(/(?<![\w$])recordingsDir\s*:/g)) {
-      const dir = staticDirectory(expressionAt(code, match.index + match[0].length), path.posix.dirname(file));
-      if (dir !== undefined) return dir;
-    }
-  }
-  return undefined;
-}
-
-/** A folder relative to the working directory (where Polly resolves relative ones), if the expression is static. */
-function staticDirectory(expression: string, fileDir: string): string | undefined {
-  const literal = stringLiteral(expression);
-  if (literal !== undefined) return path.posix.normalize(literal.replace(/\/+$/, '')) || undefined;
-  const call = /^(?:path\s*\.\s*)?(?:posix\s*\.\s*)?(?:join|resolve)\s*\(/.exec(expression);
-  if (!call) return undefined;
-  const [base, ...rest] = splitArguments(callArguments(expression, call[0].length - 1));
-  const parts = rest.map(stringLiteral);
-  if (parts.some((part) => part === undefined || part.startsWith('/'))) return undefined;
-  let root: string;
-  if (base === '__dirname' || base?.replace(/\s/g, '') === 'import.meta.dirname') root = fileDir;
-  else if (base?.replace(/\s/g, '') === 'process.cwd()') root = '.';
-  else return undefined;
-  return path.posix.normalize(path.posix.join(root, ...(parts as string[])));
-}
-
-/** Source files under `dir`, sorted, each folder's own files before its subfolders'; node_modules left out. */
-function sourceFiles(project: ProjectFiles, dir: string, depth = 0): string[] {
-  if (depth > 4) return [];
-  const names = [...project.list(dir)].sort();
-  const here = names.map((name) => path.posix.join(dir, name));
-  const files = here.filter((file) => SOURCE_FILE.test(file) && project.isFile(file));
-  const folders = here.filter((file) => !file.endsWith('/node_modules') && project.isDirectory(file));
-  return [...files, ...folders.flatMap((folder) => sourceFiles(project, folder, depth + 1))];
+  return findAssignedDirectory(project, testDir, /(?<![\w$])recordingsDir\s*:/)?.dir;
 }
 
 function lineOf(text: string, index: number): number {
