@@ -67,3 +67,80 @@ export function findAssignedDirectory(project: ProjectFiles, testDir: string, pa
   }
   return undefined;
 }
+
+/** What a JavaScript file imports from one module specifier. */
+export interface ImportBinding {
+  specifier: string;
+  /** Exported name -> local names (`import { a as b }`, `const { a: b } = require()`). */
+  named: Map<string, string[]>;
+  /** Locals bound to the whole module (`import * as m`, `import m from`, `const m = require()`). */
+  namespaces: string[];
+}
+
+const NAMED_IMPORT = /\bimport\s*(?:([\w$]+)\s*,\s*)?\{([^}]*)\}\s*from\s*(['"])([^'"\n]+)\3/g;
+const NAMESPACE_IMPORT = /\bimport\s*(?:([\w$]+)\s*,\s*)?\*\s*as\s+([\w$]+)\s+from\s*(['"])([^'"\n]+)\3/g;
+const DEFAULT_IMPORT = /\bimport\s+([\w$]+)\s+from\s*(['"])([^'"\n]+)\2/g;
+const DESTRUCTURED_REQUIRE = /\b(?:const|let|var)\s*\{([^}]*)\}\s*=\s*(?:await\s+import|require)\s*\(\s*(['"])([^'"\n]+)\2\s*\)/g;
+const WHOLE_REQUIRE = /\b(?:const|let|var)\s+([\w$]+)\s*=\s*require\s*\(\s*(['"])([^'"\n]+)\2\s*\)(\s*\.\s*([\w$]+))?/g;
+const ANY_SPECIFIER = /(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s*|\bimport\s*)(['"])([^'"\n]+)\1/g;
+
+/** Every module a file imports or requires, with the names it binds (comments must be blanked). */
+export function importBindings(code: string): Map<string, ImportBinding> {
+  const bindings = new Map<string, ImportBinding>();
+  const of = (specifier: string) => {
+    let binding = bindings.get(specifier);
+    if (!binding) bindings.set(specifier, (binding = { specifier, named: new Map(), namespaces: [] }));
+    return binding;
+  };
+  const bind = (specifier: string, exported: string, local: string) => {
+    const named = of(specifier).named;
+    named.set(exported, [...(named.get(exported) ?? []), local]);
+  };
+  for (const match of code.matchAll(NAMED_IMPORT)) {
+    if (match[1]) bind(match[4]!, 'default', match[1]);
+    for (const part of match[2]!.split(',')) {
+      const pair = /^\s*(?:type\s+)?([\w$]+)(?:\s+as\s+([\w$]+))?\s*$/.exec(part);
+      if (pair) bind(match[4]!, pair[1]!, pair[2] ?? pair[1]!);
+    }
+  }
+  for (const match of code.matchAll(NAMESPACE_IMPORT)) {
+    of(match[4]!).namespaces.push(match[2]!);
+    if (match[1]) bind(match[4]!, 'default', match[1]);
+  }
+  for (const match of code.matchAll(DEFAULT_IMPORT)) {
+    // A CommonJS module's default export is its module.exports: a namespace in effect.
+    of(match[3]!).namespaces.push(match[1]!);
+  }
+  for (const match of code.matchAll(DESTRUCTURED_REQUIRE)) {
+    for (const part of match[1]!.split(',')) {
+      const pair = /^\s*([\w$]+)(?:\s*:\s*([\w$]+))?\s*(?:=[^,]*)?$/.exec(part);
+      if (pair) bind(match[3]!, pair[1]!, pair[2] ?? pair[1]!);
+    }
+  }
+  for (const match of code.matchAll(WHOLE_REQUIRE)) {
+    if (match[5]) bind(match[3]!, match[5], match[1]!);
+    else of(match[3]!).namespaces.push(match[1]!);
+  }
+  for (const match of code.matchAll(ANY_SPECIFIER)) of(match[2]!);
+  return bindings;
+}
+
+/** A relative import resolved to a project file, as Node resolves it (extension, then index). */
+export function resolveRelativeImport(project: ProjectFiles, fromFile: string, specifier: string): string | undefined {
+  if (!specifier.startsWith('./') && !specifier.startsWith('../')) return undefined;
+  const base = path.posix.normalize(path.posix.join(path.posix.dirname(fromFile), specifier));
+  const candidates = [base, ...['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'].map((ext) => `${base}${ext}`), ...['index.js', 'index.cjs', 'index.mjs', 'index.ts'].map((name) => `${base}/${name}`)];
+  return candidates.find((candidate) => SOURCE_FILE.test(candidate) && project.isFile(candidate));
+}
+
+/** Local names a file gives to one export of a module (named imports, and `ns.name` through namespaces). */
+export function localNames(bindings: ReadonlyMap<string, ImportBinding>, isModule: (specifier: string) => boolean, exported: string): { direct: string[]; viaNamespace: string[] } {
+  const direct: string[] = [];
+  const viaNamespace: string[] = [];
+  for (const binding of bindings.values()) {
+    if (!isModule(binding.specifier)) continue;
+    direct.push(...(binding.named.get(exported) ?? []));
+    viaNamespace.push(...binding.namespaces.map((namespace) => `${namespace}.${exported}`));
+  }
+  return { direct, viaNamespace };
+}
