@@ -2,7 +2,7 @@
 // wrappers) with their first argument, and examples that run under `:vcr` metadata, named as VCR's
 // rspec integration does: the descriptions of the groups and the example joined with `/`.
 import type { CassetteRef } from './preset.js';
-import { closing, endsValue, literalOf, pairOf, readCall, splitTopLevel, tokenize, type Token } from './ruby-lexer.js';
+import { closing, endsValue, literalOf, pairOf, readCall, splitTopLevel, tokenize, type RubyCall, type Token } from './ruby-lexer.js';
 
 
 const GROUPS = new Set(['describe', 'context', 'feature', 'example_group', 'fdescribe', 'fcontext', 'ffeature']);
@@ -13,7 +13,26 @@ const SKIPPED_EXAMPLES = new Set(['xit', 'xspecify', 'xexample', 'xscenario', 's
 const VCR_METHODS = new Set(['use_cassette', 'insert_cassette']);
 
 /** A `:vcr` setting as written: off, on with a literal or computed name, or something we cannot read. */
-type VcrSetting = { on: false } | { on: true; name?: string; dynamic?: string } | { unknown: string };
+type VcrSetting = { on: false } | { on: true; name?: string; dynamic?: string; serializeWith?: Serializer } | { unknown: string };
+
+/** `serialize_with:` as written: a serializer name, or null when only run time knows it. */
+export type Serializer = string | null;
+
+/** A cassette reference of a Ruby file, with the serializer its own options name (if they do). */
+export interface RubyCassetteRef extends CassetteRef {
+  serializeWith?: Serializer;
+  /** The `:vcr` metadata of an example (only live with `configure_rspec_metadata!`). */
+  metadata?: boolean;
+}
+
+interface Include {
+  /** `it_behaves_like` nests a group "behaves like <name>"; `include_examples` does not. */
+  nests: string | undefined;
+  name: string | undefined;
+  expression: string;
+  line: number;
+  vcr?: VcrSetting;
+}
 
 interface Frame {
   closer: 'end' | '}';
@@ -22,15 +41,59 @@ interface Frame {
   description?: string;
   header?: string;
   vcr?: VcrSetting;
+  line?: number;
+  children?: Frame[];
+  includes?: Include[];
+  /** `let(:name) { "literal" }`: the literal, or undefined when computed. */
+  lets?: Map<string, string | undefined>;
 }
 
+/** A cassette named by a variable (`VCR.use_cassette(cassette)`), resolved from `let`s once the file is read. */
+interface LetUse {
+  variable: string;
+  /** The group, shared group and example frames around the call, outermost first. */
+  chain: Frame[];
+  line: number;
+  serializeWith?: Serializer;
+}
+
+const INCLUDES: Record<string, string | undefined> = {
+  it_behaves_like: 'behaves like',
+  it_should_behave_like: 'it should behave like',
+  include_examples: undefined,
+  include_context: undefined,
+};
+const LETS = new Set(['let', 'let!', 'subject', 'subject!']);
+/** Shared groups nested in shared groups through includes: deep enough for real suites, bounded for cycles. */
+const MAX_INCLUDE_DEPTH = 6;
+
+/** Shared example groups by name, as a file (or the helpers) define them. */
+export type SharedLibrary = ReadonlyMap<string, Frame>;
+
 export function findRubyCassetteRefs(source: string, wrappers: readonly string[]): CassetteRef[] {
+  return readRspecFile(source, wrappers).refs.map((ref) => ({ name: ref.name, expression: ref.expression, line: ref.line }));
+}
+
+/** Every cassette reference of an RSpec file; `library` adds shared examples defined in helpers. */
+export function readRspecFile(source: string, wrappers: readonly string[], library: SharedLibrary = new Map()): { refs: RubyCassetteRef[]; shared: Map<string, Frame> } {
   const tokens = tokenize(source);
-  const refs: CassetteRef[] = [];
+  const refs: RubyCassetteRef[] = [];
+  const root: Frame = { closer: 'end', kind: 'group', description: undefined, children: [], includes: [], lets: new Map() };
   const stack: Frame[] = [];
   const pending = new Map<number, Frame>();
+  const letUses: LetUse[] = [];
+  const shared = new Map<string, Frame>();
   const wrapperNames = new Set(wrappers);
   const text = (from: Token, to: Token) => source.slice(from.start, to.end).replace(/\s+/g, ' ').trim();
+  const container = () => [...stack].reverse().find((frame) => frame.kind !== 'other' && frame.kind !== 'example') ?? root;
+  const chainNow = () => stack.filter((frame) => frame.kind !== 'other');
+  const cassetteCall = (call: RubyCall, at: Token) => {
+    const serializeWith = serializerOf(call.args.slice(1));
+    const [first] = call.args;
+    if (first?.length === 1 && first[0]!.kind === 'ident' && tokens[tokens.indexOf(first[0]!) + 1]?.text !== '(') {
+      letUses.push({ variable: first[0]!.text, chain: chainNow(), line: first[0]!.line, serializeWith });
+    } else refs.push({ ...nameRef(first, at, text), serializeWith });
+  };
   let doBelongsToLoop = -1; // line of a `while`/`until`/`for` whose optional `do` is not a block
 
   for (let i = 0; i < tokens.length; i++) {
@@ -43,7 +106,6 @@ export function findRubyCassetteRefs(source: string, wrappers: readonly string[]
     if (frame) {
       pending.delete(i);
       stack.push(frame);
-      if (frame.kind === 'example') refs.push(...exampleRefs(frame, stack, token.line));
       continue;
     }
     if (token.kind === 'punct') {
@@ -52,8 +114,7 @@ export function findRubyCassetteRefs(source: string, wrappers: readonly string[]
       continue;
     }
     if (token.kind === 'const' && token.text === 'VCR' && tokens[i + 1]?.text === '.' && VCR_METHODS.has(tokens[i + 2]?.text ?? '')) {
-      const call = readCall(tokens, i + 2);
-      refs.push(nameRef(call.args[0], tokens[i]!, text));
+      cassetteCall(readCall(tokens, i + 2), tokens[i]!);
       continue;
     }
     const receiverIsRSpec = prev?.text === '.' && tokens[i - 2]?.text === 'RSpec';
@@ -61,7 +122,7 @@ export function findRubyCassetteRefs(source: string, wrappers: readonly string[]
 
     if (wrapperNames.has(token.text) && prev?.text !== 'def') {
       const call = readCall(tokens, i);
-      if (call.args.length > 0) refs.push(nameRef(call.args[0], token, text));
+      if (call.args.length > 0) cassetteCall(call, token);
       continue;
     }
     const dsl = statementStart(prev) || receiverIsRSpec;
@@ -71,8 +132,43 @@ export function findRubyCassetteRefs(source: string, wrappers: readonly string[]
       if (call.block !== undefined) {
         const closer = tokens[call.block]!.text === 'do' ? 'end' : '}';
         const header = text(receiverIsRSpec ? tokens[i - 2]! : token, tokens[call.headerEnd]!);
-        pending.set(call.block, describeCall(word, call.args, closer, header, source));
+        const opened = { ...describeCall(word, call.args, closer, header, source), line: token.line, children: [], includes: [], lets: new Map() };
+        if (opened.kind === 'shared') {
+          const name = literalOf(call.args[0] ?? []);
+          if (name !== undefined) shared.set(name, opened);
+        } else container().children!.push(opened);
+        pending.set(call.block, opened);
         continue;
+      }
+    }
+    if (dsl && word in INCLUDES) {
+      const call = readCall(tokens, i);
+      const include: Include = {
+        nests: INCLUDES[word],
+        name: literalOf(call.args[0] ?? []),
+        expression: text(token, tokens[call.headerEnd]!),
+        line: token.line,
+        vcr: metadataOf(call.args.slice(1), source),
+      };
+      if (include.nests !== undefined && call.block !== undefined) {
+        // `it_behaves_like 'x' do ... end`: the block adds to the nested group.
+        const closer = tokens[call.block]!.text === 'do' ? 'end' : '}';
+        const nested: Frame = { closer, kind: 'group', description: include.name === undefined ? undefined : `${include.nests} ${include.name}`, header: include.expression, vcr: include.vcr, line: token.line, children: [], includes: [{ ...include, nests: undefined, vcr: undefined }], lets: new Map() };
+        container().children!.push(nested);
+        pending.set(call.block, nested);
+      } else {
+        container().includes!.push(include);
+      }
+      continue;
+    }
+    if (dsl && LETS.has(word)) {
+      const call = readCall(tokens, i);
+      const variable = word.startsWith('subject') ? (literalOf(call.args[0] ?? []) ?? 'subject') : literalOf(call.args[0] ?? []);
+      if (variable !== undefined && call.block !== undefined && tokens[call.block]!.text === '{') {
+        const body = tokens.slice(call.block + 1, closing(tokens, call.block));
+        container().lets!.set(variable, literalOf(body.filter((t) => t.kind !== 'nl')));
+      } else if (variable !== undefined) {
+        container().lets!.set(variable, undefined);
       }
     }
     switch (word) {
@@ -105,7 +201,80 @@ export function findRubyCassetteRefs(source: string, wrappers: readonly string[]
         break;
     }
   }
+  const lookup = (name: string) => shared.get(name) ?? library.get(name);
+  refs.push(...metadataRefs(root, [], lookup, 0));
+  for (const use of letUses) refs.push(...letRefs(use));
+  refs.sort((a, b) => a.line - b.line);
+  return { refs, shared };
+}
+
+/** Examples under `:vcr` metadata, walking groups and the shared examples they include. */
+function metadataRefs(frame: Frame, path: readonly Frame[], lookup: (name: string) => Frame | undefined, depth: number): RubyCassetteRef[] {
+  const refs: RubyCassetteRef[] = [];
+  for (const child of frame.children ?? []) {
+    if (child.kind === 'example') refs.push(...exampleRefs(child, [...path, child]));
+    else refs.push(...metadataRefs(child, [...path, child], lookup, depth));
+  }
+  for (const include of frame.includes ?? []) {
+    const definition = include.name === undefined ? undefined : lookup(include.name);
+    if (!definition || depth >= MAX_INCLUDE_DEPTH) {
+      refs.push({
+        name: undefined,
+        expression: `${include.expression}: ${definition ? 'shared examples nested too deep' : 'shared examples not found'}`,
+        line: include.line,
+        metadata: true,
+      });
+      continue;
+    }
+    // The shared group lends its metadata; `it_behaves_like` also nests a group "behaves like <name>".
+    const mixin: Frame = { closer: 'end', kind: 'other', vcr: definition.vcr };
+    const host: Frame = { closer: 'end', kind: 'other', vcr: include.vcr };
+    const nested: Frame[] =
+      include.nests === undefined ? [mixin, host] : [{ closer: 'end', kind: 'group', description: include.name === undefined ? undefined : `${include.nests} ${include.name}`, vcr: include.vcr }, mixin];
+    refs.push(...metadataRefs(definition, [...path, ...nested], lookup, depth + 1).map((ref) => ({ ...ref, line: include.line })));
+  }
   return refs;
+}
+
+/** `VCR.use_cassette(cassette)`: the `let(:cassette)` each example that reaches the call sees. */
+function letRefs(use: LetUse): RubyCassetteRef[] {
+  const at = (value: string | undefined): RubyCassetteRef => ({ name: value, expression: use.variable, line: use.line, serializeWith: use.serializeWith });
+  const nearest = (chain: readonly Frame[]) => {
+    for (const frame of [...chain].reverse()) if (frame.lets?.has(use.variable)) return { found: true, value: frame.lets.get(use.variable) };
+    return { found: false, value: undefined };
+  };
+  const own = nearest(use.chain);
+  if (use.chain.at(-1)?.kind === 'example' || use.chain.some((frame) => frame.kind === 'shared')) return own.found ? [at(own.value)] : [at(undefined)];
+  // In a hook or helper of a group: every example below may override the let.
+  const values = new Set<string | undefined>(own.found ? [own.value] : []);
+  const visit = (frame: Frame) => {
+    for (const child of frame.children ?? []) {
+      if (child.lets?.has(use.variable)) values.add(child.lets.get(use.variable));
+      visit(child);
+    }
+  };
+  const group = use.chain.at(-1);
+  if (group) visit(group);
+  if (values.size === 0) return [at(undefined)];
+  return [...values].map(at);
+}
+
+/** `serialize_with: :json` among a call's options; undefined when they do not say. */
+function serializerOf(args: Token[][]): Serializer | undefined {
+  const pairs = args.at(-1)?.[0]?.text === '{' ? splitTopLevel(args.at(-1)!.slice(1, -1)) : args;
+  for (const arg of pairs) {
+    const pair = pairOf(arg);
+    if (pair?.key === 'serialize_with') return literalOf(pair.value) ?? null;
+  }
+  return undefined;
+}
+
+/** The `:vcr` metadata among an include's trailing arguments. */
+function metadataOf(args: Token[][], source: string): VcrSetting | undefined {
+  const pairs = args.filter((arg) => pairOf(arg));
+  const fromPairs = pairs.length > 0 ? vcrFromPairs(pairs, source) : undefined;
+  if (fromPairs) return fromPairs;
+  return args.some((arg) => arg.length === 1 && arg[0]!.kind === 'symbol' && arg[0]!.value === 'vcr') ? { on: true } : undefined;
 }
 
 function popTo(stack: Frame[], closer: Frame['closer']): void {
@@ -161,13 +330,15 @@ function vcrFromPairs(pairs: Token[][], source: string): VcrSetting | undefined 
     if (only === 'true') return { on: true };
     if (only === 'false' || only === 'nil') return { on: false };
     if (value[0]?.text === '{' && value.at(-1)?.text === '}') {
-      for (const option of splitTopLevel(value.slice(1, -1))) {
+      const options = splitTopLevel(value.slice(1, -1));
+      const serializeWith = serializerOf(options);
+      for (const option of options) {
         const inner = pairOf(option);
         if (inner?.key !== 'cassette_name') continue;
         const name = literalOf(inner.value);
-        return name === undefined ? { on: true, dynamic: text(inner.value) } : { on: true, name };
+        return name === undefined ? { on: true, dynamic: text(inner.value) } : { on: true, name, serializeWith };
       }
-      return { on: true };
+      return { on: true, serializeWith };
     }
     return { unknown: value.length > 0 ? text(value) : '' };
   }
@@ -192,18 +363,18 @@ function descriptionOf(args: Token[][]): string | undefined {
 }
 
 /** The cassette an example opens through `:vcr` metadata (its own or inherited), if any. */
-function exampleRefs(example: Frame, stack: readonly Frame[], line: number): CassetteRef[] {
-  const chain = stack.filter((frame) => frame.kind !== 'other');
+function exampleRefs(example: Frame, chain: readonly Frame[]): RubyCassetteRef[] {
   if (chain.some((frame) => frame.kind === 'skipped')) return [];
   const setting = [...chain].reverse().find((frame) => frame.vcr !== undefined)?.vcr;
   if (!setting || ('on' in setting && !setting.on)) return [];
+  const line = example.line ?? 0;
   const header = example.header ?? '';
-  if ('unknown' in setting) return [{ name: undefined, expression: `vcr: ${setting.unknown}`, line }];
-  if (setting.name !== undefined) return [{ name: setting.name, expression: header, line }];
-  if (setting.dynamic !== undefined) return [{ name: undefined, expression: setting.dynamic, line }];
-  const descriptions = chain.map((frame) => frame.description);
-  // Shared examples take their group names from wherever they are included; a missing
-  // description makes RSpec use a position id ("1:2") instead.
-  const known = !chain.some((frame) => frame.kind === 'shared') && descriptions.every((text) => text !== undefined && text !== '');
-  return [{ name: known ? descriptions.join('/') : undefined, expression: `vcr metadata: ${header}`, line }];
+  if ('unknown' in setting) return [{ name: undefined, expression: `vcr: ${setting.unknown}`, line, metadata: true }];
+  const serializeWith = setting.serializeWith;
+  if (setting.name !== undefined) return [{ name: setting.name, expression: header, line, metadata: true, serializeWith }];
+  if (setting.dynamic !== undefined) return [{ name: undefined, expression: setting.dynamic, line, metadata: true }];
+  // A missing description makes RSpec use a position id ("1:2") instead.
+  const descriptions = chain.filter((frame) => frame.kind === 'group' || frame.kind === 'example').map((frame) => frame.description);
+  const known = descriptions.every((text) => text !== undefined && text !== '');
+  return [{ name: known ? descriptions.join('/') : undefined, expression: `vcr metadata: ${header}`, line, metadata: true, serializeWith }];
 }
