@@ -14,9 +14,15 @@ import type { FileMapping } from '../plan/map.js';
 export async function runAudit(config: Config, now = new Date()): Promise<AuditReport> {
   const { plan } = await planRun(config, 'all');
   const at = (cassette: string) => path.resolve(config.workingDirectory, cassette);
-  const listed = await listCassetteFiles(config.workingDirectory, config.cassetteDir);
+  const mapped = new Set(plan.mappings.flatMap((mapping) => mapping.cassettes));
+  // Cassettes kept beside the tests share the folder with test data: only the preset's cassette
+  // files (and whatever a test maps) are audited there.
+  const besideTests = path.posix.normalize(config.cassetteDir) === path.posix.normalize(config.testDir) && config.framework.isCassetteFile;
+  const listed = (await listCassetteFiles(config.workingDirectory, config.cassetteDir)).filter(
+    (cassette) => !besideTests || mapped.has(cassette) || config.framework.isCassetteFile!(cassette),
+  );
   // Cassettes the tests use outside cassette-dir are audited too.
-  const mappedElsewhere = plan.mappings.flatMap((mapping) => mapping.cassettes).filter((cassette) => existsSync(at(cassette)));
+  const mappedElsewhere = [...mapped].filter((cassette) => existsSync(at(cassette)));
   const paths = [...new Set([...listed, ...mappedElsewhere])].sort();
   if (paths.length === 0) throw new ConfigError([noCassettes(config, plan.mappings)]);
   const cassettes = await readCassettes(config.workingDirectory, paths, config.cassetteDir);

@@ -68,6 +68,11 @@ export interface FrameworkPreset {
    * support files, implement it; the others get `findCassetteRefs` placed by `cassettePath`.
    */
   mapFile?(context: MappingContext): FileCassettes;
+  /**
+   * When the cassettes sit beside the tests (the cassette folder is the test folder itself): whether
+   * a file there that no test maps is a cassette at all, rather than test data.
+   */
+  isCassetteFile?(relativePath: string): boolean;
   launch(absoluteFile: string, command: readonly string[], hook: HookPaths): LaunchSpec;
 }
 

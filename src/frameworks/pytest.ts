@@ -73,6 +73,9 @@ export const pytest: FrameworkPreset = {
     };
   },
 
+  /** pytest-recording and pytest-vcr keep cassettes in `cassettes` folders beside the test modules. */
+  isCassetteFile: (relativePath) => /(?:^|\/)cassettes\//.test(relativePath),
+
   launch(absoluteFile, command, hook) {
     const inherited = (name: string, separator: string) => (process.env[name] ? `${process.env[name]}${separator}` : '');
     return {

@@ -40,11 +40,11 @@ function pytest(dir: string, args: string[], extra: Record<string, string>): Pro
   });
 }
 
-/** Every recorded file below tests/ (what the library wrote), relative to the project. */
+/** Every recorded file below tests/ (what the library wrote; tests/data holds test data), relative to the project. */
 async function recordings(dir: string): Promise<string[]> {
   const entries = await readdir(path.join(dir, 'tests'), { recursive: true, withFileTypes: true });
   return entries
-    .filter((entry) => entry.isFile() && /\.(?:ya?ml|json)$/.test(entry.name))
+    .filter((entry) => entry.isFile() && /\.(?:ya?ml|json)$/.test(entry.name) && !entry.parentPath.endsWith(`${path.sep}data`))
     .map((entry) => path.posix.join(path.relative(dir, entry.parentPath).split(path.sep).join('/'), entry.name))
     .sort();
 }
@@ -84,8 +84,9 @@ describe('pytest-recording, through the CLI', () => {
 
     const audit = await runCli(['audit', '--json'], { cwd: project.dir, env: env() });
     const report = JSON.parse(audit.stdout) as { counts: Record<string, number>; cassettes: number };
+    // tests/data/sample.json shares the folder but is no cassette: neither audited nor unreadable.
     expect(report.cassettes).toBe(written.length);
-    expect(report.counts).toMatchObject({ orphan: 0, missing: 0 });
+    expect(report.counts).toMatchObject({ orphan: 0, missing: 0, unreadable: 0 });
 
     standin.api.setGeneration('g2');
     try {
