@@ -241,6 +241,17 @@ export function markedCassettes(module: PythonModule, context: MappingContext): 
     }
     const suffix = `.${serializer ?? 'yaml'}`;
     const place = (name: string) => path.posix.join(settings.dir as string, name.endsWith(suffix) ? name : `${name}${suffix}`);
+    // pytest-recording also reads the cassettes a mark names (`@pytest.mark.vcr("shared.yaml")`),
+    // as given, relative to the folder: used by the test, never rewritten by it.
+    if (plugin === PYTEST_PLUGINS.recording) {
+      for (const mark of vcrMarks) {
+        for (const arg of positionalArguments(decoratorArguments(mark))) {
+          const extra = pythonLiteral(arg);
+          if (extra === undefined) fail(`extra cassette ${arg} is computed`, { line: test.fn.line }, `${settings.dir}/*`);
+          else if (!path.posix.isAbsolute(extra)) cassettes.push(path.posix.normalize(path.posix.join(settings.dir, extra)));
+        }
+      }
+    }
     const renamed = plugin === PYTEST_PLUGINS.recording ? test.marks.find((mark) => DEFAULT_CASSETTE_MARK.test(mark)) : undefined;
     if (renamed !== undefined) {
       const literal = pythonLiteral(positionalArguments(decoratorArguments(renamed))[0] ?? '');

@@ -83,6 +83,15 @@ describe('pytest-recording cassettes', () => {
     ]);
   });
 
+  it('counts the extra cassettes a mark names as used (read, never rewritten)', () => {
+    const source = '@pytest.mark.vcr("shared/base.yaml", "more.json")\ndef test_a():\n    pass\n';
+    expect(plan('tests/test_e.py', { ...RECORDING, 'tests/test_e.py': source }).cassettes).toEqual([
+      'tests/cassettes/test_e/shared/base.yaml',
+      'tests/cassettes/test_e/more.json',
+      'tests/cassettes/test_e/test_a.yaml',
+    ]);
+  });
+
   it('renames with @pytest.mark.default_cassette and keeps use_cassette calls in the configured dir', () => {
     const source = 'import vcr\n@pytest.mark.vcr\n@pytest.mark.default_cassette("shared.yaml")\ndef test_a():\n    with vcr.use_cassette("extra.yaml"):\n        pass\n';
     expect(plan('tests/test_r.py', { ...RECORDING, 'tests/test_r.py': source }).cassettes).toEqual(['tests/cassettes/extra.yaml', 'tests/cassettes/test_r/shared.yaml']);
