@@ -126,12 +126,13 @@ interface MarkedTest {
 /** Test functions pytest collects (`test*` at module level or in `Test*` classes) that carry a vcr mark. */
 function markedTests(module: PythonModule): MarkedTest[] {
   const tests: MarkedTest[] = [];
+  const moduleMarks = module.marks.flatMap(markList);
   for (const fn of module.functions) {
     if (fn.nested || !fn.name.startsWith('test')) continue;
     if (fn.owner && !fn.owner.name.startsWith('Test')) continue;
     const own = fn.decorators.map((d) => d.text.slice(1).trim()).reverse();
     const ofClass = fn.owner ? [...fn.owner.decorators.map((d) => d.text.slice(1).trim()).reverse(), ...fn.owner.marks.flatMap(markList)] : [];
-    const marks = [...own, ...ofClass, ...module.marks.flatMap(markList)];
+    const marks = [...own, ...ofClass, ...moduleMarks];
     if (!marks.some((mark) => VCR_MARK.test(mark))) continue;
     tests.push({ fn, name: fn.owner ? `${fn.owner.name}.${fn.name}` : fn.name, marks });
   }

@@ -187,8 +187,11 @@ export function decoratorArguments(text: string): string[] {
 }
 
 /** A keyword argument's expression (`name=...`) among split arguments. */
+const KEYWORD_PATTERNS = new Map<string, RegExp>();
+
 export function keywordArgument(args: readonly string[], name: string): string | undefined {
-  const pattern = new RegExp(`^${name}\\s*=(?!=)\\s*`);
+  let pattern = KEYWORD_PATTERNS.get(name);
+  if (!pattern) KEYWORD_PATTERNS.set(name, (pattern = new RegExp(`^${name}\\s*=(?!=)\\s*`)));
   const found = args.find((arg) => pattern.test(arg));
   return found?.replace(pattern, '');
 }
