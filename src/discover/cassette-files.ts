@@ -4,18 +4,30 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import type { AuditedCassette } from '../audit/audit.js';
 import { parseCassette } from '../cassettes/formats/index.js';
-import { lastCommitDates, modificationTime, oldestRecordedAt } from './recording-dates.js';
+import { isShallowClone, lastCommitDates, modificationTime, oldestRecordedAt, SHALLOW_CLONE_WARNING } from './recording-dates.js';
 
 /** Enough parallel reads to hide disk latency, few enough not to run out of file handles. */
 const READ_CONCURRENCY = 32;
 
-export async function readCassettes(workingDirectory: string, cassettes: readonly string[], gitFolder: string): Promise<AuditedCassette[]> {
-  const commits = await lastCommitDates(workingDirectory, gitFolder);
+/**
+ * In a shallow clone neither commit dates (all HEAD's) nor modification times (the checkout's)
+ * tell a cassette's age: only its own timestamps do, and `onWarning` hears why the rest are unknown.
+ */
+export async function readCassettes(
+  workingDirectory: string,
+  cassettes: readonly string[],
+  gitFolder: string,
+  onWarning: (message: string) => void = (message) => process.stderr.write(`rerecord: warning: ${message}\n`),
+): Promise<AuditedCassette[]> {
+  const shallow = cassettes.length > 0 && (await isShallowClone(workingDirectory));
+  if (shallow) onWarning(SHALLOW_CLONE_WARNING);
+  const commits = shallow ? undefined : await lastCommitDates(workingDirectory, gitFolder);
   const limit = pLimit(READ_CONCURRENCY);
   return Promise.all(cassettes.map((cassette) => limit(() => readOne(workingDirectory, cassette, commits))));
 }
 
-async function readOne(workingDirectory: string, cassette: string, commits: ReadonlyMap<string, Date>): Promise<AuditedCassette> {
+/** `commits` undefined: a shallow clone, where only the cassette's own timestamps date it. */
+async function readOne(workingDirectory: string, cassette: string, commits: ReadonlyMap<string, Date> | undefined): Promise<AuditedCassette> {
   const absolute = path.resolve(workingDirectory, cassette);
   const text = await readFile(absolute, 'utf8');
   let parsed;
@@ -27,6 +39,7 @@ async function readOne(workingDirectory: string, cassette: string, commits: Read
   }
   const recorded = parsed && oldestRecordedAt(parsed);
   if (recorded) return { path: cassette, text, cassette: parsed, parseError, recordedAt: recorded, dateSource: 'recorded' };
+  if (!commits) return { path: cassette, text, cassette: parsed, parseError, recordedAt: undefined, dateSource: 'unknown' };
   const committed = commits.get(cassette);
   if (committed) return { path: cassette, text, cassette: parsed, parseError, recordedAt: committed, dateSource: 'commit' };
   const modified = await modificationTime(absolute);

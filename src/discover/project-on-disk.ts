@@ -25,3 +25,26 @@ export function openProjectOnDisk(root: string): ProjectFiles | undefined {
     },
   };
 }
+
+/**
+ * The same view with every answer remembered: planning asks for one conftest.py or helper per
+ * test file, and thousands of test files share a handful of them. For one planning pass only.
+ */
+export function openCachedProject(root: string): ProjectFiles | undefined {
+  const project = openProjectOnDisk(root);
+  if (!project) return undefined;
+  const remember = <T>(read: (relative: string) => T) => {
+    const known = new Map<string, T>();
+    return (relative: string): T => {
+      const key = path.posix.normalize(relative);
+      if (!known.has(key)) known.set(key, read(key));
+      return known.get(key)!;
+    };
+  };
+  return {
+    isDirectory: remember(project.isDirectory),
+    isFile: remember(project.isFile),
+    readText: remember(project.readText),
+    list: remember(project.list),
+  };
+}

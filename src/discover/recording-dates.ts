@@ -39,6 +39,22 @@ export function oldestRecordedAt(cassette: Cassette): Date | undefined {
   return oldest === undefined ? undefined : new Date(oldest);
 }
 
+/**
+ * Whether the working directory is a shallow clone (`actions/checkout` fetches one commit unless
+ * told `fetch-depth: 0`): there every file's last commit is HEAD, whatever its real age.
+ */
+export async function isShallowClone(workingDirectory: string): Promise<boolean> {
+  try {
+    const { stdout } = await run('git', ['rev-parse', '--is-shallow-repository'], { cwd: workingDirectory });
+    return stdout.trim() === 'true';
+  } catch {
+    return false;
+  }
+}
+
+export const SHALLOW_CLONE_WARNING =
+  'this is a shallow git clone, so commit dates say nothing about when a cassette was recorded: cassettes are dated by their own timestamps where they have them, the others count as of unknown age (stale). For mode: stale, check out with fetch-depth: 0';
+
 /** Last commit date of every file below `folder`, in one `git log` (fast for tens of thousands). */
 export async function lastCommitDates(workingDirectory: string, folder: string): Promise<Map<string, Date>> {
   const dates = new Map<string, Date>();

@@ -4,7 +4,9 @@
 import path from 'node:path';
 import { nodePreloadLaunch, type CassetteRef, type FrameworkPreset } from './preset.js';
 import { usesNpmPackage, type ProjectFiles } from './project-files.js';
-import { blankComments, blankStrings, callArguments, findCassetteCalls, splitArguments, stringLiteral, withWrappers } from './source-scan.js';
+import { expressionAt, findAssignedDirectory } from './js-source.js';
+import { mochaSetup, type MochaSetup } from './polly-setup.js';
+import { blankComments, blankStrings, callArguments, findCassetteCalls, lineFinder, splitArguments, stringLiteral, withWrappers } from './source-scan.js';
 
 /** `new Polly('name', …)`, also `new core.Polly(…)`. */
 const POLLY_CALL = /(?<![\w$])new\s+(?:[\w$]+\s*\.\s*)?Polly\s*\(/;
@@ -12,11 +14,8 @@ const POLLY_CALL = /(?<![\w$])new\s+(?:[\w$]+\s*\.\s*)?Polly\s*\(/;
 const ROUTE_NAME_CALL = /\.\s*recordingName\s*\(/;
 /** `polly.recordingName = 'name'` and `{ recordingName: 'name' }` (setupPolly-style helpers). */
 const NAME_ASSIGNMENT = /(?<![\w$])recordingName\s*(?::|=(?![=>]))/g;
-/** Mocha's setupMocha names recordings after the describe titles and the test title, joined by `/`. */
-const SETUP_MOCHA = /(?<![\w.$])setupMocha\s*(?:\.\s*beforeEach\s*)?\(/;
 const SUITE_CALL = /(?<![\w.$])(?:describe|context|suite)(?:\s*\.\s*(?:only|skip))?\s*\(/g;
 const TEST_CALL = /(?<![\w.$])(?:it|specify|test)(?:\s*\.\s*(?:only|skip))?\s*\(/g;
-const SOURCE_FILE = /\.(?:[cm]?js|[cm]?ts|jsx|tsx)$/;
 
 export const polly: FrameworkPreset = {
   name: 'polly',
@@ -35,20 +34,41 @@ export const polly: FrameworkPreset = {
     return project.isDirectory('recordings') && !project.isDirectory(inTestDir) ? 'recordings' : inTestDir;
   },
 
-  findCassetteRefs(source, wrappers) {
-    const refs = [
-      ...findCassetteCalls(source, 'slash', { callee: withWrappers(POLLY_CALL, wrappers) }),
-      ...findCassetteCalls(source, 'slash', { callee: ROUTE_NAME_CALL }),
-      ...findNameAssignments(source),
-      ...findMochaTitles(source),
-    ];
-    return refs.sort((a, b) => a.line - b.line);
-  },
+  /** From the test file alone: its own imports of @pollyjs/core (any alias), no helpers. */
+  findCassetteRefs: (source, wrappers) => pollyRefs(source, wrappers, mochaSetup('', source, undefined)),
 
   cassettePath: (cassetteDir, name) => path.posix.join(cassetteDir, guidForRecording(name), 'recording.har'),
 
+  /** With the helpers the test file imports and `.mocharc` loads: setupMocha called there is followed too. */
+  mapFile(context) {
+    const setup = mochaSetup(context.file, context.source, context.project);
+    const refs = pollyRefs(context.source, context.wrappers, setup);
+    // A setup in a helper that only run time can tell apart may name any recording in the folder.
+    const unresolved = refs
+      .filter((ref) => ref.name === undefined)
+      .map((ref) => (ref.file === undefined ? ref : { ...ref, pattern: `${context.cassetteDir}/**` }));
+    return {
+      cassettes: refs.flatMap((ref) => (ref.name === undefined ? [] : [polly.cassettePath(context.cassetteDir, ref.name)])),
+      unresolved,
+    };
+  },
+
   launch: nodePreloadLaunch('polly.cjs'),
 };
+
+function pollyRefs(source: string, wrappers: readonly string[], setup: MochaSetup): CassetteRef[] {
+  // `import { Polly as P }`: `new P(name)` opens a recording too.
+  const aliases = setup.pollyNames.map((name) => name.replace(/\$/g, '\\$'));
+  const callee = aliases.length === 0 ? POLLY_CALL : new RegExp(`(?<![\\w$])new\\s+(?:(?:[\\w$]+\\s*\\.\\s*)?Polly|${aliases.join('|')})\\s*\\(`);
+  const refs = [
+    ...findCassetteCalls(source, 'slash', { callee: withWrappers(callee, wrappers) }),
+    ...findCassetteCalls(source, 'slash', { callee: ROUTE_NAME_CALL }),
+    ...findNameAssignments(source),
+    ...findMochaTitles(source, setup),
+    ...setup.unresolved,
+  ];
+  return refs.sort((a, b) => a.line - b.line);
+}
 
 /**
  * The folder Polly gives a recording, as @pollyjs/core 6 computes it (utils/guid-for-recording.js):
@@ -88,33 +108,15 @@ function fnv1a32(text: string): number {
   return hash >>> 0;
 }
 
-/** The expression starting at `start`, up to a top-level `,` `;` closing bracket, or line end. */
-function expressionAt(code: string, start: number): string {
-  let depth = 0;
-  let quote: string | null = null;
-  let i = start;
-  for (; i < code.length; i++) {
-    const char = code[i]!;
-    if (quote) {
-      if (char === '\\') i++;
-      else if (char === quote) quote = null;
-    } else if (char === '"' || char === "'" || char === '`') quote = char;
-    else if ('([{'.includes(char)) depth++;
-    else if (')]}'.includes(char)) {
-      if (depth-- === 0) break;
-    } else if (depth === 0 && (char === ',' || char === ';' || (char === '\n' && code.slice(start, i).trim() !== ''))) break;
-  }
-  return code.slice(start, i).trim();
-}
-
 function findNameAssignments(source: string): CassetteRef[] {
   const code = blankComments(source, 'slash');
+  const lineOf = lineFinder(code);
   const refs: CassetteRef[] = [];
   for (const match of blankStrings(code).matchAll(NAME_ASSIGNMENT)) {
     const expression = expressionAt(code, match.index + match[0].length);
     // `recordingName: string` is a TypeScript annotation, not a name.
     if (expression === '' || expression === 'string') continue;
-    refs.push({ name: stringLiteral(expression), expression, line: lineOf(code, match.index) });
+    refs.push({ name: stringLiteral(expression), expression, line: lineOf(match.index) });
   }
   return refs;
 }
@@ -133,16 +135,22 @@ function callsOf(code: string, masked: string, pattern: RegExp): Call[] {
   });
 }
 
-/** Recordings named by setupMocha: `<describe>/<describe>/<it>` for every test in its scope. */
-function findMochaTitles(source: string): CassetteRef[] {
+/**
+ * Recordings named by setupMocha: `<describe>/<describe>/<it>` for every test in its scope. Mocha's
+ * setupMocha names recordings after the describe titles and the test title, joined by `/`.
+ */
+function findMochaTitles(source: string, setup: MochaSetup): CassetteRef[] {
   const code = blankComments(source, 'slash');
   const masked = blankStrings(code);
-  const setups = [...masked.matchAll(new RegExp(SETUP_MOCHA.source, 'g'))];
-  if (setups.length === 0) return [];
+  const setups = setup.callee ? [...masked.matchAll(new RegExp(setup.callee.source, 'g'))] : [];
+  if (setups.length === 0 && !setup.everywhere) return [];
   const suites = callsOf(code, masked, SUITE_CALL);
   const inside = (outer: Call, index: number) => outer.start < index && index < outer.end;
-  // Each setupMocha covers the tests of the innermost suite it sits in (the whole file at top level).
-  const scopes = setups.map((setup) => suites.filter((suite) => inside(suite, setup.index)).at(-1));
+  const lineOf = lineFinder(code);
+  // Each setupMocha covers the tests of the innermost suite it sits in (the whole file at top level,
+  // and every file when a helper set it up as it loaded).
+  const scopes = setups.map((found) => suites.filter((suite) => inside(suite, found.index)).at(-1));
+  if (setup.everywhere) scopes.push(undefined);
   const refs: CassetteRef[] = [];
   for (const test of callsOf(code, masked, TEST_CALL)) {
     if (!scopes.some((scope) => scope === undefined || inside(scope, test.start))) continue;
@@ -153,51 +161,12 @@ function findMochaTitles(source: string): CassetteRef[] {
     const used = emptyAt === -1 ? titles : titles.slice(emptyAt + 1);
     const literal = emptyAt === -1 ? names : names.slice(emptyAt + 1);
     const name = literal.every((part) => part !== undefined) ? literal.join('/') : undefined;
-    refs.push({ name, expression: used.join(' / '), line: lineOf(code, test.start) });
+    refs.push({ name, expression: used.join(' / '), line: lineOf(test.start) });
   }
   return refs;
 }
 
 /** `recordingsDir: 'x'` or `recordingsDir: path.join(__dirname, 'x')` in a file under the test folder. */
 function findRecordingsDir(project: ProjectFiles, testDir: string): string | undefined {
-  for (const file of sourceFiles(project, testDir)) {
-    const code = blankComments(project.readText(file) ?? '', 'slash');
-    for (const match of blankStrings(code).matchAll(/(?<![\w$])recordingsDir\s*:/g)) {
-      const dir = staticDirectory(expressionAt(code, match.index + match[0].length), path.posix.dirname(file));
-      if (dir !== undefined) return dir;
-    }
-  }
-  return undefined;
-}
-
-/** A folder relative to the working directory (where Polly resolves relative ones), if the expression is static. */
-function staticDirectory(expression: string, fileDir: string): string | undefined {
-  const literal = stringLiteral(expression);
-  if (literal !== undefined) return path.posix.normalize(literal.replace(/\/+$/, '')) || undefined;
-  const call = /^(?:path\s*\.\s*)?(?:posix\s*\.\s*)?(?:join|resolve)\s*\(/.exec(expression);
-  if (!call) return undefined;
-  const [base, ...rest] = splitArguments(callArguments(expression, call[0].length - 1));
-  const parts = rest.map(stringLiteral);
-  if (parts.some((part) => part === undefined || part.startsWith('/'))) return undefined;
-  let root: string;
-  if (base === '__dirname' || base?.replace(/\s/g, '') === 'import.meta.dirname') root = fileDir;
-  else if (base?.replace(/\s/g, '') === 'process.cwd()') root = '.';
-  else return undefined;
-  return path.posix.normalize(path.posix.join(root, ...(parts as string[])));
-}
-
-/** Source files under `dir`, sorted, each folder's own files before its subfolders'; node_modules left out. */
-function sourceFiles(project: ProjectFiles, dir: string, depth = 0): string[] {
-  if (depth > 4) return [];
-  const names = [...project.list(dir)].sort();
-  const here = names.map((name) => path.posix.join(dir, name));
-  const files = here.filter((file) => SOURCE_FILE.test(file) && project.isFile(file));
-  const folders = here.filter((file) => !file.endsWith('/node_modules') && project.isDirectory(file));
-  return [...files, ...folders.flatMap((folder) => sourceFiles(project, folder, depth + 1))];
-}
-
-function lineOf(text: string, index: number): number {
-  let line = 1;
-  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+  return findAssignedDirectory(project, testDir, /(?<![\w$])recordingsDir\s*:/)?.dir;
 }

@@ -9,6 +9,33 @@ export interface CassetteRef {
   /** The expression as written, for reports of what could not be resolved. */
   expression: string;
   line: number;
+  /** The file the reference sits in when it is not the test file itself (a helper, a conftest.py). */
+  file?: string;
+  /**
+   * For an unresolved reference: a glob (relative to the working directory) every file it may name
+   * falls under, so that audit does not call those recordings orphans.
+   */
+  pattern?: string;
+}
+
+/** What planning knows about one test file when it asks a preset for the file's cassettes. */
+export interface MappingContext {
+  /** The test file, relative to the working directory. */
+  file: string;
+  source: string;
+  /** The configured (or detected) cassette folder. */
+  cassetteDir: string;
+  /** The user's own functions that take a cassette name like the built-in calls do. */
+  wrappers: readonly string[];
+  /** The project, for the support files a library reads (conftest.py, helpers, .mocharc); undefined in bare unit tests. */
+  project: ProjectFiles | undefined;
+}
+
+/** A test file's cassettes as its preset predicts them from the source. */
+export interface FileCassettes {
+  /** Paths relative to the working directory. */
+  cassettes: string[];
+  unresolved: CassetteRef[];
 }
 
 /** Where the record hook of one attempt writes, handed to the child in its environment. */
@@ -36,6 +63,16 @@ export interface FrameworkPreset {
   /** `wrappers`: the user's own functions that take a cassette name like the built-in calls do. */
   findCassetteRefs(source: string, wrappers: readonly string[]): CassetteRef[];
   cassettePath(cassetteDir: string, name: string): string;
+  /**
+   * The cassettes of one test file. Presets whose names depend on where the test file sits, or on
+   * support files, implement it; the others get `findCassetteRefs` placed by `cassettePath`.
+   */
+  mapFile?(context: MappingContext): FileCassettes;
+  /**
+   * When the cassettes sit beside the tests (the cassette folder is the test folder itself): whether
+   * a file there that no test maps is a cassette at all, rather than test data.
+   */
+  isCassetteFile?(relativePath: string): boolean;
   launch(absoluteFile: string, command: readonly string[], hook: HookPaths): LaunchSpec;
 }
 
@@ -62,5 +99,14 @@ export function nodePreloadLaunch(hookFile: string): FrameworkPreset['launch'] {
       ...fillCommand(command, absoluteFile),
       env: { ...hookEnvironment(hook), NODE_OPTIONS: `${inherited}--require ${JSON.stringify(preload)}` },
     };
+  };
+}
+
+/** The default mapping: every literal name placed into the cassette folder, the rest unresolved. */
+export function mapByRefs(preset: FrameworkPreset, context: MappingContext): FileCassettes {
+  const refs = preset.findCassetteRefs(context.source, context.wrappers);
+  return {
+    cassettes: refs.flatMap((ref) => (ref.name === undefined ? [] : [preset.cassettePath(context.cassetteDir, ref.name)])),
+    unresolved: refs.filter((ref) => ref.name === undefined),
   };
 }

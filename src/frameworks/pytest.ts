@@ -1,17 +1,22 @@
-// Python: pytest + vcrpy (also pytest-vcr's `@pytest.mark.vcr`). The record hook is a pytest plugin
-// (hooks/rerecord_vcrpy.py) that pins every cassette to record mode and journals it; PYTEST_PLUGINS
-// loads it, so it also rides along with a custom `command` that ends up running pytest.
+// Python: pytest + vcrpy, with pytest-recording or pytest-vcr for `@pytest.mark.vcr`. The record
+// hook is a pytest plugin (hooks/rerecord_vcrpy.py) that pins every cassette to record mode and
+// journals it; PYTEST_PLUGINS loads it, so it also rides along with a custom `command` that ends up
+// running pytest.
 import path from 'node:path';
-import { fillCommand, hookEnvironment, type CassetteRef, type FrameworkPreset } from './preset.js';
-import { blankStrings, callArguments, findCassetteCalls, splitArguments, stringLiteral, withWrappers } from './source-scan.js';
+import { fillCommand, hookEnvironment, type CassetteRef, type FrameworkPreset, type MappingContext } from './preset.js';
+import { declaredPytestPlugin, markedCassettes } from './pytest-marks.js';
+import { decoratorArguments, keywordArgument, positionalArguments, pythonLiteral, readPythonModule, resolveDirectory, type PythonModule } from './python-source.js';
+import { blankStrings, findCassetteCalls, withWrappers } from './source-scan.js';
+
+export { pythonCode, pythonLiteral } from './python-source.js';
 
 const PLUGIN = 'rerecord_vcrpy';
 
 /** `vcr.use_cassette(`, `my_vcr.use_cassette(`, `self.vcr.use_cassette(`, a bare imported `use_cassette(`. */
 const CASSETTE_CALL = { callee: /(?<![\w])use_cassette\s*\(/, namedArgument: /^(?:path|name)\s*=(?!=)\s*/ };
-const VCR_MARK = /\bmark\s*\.\s*vcr\b/;
-const PARAMETRIZE = /\bmark\s*\.\s*parametrize\b/;
 const TEST_FILE = /^(?:test_.*|.*_test)\.py$/;
+/** What a project lists among its (test) dependencies when it records with vcrpy. */
+const VCR_DEPENDENCY = /(?<![\w-])(?:vcrpy|pytest[-_]recording|pytest[-_]vcr)(?![\w-])/i;
 
 export const pytest: FrameworkPreset = {
   name: 'pytest',
@@ -28,13 +33,16 @@ export const pytest: FrameworkPreset = {
       ['setup.cfg', /^\[tool:pytest\]/m],
       ['tox.ini', /^\[pytest\]/m],
     ];
-    return sections.some(([file, section]) => section.test(project.readText(file) ?? ''));
+    if (sections.some(([file, section]) => section.test(project.readText(file) ?? ''))) return true;
+    // A project that lists vcrpy (or a pytest plugin for it) among its dependencies tests with pytest.
+    return dependencyFiles(project).some((file) => VCR_DEPENDENCY.test(project.readText(file) ?? ''));
   },
 
   /**
    * vcrpy joins names to the `cassette_library_dir` of the VCR(...) that opens them; we look for
-   * one in conftest.py files and the helper modules of the test folder. pytest-vcr's default,
-   * `cassettes` beside the test module, is the fallback.
+   * one in conftest.py files and the helper modules of the test folder. Without one, the cassettes
+   * of `@pytest.mark.vcr` sit beside each test module (pytest-recording, pytest-vcr): the test
+   * folder holds them all.
    */
   defaultCassetteDir(project, testDir) {
     const helpers = project.list(testDir).filter((name) => name.endsWith('.py') && !TEST_FILE.test(name) && name !== 'conftest.py');
@@ -44,19 +52,29 @@ export const pytest: FrameworkPreset = {
       const dir = source === undefined ? undefined : findLibraryDir(source, path.posix.dirname(file));
       if (dir !== undefined) return dir;
     }
-    return path.posix.join(testDir, 'cassettes');
+    return declaredPytestPlugin(project) === undefined ? path.posix.join(testDir, 'cassettes') : testDir;
   },
 
+  /** Names as the source spells them: `use_cassette` calls and decorators (marks need the file's place: `mapFile`). */
   findCassetteRefs(source, wrappers) {
-    const code = pythonCode(source);
-    const calls = findCassetteCalls(withoutDefinitionNames(code), 'hash', { ...CASSETTE_CALL, callee: withWrappers(CASSETTE_CALL.callee, wrappers) });
-    // The generic scanner reads JavaScript-style literals; Python's have prefixes (r"", f"").
-    const literalCalls = calls.map((ref) => ({ ...ref, name: pythonLiteral(ref.expression) }));
-    return [...literalCalls, ...decoratorRefs(code, wrappers)].sort((a, b) => a.line - b.line);
+    return useCassetteRefs(readPythonModule(source), wrappers);
   },
 
   /** vcrpy does not prefix a name that already starts with the library dir. */
   cassettePath: (cassetteDir, name) => (name.startsWith(`${cassetteDir}/`) ? path.posix.normalize(name) : path.posix.join(cassetteDir, name)),
+
+  mapFile(context: MappingContext) {
+    const module = readPythonModule(context.source);
+    const refs = useCassetteRefs(module, context.wrappers);
+    const marked = markedCassettes(module, context);
+    return {
+      cassettes: [...refs.flatMap((ref) => (ref.name === undefined ? [] : [pytest.cassettePath(context.cassetteDir, ref.name)])), ...marked.cassettes],
+      unresolved: [...refs.filter((ref) => ref.name === undefined), ...marked.unresolved].sort((a, b) => a.line - b.line),
+    };
+  },
+
+  /** pytest-recording and pytest-vcr keep cassettes in `cassettes` folders beside the test modules. */
+  isCassetteFile: (relativePath) => /(?:^|\/)cassettes\//.test(relativePath),
 
   launch(absoluteFile, command, hook) {
     const inherited = (name: string, separator: string) => (process.env[name] ? `${process.env[name]}${separator}` : '');
@@ -71,178 +89,56 @@ export const pytest: FrameworkPreset = {
   },
 };
 
-/**
- * The source with comments blanked and triple-quoted strings reduced to `""` (newlines kept), same
- * length: what is left is simple enough for the generic scanner, whose quotes are single-line.
- */
-export function pythonCode(source: string): string {
-  let out = '';
-  for (let i = 0; i < source.length; ) {
-    const char = source[i]!;
-    if (char === '#') {
-      const end = source.indexOf('\n', i);
-      const stop = end === -1 ? source.length : end;
-      out += ' '.repeat(stop - i);
-      i = stop;
-    } else if (char === '"' || char === "'") {
-      const triple = source.startsWith(char.repeat(3), i);
-      const stop = stringEnd(source, i, triple ? char.repeat(3) : char);
-      const text = source.slice(i, stop);
-      out += triple ? `${char}${char}${text.slice(2).replace(/[^\n]/g, ' ')}` : text;
-      i = stop;
-    } else {
-      out += char;
-      i++;
-    }
-  }
-  return out;
+/** Where Python projects list their dependencies (test extras included). */
+export function dependencyFiles(project: { list(dir: string): string[]; isFile(file: string): boolean }): string[] {
+  const requirements = (dir: string) =>
+    project
+      .list(dir)
+      .filter((name) => /requirements.*\.(?:txt|in)$|^(?:dev|test)s?[-_.].*\.txt$/i.test(name))
+      .map((name) => path.posix.join(dir, name));
+  return ['pyproject.toml', 'setup.cfg', 'setup.py', 'tox.ini', 'Pipfile', ...requirements('.'), ...requirements('requirements')]
+    .map((file) => path.posix.normalize(file))
+    .filter((file) => project.isFile(file));
 }
 
-/** The names in `def name(` blanked (same length), so that a definition never reads as a call. */
+/** `use_cassette(...)` calls with their names, and decorators that name the cassette after the function. */
+function useCassetteRefs(module: PythonModule, wrappers: readonly string[]): CassetteRef[] {
+  const calls = findCassetteCalls(withoutDefinitionNames(module.code), 'hash', { ...CASSETTE_CALL, callee: withWrappers(CASSETTE_CALL.callee, wrappers) });
+  // The generic scanner reads JavaScript-style literals; Python's have prefixes (r"", f"").
+  const literalCalls = calls.map((ref) => ({ ...ref, name: pythonLiteral(ref.expression) }));
+  return [...literalCalls, ...bareDecoratorRefs(module, wrappers)].sort((a, b) => a.line - b.line);
+}
+
+/** The names in `def name(` blanked (same length), so that a definition never reads as a call. One pass. */
 function withoutDefinitionNames(code: string): string {
-  let out = code;
+  const parts: string[] = [];
+  let from = 0;
   for (const match of blankStrings(code).matchAll(/\bdef\s+(\w+)/g)) {
     const at = match.index + match[0].length - match[1]!.length;
-    out = out.slice(0, at) + '_'.repeat(match[1]!.length) + out.slice(at + match[1]!.length);
+    parts.push(code.slice(from, at), '_'.repeat(match[1]!.length));
+    from = at + match[1]!.length;
   }
-  return out;
-}
-
-/** Index just past the string that opens at `start` (an unterminated one-line string ends at the line's end). */
-function stringEnd(source: string, start: number, quote: string): number {
-  for (let i = start + quote.length; i < source.length; i++) {
-    if (source[i] === '\\') i++;
-    else if (source.startsWith(quote, i)) return i + quote.length;
-    else if (quote.length === 1 && source[i] === '\n') return i;
-  }
-  return source.length;
-}
-
-/** A Python string literal's value: prefixes r/u/f (f only without `{}`), else undefined. */
-export function pythonLiteral(expression: string): string | undefined {
-  const match = /^([rRuUfF]{0,2})(["'].*["'])$/s.exec(expression.trim());
-  if (!match) return undefined;
-  const prefix = match[1]!.toLowerCase();
-  if (prefix.includes('u') && prefix.length > 1) return undefined;
-  const body = match[2]!;
-  if (prefix.includes('f') && /[{}]/.test(body)) return undefined;
-  if (prefix.includes('r')) return /^(["'])([^"'\n]*)\1$/.exec(body)?.[2];
-  return stringLiteral(body);
-}
-
-interface LogicalLine {
-  indent: number;
-  /** The statement with strings blanked (for structure) and as written (for arguments). */
-  shape: string;
-  text: string;
-  line: number;
-}
-
-/** Statements: physical lines joined inside brackets and after a trailing backslash. */
-function logicalLines(code: string): LogicalLine[] {
-  const shapes = blankStrings(code);
-  const lines: LogicalLine[] = [];
-  let start = 0;
-  let depth = 0;
-  let line = 1;
-  let startLine = 1;
-  for (let i = 0; i <= shapes.length; i++) {
-    const char = shapes[i];
-    if (char !== undefined && '([{'.includes(char)) depth++;
-    else if (char !== undefined && ')]}'.includes(char)) depth = Math.max(0, depth - 1);
-    if (char !== '\n' && char !== undefined) continue;
-    const continued = char === '\n' && (depth > 0 || /\\\s*$/.test(shapes.slice(start, i)));
-    if (char === '\n') line++;
-    if (continued) continue;
-    const shape = shapes.slice(start, i);
-    if (shape.trim() !== '') {
-      const indent = /^[ \t]*/.exec(shape)![0].length;
-      lines.push({ indent, shape: shape.trim(), text: code.slice(start + indent, i).trim(), line: startLine });
-    }
-    start = i + 1;
-    startLine = line;
-  }
-  return lines;
-}
-
-interface Scope {
-  kind: 'class' | 'def';
-  indent: number;
-  name: string;
-  vcr: boolean;
-  parametrized: boolean;
+  parts.push(code.slice(from));
+  return parts.join('');
 }
 
 /**
- * Names only the decorated function can tell:
- * - pytest-vcr's `@pytest.mark.vcr` (on the test, its class, or `pytestmark`) records into
- *   `<Class>.<test>.yaml` or `<test>.yaml`; a parametrized test gets one cassette per `[id]`.
- * - `@my_vcr.use_cassette` without a path names the cassette after the function (plus whatever
- *   path_transformer the VCR has): left to the journal.
+ * `@my_vcr.use_cassette` without a path names the cassette after the function (plus whatever
+ * path_transformer the VCR has): left to the journal.
  */
-function decoratorRefs(code: string, wrappers: readonly string[]): CassetteRef[] {
+function bareDecoratorRefs(module: PythonModule, wrappers: readonly string[]): CassetteRef[] {
   const useCassette = withWrappers(CASSETTE_CALL.callee, wrappers);
   const decoratorCall = new RegExp(String.raw`^(?:[A-Za-z_]\w*\s*\.\s*)*(?:${useCassette.source.replace(/\\s\*\\\($/, '')})\s*(?:\(|$)`);
   const refs: CassetteRef[] = [];
-  const scopes: Scope[] = [];
-  const module = { vcr: false, parametrized: false };
-  let decorators: LogicalLine[] = [];
-  for (const statement of logicalLines(code)) {
-    while (scopes.length > 0 && scopes.at(-1)!.indent >= statement.indent) scopes.pop();
-    const parent = scopes.at(-1);
-    if (statement.shape.startsWith('@')) {
-      decorators.push(statement);
-      continue;
-    }
-    const marks = decorators.map((decorator) => decorator.shape);
-    const definition = /^(?:(class)|(?:async\s+)?def)\s+(\w+)/.exec(statement.text);
-    if (definition) {
-      const scope: Scope = {
-        kind: definition[1] ? 'class' : 'def',
-        indent: statement.indent,
-        name: definition[2]!,
-        vcr: marks.some((mark) => VCR_MARK.test(mark)),
-        parametrized: marks.some((mark) => PARAMETRIZE.test(mark)),
-      };
-      if (scope.kind === 'def' && parent?.kind !== 'def') refs.push(...testRefs(scope, parent, module, decorators, decoratorCall, statement.line));
-      scopes.push(scope);
-    } else if (/^pytestmark\s*(?::[^=]*)?=/.test(statement.shape)) {
-      const target = parent === undefined ? module : parent.kind === 'class' ? parent : undefined;
-      if (target) {
-        target.vcr ||= VCR_MARK.test(statement.shape);
-        target.parametrized ||= PARAMETRIZE.test(statement.shape);
-      }
-    }
-    decorators = [];
-  }
-  return refs;
-}
-
-function testRefs(
-  fn: Scope,
-  parent: Scope | undefined,
-  module: { vcr: boolean; parametrized: boolean },
-  decorators: readonly LogicalLine[],
-  decoratorCall: RegExp,
-  line: number,
-): CassetteRef[] {
-  const refs: CassetteRef[] = [];
-  for (const decorator of decorators) {
-    const call = decoratorCall.exec(decorator.shape.slice(1));
-    if (!call) continue;
-    const args = call[0].endsWith('(') ? splitArguments(callArguments(decorator.text.slice(1), call[0].length - 1)) : [];
-    // With a path, the call scanner already has it.
-    if (args.some((arg) => !/^[A-Za-z_]\w*\s*=(?!=)/.test(arg) || CASSETTE_CALL.namedArgument.test(arg))) continue;
-    refs.push({ name: undefined, expression: `${decorator.text.replace(/\s+/g, ' ')} on ${fn.name}`, line: decorator.line });
-  }
-  const inClass = parent?.kind === 'class';
-  const isTest = fn.name.startsWith('test') && (!inClass || parent.name.startsWith('Test'));
-  if (isTest && (fn.vcr || (inClass && parent.vcr) || module.vcr)) {
-    const name = inClass ? `${parent.name}.${fn.name}` : fn.name;
-    if (fn.parametrized || (inClass && parent.parametrized) || module.parametrized) {
-      refs.push({ name: undefined, expression: `@pytest.mark.vcr on parametrized ${name} (${name}[<id>].yaml)`, line });
-    } else {
-      refs.push({ name: `${name}.yaml`, expression: `@pytest.mark.vcr on ${name}`, line });
+  for (const fn of module.functions) {
+    if (fn.nested) continue;
+    for (const decorator of fn.decorators) {
+      const call = decoratorCall.exec(decorator.shape.slice(1));
+      if (!call) continue;
+      const args = call[0].endsWith('(') ? decoratorArguments(decorator.text.slice(1)) : [];
+      // With a path, the call scanner already has it.
+      if (positionalArguments(args).length > 0 || keywordArgument(args, 'path') !== undefined || keywordArgument(args, 'name') !== undefined) continue;
+      refs.push({ name: undefined, expression: `${decorator.text.replace(/\s+/g, ' ')} on ${fn.name}`, line: decorator.line });
     }
   }
   return refs;
@@ -250,11 +146,11 @@ function testRefs(
 
 /** The cassette_library_dir a file configures, relative to the working directory, when it is written plainly. */
 export function findLibraryDir(source: string, fileDir: string): string | undefined {
-  const code = pythonCode(source);
+  const module = readPythonModule(source);
   const setting = /(?:\bcassette_library_dir\s*=(?!=)|(["'])cassette_library_dir\1\s*:)\s*/g;
-  for (const match of code.matchAll(setting)) {
-    const expression = expressionAt(code, match.index + match[0].length);
-    const dir = resolveDirExpression(expression, fileDir);
+  for (const match of module.code.matchAll(setting)) {
+    const expression = expressionAt(module.code, match.index + match[0].length);
+    const dir = resolveDirectory(expression, { fileDir, constants: module.constants });
     if (dir !== undefined) return dir;
   }
   return undefined;
@@ -262,30 +158,17 @@ export function findLibraryDir(source: string, fileDir: string): string | undefi
 
 /** The expression starting at `start`, up to a top-level comma, closing bracket or line end. */
 function expressionAt(code: string, start: number): string {
-  const shape = blankStrings(code);
   let depth = 0;
-  for (let i = start; i < shape.length; i++) {
-    const char = shape[i]!;
-    if ('([{'.includes(char)) depth++;
+  let quote: string | null = null;
+  for (let i = start; i < code.length; i++) {
+    const char = code[i]!;
+    if (quote) {
+      if (char === '\\') i++;
+      else if (char === quote || char === '\n') quote = null;
+    } else if (char === '"' || char === "'") quote = char;
+    else if ('([{'.includes(char)) depth++;
     else if (')]}'.includes(char) && --depth < 0) return code.slice(start, i).trim();
     else if (depth === 0 && (char === ',' || char === '\n')) return code.slice(start, i).trim();
   }
   return code.slice(start).trim();
-}
-
-const HERE = String.raw`(?:os\.path\.dirname\(\s*(?:os\.path\.(?:abspath|realpath)\(\s*)?__file__\s*\)?\s*\))`;
-const OS_PATH_JOIN = new RegExp(String.raw`^os\.path\.join\(\s*${HERE}\s*,([^]*)\)$`);
-const PATHLIB = /^(?:str\(\s*)?(?:pathlib\.)?Path\(\s*__file__\s*\)(?:\.(?:resolve|absolute)\(\s*\))?\.parent((?:\s*\/\s*[rRuU]?(["'])[^"'\n]*\2)+)\s*\)?$/;
-const LITERAL = /[rRuU]?(["'])[^"'\n]*\1/g;
-
-/** `"dir"` (relative to the working directory), `os.path.join(os.path.dirname(__file__), "a")`, `Path(__file__).parent / "a"`. */
-function resolveDirExpression(expression: string, fileDir: string): string | undefined {
-  const literal = pythonLiteral(expression);
-  if (literal !== undefined) return literal && !path.posix.isAbsolute(literal) ? path.posix.normalize(literal).replace(/\/$/, '') : undefined;
-  const joined = OS_PATH_JOIN.exec(expression);
-  const parts = joined
-    ? splitArguments(joined[1]!).map(pythonLiteral)
-    : [...(PATHLIB.exec(expression)?.[1] ?? '').matchAll(LITERAL)].map((literal) => pythonLiteral(literal[0]));
-  if (!parts || parts.length === 0 || parts.some((part) => part === undefined)) return undefined;
-  return path.posix.join(fileDir, ...(parts as string[]));
 }

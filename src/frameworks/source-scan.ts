@@ -6,54 +6,72 @@ export type CommentStyle = 'hash' | 'slash';
 
 const QUOTES = new Set(['"', "'", '`']);
 
-/** Blank out comments, keeping every newline so that line numbers still match. */
+/**
+ * Blank out comments, keeping every newline so that line numbers still match. Built from slices,
+ * not character by character: megabyte test files would otherwise drown in garbage collection.
+ */
 export function blankComments(source: string, style: CommentStyle): string {
-  let out = '';
+  const out: string[] = [];
+  let from = 0;
   let quote: string | null = null;
   for (let i = 0; i < source.length; i++) {
     const char = source[i]!;
     if (quote) {
-      out += char;
-      if (char === '\\') out += source[++i] ?? '';
+      if (char === '\\') i++;
       else if (char === quote) quote = null;
     } else if (QUOTES.has(char)) {
       quote = char;
-      out += char;
-    } else if ((style === 'hash' && char === '#') || (style === 'slash' && source.startsWith('//', i))) {
-      while (i < source.length && source[i] !== '\n') i++;
-      if (i < source.length) out += '\n';
-    } else if (style === 'slash' && source.startsWith('/*', i)) {
+    } else if ((style === 'hash' && char === '#') || (style === 'slash' && char === '/' && source[i + 1] === '/')) {
+      const end = source.indexOf('\n', i);
+      const stop = end === -1 ? source.length : end;
+      out.push(source.slice(from, i));
+      from = stop;
+      i = stop - 1;
+    } else if (style === 'slash' && char === '/' && source[i + 1] === '*') {
       const end = source.indexOf('*/', i + 2);
       const stop = end === -1 ? source.length : end + 2;
-      out += source.slice(i, stop).replace(/[^\n]/g, ' ');
+      out.push(source.slice(from, i), source.slice(i, stop).replace(/[^\n]/g, ' '));
+      from = stop;
       i = stop - 1;
-    } else {
-      out += char;
     }
   }
-  return out;
+  out.push(source.slice(from));
+  return out.join('');
 }
 
 /** Blank the inside of string literals (same length), so that calls are only found in code. */
 export function blankStrings(code: string): string {
-  let out = '';
-  let quote: string | null = null;
+  const out: string[] = [];
+  let from = 0;
+  let quote = 0;
+  let opened = 0;
   for (let i = 0; i < code.length; i++) {
-    const char = code[i]!;
-    if (quote) {
-      if (char === '\\') {
-        out += '  ';
-        i++;
-      } else if (char === quote) {
-        quote = null;
-        out += char;
-      } else out += char === '\n' ? '\n' : ' ';
-    } else {
-      if (QUOTES.has(char)) quote = char;
-      out += char;
+    const char = code.charCodeAt(i);
+    if (quote !== 0) {
+      if (char === BACKSLASH) i++;
+      else if (char === quote) {
+        out.push(code.slice(from, opened + 1), spaces(code.slice(opened + 1, i)));
+        from = i;
+        quote = 0;
+      }
+    } else if (char === DOUBLE || char === SINGLE || char === BACKTICK) {
+      quote = char;
+      opened = i;
     }
   }
-  return out;
+  if (quote !== 0) out.push(code.slice(from, opened + 1), spaces(code.slice(opened + 1)));
+  else out.push(code.slice(from));
+  return out.join('');
+}
+
+const BACKSLASH = 92;
+const DOUBLE = 34;
+const SINGLE = 39;
+const BACKTICK = 96;
+
+/** Spaces for every character but newlines (template literals span lines). */
+function spaces(text: string): string {
+  return text.includes('\n') ? text.replace(/[^\n]/g, ' ') : ' '.repeat(text.length);
 }
 
 /** The text between the parentheses of a call that starts at `openParen`, strings and nesting respected. */
@@ -136,7 +154,7 @@ export function findCassetteCalls(source: string, style: CommentStyle, pattern: 
 }
 
 /** Line of a position, by binary search over the line starts (a test file may hold hundreds of calls). */
-function lineFinder(text: string): (index: number) => number {
+export function lineFinder(text: string): (index: number) => number {
   const starts = [0];
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return (index) => {

@@ -1,6 +1,7 @@
 // Which cassettes each test file uses: literal names found in its source, plus what the record
 // hook journaled in earlier runs (the manifest). Never by file-name prefix.
-import type { FrameworkPreset } from '../frameworks/preset.js';
+import { mapByRefs, type CassetteRef, type FrameworkPreset } from '../frameworks/preset.js';
+import type { ProjectFiles } from '../frameworks/project-files.js';
 import type { Manifest } from '../state/manifest.js';
 
 export interface FileMapping {
@@ -9,6 +10,18 @@ export interface FileMapping {
   cassettes: string[];
   /** Cassette expressions only run time can resolve (`paste0("x_", i)`), as written. */
   unresolved: string[];
+  /**
+   * Globs (relative to the working directory) that the unresolved names fall under, when the preset
+   * knows: recordings there are this file's, not orphans.
+   */
+  unresolvedPatterns?: string[];
+}
+
+/** A test file's source as discovery hands it over; `project` lets presets read support files. */
+export interface TestSource {
+  file: string;
+  source: string;
+  project?: ProjectFiles;
 }
 
 export interface SharedCassette {
@@ -17,19 +30,27 @@ export interface SharedCassette {
 }
 
 export function mapCassettes(
-  sources: ReadonlyArray<{ file: string; source: string }>,
+  sources: ReadonlyArray<TestSource>,
   preset: FrameworkPreset,
   cassetteDir: string,
   manifest: Manifest,
   wrappers: readonly string[] = [],
 ): FileMapping[] {
-  return sources.map(({ file, source }) => {
-    const refs = preset.findCassetteRefs(source, wrappers);
-    const literal = refs.flatMap((ref) => (ref.name === undefined ? [] : [preset.cassettePath(cassetteDir, ref.name)]));
+  return sources.map(({ file, source, project }) => {
+    const context = { file, source, cassetteDir, wrappers, project };
+    const predicted = preset.mapFile ? preset.mapFile(context) : mapByRefs(preset, context);
     const learned = manifest.files[file]?.cassettes ?? [];
-    const unresolved = refs.filter((ref) => ref.name === undefined).map((ref) => `${ref.expression} (line ${ref.line})`);
-    return { file, cassettes: [...new Set([...literal, ...learned])].sort(), unresolved };
+    const unresolved = predicted.unresolved.map((ref) => describeUnresolved(ref, file));
+    const patterns = [...new Set(predicted.unresolved.flatMap((ref) => (ref.pattern === undefined ? [] : [ref.pattern])))].sort();
+    const mapping: FileMapping = { file, cassettes: [...new Set([...predicted.cassettes, ...learned])].sort(), unresolved };
+    if (patterns.length > 0) mapping.unresolvedPatterns = patterns;
+    return mapping;
   });
+}
+
+/** `expression (line 4)` in the test file itself, `expression (test/setup.js line 4)` in a helper. */
+function describeUnresolved(ref: CassetteRef, testFile: string): string {
+  return ref.file === undefined || ref.file === testFile ? `${ref.expression} (line ${ref.line})` : `${ref.expression} (${ref.file} line ${ref.line})`;
 }
 
 export function findSharedCassettes(mappings: readonly FileMapping[]): SharedCassette[] {

@@ -4,7 +4,7 @@ import type { Shard } from '../config/parsers.js';
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import type { Manifest } from '../state/manifest.js';
 import { buildLanes, longestFirst, type Lane } from './lanes.js';
-import { findSharedCassettes, mapCassettes, type FileMapping, type SharedCassette } from './map.js';
+import { findSharedCassettes, mapCassettes, type FileMapping, type SharedCassette, type TestSource } from './map.js';
 import { selectFiles } from './select.js';
 import { lanesOfShard } from './shard.js';
 
@@ -15,7 +15,7 @@ export interface PlanInput {
   failureLog: readonly string[] | undefined;
   failureLogPath: string;
   /** Every discovered test file with its source, sorted by path. */
-  testFiles: ReadonlyArray<{ file: string; source: string }>;
+  testFiles: ReadonlyArray<TestSource>;
   preset: FrameworkPreset;
   cassetteDir: string;
   cassetteFunctions: readonly string[];

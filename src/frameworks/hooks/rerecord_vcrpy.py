@@ -22,6 +22,14 @@ Why it patches vcr.cassette.Cassette.load:
   would refuse requests the first test did not make.
 - The patch is on the class and Cassette.load is looked up at call time, so it holds for every
   VCR instance and subclass, whoever imported vcr first.
+
+pytest-recording (`@pytest.mark.vcr`, `--record-mode`) also ends in Cassette.load with the file it
+names (`<vcr_cassette_dir>/<default_cassette_name>.<serializer>`), so the journal holds that exact
+path. Two of its own behaviours need pinning too, in pytest_configure:
+- `--record-mode` (default "none") decides whether `--block-network` lets requests out: we set it
+  to "all", so a recording test is never cut off from the API it records.
+- its "rewrite" mode (from the command line, `vcr_config` or a mark) deletes the cassette itself,
+  before Cassette.load, where no backup is taken: we turn every merged record_mode into "all".
 """
 import json
 import os
@@ -91,6 +99,28 @@ def _patch_vcrpy():
 
 if _ACTIVE:
     _patch_vcrpy()
+
+
+def _pin_pytest_recording(config):
+    if "pytest_recording.plugin" not in sys.modules or not hasattr(config.option, "record_mode"):
+        return
+    config.option.record_mode = "all"
+    import pytest_recording._vcr as recording_vcr
+
+    original_merge = recording_vcr.merge_kwargs
+
+    def merge_kwargs(*args, **kwargs):
+        merged = original_merge(*args, **kwargs)
+        if "record_mode" in merged:
+            merged = dict(merged, record_mode="all")
+        return merged
+
+    recording_vcr.merge_kwargs = merge_kwargs
+
+
+def pytest_configure(config):
+    if _ACTIVE:
+        _pin_pytest_recording(config)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus):

@@ -8,6 +8,9 @@ export function memoryProject(files: Record<string, string>): ProjectFiles {
     isDirectory,
     isFile: (file) => file in files,
     readText: (file) => files[file],
-    list: (dir) => [...new Set(paths.filter((file) => file.startsWith(`${dir}/`)).map((file) => file.slice(dir.length + 1).split('/')[0]!))],
+    list: (dir) => {
+      const prefix = dir === '.' ? '' : `${dir}/`;
+      return [...new Set(paths.filter((file) => file.startsWith(prefix)).map((file) => file.slice(prefix.length).split('/')[0]!))];
+    },
   };
 }

@@ -59,7 +59,7 @@ describe('pytest cassette references', () => {
     ]);
   });
 
-  it('names @pytest.mark.vcr cassettes as pytest-vcr does: <test>.yaml, <Class>.<test>.yaml', () => {
+  it('names @pytest.mark.vcr cassettes as pytest-vcr does: <test dir>/cassettes/[<Class>.]<test>.yaml', () => {
     const source = [
       'import pytest',
       '',
@@ -91,20 +91,28 @@ describe('pytest cassette references', () => {
       '    def test_one(self):',
       '        pass',
     ].join('\n');
-    expect(pytest.findCassetteRefs(source, [])).toEqual([
-      { name: 'test_plain.yaml', expression: '@pytest.mark.vcr on test_plain', line: 4 },
-      { name: 'test_async.yaml', expression: '@pytest.mark.vcr on test_async', line: 8 },
-      { name: 'TestUsers.test_list.yaml', expression: '@pytest.mark.vcr on TestUsers.test_list', line: 16 },
-      { name: undefined, expression: '@pytest.mark.vcr on parametrized TestOther.test_param (TestOther.test_param[<id>].yaml)', line: 25 },
-      { name: 'TestOther.test_one.yaml', expression: '@pytest.mark.vcr on TestOther.test_one', line: 28 },
-    ]);
+    const project = memoryProject({ 'requirements-dev.txt': 'pytest\npytest-vcr==1.0.2\n', 'tests/api/test_x.py': source });
+    expect(pytest.mapFile!({ file: 'tests/api/test_x.py', source, cassetteDir: 'tests/cassettes', wrappers: [], project })).toEqual({
+      cassettes: [
+        'tests/api/cassettes/test_plain.yaml',
+        'tests/api/cassettes/test_async.yaml',
+        'tests/api/cassettes/TestUsers.test_list.yaml',
+        'tests/api/cassettes/TestOther.test_param[1].yaml',
+        'tests/api/cassettes/TestOther.test_param[2].yaml',
+        'tests/api/cassettes/TestOther.test_one.yaml',
+      ],
+      unresolved: [],
+    });
   });
 
   it('applies a module-level pytestmark to every test', () => {
-    expect(names('pytestmark = pytest.mark.vcr\n\ndef test_a():\n    pass\n\ndef helper():\n    pass\n\nclass TestB:\n    def test_c(self):\n        pass')).toEqual([
-      'test_a.yaml',
-      'TestB.test_c.yaml',
+    const source = 'pytestmark = pytest.mark.vcr\n\ndef test_a():\n    pass\n\ndef helper():\n    pass\n\nclass TestB:\n    def test_c(self):\n        pass';
+    expect(pytest.mapFile!({ file: 'tests/test_m.py', source, cassetteDir: 'tests/cassettes', wrappers: [], project: undefined }).cassettes).toEqual([
+      'tests/cassettes/test_m/test_a.yaml',
+      'tests/cassettes/test_m/TestB.test_c.yaml',
     ]);
+    // Marks need the file's place: the source-only scan leaves them out.
+    expect(names(source)).toEqual([]);
   });
 
   it('leaves a use_cassette decorator without a path to the journal (named after the function)', () => {
@@ -179,6 +187,8 @@ describe('pytest detection and defaults', () => {
     // A test file configuring its own VCR is not a project-wide default.
     expect(pytest.defaultCassetteDir(memoryProject({ 'tests/test_a.py': 'VCR(cassette_library_dir="mine")' }), 'tests')).toBe('tests/cassettes');
     expect(pytest.defaultCassetteDir(memoryProject({ 'tests/sub/test_a.py': '' }), 'tests')).toBe('tests/cassettes');
+    // pytest-recording and pytest-vcr keep cassettes beside each test module: all of them are under the test folder.
+    expect(pytest.defaultCassetteDir(memoryProject({ 'pyproject.toml': '[project.optional-dependencies]\ntest = ["pytest-recording>=0.13"]', 'tests/sub/test_a.py': '' }), 'tests')).toBe('tests');
   });
 
   it('has defaults that find test_*.py and *_test.py files', async () => {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { node } from '../../../src/frameworks/node.js';
+import { polly } from '../../../src/frameworks/polly.js';
 import { testthat } from '../../../src/frameworks/testthat.js';
 import { findSharedCassettes, mapCassettes } from '../../../src/plan/map.js';
 import { EMPTY_MANIFEST } from '../../../src/state/manifest.js';
+import { memoryProject } from '../config/memory-project.js';
 
 describe('mapCassettes', () => {
   it('maps literal names per file and never by prefix', () => {
@@ -47,5 +49,19 @@ describe('custom framework mapping', () => {
     const [mapping] = mapCassettes([{ file: 'users_test.go', source }], goVcr, 'testdata', EMPTY_MANIFEST, ['recorder.New']);
     expect(mapping).toEqual({ file: 'users_test.go', cassettes: ['testdata/fixtures/users.yaml'], unresolved: ['name (line 4)'] });
     expect(mapCassettes([{ file: 'users_test.go', source }], goVcr, 'testdata', EMPTY_MANIFEST, [])[0]!.cassettes).toEqual([]);
+  });
+
+  it('asks presets that map whole files, naming helper files in what stays unresolved and keeping their globs', () => {
+    const files = {
+      'test/maybe.js': "const { setupMocha } = require('@pollyjs/core');\nif (process.env.CI) {\n  setupMocha();\n}\n",
+      'test/a.test.js': "require('./maybe');\ndescribe('s', () => { it('t', () => {}); });\n",
+    };
+    const [mapping] = mapCassettes([{ file: 'test/a.test.js', source: files['test/a.test.js'], project: memoryProject(files) }], polly, 'test/recordings', EMPTY_MANIFEST);
+    expect(mapping).toEqual({
+      file: 'test/a.test.js',
+      cassettes: [],
+      unresolved: ['setupMocha(...) inside a block: which tests it sets Polly up for is only known at run time (test/maybe.js line 3)'],
+      unresolvedPatterns: ['test/recordings/**'],
+    });
   });
 });

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { node } from '../../../src/frameworks/node.js';
+import { memoryProject } from '../config/memory-project.js';
+
+describe('nock back fixtures folder', () => {
+  it.each([
+    ["const nockBack = require('nock').back;\nnockBack.fixtures = path.join(__dirname, 'nockFixtures');", 'test/support/nockFixtures'],
+    ["nock.back.fixtures = path.join(__dirname, '..', 'recorded');", 'test/recorded'],
+    ["const { back } = nock;\nback.fixtures = 'fixtures/http';", 'fixtures/http'],
+    ["nock.back.fixtures = path.resolve(process.cwd(), 'spec', 'nock');", 'spec/nock'],
+  ])('%s -> %s', (helper, dir) => {
+    expect(node.defaultCassetteDir(memoryProject({ 'test/support/setup.js': helper, 'test/a.test.js': '' }), 'test')).toBe(dir);
+  });
+
+  it('ignores comparisons, commented-out and computed folders, and falls back to <test-dir>/fixtures', () => {
+    const helper = [
+      "if (nock.back.fixtures == 'x') {}",
+      "// nock.back.fixtures = path.join(__dirname, 'old');",
+      'nock.back.fixtures = process.env.FIXTURES;',
+    ].join('\n');
+    expect(node.defaultCassetteDir(memoryProject({ 'test/helper.js': helper, 'test/a.test.js': '' }), 'test')).toBe('test/fixtures');
+  });
+});
