@@ -24,6 +24,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
+const { refuseOutsideRoot } = require('./confine.cjs');
 
 const journal = process.env.RERECORD_JOURNAL;
 const backupDir = process.env.RERECORD_BACKUP_DIR;
@@ -92,6 +93,7 @@ function patchNock(nock) {
 // The order matters: a SIGKILL at any point leaves either an untouched fixture or a journal line
 // whose backup is already complete.
 function startFresh(fixture) {
+  refuseOutsideRoot(fixture);
   const existed = fs.existsSync(fixture);
   let backup = null;
   if (existed) backup = copyToBackupDir(fixture);

@@ -48,6 +48,7 @@ module RerecordVcr
   def self.start_fresh(cassette)
     path = cassette_file(cassette)
     return unless path
+    refuse_outside_root(path)
     LOCK.synchronize do
       next if SEEN[path]
       SEEN[path] = true
@@ -61,6 +62,25 @@ module RerecordVcr
         # another process of the same run (parallel_tests) deleted it first: same outcome
       end
     end
+  end
+
+  # Only a cassette inside the project rerecord runs in (and outside .git/ and .rerecord/) is backed
+  # up and deleted; symlinked folders are followed, as VCR's own write would.
+  def self.refuse_outside_root(path)
+    root = ENV['RERECORD_ROOT'].to_s
+    return if root.empty?
+    folder = File.dirname(path)
+    rest = [File.basename(path)]
+    until File.exist?(folder) || File.dirname(folder) == folder
+      rest.unshift(File.basename(folder))
+      folder = File.dirname(folder)
+    end
+    resolved = File.join(File.realpath(folder), *rest)
+    real_root = File.realpath(root)
+    inside = resolved.start_with?(real_root + File::SEPARATOR)
+    first = inside ? resolved[(real_root.length + 1)..].split(File::SEPARATOR).first : nil
+    return if inside && !['.git', '.rerecord'].include?(first)
+    raise "rerecord: refusing cassette #{path}: it lies outside the project #{root} (or inside .git/ or .rerecord/); nothing was touched"
   end
 
   # nil (with a warning) when VCR cannot tell a file: a custom persister, or no cassette_library_dir.

@@ -233,6 +233,26 @@ describe.each(CASES)('$name implements the journal protocol', (testCase) => {
     }
   });
 
+  it('refuses a cassette outside RERECORD_ROOT: the test fails, the file is neither backed up nor deleted', async () => {
+    const { root, dir } = await project(testCase);
+    try {
+      const journal = path.join(root, 'journal.jsonl');
+      const backups = path.join(root, 'backups');
+      await mkdir(backups);
+      const elsewhere = path.join(root, 'elsewhere');
+      await mkdir(elsewhere);
+      const spec = launch(testCase, dir, journal, backups);
+      const result = await run(spec.command, spec.args, dir, standin.env({ ...spec.env, RERECORD_ROOT: elsewhere }));
+      expect(result.code, result.output).not.toBe(0);
+      expect(result.output).toMatch(/rerecord: refusing cassette .* outside the project/);
+      expect(await readFile(path.join(dir, testCase.existing), 'utf8')).toBe(OLD_BYTES);
+      expect(await readdir(backups)).toEqual([]);
+      expect(await readFile(journal, 'utf8').catch(() => '')).toBe('');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('is inert without RERECORD_JOURNAL and RERECORD_BACKUP_DIR: it deletes and journals nothing', async () => {
     const { root, dir } = await project(testCase);
     try {

@@ -26,6 +26,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
+const { refuseOutsideRoot } = require('./confine.cjs');
 
 const journal = process.env.RERECORD_JOURNAL;
 const backupDir = process.env.RERECORD_BACKUP_DIR;
@@ -122,6 +123,7 @@ function hookFilenames(apiProto) {
 // The order matters: a SIGKILL at any point leaves either an untouched recording or a journal
 // line whose backup is already complete.
 function startFresh(recording) {
+  refuseOutsideRoot(recording);
   const existed = fs.existsSync(recording);
   let backup = null;
   if (existed) backup = copyToBackupDir(recording);

@@ -55,7 +55,25 @@ def _copy_to_backup_dir(cassette):
             n += 1
 
 
+def _refuse_outside_root(cassette):
+    # Only a cassette inside the project rerecord runs in (and outside .git/ and .rerecord/) is
+    # backed up and deleted; symlinked folders are followed, as vcrpy's own write would.
+    root = os.environ.get("RERECORD_ROOT")
+    if not root:
+        return
+    absolute = os.path.abspath(cassette)
+    resolved = os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
+    relative = os.path.relpath(resolved, os.path.realpath(root))
+    first = relative.split(os.sep)[0]
+    if relative == "." or first == ".." or os.path.isabs(relative) or first in (".git", ".rerecord"):
+        raise RuntimeError(
+            "rerecord: refusing cassette %s: it lies outside the project %s (or inside .git/ or .rerecord/); nothing was touched"
+            % (cassette, root)
+        )
+
+
 def _start_fresh(cassette):
+    _refuse_outside_root(cassette)
     # Order matters: a SIGKILL at any point leaves either the untouched cassette or a journal
     # line whose backup is complete. An error here (disk full...) fails the test: nothing deleted.
     existed = os.path.isfile(cassette)
