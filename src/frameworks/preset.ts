@@ -9,6 +9,10 @@ export interface CassetteRef {
   /** The expression as written, for reports of what could not be resolved. */
   expression: string;
   line: number;
+  /** The folder the call itself names (R's `dir =`), relative to the working directory; else the configured one. */
+  folder?: string;
+  /** The serializer the call itself names (R's `serialize_with =`); else the configured one. */
+  format?: string;
 }
 
 /** Where the record hook of one attempt writes, handed to the child in its environment. */
@@ -33,9 +37,18 @@ export interface FrameworkPreset {
   hasRecordHook: boolean;
   detect(project: ProjectFiles): boolean;
   defaultCassetteDir(project: ProjectFiles, testDir: string): string;
-  /** `wrappers`: the user's own functions that take a cassette name like the built-in calls do. */
-  findCassetteRefs(source: string, wrappers: readonly string[]): CassetteRef[];
-  cassettePath(cassetteDir: string, name: string): string;
+  /**
+   * The preset as the project's own configuration (its helper files) sets it up, read once when the
+   * config is loaded. `cassetteDirGiven`: the user named the cassette folder, whatever the helpers say.
+   */
+  configure?(project: ProjectFiles, testDir: string, cassetteDirGiven: boolean): FrameworkPreset;
+  /**
+   * `wrappers`: the user's own functions that take a cassette name like the built-in calls do.
+   * `file`: the test file, relative to the working directory (folders named in calls resolve against it).
+   */
+  findCassetteRefs(source: string, wrappers: readonly string[], file?: string): CassetteRef[];
+  /** `format`: a serializer a call chose for itself (CassetteRef.format). */
+  cassettePath(cassetteDir: string, name: string, format?: string): string;
   launch(absoluteFile: string, command: readonly string[], hook: HookPaths): LaunchSpec;
 }
 

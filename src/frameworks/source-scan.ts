@@ -136,7 +136,7 @@ export function findCassetteCalls(source: string, style: CommentStyle, pattern: 
 }
 
 /** Line of a position, by binary search over the line starts (a test file may hold hundreds of calls). */
-function lineFinder(text: string): (index: number) => number {
+export function lineFinder(text: string): (index: number) => number {
   const starts = [0];
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return (index) => {

@@ -24,8 +24,8 @@ export function mapCassettes(
   wrappers: readonly string[] = [],
 ): FileMapping[] {
   return sources.map(({ file, source }) => {
-    const refs = preset.findCassetteRefs(source, wrappers);
-    const literal = refs.flatMap((ref) => (ref.name === undefined ? [] : [preset.cassettePath(cassetteDir, ref.name)]));
+    const refs = preset.findCassetteRefs(source, wrappers, file);
+    const literal = refs.flatMap((ref) => (ref.name === undefined ? [] : [preset.cassettePath(ref.folder ?? cassetteDir, ref.name, ref.format)]));
     const learned = manifest.files[file]?.cassettes ?? [];
     const unresolved = refs.filter((ref) => ref.name === undefined).map((ref) => `${ref.expression} (line ${ref.line})`);
     return { file, cassettes: [...new Set([...literal, ...learned])].sort(), unresolved };
