@@ -10,6 +10,7 @@ import { blankComments, blankStrings, callArguments, lineFinder, splitArguments,
 
 const CASSETTE_CALL = /\b(?:vcr:::?)?(?:use_cassette|local_cassette|insert_cassette)\s*\(/;
 const CONFIGURE_CALL = /(?<![\w.])(?:vcr:::?)?vcr_configure\s*\(/;
+const LOCAL_CONFIGURE_CALL = /(?<![\w.])(?:vcr:::?)?(?:local_)?vcr_configure\s*\(/;
 const NAMED = /^([A-Za-z.][\w.]*)\s*=(?!=)\s*/;
 const EXTENSIONS: Record<string, string> = { yaml: '.yml', json: '.json', qs2: '.qs2' };
 
@@ -98,7 +99,9 @@ function readSettings(project: ProjectFiles, testDir: string, folderGiven: boole
       const where = `in ${file} line ${lineOf(call.index)}`;
       const dir = call.named.get('dir');
       if (dir !== undefined) {
-        folder = dir.trim() === 'NULL' ? undefined : (evaluateFolder(dir, visible, testDir) ?? { unknown: `vcr_configure(dir = ${dir.trim()}) ${where}` });
+        const known = dir.trim() === 'NULL' ? undefined : evaluateFolder(dir, visible, testDir);
+        // A folder outside the project is no folder of ours: as unknown as a computed one.
+        folder = dir.trim() === 'NULL' ? undefined : known && inProject(known, testDir) !== undefined ? known : { unknown: `vcr_configure(dir = ${dir.trim()}) ${where}` };
       }
       const serializer = call.named.get('serialize_with');
       if (serializer !== undefined) format = evaluateFormat(serializer, visible) ?? { unknown: `vcr_configure(serialize_with = ${serializer.trim()}) ${where}` };
@@ -137,11 +140,31 @@ function vcrMajor(project: ProjectFiles, testDir: string): 1 | 2 {
   return 2;
 }
 
+/** A vcr_configure() / local_vcr_configure() inside a test file: it applies to the cassettes after it, up to `end`. */
+interface InFileSetting {
+  start: number;
+  end: number;
+  /** The argument as written; 'NULL' for vcr's default. */
+  dir: string | undefined;
+  serializer: string | undefined;
+  label: string;
+}
+
 function findRefs(source: string, wrappers: readonly string[], file: string | undefined, settings: VcrSettings): CassetteRef[] {
   const code = blankComments(source, 'hash');
+  const plain = blankStrings(code);
   const lineOf = lineFinder(code);
   const own = findAssignments(code);
   const cwd = file === undefined ? settings.testDir : path.posix.dirname(file);
+  const visibleAt = (index: number) => [...settings.variables, ...own.filter((assignment) => assignment.index < index)];
+  // vcr_configure() holds for the rest of the file; local_vcr_configure() until its block closes.
+  const inFile: InFileSetting[] = findCalls(code, LOCAL_CONFIGURE_CALL).map((call) => ({
+    start: call.index,
+    end: call.callee.includes('local_') ? blockEnd(plain, call.index) : code.length,
+    dir: call.named.get('dir'),
+    serializer: call.named.get('serialize_with'),
+    label: `${call.callee.replace(/\s*\($/, '')} line ${lineOf(call.index)}`,
+  }));
   const refs: CassetteRef[] = [];
   for (const call of findCalls(code, withWrappers(CASSETTE_CALL, wrappers))) {
     const nameExpression = call.named.get('name') ?? call.positional[0];
@@ -153,38 +176,74 @@ function findRefs(source: string, wrappers: readonly string[], file: string | un
       refs.push({ name, expression, line });
       continue;
     }
+    const unresolved = (why: string) => refs.push({ name: undefined, expression: `${expression}${why}`, line });
     // Only vcr's own calls take `dir =` and `serialize_with =`; a wrapper's arguments mean what it says.
     const builtIn = CASSETTE_CALL.test(call.callee);
-    const visible = [...settings.variables, ...own.filter((assignment) => assignment.index < call.index)];
+    const active = inFile.filter((setting) => setting.start < call.index && call.index < setting.end);
     const ref: CassetteRef = { name, expression, line };
-    const dir = builtIn ? call.named.get('dir') : undefined;
-    if (dir !== undefined && !/^NULL$/.test(dir.trim())) {
-      const folder = evaluateFolder(dir, visible, settings.testDir);
+
+    const ownDir = builtIn ? call.named.get('dir') : undefined;
+    const fileDir = active.findLast((setting) => setting.dir !== undefined);
+    if (ownDir !== undefined && ownDir.trim() !== 'NULL') {
+      const folder = evaluateFolder(ownDir, visibleAt(call.index), settings.testDir);
       const inside = folder && inProject(folder, cwd);
       if (inside === undefined) {
-        refs.push({ name: undefined, expression: `${expression}, dir = ${dir.trim()}`, line });
+        unresolved(`, dir = ${ownDir.trim()}`);
+        continue;
+      }
+      ref.folder = inside;
+    } else if (fileDir) {
+      const dir = fileDir.dir!.trim();
+      const folder = dir === 'NULL' ? { base: 'root' as const, path: defaultFolder(settings) } : evaluateFolder(dir, visibleAt(fileDir.start), settings.testDir);
+      const inside = folder && inProject(folder, cwd);
+      if (inside === undefined) {
+        unresolved(` (folder: dir = ${dir} in ${fileDir.label})`);
         continue;
       }
       ref.folder = inside;
     } else if (settings.folder && 'unknown' in settings.folder && !settings.folderGiven) {
-      refs.push({ name: undefined, expression: `${expression} (folder: ${settings.folder.unknown})`, line });
+      unresolved(` (folder: ${settings.folder.unknown})`);
       continue;
     }
-    const serializer = builtIn ? call.named.get('serialize_with') : undefined;
-    if (serializer !== undefined && !/^NULL$/.test(serializer.trim())) {
-      const format = evaluateFormat(serializer, visible);
+
+    const ownSerializer = builtIn ? call.named.get('serialize_with') : undefined;
+    const fileSerializer = active.findLast((setting) => setting.serializer !== undefined);
+    const serializer = ownSerializer !== undefined && ownSerializer.trim() !== 'NULL' ? { text: ownSerializer, at: call.index, why: '' } : fileSerializer && { text: fileSerializer.serializer!, at: fileSerializer.start, why: ` in ${fileSerializer.label}` };
+    if (serializer) {
+      const format = serializer.text.trim() === 'NULL' ? 'yaml' : evaluateFormat(serializer.text, visibleAt(serializer.at));
       if (format === undefined) {
-        refs.push({ name: undefined, expression: `${expression}, serialize_with = ${serializer.trim()}`, line });
+        unresolved(serializer.why ? ` (format: serialize_with = ${serializer.text.trim()}${serializer.why})` : `, serialize_with = ${serializer.text.trim()}`);
         continue;
       }
       ref.format = format;
     } else if (typeof settings.format !== 'string') {
-      refs.push({ name: undefined, expression: `${expression} (format: ${settings.format.unknown})`, line });
+      unresolved(` (format: ${settings.format.unknown})`);
       continue;
     }
     refs.push(ref);
   }
   return refs;
+}
+
+/** Where the innermost `{ }` block around a position closes (the end of the file at top level). */
+function blockEnd(plain: string, index: number): number {
+  let depth = 0;
+  let open = -1;
+  for (let i = index - 1; i >= 0; i--) {
+    const char = plain[i];
+    if (char === '}') depth++;
+    else if (char === '{' && depth-- === 0) {
+      open = i;
+      break;
+    }
+  }
+  if (open === -1) return plain.length;
+  depth = 0;
+  for (let i = open; i < plain.length; i++) {
+    if (plain[i] === '{') depth++;
+    else if (plain[i] === '}' && --depth === 0) return i;
+  }
+  return plain.length;
 }
 
 interface Call {

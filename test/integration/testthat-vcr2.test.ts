@@ -76,7 +76,7 @@ async function startApi(generation: string) {
 }
 
 describe('R testthat + vcr 2 + httr2', () => {
-  it('vcr 2 writes exactly the cassettes `rerecord plan` predicts: default _vcr folder, dir =, a folder variable, vcr_test_path(), JSON', async () => {
+  it('vcr 2 writes exactly the cassettes `rerecord plan` predicts: default _vcr folder, dir =, a folder variable, local_vcr_configure(), vcr_test_path(), JSON', async () => {
     project = await projects.copy(PROJECT);
     const planned = await runCli(['plan', '--json'], { cwd: project.dir, env: cleanEnv() });
     expect(planned.code, planned.stderr).toBe(0);
@@ -99,9 +99,11 @@ describe('R testthat + vcr 2 + httr2', () => {
       'tests/testthat/_vcr/item_one.yml',
       'tests/testthat/_vcr/item_three.yml',
       'tests/testthat/_vcr/items.yml',
+      'tests/testthat/_vcr/status_default.yml',
       'tests/testthat/_vcr/status_json.json',
       'tests/testthat/_vcr/twice.yml',
       'tests/testthat/fixtures/status.yml',
+      'tests/testthat/fixtures/status_configured.yml',
     ]);
     expect(JSON.parse(await readFile(path.join(project.dir, 'tests/testthat/_vcr/status_json.json'), 'utf8')).recorded_with).toMatch(/^VCR-vcr\/2\./);
   });
@@ -113,7 +115,7 @@ describe('R testthat + vcr 2 + httr2', () => {
     const recorded = await testSuite(project.dir, env());
     expect(recorded.failed, recorded.output).toBe(0);
     const before = await cassettesIn(project.dir);
-    expect(before.size).toBe(9);
+    expect(before.size).toBe(11);
 
     standin.setGeneration('g2');
     standin.setOutage('/items/3', 500);
@@ -140,7 +142,11 @@ describe('R testthat + vcr 2 + httr2', () => {
     // The hook journaled the files vcr really used, wherever the call put them.
     const manifest = JSON.parse(await readFile(path.join(project.dir, '.rerecord/manifest.json'), 'utf8'));
     expect(manifest.files['tests/testthat/test-dir-argument.R'].cassettes).toEqual(['tests/fixtures/items/item_two.yml', 'tests/fixtures/users.yml']);
-    expect(manifest.files['tests/testthat/test-folder-variable.R'].cassettes).toEqual(['tests/testthat/fixtures/status.yml']);
+    expect(manifest.files['tests/testthat/test-folder-variable.R'].cassettes).toEqual([
+      'tests/testthat/_vcr/status_default.yml',
+      'tests/testthat/fixtures/status.yml',
+      'tests/testthat/fixtures/status_configured.yml',
+    ]);
     expect(manifest.files['tests/testthat/test-dynamic.R'].cassettes).toEqual(['tests/testthat/_vcr/dyn_one.yml']);
     expect(manifest.files['tests/testthat/test-json.R'].cassettes).toEqual(['tests/testthat/_vcr/status_json.json']);
 

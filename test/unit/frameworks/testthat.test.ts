@@ -79,9 +79,9 @@ describe('testthat + vcr cassette folders', () => {
     expect(planOf(files, 'tests/testthat/test-a.R', 'spec/cassettes')).toEqual({ cassettes: ['spec/cassettes/a.yml'], unresolved: [] });
   });
 
-  it('keeps a folder outside the project unresolved', () => {
-    const files = { 'tests/testthat/helper-vcr.R': 'vcr_configure(dir = "/var/cassettes")', 'tests/testthat/test-a.R': 'use_cassette("a", {})' };
-    expect(planOf(files, 'tests/testthat/test-a.R').unresolved).toEqual(['"a" (folder: vcr_configure(dir = "/var/cassettes") in tests/testthat/helper-vcr.R line 1) (line 1)']);
+  it.each(['"/var/cassettes"', '"../../../elsewhere"'])('keeps a configured folder outside the project unresolved: %s', (dir) => {
+    const files = { 'tests/testthat/helper-vcr.R': `vcr_configure(dir = ${dir})`, 'tests/testthat/test-a.R': 'use_cassette("a", {})' };
+    expect(planOf(files, 'tests/testthat/test-a.R').unresolved).toEqual([`"a" (folder: vcr_configure(dir = ${dir}) in tests/testthat/helper-vcr.R line 1) (line 1)`]);
   });
 });
 
@@ -131,5 +131,40 @@ describe('testthat + vcr calls that name their own folder or serializer', () => 
     const { preset, dir } = configured({ ...HELPER, 'tests/testthat/test-a.R': '' });
     const [mapping] = mapCassettes([{ file: 'tests/testthat/test-a.R', source: 'with_api("a", dir = "elsewhere")' }], preset, dir, EMPTY_MANIFEST, ['with_api']);
     expect(mapping!.cassettes).toEqual(['tests/fixtures/a.yml']);
+  });
+
+  it('follows vcr_configure() in a test file for the rest of it, and local_vcr_configure() until its block ends', () => {
+    const source = [
+      'use_cassette("before", {})',
+      'test_that("x", {',
+      '  vcr::local_vcr_configure(dir = "../local", serialize_with = "json")',
+      '  local_cassette("inside")',
+      '  local_cassette("own", dir = "mine")',
+      '})',
+      'use_cassette("after_block", {})',
+      'vcr_configure(dir = vcr_test_path("global"))',
+      'use_cassette("after_global", {})',
+      'vcr_configure(dir = NULL)',
+      'use_cassette("default_again", {})',
+    ].join('\n');
+    expect(planOf({ ...HELPER, 'tests/testthat/test-a.R': source }, 'tests/testthat/test-a.R')).toEqual({
+      cassettes: [
+        'tests/fixtures/after_block.yml',
+        'tests/fixtures/before.yml',
+        'tests/global/after_global.yml',
+        'tests/local/inside.json',
+        'tests/testthat/_vcr/default_again.yml',
+        'tests/testthat/mine/own.json',
+      ],
+      unresolved: [],
+    });
+  });
+
+  it('reports cassettes under a test-file configuration it cannot read unresolved', () => {
+    const source = 'test_that("x", {\n  local_vcr_configure(dir = tempdir())\n  local_cassette("a")\n})\nlocal_cassette("b")';
+    expect(planOf({ ...HELPER, 'tests/testthat/test-a.R': source }, 'tests/testthat/test-a.R')).toEqual({
+      cassettes: ['tests/fixtures/b.yml'],
+      unresolved: ['"a" (folder: dir = tempdir() in local_vcr_configure line 2) (line 3)'],
+    });
   });
 });
