@@ -165,7 +165,8 @@ describe('R testthat + vcr 2 + httr2', () => {
 // The journal protocol (src/frameworks/JOURNAL.md's rules, as every hook must keep them), run
 // against the R hook on both vcr versions: one line per cassette, before anything is deleted; the
 // backup holds the original bytes; a cassette whose backup fails is never touched; the first
-// insertion records fresh and later ones in the same process append; bad environment is exit 2.
+// insertion records fresh and later ones in the same process append; a cassette the library
+// ignores (vcr turned off) is left alone; bad environment is exit 2.
 const STACKS = [
   { stack: 'vcr 2.1.0 (private library)', source: PROJECT, folder: 'tests/testthat/_vcr', libs: () => R_LIBS_VCR2 },
   { stack: 'vcr 1.2.0 (Debian)', source: 'test/projects/testthat', folder: 'tests/fixtures', libs: () => undefined },
@@ -183,6 +184,10 @@ describe.each(STACKS)('R record hook conformance on $stack', ({ source, folder, 
     '})',
     'test_that("other", {',
     '  vcr::use_cassette("conformance_other", { res <- api_get("/status") })',
+    '  expect_true(TRUE)',
+    '})',
+    'test_that("vcr turned off: the cassette is ignored", {',
+    '  vcr::turned_off(vcr::use_cassette("conformance_off", { res <- api_get("/status") }), ignore_cassettes = TRUE)',
     '  expect_true(TRUE)',
     '})',
     '',
@@ -213,11 +218,13 @@ describe.each(STACKS)('R record hook conformance on $stack', ({ source, folder, 
       .filter(Boolean)
       .map((line) => JSON.parse(line) as { cassette: string; existed: boolean; backup: string | null });
 
-  it('journals each cassette once with its backup, records fresh on the first insertion and appends on the second', async () => {
+  it('journals each cassette once with its backup, records fresh on the first insertion, appends on the second, leaves ignored cassettes alone', async () => {
     const { work, journal, backups, test } = await prepare();
     const cassette = path.join(project.dir, folder, 'conformance.yml');
     const original = 'http_interactions: []\nrecorded_with: an old recording\n';
     await writeFile(cassette, original);
+    const ignored = path.join(project.dir, folder, 'conformance_off.yml');
+    await writeFile(ignored, original);
     const standin = await startApi('g5');
     try {
       const result = await runHook(test, { RERECORD_JOURNAL: journal, RERECORD_BACKUP_DIR: backups }, standin.url);
@@ -234,6 +241,7 @@ describe.each(STACKS)('R record hook conformance on $stack', ({ source, folder, 
       expect(fresh).not.toContain('an old recording');
       expect(uris(fresh)).toEqual(['/items', '/users']);
       expect(generations(fresh)).toEqual(['g5', 'g5']);
+      expect(await readFile(ignored, 'utf8')).toBe(original);
     } finally {
       await rm(work, { recursive: true, force: true });
     }

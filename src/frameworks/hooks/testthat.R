@@ -139,12 +139,15 @@ prepare_cassette <- function(file) {
 
 # The tracer runs in insert_cassette's frame, so it can rewrite its `record`
 # argument. The functions are spliced in as values: no global name needed.
+# While vcr is turned off (turned_off(), turn_off(ignore_cassettes = TRUE))
+# insert_cassette ignores the cassette: so do we, or we would delete a file
+# that nothing records again.
 tracer <- if (vcr_major >= 2L) {
-  bquote({
+  bquote(if (vcr:::turned_on()) {
     record <- if (.(prepare_cassette)(.(cassette_file_v2)(name, dir, serialize_with))) "all" else "new_episodes"
   })
 } else {
-  bquote({
+  bquote(if (vcr:::turned_on()) {
     vcr:::check_cassette_name(name)  # vcr would refuse this name after we deleted the file
     .(prepare_cassette)(.(cassette_file_v1)(name, serialize_with))
     record <- "all"
