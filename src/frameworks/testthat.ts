@@ -10,7 +10,7 @@ import { blankComments, blankStrings, callArguments, lineFinder, splitArguments,
 
 const CASSETTE_CALL = /\b(?:vcr:::?)?(?:use_cassette|local_cassette|insert_cassette)\s*\(/;
 const CONFIGURE_CALL = /(?<![\w.])(?:vcr:::?)?vcr_configure\s*\(/;
-const LOCAL_CONFIGURE_CALL = /(?<![\w.])(?:vcr:::?)?(?:local_)?vcr_configure\s*\(/;
+const ANY_CONFIGURE_CALL = /(?<![\w.])(?:vcr:::?)?(?:local_)?vcr_configure\s*\(/;
 const NAMED = /^([A-Za-z.][\w.]*)\s*=(?!=)\s*/;
 const EXTENSIONS: Record<string, string> = { yaml: '.yml', json: '.json', qs2: '.qs2' };
 
@@ -158,7 +158,7 @@ function findRefs(source: string, wrappers: readonly string[], file: string | un
   const cwd = file === undefined ? settings.testDir : path.posix.dirname(file);
   const visibleAt = (index: number) => [...settings.variables, ...own.filter((assignment) => assignment.index < index)];
   // vcr_configure() holds for the rest of the file; local_vcr_configure() until its block closes.
-  const inFile: InFileSetting[] = findCalls(code, LOCAL_CONFIGURE_CALL).map((call) => ({
+  const inFile: InFileSetting[] = findCalls(code, ANY_CONFIGURE_CALL).map((call) => ({
     start: call.index,
     end: call.callee.includes('local_') ? blockEnd(plain, call.index) : code.length,
     dir: call.named.get('dir'),
