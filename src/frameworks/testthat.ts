@@ -32,7 +32,7 @@ interface VcrSettings {
   folder: Folder | Unknown | undefined;
   format: string | Unknown;
   major: 1 | 2;
-  /** Top-level assignments of the helpers, visible in every test file (testthat sources helpers first). */
+  /** Top-level assignments of the helpers, visible in every test file (testthat sources helpers first); negative orders. */
   variables: ReadonlyArray<Assignment>;
   /** `--cassette-dir` was given: the user says where the configured folder is. */
   folderGiven: boolean;
@@ -41,7 +41,14 @@ interface VcrSettings {
 interface Assignment {
   name: string;
   expression: string;
-  index: number;
+  /** Where it happens: its offset in a test file, a negative sequence number in the helpers (sourced before). */
+  order: number;
+}
+
+/** The assignments made before a point, by name (each list in order), for lookups in logarithmic time. */
+interface Scope {
+  byName: ReadonlyMap<string, readonly Assignment[]>;
+  before: number;
 }
 
 const DEFAULTS: VcrSettings = { testDir: 'tests/testthat', folder: undefined, format: 'yaml', major: 2, variables: [], folderGiven: true };
@@ -89,13 +96,17 @@ function readSettings(project: ProjectFiles, testDir: string, folderGiven: boole
   let folder: VcrSettings['folder'];
   let format: VcrSettings['format'] = 'yaml';
   const variables: Assignment[] = [];
+  let next = -(2 ** 40);
   for (const file of helperFiles(project, testDir)) {
     const code = blankComments(project.readText(file) ?? '', 'hash');
-    const own = findAssignments(code);
+    const plain = blankStrings(code);
+    const found = findAssignments(code, plain);
+    const own = found.map((assignment, i) => ({ ...assignment, order: next + i }));
+    const byName = indexByName([...variables, ...own]);
     const lineOf = lineFinder(code);
-    for (const call of findCalls(code, CONFIGURE_CALL)) {
+    for (const call of findCalls(code, plain, CONFIGURE_CALL)) {
       // vcr_configure() changes only the settings it is given.
-      const visible = [...variables, ...own.filter((assignment) => assignment.index < call.index)];
+      const visible: Scope = { byName, before: next + found.filter((assignment) => assignment.order < call.index).length };
       const where = `in ${file} line ${lineOf(call.index)}`;
       const dir = call.named.get('dir');
       if (dir !== undefined) {
@@ -107,7 +118,8 @@ function readSettings(project: ProjectFiles, testDir: string, folderGiven: boole
       if (serializer !== undefined) format = evaluateFormat(serializer, visible) ?? { unknown: `vcr_configure(serialize_with = ${serializer.trim()}) ${where}` };
     }
     // Helpers run before any test file: their variables come before every position there.
-    variables.push(...own.map((assignment) => ({ ...assignment, index: -1 })));
+    variables.push(...own);
+    next += own.length;
   }
   return { testDir, folder, format, major: vcrMajor(project, testDir), variables, folderGiven };
 }
@@ -154,11 +166,12 @@ function findRefs(source: string, wrappers: readonly string[], file: string | un
   const code = blankComments(source, 'hash');
   const plain = blankStrings(code);
   const lineOf = lineFinder(code);
-  const own = findAssignments(code);
+  const own = findAssignments(code, plain);
   const cwd = file === undefined ? settings.testDir : path.posix.dirname(file);
-  const visibleAt = (index: number) => [...settings.variables, ...own.filter((assignment) => assignment.index < index)];
+  const byName = indexByName([...settings.variables, ...own]);
+  const visibleAt = (index: number): Scope => ({ byName, before: index });
   // vcr_configure() holds for the rest of the file; local_vcr_configure() until its block closes.
-  const inFile: InFileSetting[] = findCalls(code, ANY_CONFIGURE_CALL).map((call) => ({
+  const inFile: InFileSetting[] = findCalls(code, plain, ANY_CONFIGURE_CALL).map((call) => ({
     start: call.index,
     end: call.callee.includes('local_') ? blockEnd(plain, call.index) : code.length,
     dir: call.named.get('dir'),
@@ -166,7 +179,7 @@ function findRefs(source: string, wrappers: readonly string[], file: string | un
     label: `${call.callee.replace(/\s*\($/, '')} line ${lineOf(call.index)}`,
   }));
   const refs: CassetteRef[] = [];
-  for (const call of findCalls(code, withWrappers(CASSETTE_CALL, wrappers))) {
+  for (const call of findCalls(code, plain, withWrappers(CASSETTE_CALL, wrappers))) {
     const nameExpression = call.named.get('name') ?? call.positional[0];
     if (nameExpression === undefined) continue;
     const line = lineOf(call.index);
@@ -253,10 +266,10 @@ interface Call {
   named: Map<string, string>;
 }
 
-/** Every call to `callee` in comment-free code, its arguments split into positional and named. */
-function findCalls(code: string, callee: RegExp): Call[] {
+/** Every call to `callee` in comment-free code (`plain`: the same with strings blanked), its arguments split into positional and named. */
+function findCalls(code: string, plain: string, callee: RegExp): Call[] {
   const calls: Call[] = [];
-  for (const match of blankStrings(code).matchAll(new RegExp(callee.source, 'g'))) {
+  for (const match of plain.matchAll(new RegExp(callee.source, 'g'))) {
     const args = splitArguments(callArguments(code, match.index + match[0].length - 1));
     const named = new Map<string, string>();
     const positional: string[] = [];
@@ -274,14 +287,13 @@ function findCalls(code: string, callee: RegExp): Call[] {
  * `name <- expression` and `name = expression` outside any parentheses (so not a named argument),
  * each with the statement it assigns (up to the end of the line, or further while brackets are open).
  */
-function findAssignments(code: string): Assignment[] {
-  const plain = blankStrings(code);
+function findAssignments(code: string, plain: string): Assignment[] {
   const depth = parenDepths(plain);
   const assignments: Assignment[] = [];
   for (const match of plain.matchAll(/^[ \t]*([A-Za-z.][\w.]*)[ \t]*(?:<<?-|=(?!=))[ \t]*/gm)) {
     if (depth[match.index] !== 0) continue;
     const start = match.index + match[0].length;
-    assignments.push({ name: match[1]!, expression: statementAt(code, plain, start), index: match.index });
+    assignments.push({ name: match[1]!, expression: statementAt(code, plain, start), order: match.index });
   }
   return assignments;
 }
@@ -315,13 +327,28 @@ function statementAt(code: string, plain: string, start: number): string {
 
 const MAX_INDIRECTION = 8;
 
-/**
- * The value of a variable at a point, from `visible` (the assignments before it, in order): its
- * last assignment, and what was visible to that assignment's own expression.
- */
-function lookup(name: string, visible: readonly Assignment[]): { expression: string; visible: readonly Assignment[] } | undefined {
-  for (let i = visible.length - 1; i >= 0; i--) if (visible[i]!.name === name) return { expression: visible[i]!.expression, visible: visible.slice(0, i) };
-  return undefined;
+function indexByName(assignments: readonly Assignment[]): Map<string, Assignment[]> {
+  const byName = new Map<string, Assignment[]>();
+  for (const assignment of assignments) {
+    const list = byName.get(assignment.name);
+    if (list) list.push(assignment);
+    else byName.set(assignment.name, [assignment]);
+  }
+  return byName;
+}
+
+/** The value of a variable at a point: its last assignment before it, and the scope that assignment's own expression saw. */
+function lookup(name: string, scope: Scope): { expression: string; scope: Scope } | undefined {
+  const list = scope.byName.get(name) ?? [];
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (list[middle]!.order < scope.before) low = middle + 1;
+    else high = middle;
+  }
+  const found = list[low - 1];
+  return found && { expression: found.expression, scope: { byName: scope.byName, before: found.order } };
 }
 
 /**
@@ -329,14 +356,14 @@ function lookup(name: string, visible: readonly Assignment[]): { expression: str
  * `test_path(...)`, `vcr_test_path(...)` (the folder above tests/testthat), `here::here(...)` and
  * `file.path(...)` of those. Anything else (a function of ours cannot know, an absolute path) is undefined.
  */
-function evaluateFolder(expression: string, visible: readonly Assignment[], testDir: string, depth = 0): Folder | undefined {
+function evaluateFolder(expression: string, visible: Scope, testDir: string, depth = 0): Folder | undefined {
   const text = expression.trim();
   if (depth > MAX_INDIRECTION) return undefined;
   const literal = stringLiteral(text);
   if (literal !== undefined) return /^(\/|~|[A-Za-z]:)/.test(literal) || literal === '' ? undefined : { base: 'cwd', path: literal };
   if (/^[A-Za-z.][\w.]*$/.test(text)) {
     const value = lookup(text, visible);
-    return value && evaluateFolder(value.expression, value.visible, testDir, depth + 1);
+    return value && evaluateFolder(value.expression, value.scope, testDir, depth + 1);
   }
   const call = /^([\w.:]+)\s*\(/.exec(text);
   if (!call || callArguments(text, call[0].length - 1).length + call[0].length + 1 !== text.length) return undefined;
@@ -375,13 +402,13 @@ function evaluateFolder(expression: string, visible: readonly Assignment[], test
 }
 
 /** A serializer name, literal or held in a variable; undefined unless vcr knows it. */
-function evaluateFormat(expression: string, visible: readonly Assignment[], depth = 0): string | undefined {
+function evaluateFormat(expression: string, visible: Scope, depth = 0): string | undefined {
   const text = expression.trim();
   const literal = stringLiteral(text);
   if (literal !== undefined) return literal in EXTENSIONS ? literal : undefined;
   if (depth > MAX_INDIRECTION || !/^[A-Za-z.][\w.]*$/.test(text)) return undefined;
   const value = lookup(text, visible);
-  return value && evaluateFormat(value.expression, value.visible, depth + 1);
+  return value && evaluateFormat(value.expression, value.scope, depth + 1);
 }
 
 /** The folder relative to the project root, or undefined when it leaves the project. */
