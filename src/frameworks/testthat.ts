@@ -41,8 +41,13 @@ interface VcrSettings {
 interface Assignment {
   name: string;
   expression: string;
-  /** Where it happens: its offset in a test file, a negative sequence number in the helpers (sourced before). */
+  /** Where it happens: its offset in the file, or a negative sequence number for an earlier helper's (sourced before). */
   order: number;
+  /**
+   * Where the `{ }` block it is made in closes (Infinity at top level): past it, the assignment is out
+   * of sight. A test_that() block's variables are its own, and an `if { }` one may not have happened.
+   */
+  scopeEnd: number;
 }
 
 /** The assignments made before a point, by name (each list in order), for lookups in logarithmic time. */
@@ -100,13 +105,12 @@ function readSettings(project: ProjectFiles, testDir: string, folderGiven: boole
   for (const file of helperFiles(project, testDir)) {
     const code = blankComments(project.readText(file) ?? '', 'hash');
     const plain = blankStrings(code);
-    const found = findAssignments(code, plain);
-    const own = found.map((assignment, i) => ({ ...assignment, order: next + i }));
+    const own = findAssignments(code, plain);
     const byName = indexByName([...variables, ...own]);
     const lineOf = lineFinder(code);
     for (const call of findCalls(code, plain, CONFIGURE_CALL)) {
       // vcr_configure() changes only the settings it is given.
-      const visible: Scope = { byName, before: next + found.filter((assignment) => assignment.order < call.index).length };
+      const visible: Scope = { byName, before: call.index };
       const where = `in ${file} line ${lineOf(call.index)}`;
       const dir = call.named.get('dir');
       if (dir !== undefined) {
@@ -117,9 +121,10 @@ function readSettings(project: ProjectFiles, testDir: string, folderGiven: boole
       const serializer = call.named.get('serialize_with');
       if (serializer !== undefined) format = evaluateFormat(serializer, visible) ?? { unknown: `vcr_configure(serialize_with = ${serializer.trim()}) ${where}` };
     }
-    // Helpers run before any test file: their variables come before every position there.
-    variables.push(...own);
-    next += own.length;
+    // Helpers run before any test file: their top-level variables come before every position there.
+    const topLevel = own.filter((assignment) => assignment.scopeEnd === Infinity);
+    variables.push(...topLevel.map((assignment, i) => ({ ...assignment, order: next + i })));
+    next += topLevel.length;
   }
   return { testDir, folder, format, major: vcrMajor(project, testDir), variables, folderGiven };
 }
@@ -289,24 +294,51 @@ function findCalls(code: string, plain: string, callee: RegExp): Call[] {
  */
 function findAssignments(code: string, plain: string): Assignment[] {
   const depth = parenDepths(plain);
-  const assignments: Assignment[] = [];
+  const found: Array<{ name: string; expression: string; order: number }> = [];
   for (const match of plain.matchAll(/^[ \t]*([A-Za-z.][\w.]*)[ \t]*(?:<<?-|=(?!=))[ \t]*/gm)) {
     if (depth[match.index] !== 0) continue;
     const start = match.index + match[0].length;
-    assignments.push({ name: match[1]!, expression: statementAt(code, plain, start), order: match.index });
+    found.push({ name: match[1]!, expression: statementAt(code, plain, start), order: match.index });
   }
-  return assignments;
+  const ends = blockEnds(plain, found.map((assignment) => assignment.order));
+  return found.map((assignment, i) => ({ ...assignment, scopeEnd: ends[i]! }));
 }
 
-/** How many ( and [ are open before each position. */
+/** For each position (ascending), where the innermost `{ }` block around it closes; Infinity at top level. One pass. */
+function blockEnds(plain: string, positions: readonly number[]): number[] {
+  const open: number[] = [];
+  const enclosing: number[] = [];
+  const closeOf = new Map<number, number>();
+  let next = 0;
+  for (let i = 0; i < plain.length; i++) {
+    while (next < positions.length && positions[next] === i) enclosing[next++] = open.at(-1) ?? -1;
+    if (plain[i] === '{') open.push(i);
+    else if (plain[i] === '}') {
+      const start = open.pop();
+      if (start !== undefined) closeOf.set(start, i);
+    }
+  }
+  while (next < positions.length) enclosing[next++] = open.at(-1) ?? -1;
+  return enclosing.map((start) => (start === -1 ? Infinity : (closeOf.get(start) ?? plain.length)));
+}
+
+/**
+ * How many ( and [ are open before each position, counted from the innermost `{`: a statement in
+ * a test_that("x", { ... }) block is at depth 0 again, a named argument is not.
+ */
 function parenDepths(plain: string): Int32Array {
   const depths = new Int32Array(plain.length + 1);
+  const outer: number[] = [];
   let depth = 0;
   for (let i = 0; i < plain.length; i++) {
     depths[i] = depth;
     const char = plain[i]!;
     if (char === '(' || char === '[') depth++;
     else if ((char === ')' || char === ']') && depth > 0) depth--;
+    else if (char === '{') {
+      outer.push(depth);
+      depth = 0;
+    } else if (char === '}') depth = outer.pop() ?? 0;
   }
   depths[plain.length] = depth;
   return depths;
@@ -337,7 +369,10 @@ function indexByName(assignments: readonly Assignment[]): Map<string, Assignment
   return byName;
 }
 
-/** The value of a variable at a point: its last assignment before it, and the scope that assignment's own expression saw. */
+/**
+ * The value of a variable at a point: its last assignment before it that is still in sight there,
+ * and the scope that assignment's own expression saw.
+ */
 function lookup(name: string, scope: Scope): { expression: string; scope: Scope } | undefined {
   const list = scope.byName.get(name) ?? [];
   let low = 0;
@@ -347,8 +382,11 @@ function lookup(name: string, scope: Scope): { expression: string; scope: Scope 
     if (list[middle]!.order < scope.before) low = middle + 1;
     else high = middle;
   }
-  const found = list[low - 1];
-  return found && { expression: found.expression, scope: { byName: scope.byName, before: found.order } };
+  for (let i = low - 1; i >= 0; i--) {
+    const found = list[i]!;
+    if (scope.before < found.scopeEnd) return { expression: found.expression, scope: { byName: scope.byName, before: found.order } };
+  }
+  return undefined;
 }
 
 /**

@@ -122,6 +122,30 @@ describe('testthat + vcr calls that name their own folder or serializer', () => 
     });
   });
 
+  it("sees a block's own variables only inside it, and never guesses which branch of an if ran", () => {
+    const source = [
+      'test_that("a", {',
+      '  d <- "../from_a"',
+      '  use_cassette("a", dir = d, {})',
+      '})',
+      'test_that("b", {',
+      '  use_cassette("b", dir = d, {})',
+      '})',
+      'if (on_ci) { e <- "../ci" } else { e <- "../local" }',
+      'use_cassette("c", dir = e, {})',
+      'f <- "../top"',
+      'test_that("d", {',
+      '  if (TRUE) {',
+      '    use_cassette("d", dir = f, {})',
+      '  }',
+      '})',
+    ].join('\n');
+    expect(planOf({ ...HELPER, 'tests/testthat/test-a.R': source }, 'tests/testthat/test-a.R')).toEqual({
+      cassettes: ['tests/from_a/a.yml', 'tests/top/d.yml'],
+      unresolved: ['"b", dir = d (line 6)', '"c", dir = e (line 9)'],
+    });
+  });
+
   it('does not take a named argument inside a call for a folder variable', () => {
     const source = 'f(\n  folder = "../wrong"\n)\nuse_cassette("a", dir = folder, {})';
     expect(planOf({ ...HELPER, 'tests/testthat/test-a.R': source }, 'tests/testthat/test-a.R').unresolved).toEqual(['"a", dir = folder (line 4)']);
