@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { allText, readFailureReports, REPO_ROOT, snapshotTree, type TempProject } from '../support/projects.js';
 import { cleanEnv, runCli } from '../support/run-bundle.js';
 import { startStandinApi } from '../support/standin-api.mjs';
@@ -26,20 +26,24 @@ const projects = useTempProjects();
 let project: TempProject;
 let api: Awaited<ReturnType<typeof startStandinApi>> | undefined;
 
-beforeAll(async () => {
+afterAll(() => api?.close());
+
+let vcr2Checked: Promise<void> | undefined;
+
+/** The environment that makes R load vcr 2; every test that needs it fails (never skips) without it. */
+async function vcr2Env(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
   if (!R_LIBS_VCR2) {
     throw new Error(
       'RERECORD_TEST_R_LIBS_VCR2 is not set: install vcr 2.1.0 + httr2 1.3.0 with `bash ../shared/r-stack/install.sh LIBDIR` ' +
         '(needs Debian r-base-dev libcurl4-openssl-dev) and run the tests with RERECORD_TEST_R_LIBS_VCR2=LIBDIR (.ci/run does both)',
     );
   }
-  const version = await rscript(['-e', 'cat(as.character(packageVersion("vcr")))'], { cwd: REPO_ROOT, env: vcr2Env() });
-  expect(version.output.trim(), `vcr in ${R_LIBS_VCR2}`).toMatch(/^2\./);
-});
-afterAll(() => api?.close());
-
-function vcr2Env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return cleanEnv({ R_LIBS: R_LIBS_VCR2, ...extra });
+  const env = cleanEnv({ R_LIBS: R_LIBS_VCR2, ...extra });
+  vcr2Checked ??= rscript(['-e', 'cat(as.character(packageVersion("vcr")))'], { cwd: REPO_ROOT, env }).then(({ output }) => {
+    if (!/^2\./.test(output.trim())) throw new Error(`RERECORD_TEST_R_LIBS_VCR2=${R_LIBS_VCR2} does not give vcr 2.x: ${output.trim().slice(-300)}`);
+  });
+  await vcr2Checked;
+  return env;
 }
 
 function rscript(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number | null; output: string }> {
@@ -85,7 +89,7 @@ describe('R testthat + vcr 2 + httr2', () => {
     expect(byFile['tests/testthat/test-dynamic.R']).toEqual({ file: 'tests/testthat/test-dynamic.R', cassettes: [], unresolved: ['paste0("dyn_", "one") (line 3)'] });
 
     const standin = await startApi('g1');
-    const recorded = await testSuite(project.dir, vcr2Env({ STANDIN_API_URL: standin.url, STANDIN_API_KEY: KEY }));
+    const recorded = await testSuite(project.dir, await vcr2Env({ STANDIN_API_URL: standin.url, STANDIN_API_KEY: KEY }));
     expect(recorded.failed, recorded.output).toBe(0);
     expect(recorded.passed).toBeGreaterThanOrEqual(10);
 
@@ -112,14 +116,14 @@ describe('R testthat + vcr 2 + httr2', () => {
     project = await projects.copy(PROJECT);
     const standin = await startApi('g1');
     const env = (extra: Record<string, string> = {}) => vcr2Env({ STANDIN_API_URL: standin.url, STANDIN_API_KEY: KEY, ...extra });
-    const recorded = await testSuite(project.dir, env());
+    const recorded = await testSuite(project.dir, await env());
     expect(recorded.failed, recorded.output).toBe(0);
     const before = await cassettesIn(project.dir);
     expect(before.size).toBe(11);
 
     standin.setGeneration('g2');
     standin.setOutage('/items/3', 500);
-    const result = await runCli(['run', '--timeout', '60s', '--retries', '0', '--workers', '2', '--api-key-env', 'STANDIN_API_KEY'], { cwd: project.dir, env: env() });
+    const result = await runCli(['run', '--timeout', '60s', '--retries', '0', '--workers', '2', '--api-key-env', 'STANDIN_API_KEY'], { cwd: project.dir, env: await env() });
     expect(result.code, result.stdout + result.stderr).toBe(1);
 
     const { failed, byFile } = await readFailureReports(project.dir);
@@ -156,7 +160,7 @@ describe('R testthat + vcr 2 + httr2', () => {
     // Offline: the API is gone. vcr 2 keeps the port in the URIs, so the suite replays with the same URL.
     await standin.close();
     api = undefined;
-    const offline = await testSuite(project.dir, env({ STANDIN_API_KEY: '' }));
+    const offline = await testSuite(project.dir, await env({ STANDIN_API_KEY: '' }));
     expect(offline.failed, offline.output).toBe(0);
     expect(offline.passed).toBeGreaterThanOrEqual(10);
   });
@@ -168,11 +172,11 @@ describe('R testthat + vcr 2 + httr2', () => {
 // insertion records fresh and later ones in the same process append; a cassette the library
 // ignores (vcr turned off) is left alone; bad environment is exit 2.
 const STACKS = [
-  { stack: 'vcr 2.1.0 (private library)', source: PROJECT, folder: 'tests/testthat/_vcr', libs: () => R_LIBS_VCR2 },
-  { stack: 'vcr 1.2.0 (Debian)', source: 'test/projects/testthat', folder: 'tests/fixtures', libs: () => undefined },
+  { stack: 'vcr 2.1.0 (private library)', source: PROJECT, folder: 'tests/testthat/_vcr', rEnv: vcr2Env },
+  { stack: 'vcr 1.2.0 (Debian)', source: 'test/projects/testthat', folder: 'tests/fixtures', rEnv: async (extra: Record<string, string>) => cleanEnv(extra) },
 ] as const;
 
-describe.each(STACKS)('R record hook conformance on $stack', ({ source, folder, libs }) => {
+describe.each(STACKS)('R record hook conformance on $stack', ({ source, folder, rEnv }) => {
   const TWICE = [
     'test_that("first", {',
     '  vcr::use_cassette("conformance", { res <- api_get("/items") })',
@@ -205,11 +209,7 @@ describe.each(STACKS)('R record hook conformance on $stack', ({ source, folder, 
   }
 
   async function runHook(test: string, hookEnv: Record<string, string>, standinUrl: string) {
-    const lib = libs();
-    return rscript([HOOK, test], {
-      cwd: project.dir,
-      env: cleanEnv({ ...(lib ? { R_LIBS: lib } : {}), STANDIN_API_URL: standinUrl, STANDIN_API_KEY: KEY, ...hookEnv }),
-    });
+    return rscript([HOOK, test], { cwd: project.dir, env: await rEnv({ STANDIN_API_URL: standinUrl, STANDIN_API_KEY: KEY, ...hookEnv }) });
   }
 
   const readJournal = async (file: string) =>
