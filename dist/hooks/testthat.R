@@ -1,17 +1,26 @@
-# rerecord's record hook for testthat + vcr (vcr 1.x).
+# rerecord's record hook for testthat + vcr (vcr 1.x and vcr 2.x).
 #
 #   Rscript testthat.R /abs/path/tests/testthat/test-x.R
 #
 # cwd: the project root (the package root when there is a DESCRIPTION).
 # env: RERECORD_JOURNAL    JSON-lines file to append one line per cassette to
 #      RERECORD_BACKUP_DIR existing directory that receives the old cassettes
+#      R_LIBS              (optional) a library holding another vcr than the system's
 # Exit status: 0 when every test passed (skips are fine), 1 otherwise.
 #
 # vcr reads no environment variable for the record mode, and a helper's
-# vcr_configure()/vcr_configure_reset() or a test's use_cassette(record = ...)
-# would override a global setting. So we trace vcr::insert_cassette (which
-# use_cassette calls) and overwrite its `record` argument there. Mode "all"
-# alone keeps stale interactions, so the old file is moved away first.
+# vcr_configure() or a test's use_cassette(record = ...) would override a
+# global setting. So we trace vcr's insert_cassette (which use_cassette and
+# local_cassette call) and overwrite its `record` argument there:
+# - on a cassette's first insertion in this process: back the file up, journal
+#   it, delete it, and record everything ("all");
+# - on later insertions: append. vcr 1's "all" merges the new interactions into
+#   the file; vcr 2's "all" starts the cassette empty (the first block's
+#   requests would be lost), so vcr 2 gets "new_episodes": it keeps what the
+#   file holds, replays it, and records what is new.
+# The cassette's file is asked of vcr itself, so that `dir =`, the configured
+# folder, vcr 2's default (testthat::test_path("_vcr")) and the serializer's
+# extension resolve exactly as the running vcr resolves them.
 
 args <- commandArgs(trailingOnly = TRUE)
 if (length(args) != 1L) {
@@ -32,12 +41,14 @@ Sys.unsetenv(c("VCR_TURN_OFF", "VCR_TURNED_OFF", "VCR_IGNORE_CASSETTES"))
 
 suppressPackageStartupMessages({
   library(testthat)
-  # webmockr hands real requests to vcr only when package:vcr is attached;
-  # without it vcr records nothing and deletes the "empty" cassette.
+  # vcr 1: webmockr hands real requests to vcr only when package:vcr is
+  # attached; without it vcr records nothing and deletes the "empty" cassette.
   library(vcr)
 })
+`%||%` <- function(x, y) if (is.null(x)) y else x  # base R has it only from 4.4
+vcr_major <- as.integer(strsplit(as.character(packageVersion("vcr")), ".", fixed = TRUE)[[1L]][[1L]])
 
-# Minimal JSON string encoder (jsonlite is not a vcr/testthat dependency).
+# Minimal JSON string encoder (jsonlite is not a vcr 1/testthat dependency).
 json_string <- function(x) {
   codes <- utf8ToInt(enc2utf8(x))
   chars <- vapply(codes, function(code) {
@@ -56,18 +67,70 @@ append_journal <- function(line) {
   flush(con)
 }
 
+# One spelling per file: "../testthat/fixtures/x.yml" and "fixtures/x.yml" are
+# the same cassette. The folder may not exist yet (vcr creates it when it
+# records), so the nearest existing ancestor is normalized and the rest kept.
+absolute_path <- function(file) {
+  file <- path.expand(file)
+  if (!grepl("^(/|[A-Za-z]:)", file)) file <- file.path(getwd(), file)
+  rest <- basename(file)
+  dir <- dirname(file)
+  while (!dir.exists(dir) && dirname(dir) != dir) {
+    rest <- file.path(basename(dir), rest)
+    dir <- dirname(dir)
+  }
+  parts <- strsplit(rest, "/", fixed = TRUE)[[1L]]
+  out <- normalizePath(dir, winslash = "/")
+  for (part in parts) {
+    if (part == "..") out <- dirname(out) else if (part != "." && nzchar(part)) out <- file.path(out, part)
+  }
+  out
+}
+
+# The file vcr will read and write for this insertion, asked of vcr itself.
+# NULL when vcr would refuse the arguments: vcr then raises its own error and
+# we have touched nothing.
+cassette_file_v2 <- function(name, dir, serialize_with) {
+  cassette <- tryCatch(
+    vcr:::Cassette$new(name, dir = dir, serialize_with = serialize_with),
+    error = function(e) NULL)
+  if (is.null(cassette)) NULL else cassette$file()
+}
+
+# vcr 1 builds the path in Cassette$new, which also writes the file, so the
+# same expression is evaluated here: <cassette_path()>/<name>.<yml|json>.
+cassette_file_v1 <- function(name, serialize_with) {
+  serialize_with <- serialize_with %||% vcr_configuration()$serialize_with
+  ext <- switch(serialize_with, yaml = "yml", json = "json", NULL)
+  if (is.null(ext)) return(NULL)
+  sprintf("%s/%s.%s", path.expand(vcr:::cassette_path()), name, ext)
+}
+
+# Only a cassette inside the project rerecord runs in (RERECORD_ROOT), and
+# outside its .git/ and .rerecord/, is backed up and deleted. absolute_path()
+# has already followed symlinked folders, as vcr's own write would.
+refuse_outside_root <- function(file) {
+  root <- Sys.getenv("RERECORD_ROOT")
+  if (!nzchar(root)) return(invisible())
+  root <- normalizePath(root, winslash = "/", mustWork = FALSE)
+  inside <- startsWith(file, paste0(root, "/"))
+  first <- if (inside) strsplit(substring(file, nchar(root) + 2L), "/", fixed = TRUE)[[1L]][1L] else ""
+  if (!inside || first %in% c(".git", ".rerecord")) {
+    stop("rerecord: refusing cassette ", file, ": it lies outside the project ", root,
+      " (or inside .git/ or .rerecord/); nothing was touched", call. = FALSE)
+  }
+  invisible()
+}
+
 seen <- new.env()  # absolute cassette paths already prepared in this process
 
 # Runs at the top of every insert_cassette call, before vcr reads the file.
-prepare_cassette <- function(name, serialize_with) {
-  vcr:::check_cassette_name(name)  # vcr would refuse this name after we deleted the file
-  if (is.null(serialize_with)) serialize_with <- vcr_configuration()$serialize_with
-  ext <- if (identical(serialize_with, "json")) ".json" else ".yml"
-  # vcr resolves `dir` against the cwd, which testthat set to the test folder.
-  dir <- path.expand(vcr_configuration()$dir)
-  dir <- if (dir.exists(dir)) normalizePath(dir) else file.path(getwd(), dir)
-  file <- file.path(dir, paste0(name, ext))
-  if (exists(file, envir = seen, inherits = FALSE)) return(invisible())
+# TRUE on the cassette's first insertion in this process.
+prepare_cassette <- function(file) {
+  if (is.null(file)) return(FALSE)
+  file <- absolute_path(file)
+  if (exists(file, envir = seen, inherits = FALSE)) return(FALSE)
+  refuse_outside_root(file)
 
   existed <- file.exists(file)
   backup <- NULL
@@ -79,7 +142,7 @@ prepare_cassette <- function(name, serialize_with) {
       n <- n + 1L
     }
     if (!file.copy(file, backup, copy.date = TRUE) ||
-        file.size(backup) != file.size(file)) {
+        !identical(file.size(backup), file.size(file))) {
       stop("rerecord: could not back up cassette ", file)  # keep the original
     }
   }
@@ -88,16 +151,27 @@ prepare_cassette <- function(name, serialize_with) {
     if (is.null(backup)) "null" else json_string(backup)))
   assign(file, TRUE, envir = seen)
   if (existed) unlink(file)
-  invisible()
+  TRUE
 }
 
 # The tracer runs in insert_cassette's frame, so it can rewrite its `record`
-# argument. prepare_cassette is spliced in as a value: no global name needed.
-invisible(suppressMessages(trace("insert_cassette", where = asNamespace("vcr"), print = FALSE,
-  tracer = bquote({
-    .(prepare_cassette)(name, serialize_with)
+# argument. The functions are spliced in as values: no global name needed.
+# While vcr is turned off (turned_off(), turn_off(ignore_cassettes = TRUE))
+# insert_cassette ignores the cassette: so do we, or we would delete a file
+# that nothing records again.
+tracer <- if (vcr_major >= 2L) {
+  bquote(if (vcr:::turned_on()) {
+    record <- if (.(prepare_cassette)(.(cassette_file_v2)(name, dir, serialize_with))) "all" else "new_episodes"
+  })
+} else {
+  bquote(if (vcr:::turned_on()) {
+    vcr:::check_cassette_name(name)  # vcr would refuse this name after we deleted the file
+    .(prepare_cassette)(.(cassette_file_v1)(name, serialize_with))
     record <- "all"
-  }))))
+  })
+}
+invisible(suppressMessages(trace("insert_cassette", where = asNamespace("vcr"),
+  print = FALSE, tracer = tracer)))
 
 # A package's tests expect its functions: load it from source as
 # devtools::test() would (load_all also finds the root above tests/testthat).

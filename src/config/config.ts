@@ -114,15 +114,17 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
 
   problems.push(...boundsProblems(label, { 'test-dir': testDir, 'cassette-dir': values['cassette-dir'] && relativePath(values['cassette-dir']), 'failure-log': relativePath(values['failure-log']) }, workingDirectory));
   if (problems.length > 0 || !framework || !project) throw new ConfigError(problems);
+  // The preset as the project's helpers configure it (R: vcr_configure's folder and serializer).
+  const preset = framework.configure?.(project, testDir, Boolean(values['cassette-dir'])) ?? framework;
   return Object.freeze({
     step: values.step,
     mode: values.mode,
     priorityPatterns: Object.freeze(values['priority-patterns']),
-    framework,
+    framework: preset,
     workingDirectory,
     testDir,
-    testPattern: values['test-pattern'] || framework.defaultTestPattern,
-    cassetteDir: relativePath(values['cassette-dir'] || framework.defaultCassetteDir(project, testDir)),
+    testPattern: values['test-pattern'] || preset.defaultTestPattern,
+    cassetteDir: relativePath(values['cassette-dir'] || preset.defaultCassetteDir(project, testDir)),
     cassetteFunctions: Object.freeze(values['cassette-functions']),
     command: Object.freeze([...command]),
     workers: values.workers,

@@ -97,7 +97,7 @@ export const INPUTS = {
   }),
   'cassette-dir': input({
     description:
-      'Folder holding the cassettes. Empty: read from the project where the framework configures it (`vcr_configure(dir =)`, `recordingsDir`, `cassette_library_dir`), else testthat `tests/fixtures`, node `<test-dir>/fixtures`, polly `<test-dir>/recordings`, pytest `<test-dir>/cassettes`, rspec `spec/fixtures/vcr_cassettes`.',
+      'Folder holding the cassettes. Empty: read from the project where the framework configures it (`vcr_configure(dir =)`, `recordingsDir`, `cassette_library_dir`), else testthat: the vcr default (`tests/testthat/_vcr`; vcr 1: `tests/testthat`), node `<test-dir>/fixtures`, polly `<test-dir>/recordings`, pytest `<test-dir>/cassettes`, rspec `spec/fixtures/vcr_cassettes`.',
     default: '',
     parse: text,
     surface: 'both',

@@ -16,6 +16,10 @@ export interface CassetteRef {
    * falls under, so that audit does not call those recordings orphans.
    */
   pattern?: string;
+  /** The folder the call itself names (R's `dir =`), relative to the working directory; else the configured one. */
+  folder?: string;
+  /** The serializer the call itself names (R's `serialize_with =`); else the configured one. */
+  format?: string;
 }
 
 /** What planning knows about one test file when it asks a preset for the file's cassettes. */
@@ -60,9 +64,18 @@ export interface FrameworkPreset {
   hasRecordHook: boolean;
   detect(project: ProjectFiles): boolean;
   defaultCassetteDir(project: ProjectFiles, testDir: string): string;
-  /** `wrappers`: the user's own functions that take a cassette name like the built-in calls do. */
-  findCassetteRefs(source: string, wrappers: readonly string[]): CassetteRef[];
-  cassettePath(cassetteDir: string, name: string): string;
+  /**
+   * The preset as the project's own configuration (its helper files) sets it up, read once when the
+   * config is loaded. `cassetteDirGiven`: the user named the cassette folder, whatever the helpers say.
+   */
+  configure?(project: ProjectFiles, testDir: string, cassetteDirGiven: boolean): FrameworkPreset;
+  /**
+   * `wrappers`: the user's own functions that take a cassette name like the built-in calls do.
+   * `file`: the test file, relative to the working directory (folders named in calls resolve against it).
+   */
+  findCassetteRefs(source: string, wrappers: readonly string[], file?: string): CassetteRef[];
+  /** `format`: a serializer a call chose for itself (CassetteRef.format). */
+  cassettePath(cassetteDir: string, name: string, format?: string): string;
   /**
    * The cassettes of one test file. Presets whose names depend on where the test file sits, or on
    * support files, implement it; the others get `findCassetteRefs` placed by `cassettePath`.
@@ -104,9 +117,9 @@ export function nodePreloadLaunch(hookFile: string): FrameworkPreset['launch'] {
 
 /** The default mapping: every literal name placed into the cassette folder, the rest unresolved. */
 export function mapByRefs(preset: FrameworkPreset, context: MappingContext): FileCassettes {
-  const refs = preset.findCassetteRefs(context.source, context.wrappers);
+  const refs = preset.findCassetteRefs(context.source, context.wrappers, context.file);
   return {
-    cassettes: refs.flatMap((ref) => (ref.name === undefined ? [] : [preset.cassettePath(context.cassetteDir, ref.name)])),
+    cassettes: refs.flatMap((ref) => (ref.name === undefined ? [] : [preset.cassettePath(ref.folder ?? context.cassetteDir, ref.name, ref.format)])),
     unresolved: refs.filter((ref) => ref.name === undefined),
   };
 }

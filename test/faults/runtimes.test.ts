@@ -29,6 +29,8 @@ interface Runtime {
   hanging: string;
   /** A test file that records `cassette`, then starts a daemon that rewrites it once $PROBES/go exists. */
   late: string;
+  /** A test file that opens a cassette named `../../../outside/victim` (from the cassette folder: beside the project). */
+  escaping: string;
   cassette: string;
 }
 
@@ -55,6 +57,13 @@ const RUNTIMES: Record<string, Runtime> = {
   })
   expect_equal(httr::status_code(res), 200)
   system(${JSON.stringify(`setsid sh -c '${LATE_SH('../fixtures/items.yml')}' >/dev/null 2>&1 & ${PROBE_SH}`)})
+})
+`,
+    escaping: `test_that("names a cassette outside the project", {
+  use_cassette("../../../outside/victim", {
+    res <- api_get("/items")
+  })
+  expect_equal(httr::status_code(res), 200)
 })
 `,
   },
@@ -88,6 +97,17 @@ test('records, then leaves a daemon behind', async () => {
   spawnSync('sh', ['-c', ${JSON.stringify(`setsid sh -c '${LATE_SH('test/fixtures/items.json')}' >/dev/null 2>&1 & ${PROBE_SH}`)}], { stdio: 'ignore' });
 });
 `,
+    escaping: `'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { withFixture, getJson } = require('./helpers/api');
+test('names a fixture outside the project', async () => {
+  await withFixture('../../../outside/victim.json', async () => {
+    const { status } = await getJson('/items');
+    assert.equal(status, 200);
+  });
+});
+`,
   },
 };
 
@@ -103,6 +123,20 @@ async function projectWith(runtime: Runtime, body: string) {
 }
 
 describe.each(Object.entries(RUNTIMES))('%s', (_name, runtime) => {
+  it('a cassette named ../../../outside/victim: the record hook refuses it, the file outside is untouched, the file fails', async () => {
+    const project = await projectWith(runtime, runtime.escaping);
+    const outside = path.join(path.dirname(project.dir), 'outside');
+    await mkdir(outside, { recursive: true });
+    const victims = ['victim.yml', 'victim.json'];
+    for (const name of victims) await writeFile(path.join(outside, name), `precious ${name}\n`);
+    const result = await runCli(project.run, { cwd: project.dir, env: project.env });
+    expect(result.code, result.stderr).toBe(1);
+    for (const name of victims) expect(await readFile(path.join(outside, name), 'utf8')).toBe(`precious ${name}\n`);
+    const report = JSON.parse(result.stdout).files[0];
+    expect(report.status).toBe('failed');
+    expect(git(project.dir, 'status', '--porcelain', '--', path.dirname(runtime.cassette))).toBe('');
+  });
+
   it('SIGKILL of rerecord: the test processes and their detached daemon all die, and the next command puts the cassette back', async () => {
     const project = await projectWith(runtime, runtime.hanging);
     const before = await readFile(path.join(project.dir, runtime.cassette));

@@ -8,7 +8,7 @@ import { useStandinApi, useTempProjects } from '../support/suite.js';
 
 const KEY = 'r-key-7f3a9c-secret';
 const FIXTURES = 'tests/fixtures';
-const COMMON = ['--timeout', '8s', '--retries', '0', '--workers', '4', '--api-key-env', 'STANDIN_API_KEY'];
+const COMMON = ['--timeout', '20s', '--retries', '0', '--workers', '4', '--api-key-env', 'STANDIN_API_KEY'];
 const GOOD = ['items', 'item_two', 'item_one', 'users', 'users_page', 'status', 'dyn_one'];
 
 const standin = useStandinApi(KEY, 'g2');
@@ -41,7 +41,7 @@ describe('R testthat + vcr', () => {
     const before = await snapshotTree(project.dir, FIXTURES);
 
     const result = await runAction(
-      { 'api-key': KEY, 'api-key-env': 'STANDIN_API_KEY', timeout: '8s', retries: '0', workers: '4' },
+      { 'api-key': KEY, 'api-key-env': 'STANDIN_API_KEY', timeout: '20s', retries: '0', workers: '4' },
       { cwd: project.dir, env: cleanEnv({ STANDIN_API_URL: standin.api.url }) },
     );
 
@@ -58,7 +58,7 @@ describe('R testthat + vcr', () => {
     const boom = report.files.find((f: { file: string }) => f.file === 'tests/testthat/test-boom.R');
     expect(boom).toMatchObject({ status: 'failed', exitCode: 1, reason: 'tests failed (exit code 1)' });
     expect(boom.outputTail).toMatch(/500/);
-    expect(report.files.find((f: { file: string }) => f.file === 'tests/testthat/test-hang.R').reason).toMatch(/^timed out after 8\.0s/);
+    expect(report.files.find((f: { file: string }) => f.file === 'tests/testthat/test-hang.R').reason).toMatch(/^timed out after 20\.0s/);
     expect(result.summary).toMatch(/6\/8 files re-recorded/);
 
     const manifest = JSON.parse(await readFile(path.join(project.dir, '.rerecord/manifest.json'), 'utf8'));

@@ -1,0 +1,3 @@
+library(testthat)
+library(standinclient)
+test_check("standinclient")
