@@ -9,7 +9,7 @@ export interface Secret {
   value: string;
 }
 
-export const ENCODINGS = ['raw', 'url-encoded', 'json-escaped', 'base64', 'base64url'] as const;
+export const ENCODINGS = ['raw', 'url-encoded', 'json-escaped', 'base64', 'base64url', 'base64-wrapped', 'hex'] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 
 export interface Spelling {
@@ -31,6 +31,9 @@ export interface TokenFinding {
   kind: TokenKind;
   line: number;
   column: number;
+  /** Offsets of the token in the text scanned (end exclusive): for redaction and comparison, never shown. */
+  start: number;
+  end: number;
 }
 
 /**
@@ -63,37 +66,58 @@ export function secretSpellings(value: string): Spelling[] {
 
 function candidateSpellings(value: string): Spelling[] {
   const bytes = Buffer.from(value, 'utf8');
+  const hex = bytes.toString('hex');
   return [
     { encoding: 'raw', text: value },
     ...urlSpellings(value).map((text) => ({ encoding: 'url-encoded' as const, text })),
     ...jsonSpellings(value).map((text) => ({ encoding: 'json-escaped' as const, text })),
     ...[0, 1, 2].map((filler) => ({ encoding: 'base64' as const, text: alignedBase64(bytes, filler, 'base64') })),
     ...[0, 1, 2].map((filler) => ({ encoding: 'base64url' as const, text: alignedBase64(bytes, filler, 'base64url') })),
+    // Hex dumps and hex-encoded bodies (nock's binary responses), in both cases.
+    { encoding: 'hex', text: hex },
+    { encoding: 'hex', text: hex.toUpperCase() },
   ];
 }
 
+/** `%2f` next to `%2F`: percent-encoding's hex digits may come in either case (RFC 3986 2.1). */
+const lowerEscapes = (text: string) => text.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+
 function urlSpellings(value: string): string[] {
   const component = encodeURIComponent(value);
-  return [
+  const forms = [
     component,
     // HTML forms (and most HTTP clients' form encoders) write spaces as `+`.
     component.replace(/%20/g, '+'),
     // URLSearchParams, Python's urlencode and friends also escape !'()~.
     new URLSearchParams([['k', value]]).toString().slice(2),
   ];
+  return [...forms, ...forms.map(lowerEscapes)];
 }
+
+const unicodeEscape = (char: string, upper: boolean) => {
+  const hex = char.charCodeAt(0).toString(16).padStart(4, '0');
+  return `\\u${upper ? hex.toUpperCase() : hex}`;
+};
 
 function jsonSpellings(value: string): string[] {
   const escaped = JSON.stringify(value).slice(1, -1);
-  return [
+  const forms = [
     escaped,
     // PHP's json_encode and some Java serialisers escape slashes.
     escaped.replace(/\//g, '\\/'),
-    // Python's json.dumps (ensure_ascii) writes every non-ASCII character as \uXXXX.
-    escaped.replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`),
-    // Go's encoding/json escapes <, > and & for HTML safety.
-    escaped.replace(/[<>&]/g, (char) => `\\u00${char.charCodeAt(0).toString(16)}`),
   ];
+  for (const upper of [false, true]) {
+    forms.push(
+      // Python's json.dumps (ensure_ascii) writes every non-ASCII character as \uxxxx; Java and .NET
+      // serialisers write \uXXXX.
+      escaped.replace(/[^\x20-\x7e]/g, (char) => unicodeEscape(char, upper)),
+      // Go's encoding/json escapes <, > and & for HTML safety (\u003c); others write \u003C.
+      escaped.replace(/[<>&]/g, (char) => unicodeEscape(char, upper)),
+      // Every character escaped: obfuscating serialisers and some JavaScript minifiers.
+      [...value].map((char) => [...char].map((unit) => unicodeEscape(unit, upper)).join('')).join(''),
+    );
+  }
+  return forms;
 }
 
 /**
@@ -131,32 +155,66 @@ export function redactLeaks(text: string, secrets: readonly Secret[], placeholde
   return new SecretScanner(secrets).redact(text, placeholder);
 }
 
-/** findLeaks and redactLeaks with the spellings worked out once, for callers that scan many small texts (log lines). */
+/** A region of a text that holds a secret (end exclusive), named but never carrying its value. */
+export interface LeakRegion {
+  start: number;
+  end: number;
+  secret: string;
+  encoding: Encoding;
+}
+
+/**
+ * findLeaks and redactLeaks with the spellings worked out once, for callers that scan many texts (log
+ * lines, chunks of a large file). `text` is either JavaScript text (`utf-8`, the default) or bytes
+ * read one per character (`bytes`, latin1: see decodeCassetteBytes): the spellings are then looked
+ * for as their UTF-8 bytes.
+ */
 export class SecretScanner {
   private readonly patterns: readonly Pattern[];
+  private readonly wrappable: readonly Pattern[];
+  /** Longest spelling, in characters of the scanned text: how much chunks must overlap. */
+  readonly longest: number;
 
-  constructor(secrets: readonly Secret[]) {
-    this.patterns = patternsOf(secrets);
+  constructor(secrets: readonly Secret[], encoding: 'utf-8' | 'bytes' = 'utf-8') {
+    const patterns = patternsOf(secrets);
+    this.patterns = encoding === 'utf-8' ? patterns : patterns.map((pattern) => ({ ...pattern, text: Buffer.from(pattern.text, 'utf8').toString('latin1') }));
+    this.wrappable = this.patterns.filter((pattern) => pattern.encoding === 'base64' || pattern.encoding === 'base64url');
+    this.longest = this.patterns.reduce((max, pattern) => Math.max(max, pattern.text.length), 0);
+  }
+
+  /** True when there is nothing to look for (no secret, or all too short). */
+  get empty(): boolean {
+    return this.patterns.length === 0;
+  }
+
+  /** Merged regions holding a secret, in text order. */
+  regions(text: string): LeakRegion[] {
+    if (this.patterns.length === 0) return [];
+    return mergeHits([...scan(text, this.patterns), ...scanWrapped(text, this.wrappable, this.longest)]);
   }
 
   find(text: string): LeakFinding[] {
-    const regions = mergeHits(scan(text, this.patterns));
+    const regions = this.regions(text);
     const positions = locate(text, regions.map((region) => region.start));
     return regions.map((region, index) => ({ secret: region.secret, encoding: region.encoding, ...positions[index]! }));
   }
 
   redact(text: string, placeholder: string): { text: string; count: number } {
-    const regions = mergeHits(scan(text, this.patterns));
-    if (regions.length === 0) return { text, count: 0 };
-    const parts: string[] = [];
-    let from = 0;
-    for (const region of regions) {
-      parts.push(text.slice(from, region.start), placeholder);
-      from = region.end;
-    }
-    parts.push(text.slice(from));
-    return { text: parts.join(''), count: regions.length };
+    return replaceRegions(text, this.regions(text), placeholder);
   }
+}
+
+/** `text` with each region (sorted, not overlapping) replaced by `placeholder`. */
+export function replaceRegions(text: string, regions: readonly { start: number; end: number }[], placeholder: string): { text: string; count: number } {
+  if (regions.length === 0) return { text, count: 0 };
+  const parts: string[] = [];
+  let from = 0;
+  for (const region of regions) {
+    parts.push(text.slice(from, region.start), placeholder);
+    from = region.end;
+  }
+  parts.push(text.slice(from));
+  return { text: parts.join(''), count: regions.length };
 }
 
 /** `tests/fixtures/x.yml:12: api-key (base64)`: where and which, never the value. */
@@ -194,6 +252,117 @@ function scan(text: string, patterns: readonly Pattern[]): Hit[] {
     }
   }
   return hits;
+}
+
+/** A-Z a-z 0-9 + / and the URL-safe - _. */
+function isBase64Char(char: string | undefined): boolean {
+  if (char === undefined) return false;
+  const code = char.charCodeAt(0);
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47 || code === 45 || code === 95;
+}
+
+/**
+ * Base64 wrapped across lines: Ruby's Base64.encode64 breaks every 60 characters, MIME every 76,
+ * PEM every 64, and a YAML or JSON writer then stores the break as a real line break (plus the
+ * indentation of a block scalar) or as an escaped `\n`. A key whose spelling straddles such a break
+ * is found here: at each line break between base64 characters, the base64 characters on both sides
+ * (crossing further breaks, for keys longer than a line) are joined and searched, and only hits
+ * that straddle this break are kept (the others are found by `scan`). Cost: one pass over line
+ * breaks, and a short window at each one that sits inside a base64 run.
+ */
+function scanWrapped(text: string, patterns: readonly Pattern[], longest: number): Hit[] {
+  if (patterns.length === 0) return [];
+  const shortest = patterns.reduce((min, pattern) => Math.min(min, pattern.text.length), Infinity);
+  const hits: Hit[] = [];
+  let lastEnd = -1;
+  const visit = (at: number) => {
+    const [start, end] = separatorSpan(text, at);
+    if (start <= lastEnd) return;
+    lastEnd = end;
+    if (start === 0 || end >= text.length || !isBase64Char(text[start - 1]) || !isBase64Char(text[end])) return;
+    const before = collect(text, start, -1, longest - 1);
+    if (before.length === 0) return;
+    const after = collect(text, end, 1, longest - 1);
+    if (before.length + after.length < shortest) return;
+    const offsets = [...before.reverse(), ...after];
+    const window = offsets.map((offset) => text[offset]).join('');
+    const split = before.length;
+    for (const { secret, encoding, text: needle } of patterns) {
+      for (let found = window.indexOf(needle); found !== -1; found = window.indexOf(needle, found + 1)) {
+        if (found < split && found + needle.length > split) {
+          hits.push({ start: offsets[found]!, end: offsets[found + needle.length - 1]! + 1, secret, encoding: 'base64-wrapped' });
+        }
+      }
+    }
+  };
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) visit(at);
+  lastEnd = -1;
+  for (let at = text.indexOf('\\n'); at !== -1; at = text.indexOf('\\n', at + 2)) visit(at);
+  return hits;
+}
+
+/**
+ * The run of line-break characters around `at`: real CR/LF, escaped `\n` / `\r`, a `\` ending a
+ * line (YAML's double-quoted continuation), and the spaces and tabs of indentation.
+ */
+function separatorSpan(text: string, at: number): [number, number] {
+  let start = at;
+  let end = at;
+  for (;;) {
+    const width = separatorWidthBefore(text, start);
+    if (width === 0) break;
+    start -= width;
+  }
+  for (;;) {
+    const width = separatorWidthAt(text, end);
+    if (width === 0) break;
+    end += width;
+  }
+  return [start, end];
+}
+
+function separatorWidthAt(text: string, at: number): number {
+  const char = text[at];
+  if (char === '\n' || char === '\r' || char === ' ' || char === '\t') return 1;
+  if (char === '\\') {
+    const next = text[at + 1];
+    if (next === 'n' || next === 'r' || next === '\n') return 2;
+    if (next === '\r' && text[at + 2] === '\n') return 3;
+  }
+  return 0;
+}
+
+function separatorWidthBefore(text: string, at: number): number {
+  const char = text[at - 1];
+  if (char === '\n' || char === '\r' || char === ' ' || char === '\t') return char === '\n' && text[at - 2] === '\\' ? 2 : 1;
+  if ((char === 'n' || char === 'r') && text[at - 2] === '\\' && text[at - 3] !== '\\') return 2;
+  return 0;
+}
+
+/**
+ * Offsets of up to `limit` base64 characters from `from` in `direction`, crossing separator runs that
+ * hold a line break, stopping at anything else (a space between words is no wrap).
+ */
+function collect(text: string, from: number, direction: 1 | -1, limit: number): number[] {
+  const offsets: number[] = [];
+  let at = direction === 1 ? from : from - 1;
+  while (offsets.length < limit && at >= 0 && at < text.length) {
+    const char = text[at]!;
+    if (isBase64Char(char) && !(direction === -1 && (char === 'n' || char === 'r') && text[at - 1] === '\\' && text[at - 2] !== '\\')) {
+      offsets.push(at);
+      at += direction;
+      continue;
+    }
+    const [start, end] = separatorSpan(text, at);
+    if (!hasLineBreak(text, start, end)) break;
+    at = direction === 1 ? end : start - 1;
+  }
+  return offsets;
+}
+
+function hasLineBreak(text: string, start: number, end: number): boolean {
+  const span = text.slice(start, end);
+  return span.includes('\n') || span.includes('\\n') || span.includes('\\r') || span.includes('\r');
 }
 
 /**
@@ -277,7 +446,7 @@ export function findTokenShapes(text: string): TokenFinding[] {
   }
   const kept = dropOverlaps(found);
   const positions = locate(text, kept.map((token) => token.start));
-  return kept.map((token, index) => ({ kind: token.kind, ...positions[index]! }));
+  return kept.map((token, index) => ({ kind: token.kind, ...positions[index]!, start: token.start, end: token.end }));
 }
 
 /** Where shapes overlap, keep the more specific one (`bearer-token` is the least specific). */
