@@ -83,8 +83,8 @@ export interface JsonBodyChange {
 export interface TextBodyChange {
   text: 'changed';
   lines: FromTo<number>;
-  /** The first line that differs (1-based) with its old and new text, cut to maxValueChars. */
-  firstDifference?: { line: number; from: string; to: string };
+  /** The first line that differs (1-based) with its old and new text, cut to maxValueChars; null where that side has no such line. */
+  firstDifference?: { line: number; from: string | null; to: string | null };
 }
 
 export interface BinaryBodyChange {
@@ -501,15 +501,12 @@ function emptied(body: Body): Body {
 
 function textChange(before: string, after: string, maxChars: number): TextBodyChange {
   const change: TextBodyChange = { text: 'changed', lines: { from: lineCount(before), to: lineCount(after) } };
-  let at = 0;
-  while (at < before.length && at < after.length && before.charCodeAt(at) === after.charCodeAt(at)) at++;
-  const lineStart = Math.max(before.lastIndexOf('\n', at - 1), -1) + 1;
-  const line = lineCount(before.slice(0, lineStart)) + 1;
-  const lineOf = (text: string) => {
-    const end = text.indexOf('\n', lineStart);
-    return cut(text.slice(lineStart, end === -1 ? undefined : end), maxChars);
-  };
-  change.firstDifference = { line, from: lineOf(before), to: lineOf(after) };
+  const a = before.split('\n');
+  const b = after.split('\n');
+  let line = 0;
+  while (line < a.length && line < b.length && a[line] === b[line]) line++;
+  const show = (lines: string[]) => (line < lines.length ? cut(lines[line]!, maxChars) : null);
+  change.firstDifference = { line: line + 1, from: show(a), to: show(b) };
   return change;
 }
 

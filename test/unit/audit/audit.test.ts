@@ -10,12 +10,15 @@ function recording(statuses: number[]): Cassette {
   return {
     format: 'vcr',
     recordedWith: undefined,
+    unread: [],
+    encoding: 'utf-8',
     interactions: statuses.map((status, index) => ({
       index,
       line: 2 + index * 20,
       request: { method: 'GET', uri: `http://api.test/r${index}`, headers: {}, body: { kind: 'empty' } },
       response: { status, statusText: undefined, headers: {}, body: { kind: 'empty' } },
       recordedAt: undefined,
+      unread: [],
     })),
   };
 }
