@@ -106,6 +106,8 @@ export interface RequestChange {
   from: string;
   to: string;
   parts: RequestPart[];
+  /** How the request body changed, when it did (JSON paths with values, as for responses). */
+  body?: BodyChange;
 }
 
 export interface InteractionChange {
@@ -389,10 +391,14 @@ function diffRequest(a: RecordedRequest, b: RecordedRequest, context: Context): 
   } else if (a.uri !== b.uri) {
     parts.push('query');
   }
-  if (bodyKey(a.body) !== bodyKey(b.body) || a.body.kind !== b.body.kind) parts.push('body');
+  // Volatile fields apply to request bodies too (a timestamp or nonce the client sends).
+  const body = bodyKey(a.body) !== bodyKey(b.body) || a.body.kind !== b.body.kind ? diffBody(a.body, b.body, context) : undefined;
+  if (body) parts.push('body');
   if (diffHeaders(a.headers, b.headers, context.isVolatileRequestHeader, false)) parts.push('headers');
   if (parts.length === 0) return undefined;
-  return { from: describeRequestWithPort(a), to: describeRequestWithPort(b), parts };
+  const change: RequestChange = { from: describeRequestWithPort(a), to: describeRequestWithPort(b), parts };
+  if (body) change.body = body;
+  return change;
 }
 
 function canonicalQuery(url: URL): string {
@@ -748,6 +754,7 @@ export function describeChange(change: InteractionChange): string {
     const { added, removed, changed } = change.headers;
     parts.push(`headers ${[...added.map((n) => `+${n}`), ...removed.map((n) => `-${n}`), ...changed.map((n) => `~${n}`)].join(', ')}`);
   }
+  if (change.requestChange?.body) parts.push(`request ${describeBody(change.requestChange.body)}`);
   if (change.body) parts.push(describeBody(change.body));
   if (change.unread) parts.push(`not interpreted, changed: ${change.unread.join(', ')}`);
   const request = change.requestChange;

@@ -31,7 +31,10 @@ export interface TokenFinding {
   kind: TokenKind;
   line: number;
   column: number;
-  /** Offsets of the token in the text scanned (end exclusive): for redaction and comparison, never shown. */
+}
+
+/** A token finding with its offsets in the text scanned (end exclusive): for redaction and comparison, never shown. */
+export interface TokenRegion extends TokenFinding {
   start: number;
   end: number;
 }
@@ -436,6 +439,11 @@ const PLACEHOLDER = /x{4}|\*{3}|<<<|>>>|redacted|example|placeholder|dummy|your_
 
 /** Token-shaped strings anywhere in `text`, in text order; a bearer token that is also a known shape counts once, as that shape. */
 export function findTokenShapes(text: string): TokenFinding[] {
+  return findTokenRegions(text).map(({ kind, line, column }) => ({ kind, line, column }));
+}
+
+/** findTokenShapes with where each token sits. */
+export function findTokenRegions(text: string): TokenRegion[] {
   const found: Array<{ kind: TokenKind; start: number; end: number }> = [];
   for (const { kind, pattern } of TOKEN_SHAPES) {
     for (const match of text.matchAll(pattern)) {

@@ -6,7 +6,7 @@
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { diffCassettes, uncomparableDiff, type CassetteDiff, type DiffOptions } from '../cassettes/diff.js';
 import { decodeCassetteBytes, encodeCassetteText, parseCassette, type DecodedText } from '../cassettes/formats/index.js';
-import { describeLeak, findTokenShapes, replaceRegions, SecretScanner, type LeakFinding, type Secret, type TokenFinding } from '../cassettes/leaks.js';
+import { describeLeak, findTokenRegions, replaceRegions, SecretScanner, type LeakFinding, type Secret, type TokenFinding, type TokenRegion } from '../cassettes/leaks.js';
 import type { Cassette } from '../cassettes/model.js';
 import { describePoison, findPoison, type StatusMatcher } from '../cassettes/poison.js';
 import { putBack } from './vault.js';
@@ -146,8 +146,8 @@ function asScanned(value: string, decoded: DecodedText): string {
  * One the old recording already held is not news (audit reports it), and a fake token a suite keeps
  * on purpose must not fail every re-record.
  */
-async function newTokens(text: string, original: string | null, cap: number): Promise<TokenFinding[]> {
-  const tokens = findTokenShapes(text);
+async function newTokens(text: string, original: string | null, cap: number): Promise<TokenRegion[]> {
+  const tokens = findTokenRegions(text);
   if (tokens.length === 0 || !original) return tokens;
   const old = await readSmall(original, cap);
   if (old === undefined || old === 'too large') return tokens;
@@ -192,7 +192,7 @@ async function inspectLarge(entry: RecordedCassette, name: string, settings: Ins
   await forEachChunk(entry.cassette, overlap, (text, isLast) => {
     const limit = isLast ? text.length : text.length - overlap;
     leaks += scanner.regions(text).filter((region) => region.start < limit).length;
-    if (settings.tokenScan !== false) tokens += findTokenShapes(text).filter((token) => token.start < limit).length;
+    if (settings.tokenScan !== false) tokens += findTokenRegions(text).filter((token) => token.start < limit).length;
   });
   const what = `${name} is over ${formatBytes(cap)}`;
   if (leaks > 0) return `leaked secret: ${leaks} occurrence(s) in ${what}, too large to redact in place`;

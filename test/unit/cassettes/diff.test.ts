@@ -266,7 +266,7 @@ describe('diffCassettes: matching interactions', () => {
     const post = (body: Body): Spec => ({ ...a, method: 'POST', requestBody: body });
     expect(diff(cassette(post(json({ x: 1, y: 2 }))), cassette(post({ kind: 'json', value: { y: 2, x: 1 }, text: '{"y":2,"x":1}' }))).status).toBe('noise-only');
     const body = diff(cassette(post(json({ x: 1 }))), cassette(post(json({ x: 2 })))).changes;
-    expect(body).toEqual([expect.objectContaining({ kind: 'changed', requestChange: { from: 'POST https://api.example.com/a', to: 'POST https://api.example.com/a', parts: ['body'] } })]);
+    expect(body).toEqual([expect.objectContaining({ kind: 'changed', requestChange: expect.objectContaining({ from: 'POST https://api.example.com/a', to: 'POST https://api.example.com/a', parts: ['body'] }) })]);
     expect(diff(cassette(a), cassette({ ...a, method: 'DELETE' })).changes.map((c) => c.kind)).toEqual(['added', 'removed']);
   });
 
