@@ -290,7 +290,7 @@ function scanWrapped(text: string, patterns: readonly Pattern[], longest: number
     const offsets = [...before.reverse(), ...after];
     const window = offsets.map((offset) => text[offset]).join('');
     const split = before.length;
-    for (const { secret, encoding, text: needle } of patterns) {
+    for (const { secret, text: needle } of patterns) {
       for (let found = window.indexOf(needle); found !== -1; found = window.indexOf(needle, found + 1)) {
         if (found < split && found + needle.length > split) {
           hits.push({ start: offsets[found]!, end: offsets[found + needle.length - 1]! + 1, secret, encoding: 'base64-wrapped' });

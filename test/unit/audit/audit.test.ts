@@ -77,6 +77,15 @@ describe('auditCassettes', () => {
     expect(JSON.stringify(report)).not.toContain(key);
   });
 
+  it('finds the key in a Basic header that Ruby Base64.encode64 wrapped at 60 columns, and in hex', () => {
+    const key = 'wr4pp3dK3yZ0x9Lm';
+    const wrapped = (Buffer.from(`${'user'.repeat(10)}:${key}`).toString('base64').match(/.{1,60}/g) ?? []).join('\n');
+    const text = `http_interactions:\n- request:\n    headers:\n      Authorization:\n      - "Basic ${wrapped.replaceAll('\n', '\\n')}"\n    body: ${Buffer.from(key).toString('hex').toUpperCase()}\n`;
+    const report = auditCassettes(input({ cassettes: [audited('f/ruby.yml', { text })], secrets: [{ name: 'api-key', value: key }] }));
+    expect(report.findings.filter((f) => f.kind === 'secret').map((f) => f.message)).toEqual(['holds api-key (base64-wrapped)', 'holds api-key (hex)']);
+    expect(JSON.stringify(report)).not.toContain(key);
+  });
+
   it('counts poisoned cassettes by status and names the requests', () => {
     expect(report.poisonedByStatus).toEqual({ '503': 1, '429': 1 });
     expect(report.findings.find((f) => f.message.startsWith('recorded 503'))!.message).toBe('recorded 503 on GET /r1, GET /r2');
