@@ -150,12 +150,27 @@ interface Hit {
 
 /** Every place a secret shows up, in text order; overlapping spellings count once (see `mergeHits`). */
 export function findLeaks(text: string, secrets: readonly Secret[]): LeakFinding[] {
-  return new SecretScanner(secrets).find(text);
+  return scannerFor(secrets).find(text);
 }
 
 /** Replaces every spelling of every secret; `count` is the number of places replaced (= findLeaks length). */
 export function redactLeaks(text: string, secrets: readonly Secret[], placeholder: string): { text: string; count: number } {
-  return new SecretScanner(secrets).redact(text, placeholder);
+  return scannerFor(secrets).redact(text, placeholder);
+}
+
+/**
+ * Callers scan many texts with the same secrets list (every cassette of an audit): work out the
+ * spellings and their groups once per list. Keyed by the list and its values, so a list changed in
+ * place is not served stale spellings.
+ */
+const scanners = new WeakMap<readonly Secret[], { key: string; scanner: SecretScanner }>();
+function scannerFor(secrets: readonly Secret[]): SecretScanner {
+  const key = JSON.stringify(secrets.map((secret) => [secret.name, secret.value]));
+  const cached = scanners.get(secrets);
+  if (cached?.key === key) return cached.scanner;
+  const scanner = new SecretScanner(secrets);
+  scanners.set(secrets, { key, scanner });
+  return scanner;
 }
 
 /** A region of a text that holds a secret (end exclusive), named but never carrying its value. */
@@ -174,13 +189,21 @@ export interface LeakRegion {
  */
 export class SecretScanner {
   private readonly patterns: readonly Pattern[];
+  private readonly groups: readonly AnchorGroup[];
   private readonly wrappable: readonly Pattern[];
+  /** Secrets long enough to scan, as given: what a run of \u escapes is decoded and compared to. */
+  private readonly values: readonly Secret[];
   /** Longest spelling, in characters of the scanned text: how much chunks must overlap. */
   readonly longest: number;
 
   constructor(secrets: readonly Secret[], encoding: 'utf-8' | 'bytes' = 'utf-8') {
+    const asScanned = (text: string) => (encoding === 'utf-8' ? text : Buffer.from(text, 'utf8').toString('latin1'));
     const patterns = patternsOf(secrets);
-    this.patterns = encoding === 'utf-8' ? patterns : patterns.map((pattern) => ({ ...pattern, text: Buffer.from(pattern.text, 'utf8').toString('latin1') }));
+    this.patterns = encoding === 'utf-8' ? patterns : patterns.map((pattern) => ({ ...pattern, text: asScanned(pattern.text) }));
+    // Spellings with every character \u-escaped are found by scanEscapeRuns, in one pass for all secrets.
+    const scanned = this.patterns.filter((pattern) => !FULLY_ESCAPED.test(pattern.text));
+    this.groups = anchorGroups(scanned, (pattern) => asScanned(secrets.find((secret) => secret.name === pattern.secret)?.value ?? ''));
+    this.values = secrets.filter((secret) => secretSpellings(secret.value).length > 0);
     this.wrappable = this.patterns.filter((pattern) => pattern.encoding === 'base64' || pattern.encoding === 'base64url');
     this.longest = this.patterns.reduce((max, pattern) => Math.max(max, pattern.text.length), 0);
   }
@@ -193,7 +216,7 @@ export class SecretScanner {
   /** Merged regions holding a secret, in text order. */
   regions(text: string): LeakRegion[] {
     if (this.patterns.length === 0) return [];
-    return mergeHits([...scan(text, this.patterns), ...scanWrapped(text, this.wrappable, this.longest)]);
+    return mergeHits([...scan(text, this.groups), ...scanEscapeRuns(text, this.values), ...scanWrapped(text, this.wrappable, this.longest)]);
   }
 
   find(text: string): LeakFinding[] {
@@ -239,23 +262,129 @@ function patternsOf(secrets: readonly Secret[]): Pattern[] {
   return patterns;
 }
 
+/** Spellings found through one shared substring: one pass over the text for all of them. */
+interface AnchorGroup {
+  anchor: string;
+  members: ReadonlyArray<{ pattern: Pattern; offset: number }>;
+}
+
+/** Characters no URL or JSON escaping changes: a run of them in the secret is in every such spelling. */
+const UNESCAPED_RUN = /[A-Za-z0-9_.-]+/g;
+const MIN_ANCHOR = 8;
 /**
- * One indexOf loop per spelling. Measured (CPU time, 50 MB of cassette-like YAML, 2-3 secrets)
+ * Case twins share one pass only through a run this long: indexOf slows down on short needles
+ * (measured: a 9-digit anchor costs 2.8x one 40-character hex spelling), so two long passes win.
+ */
+const MIN_TWIN_ANCHOR = 16;
+
+/**
+ * Groups spellings that share a substring, so that the text is scanned once per group rather than
+ * once per spelling (the cost of a scan is the number of passes):
+ * - raw, URL-encoded and JSON-escaped spellings of a secret all hold its longest run of characters
+ *   that no escaping touches;
+ * - case twins (hex, `\u` escapes, base64 and base64url at one alignment) differ only in a few
+ *   letters: they share their longest run of equal characters.
+ * A hit on the anchor is confirmed with startsWith for each member.
+ */
+function anchorGroups(patterns: readonly Pattern[], valueOf: (pattern: Pattern) => string): AnchorGroup[] {
+  const groups: AnchorGroup[] = [];
+  const left: Pattern[] = [];
+  const bySecret = new Map<string, Pattern[]>();
+  for (const pattern of patterns) bySecret.set(pattern.secret, [...(bySecret.get(pattern.secret) ?? []), pattern]);
+  for (const own of bySecret.values()) {
+    const value = valueOf(own[0]!);
+    const anchor = (value.match(UNESCAPED_RUN) ?? []).reduce((longest, run) => (run.length > longest.length ? run : longest), '');
+    const escapes = own.filter((pattern) => ['raw', 'url-encoded', 'json-escaped'].includes(pattern.encoding) && pattern.text.includes(anchor));
+    if (anchor.length >= Math.min(MIN_ANCHOR, value.length) && escapes.length > 1) {
+      groups.push({ anchor, members: escapes.map((pattern) => ({ pattern, offset: pattern.text.indexOf(anchor) })) });
+      left.push(...own.filter((pattern) => !escapes.includes(pattern)));
+    } else {
+      left.push(...own);
+    }
+  }
+  const used = new Set<Pattern>();
+  for (const [index, pattern] of left.entries()) {
+    if (used.has(pattern)) continue;
+    used.add(pattern);
+    const twin = left.slice(index + 1).find((other) => !used.has(other) && other.text.length === pattern.text.length && commonRun(pattern.text, other.text)[1] - commonRun(pattern.text, other.text)[0] >= MIN_TWIN_ANCHOR);
+    if (!twin) {
+      groups.push({ anchor: pattern.text, members: [{ pattern, offset: 0 }] });
+      continue;
+    }
+    used.add(twin);
+    const [start, end] = commonRun(pattern.text, twin.text);
+    groups.push({ anchor: pattern.text.slice(start, end), members: [pattern, twin].map((member) => ({ pattern: member, offset: start })) });
+  }
+  return groups;
+}
+
+/** [start, end) of the longest run where two equally long strings have the same characters. */
+function commonRun(a: string, b: string): [number, number] {
+  let best: [number, number] = [0, 0];
+  let start = 0;
+  for (let i = 0; i <= a.length; i++) {
+    if (i < a.length && a[i] === b[i]) continue;
+    if (i - start > best[1] - best[0]) best = [start, i];
+    start = i + 1;
+  }
+  return best;
+}
+
+/**
+ * One indexOf loop per anchor group. Measured (CPU time, 50 MB of cassette-like YAML, 2-3 secrets)
  * against one combined RegExp of escaped alternatives: indexOf 0.75-1.4 GB/s for random hex/base62
  * keys, the RegExp 0.5-2.1 GB/s, swinging with the keys' characters; neither wins everywhere.
- * indexOf is predictable (V8's Boyer-Moore-Horspool, ~5-10 ms per spelling per 50 MB) and finds
+ * indexOf is predictable (V8's Boyer-Moore-Horspool, ~5-10 ms per pass per 50 MB) and finds
  * overlapping hits of different secrets, which one leftmost alternation would miss.
  */
-function scan(text: string, patterns: readonly Pattern[]): Hit[] {
+function scan(text: string, groups: readonly AnchorGroup[]): Hit[] {
   const hits: Hit[] = [];
-  for (const { secret, encoding, text: needle } of patterns) {
-    // Step by one, not by the needle's length: overlapping repeats must all be covered when redacting.
-    for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) {
-      hits.push({ start: at, end: at + needle.length, secret, encoding });
+  for (const { anchor, members } of groups) {
+    // Step by one, not by the anchor's length: overlapping repeats must all be covered when redacting.
+    for (let at = text.indexOf(anchor); at !== -1; at = text.indexOf(anchor, at + 1)) {
+      for (const { pattern, offset } of members) {
+        const start = at - offset;
+        if (start >= 0 && (pattern.text === anchor || text.startsWith(pattern.text, start))) {
+          hits.push({ start, end: start + pattern.text.length, secret: pattern.secret, encoding: pattern.encoding });
+        }
+      }
     }
   }
   return hits;
 }
+
+const FULLY_ESCAPED = /^(?:\\u[0-9a-fA-F]{4})+$/;
+const HEX_DIGIT = /^[0-9a-fA-F]{4}$/;
+
+/**
+ * Runs of `\uXXXX` escapes (either case), decoded and searched for each secret: one pass for every
+ * secret's fully escaped spelling, instead of one pass per spelling and case.
+ */
+function scanEscapeRuns(text: string, secrets: readonly Secret[]): Hit[] {
+  if (secrets.length === 0) return [];
+  const shortest = secrets.reduce((min, secret) => Math.min(min, secret.value.length), Infinity);
+  const hits: Hit[] = [];
+  for (let at = text.indexOf('\\u'); at !== -1; at = text.indexOf('\\u', at + 1)) {
+    let end = at;
+    let decoded = '';
+    while (text.startsWith('\\u', end) && HEX_DIGIT.test(text.slice(end + 2, end + 6))) {
+      decoded += String.fromCharCode(Number.parseInt(text.slice(end + 2, end + 6), 16));
+      end += 6;
+    }
+    if (decoded.length >= shortest) {
+      for (const { name, value } of secrets) {
+        for (let found = decoded.indexOf(value); found !== -1; found = decoded.indexOf(value, found + 1)) {
+          hits.push({ start: at + found * 6, end: at + (found + value.length) * 6, secret: name, encoding: 'json-escaped' });
+        }
+      }
+    }
+    if (end > at) at = end - 1;
+  }
+  return hits;
+}
+
+/** The narrowest base64 wrap we look for (real ones: 60, 64, 76). */
+const MIN_WRAP_COLUMN = 16;
 
 /** A-Z a-z 0-9 + / and the URL-safe - _. */
 function isBase64Char(char: string | undefined): boolean {
@@ -279,10 +408,17 @@ function scanWrapped(text: string, patterns: readonly Pattern[], longest: number
   const hits: Hit[] = [];
   let lastEnd = -1;
   const visit = (at: number) => {
+    // Fast path for the common line break right after text: not a full base64 line, not a wrap.
+    if (isBase64Char(text[at - 1])) {
+      for (let i = 2; i <= MIN_WRAP_COLUMN; i++) if (!isBase64Char(text[at - i])) return;
+    }
     const [start, end] = separatorSpan(text, at);
     if (start <= lastEnd) return;
     lastEnd = end;
     if (start === 0 || end >= text.length || !isBase64Char(text[start - 1]) || !isBase64Char(text[end])) return;
+    // A wrap point ends a full line of base64 (60, 64, 76 characters; never under 16): most line
+    // breaks of a YAML or JSON cassette fail this before anything is allocated.
+    for (let i = 1; i <= MIN_WRAP_COLUMN; i++) if (!isBase64Char(text[start - i])) return;
     const before = collect(text, start, -1, longest - 1);
     if (before.length === 0) return;
     const after = collect(text, end, 1, longest - 1);
