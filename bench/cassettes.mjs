@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL, URLSearchParams } from 'node:url';
 import { build } from 'esbuild';
 import YAML from 'yaml';
 import { makeInteractions, reRecord, rng, toVcrYaml } from './cassette-gen.mjs';
