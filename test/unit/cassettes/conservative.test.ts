@@ -226,3 +226,12 @@ describe('volatile headers seen on real APIs', () => {
     expect(volatileHeaderMatcher([])(name)).toBe(false);
   });
 });
+
+describe('volatile-fields input', () => {
+  it('accepts scoped entries and names a malformed path', async () => {
+    const { volatileFields, InputProblem } = await import('../../../src/config/parsers.js');
+    expect(volatileFields('generated_at\ntests/cassettes/loans/*.yaml:$.data.id, $.meta.at')).toEqual(['generated_at', 'tests/cassettes/loans/*.yaml:$.data.id', '$.meta.at']);
+    expect(() => volatileFields('tests/cassettes/loans/*.yaml:$.data[')).toThrow(InputProblem);
+    expect(() => volatileFields('tests/cassettes/loans/*.yaml:$.data[')).toThrow(/volatile field "\$\.data\["/);
+  });
+});

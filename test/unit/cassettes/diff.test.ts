@@ -285,13 +285,12 @@ describe('diffCassettes: whole cassettes', () => {
     expect(diff(one, undefined)).toEqual({ cassette: 'c.yml', status: 'removed', changes: [{ request: 'GET /x?q=1', kind: 'removed', index: 0, status: { from: 200, to: null } }] });
   });
 
-  it('stays linear on large cassettes', () => {
+  // Speed is measured by `npm run bench` (diff throughput), not asserted here.
+  it('pairs 20,000 interactions with 500 repeated requests exactly', () => {
     const specs = Array.from({ length: 20_000 }, (_, i): Spec => ({ uri: `https://api.example.com/i/${i % 500}`, body: json({ i, items: [i, { v: i }] }) }));
     const changed = specs.map((spec, i) => (i === 19_999 ? { ...spec, status: 500 } : spec));
-    const started = performance.now();
     const result = diff(cassette(...specs), cassette(...changed));
     expect(result.changes).toEqual([{ request: 'GET /i/499', kind: 'changed', index: 19_999, status: { from: 200, to: 500 } }]);
-    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
 
