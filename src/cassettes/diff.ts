@@ -67,6 +67,8 @@ export interface PathCounts {
 export interface PathChange {
   path: string;
   count: number;
+  /** For a group: its first concrete place (`$.data[0].currency`), where its values come from. */
+  first?: string;
   of?: number;
   from?: string;
   to?: string;
@@ -611,6 +613,7 @@ class JsonWalker {
     const list = (name: ListName): PathChange[] =>
       [...this.groups[name].entries()].map(([pattern, group]) => {
         const change: PathChange = { path: group.count === 1 ? group.first : pattern, count: group.count };
+        if (group.count > 1) change.first = group.first;
         if (group.of !== undefined && group.count > 1) change.of = group.of;
         if (group.from !== undefined) change.from = group.from;
         if (group.to !== undefined) change.to = group.to;

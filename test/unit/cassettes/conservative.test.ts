@@ -168,7 +168,7 @@ describe('JSON paths: values and grouped array items', () => {
   it('groups one field added to every item: $.data[*].currency in 12 of 12', () => {
     const result = compare(body(data(12, () => ({}))), body(data(12, () => ({ currency: 'EUR' }))));
     const json = result.changes[0]!.body as JsonBodyChange;
-    expect(json.added).toEqual([{ path: '$.data[*].currency', count: 12, of: 12, to: '"EUR"' }]);
+    expect(json.added).toEqual([{ path: '$.data[*].currency', count: 12, first: '$.data[0].currency', of: 12, to: '"EUR"' }]);
     expect(json.counts.added).toBe(12);
     expect(describeDiff(result)).toEqual(['GET /rates: body +$.data[*].currency "EUR" (in 12 of 12)']);
   });
