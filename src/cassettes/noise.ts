@@ -124,9 +124,10 @@ export const DEFAULT_VOLATILE_HEADER_PATTERNS: readonly RegExp[] = [
   /-latency$/,
   // Varnish: x-varnish (the transaction ids), x-varnish-rli, x-varnish-cache, x-varnish-backend, ...
   /^x-varnish(-|$)/,
-  // Timing headers under any vendor prefix: x-upstream-time-ms, x-db-runtime, x-render-duration, ...
-  /(^|-)(runtime|duration|elapsed|took)(-ms|-us|-seconds)?$/,
-  /-time-(ms|us|seconds)$/,
+  // Timing headers under any vendor prefix: x-upstream-time-ms, x-db-runtime, x-render-duration-ms.
+  // A bare `duration` is left alone: x-video-duration describes content, not the request.
+  /^x-(.+-)?(runtime|elapsed|took)(-ms|-us|-seconds)?$/,
+  /^x-.+-(time|duration)-(ms|us|seconds)$/,
   // CDN and cache ids: x-amz-cf-*, x-cdn-*, x-edge-*, x-akamai-*, x-fastly-*, x-cache-*.
   /^x-(amz-cf|cdn|edge|akamai|fastly|cache)-/,
   // Per-request ids under yet other names: x-req-id, x-reqid, x-txid, x-transaction-*, x-conn-*.

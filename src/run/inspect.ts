@@ -32,6 +32,8 @@ export interface InspectSettings {
   tokenScan?: boolean;
   /** Default MAX_COMPARABLE_BYTES; lower in tests. */
   maxComparableBytes?: number;
+  /** Chunk size for scanning recordings over the cap; default 16 MiB, lower in tests. */
+  chunkBytes?: number;
 }
 
 export interface RecordedCassette {
@@ -189,7 +191,7 @@ async function inspectLarge(entry: RecordedCassette, name: string, settings: Ins
   const overlap = Math.max(scanner.longest * 2 + 256, TOKEN_OVERLAP);
   let leaks = 0;
   let tokens = 0;
-  await forEachChunk(entry.cassette, overlap, (text, isLast) => {
+  await forEachChunk(entry.cassette, settings.chunkBytes ?? CHUNK_BYTES, overlap, (text, isLast) => {
     const limit = isLast ? text.length : text.length - overlap;
     leaks += scanner.regions(text).filter((region) => region.start < limit).length;
     if (settings.tokenScan !== false) tokens += findTokenRegions(text).filter((token) => token.start < limit).length;
@@ -203,15 +205,15 @@ async function inspectLarge(entry: RecordedCassette, name: string, settings: Ins
 }
 
 /** Calls `visit` with each chunk of the file as latin1 text (one character per byte), overlapping. */
-async function forEachChunk(file: string, overlap: number, visit: (text: string, isLast: boolean) => void): Promise<void> {
+async function forEachChunk(file: string, chunk: number, overlap: number, visit: (text: string, isLast: boolean) => void): Promise<void> {
   const handle = await open(file, 'r');
   try {
     const { size } = await handle.stat();
-    const buffer = Buffer.alloc(CHUNK_BYTES + overlap);
-    for (let position = 0; position < size; position += CHUNK_BYTES) {
-      const length = Math.min(CHUNK_BYTES + overlap, size - position);
+    const buffer = Buffer.alloc(chunk + overlap);
+    for (let position = 0; position < size; position += chunk) {
+      const length = Math.min(chunk + overlap, size - position);
       const { bytesRead } = await handle.read(buffer, 0, length, position);
-      visit(buffer.toString('latin1', 0, bytesRead), position + CHUNK_BYTES >= size);
+      visit(buffer.toString('latin1', 0, bytesRead), position + chunk >= size);
     }
   } finally {
     await handle.close();

@@ -119,6 +119,17 @@ describe('recordings over the size cap', () => {
     expect(result.drift).toEqual([{ cassette: 'big.yaml', status: 'changed', changes: [], notes: [expect.stringMatching(/^not compared: the new recording is over/)] }]);
   });
 
+  it('find a key and a token that straddle a chunk boundary, each once', async () => {
+    for (const offset of [0, 3, 7, 13]) {
+      const text = `${'y'.repeat(4096 - offset)}${KEY} ${LIVE} ${'y'.repeat(3000)}`;
+      const entry = await recorded(`chunk${offset}.yaml`, text);
+      const result = await inspectRecordings([entry], settings({ maxComparableBytes: 100, chunkBytes: 4096 }), relative);
+      expect(result.failure).toMatch(/leaked secret: 1 occurrence\(s\)/);
+      const tokens = await inspectRecordings([entry], settings({ secrets: [], maxComparableBytes: 100, chunkBytes: 4100 }), relative);
+      expect(tokens.failure).toMatch(/^1 token-shaped string\(s\)/);
+    }
+  });
+
   it('are still scanned for the key, in chunks: a leak fails the file', async () => {
     const entry = await recorded('big.yaml', big(KEY), big());
     const result = await inspectRecordings([entry], settings({ maxComparableBytes: 1000, onLeak: 'redact' }), relative);
