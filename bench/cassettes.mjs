@@ -5,7 +5,9 @@
 //                            [--seed 20240601] [--keep]
 //
 // 1. Leak scan: findLeaks(text, 3 secrets) + findTokenShapes(text) over a generated corpus of R vcr
-//    YAML cassettes (20 KB-2 MB each), against String/Buffer indexOf of one fixed string.
+//    YAML cassettes (20 KB-2 MB each), against String/Buffer indexOf of one fixed string, and against
+//    the scan before every spelling was added (hex, \u and %-escapes in both cases, wrapped base64),
+//    kept below as `previousFindLeaks`: the new spellings may cost at most 1.5x that scan.
 // 2. Diff: parseCassette(old) + parseCassette(new) + diffCassettes over each cassette and its
 //    re-recorded twin, against the `yaml` package's parse() of both texts. --yaml-mb caps how much of
 //    the corpus the (slow) `yaml` baseline runs on (default: all of it); its ratio is taken on those
@@ -21,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL, URLSearchParams } from 'node:url';
 import { build } from 'esbuild';
 import YAML from 'yaml';
 import { makeInteractions, reRecord, rng, toVcrYaml } from './cassette-gen.mjs';
@@ -60,6 +62,54 @@ const SECRETS = [
   { name: 'extra-secrets[2]', value: 'never-planted-9q8w7e6r' },
 ];
 const ABSENT = 'zq~absent~needle~0427'; // the baseline's fixed string: never found, so every scan reads the whole text
+
+// ---- the leak scan as it was before every spelling (the 1.5x baseline) ----------------------
+// Spellings: raw, 3 URL forms (upper-case escapes), 4 JSON forms (lower-case \u), base64 and
+// base64url at 3 alignments; one indexOf loop per spelling; overlapping hits merged.
+function previousSpellings(value) {
+  if (value.length < 6) return [];
+  const bytes = Buffer.from(value, 'utf8');
+  const aligned = (filler, alphabet) => {
+    const encoded = Buffer.concat([Buffer.alloc(filler), bytes]).toString(alphabet);
+    return encoded.slice(Math.ceil((8 * filler) / 6), Math.floor((8 * (filler + bytes.length)) / 6));
+  };
+  const component = encodeURIComponent(value);
+  const escaped = JSON.stringify(value).slice(1, -1);
+  const texts = [
+    value,
+    component,
+    component.replace(/%20/g, '+'),
+    new URLSearchParams([['k', value]]).toString().slice(2),
+    escaped,
+    escaped.replace(/\//g, '\\/'),
+    escaped.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    escaped.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`),
+    ...[0, 1, 2].map((f) => aligned(f, 'base64')),
+    ...[0, 1, 2].map((f) => aligned(f, 'base64url')),
+  ];
+  const floor = Math.min(8, value.length);
+  return [...new Set(texts)].filter((text) => text.length >= floor);
+}
+
+function previousFindLeaks(text, secrets) {
+  const seen = new Set();
+  const hits = [];
+  for (const secret of secrets) {
+    for (const needle of previousSpellings(secret.value)) {
+      if (seen.has(needle)) continue;
+      seen.add(needle);
+      for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) hits.push({ start: at, end: at + needle.length });
+    }
+  }
+  hits.sort((a, b) => a.start - b.start || b.end - a.end);
+  const regions = [];
+  for (const hit of hits) {
+    const last = regions.at(-1);
+    if (last && hit.start < last.end) last.end = Math.max(last.end, hit.end);
+    else regions.push({ ...hit });
+  }
+  return regions;
+}
 
 // ---- helpers -------------------------------------------------------------------------------
 /** Runs `fn` `reps` times; the median time and the last value. */
@@ -163,8 +213,11 @@ plantList.forEach((index, k) => {
     ['urlQuery', encodeURIComponent(a.value), a.name, 'url-encoded'],
     ['basicAuth', basic(a.value), a.name, 'base64'],
     ['basicAuth', basic(b.value), b.name, 'base64'],
+    ['rawHeader', Buffer.from(a.value).toString('hex').toUpperCase(), a.name, 'hex'],
+    // Wrapped every 20 characters with an escaped \n, as a JSON or YAML writer stores a wrapped blob.
+    ['basicAuth', (basic(a.value).match(/.{1,20}/g) ?? []).join('\\n'), a.name, 'base64-wrapped'],
   ];
-  const [field, text, name, encoding] = spellings[k % 4];
+  const [field, text, name, encoding] = spellings[k % spellings.length];
   plan[field] = text;
   expect(expectedLeaks, `${index}|${name}|${encoding}`);
   if (k % 3 === 0) {
@@ -204,6 +257,7 @@ const yamlAt = new Set();
     const text = toVcrYaml(its);
     const twin = toVcrYaml(reRecord(warm, its, { addField: i % 2 === 0 }));
     findLeaks(text, SECRETS);
+    previousFindLeaks(text, SECRETS);
     findTokenShapes(text);
     text.indexOf(ABSENT);
     Buffer.from(text).indexOf(ABSENT);
@@ -212,7 +266,7 @@ const yamlAt = new Set();
   }
 }
 
-const leak = { bytes: 0, stringIndexOf: 0, bufferIndexOf: 0, findLeaks: 0, tokens: 0 };
+const leak = { bytes: 0, stringIndexOf: 0, bufferIndexOf: 0, findLeaks: 0, previous: 0, tokens: 0 };
 const diff = { bytes: 0, parse: 0, diff: 0, noiseOnly: 0, changed: 0, interactions: 0 };
 const yamlSample = { cassettes: 0, bytes: 0, yaml: 0, ours: 0 };
 const gotLeaks = new Map();
@@ -235,27 +289,30 @@ for (let i = 0; i < count; i++) {
   const baselines = () => [medianOf(opts.reps, () => text.indexOf(ABSENT)), medianOf(opts.reps, () => buffer.indexOf(ABSENT))];
   const before = first ? baselines() : undefined;
   const l = medianOf(opts.reps, () => findLeaks(text, SECRETS));
+  const old = first ? undefined : medianOf(opts.reps, () => previousFindLeaks(text, SECRETS));
   const t = medianOf(opts.reps, () => findTokenShapes(text));
+  const previous = old ?? medianOf(opts.reps, () => previousFindLeaks(text, SECRETS));
   const [s, b] = before ?? baselines();
   if (s.value !== -1 || b.value !== -1) fail('leak scan', `baseline needle found in cassette ${i}`);
   leak.bytes += bytes;
   leak.stringIndexOf += s.ms;
   leak.bufferIndexOf += b.ms;
   leak.findLeaks += l.ms;
+  leak.previous += previous.ms;
   leak.tokens += t.ms;
   for (const finding of l.value) expect(gotLeaks, `${i}|${finding.secret}|${finding.encoding}`);
   for (const finding of t.value) expect(gotTokens, `${i}|${finding.kind}`);
 
   // 2. diff: parse both, diff; the verdict must be noise-only unless a field was added.
   const p0 = performance.now();
-  const old = parseCassette(text, `fixtures/c${i}.yml`);
+  const oldCassette = parseCassette(text, `fixtures/c${i}.yml`);
   const next = parseCassette(twin, `fixtures/c${i}.yml`);
   const p1 = performance.now();
-  const verdict = diffCassettes(`c${i}`, old, next, VOLATILE);
+  const verdict = diffCassettes(`c${i}`, oldCassette, next, VOLATILE);
   const p2 = performance.now();
   const want = changedAt.has(i) ? 'changed' : 'noise-only';
   if (verdict.status !== want) fail('diff', `cassette ${i}: expected ${want}, got ${verdict.status}: ${JSON.stringify(verdict.changes).slice(0, 400)}`);
-  if (old.interactions.length !== interactions.length) fail('diff', `cassette ${i}: parsed ${old.interactions.length} interactions, wrote ${interactions.length}`);
+  if (oldCassette.interactions.length !== interactions.length) fail('diff', `cassette ${i}: parsed ${oldCassette.interactions.length} interactions, wrote ${interactions.length}`);
   diff.bytes += bytes + twinBytes;
   diff.parse += p1 - p0;
   diff.diff += p2 - p1;
@@ -293,10 +350,18 @@ table(
     ['String.indexOf(one fixed string) [baseline]', f3(leak.stringIndexOf / 1000), f1(mbps(leak.bytes, leak.stringIndexOf)), '1.00'],
     ['Buffer.indexOf(one fixed string)', f3(leak.bufferIndexOf / 1000), f1(mbps(leak.bytes, leak.bufferIndexOf)), f2(leak.bufferIndexOf / leak.stringIndexOf)],
     ['findLeaks(text, 3 secrets)', f3(leak.findLeaks / 1000), f1(mbps(leak.bytes, leak.findLeaks)), f2(leak.findLeaks / leak.stringIndexOf)],
+    ['previous findLeaks (fewer spellings)', f3(leak.previous / 1000), f1(mbps(leak.bytes, leak.previous)), f2(leak.previous / leak.stringIndexOf)],
     ['findTokenShapes(text)', f3(leak.tokens / 1000), f1(mbps(leak.bytes, leak.tokens)), f2(leak.tokens / leak.stringIndexOf)],
     ['findLeaks + findTokenShapes', f3(scanMs / 1000), f1(mbps(leak.bytes, scanMs)), f2(scanMs / leak.stringIndexOf)],
   ],
 );
+
+const spellingRatio = leak.findLeaks / leak.previous;
+const withTokensRatio = (leak.findLeaks + leak.tokens) / (leak.previous + leak.tokens);
+console.log(
+  `   every spelling vs the previous scan, same corpus: findLeaks ${f2(spellingRatio)}x, findLeaks + findTokenShapes ${f2(withTokensRatio)}x (limit 1.50x: ${spellingRatio <= 1.5 ? 'within' : 'OVER'})`,
+);
+console.log('');
 
 const oursMs = diff.parse + diff.diff;
 const sampleAll = yamlSample.cassettes === count;

@@ -7,7 +7,7 @@ import { describeDiff, type CassetteDiff } from './cassettes/diff.js';
 import { CassetteParseError } from './cassettes/model.js';
 import { auditFails, auditText } from './audit/audit.js';
 import { runAudit } from './commands/audit.js';
-import { diffPaths, DiffUsageError } from './commands/diff.js';
+import { diffTargets, DiffUsageError } from './commands/diff.js';
 import { cliInputs, helpText, parseCliArgs, type CliArgs } from './config/cli-args.js';
 import { loadConfig, parseInputs, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
@@ -88,9 +88,10 @@ async function recoverOnly(args: CliArgs): Promise<number> {
 async function diffCommand(args: CliArgs): Promise<number> {
   const { values, problems } = parseInputs(cliInputs(args));
   if (args.problems.length + problems.length > 0) return reportError(new ConfigError([...args.problems, ...problems]), args.json);
-  const [oldPath, newPath] = args.positionals as [string, string];
+  const [oldTarget, newTarget] = args.positionals as [string, string];
   try {
-    const { diffs, identical } = await diffPaths(oldPath, newPath, { volatileHeaders: values['volatile-headers'], volatileFields: values['volatile-fields'] });
+    const targets = { old: oldTarget, new: newTarget, ...(args.pathspecs ? { pathspecs: args.pathspecs } : {}) };
+    const { diffs, identical } = await diffTargets(targets, { volatileHeaders: values['volatile-headers'], volatileFields: values['volatile-fields'] });
     if (args.json) print(JSON.stringify(diffs, null, 2), EXIT.ok);
     else print(diffText(diffs, identical), EXIT.ok);
     return diffs.some((diff) => diff.status !== 'noise-only') ? EXIT.failed : EXIT.ok;
@@ -101,6 +102,7 @@ async function diffCommand(args: CliArgs): Promise<number> {
 }
 
 function diffText(diffs: readonly CassetteDiff[], identical: number): string {
+  // Every line: the reader of a terminal asked for this diff (the JSON has the same content).
   const lines = diffs.flatMap((diff) => [`${diff.status.padEnd(10)} ${diff.cassette}`, ...describeDiff(diff).map((line) => `           ${line}`)]);
   const count = (status: string) => diffs.filter((diff) => diff.status === status).length;
   lines.push(`${count('changed')} changed, ${count('added')} added, ${count('removed')} removed, ${count('noise-only')} noise-only, ${identical} identical`);

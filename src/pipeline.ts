@@ -18,7 +18,7 @@ import type { Redactor } from './report/redact.js';
 import { parsePoisonStatuses } from './cassettes/poison.js';
 import { findLeaks, type Secret } from './cassettes/leaks.js';
 import { executePlan, type FileResult } from './run/execute.js';
-import type { InspectSettings } from './run/inspect.js';
+import { keyScanNotice, type InspectSettings } from './run/inspect.js';
 import { AttemptPeers } from './run/peers.js';
 import { recoverRunFolder } from './run/recover.js';
 import { TreeWatch, WATCH_LIMIT } from './run/tree-watch.js';
@@ -156,6 +156,8 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
       io.logger.warning(warning);
       if (!runWarnings.includes(warning)) runWarnings.push(warning);
     });
+  const keyNotice = keyScanNotice(inspectSettings(config));
+  if (keyNotice) io.logger.warning(keyNotice);
   const { watch, truncated } = await TreeWatch.start(watchedFolders(config, planned.plan));
   if (truncated) io.logger.warning(`the cassette folders hold over ${WATCH_LIMIT.files} files: files no journal names are not watched in this run`);
   const vault = await Vault.create(config.workingDirectory, watch.roots, watch.files());
@@ -178,6 +180,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
         vault,
         signal: io.signal,
         inspect: inspectSettings(config),
+        redact: (text) => io.redactor.redact(text),
         watch: truncated ? undefined : watch,
         peers: new AttemptPeers(),
       },

@@ -9,7 +9,7 @@ export interface Secret {
   value: string;
 }
 
-export const ENCODINGS = ['raw', 'url-encoded', 'json-escaped', 'base64', 'base64url'] as const;
+export const ENCODINGS = ['raw', 'url-encoded', 'json-escaped', 'base64', 'base64url', 'base64-wrapped', 'hex'] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 
 export interface Spelling {
@@ -31,6 +31,12 @@ export interface TokenFinding {
   kind: TokenKind;
   line: number;
   column: number;
+}
+
+/** A token finding with its offsets in the text scanned (end exclusive): for redaction and comparison, never shown. */
+export interface TokenRegion extends TokenFinding {
+  start: number;
+  end: number;
 }
 
 /**
@@ -63,37 +69,58 @@ export function secretSpellings(value: string): Spelling[] {
 
 function candidateSpellings(value: string): Spelling[] {
   const bytes = Buffer.from(value, 'utf8');
+  const hex = bytes.toString('hex');
   return [
     { encoding: 'raw', text: value },
     ...urlSpellings(value).map((text) => ({ encoding: 'url-encoded' as const, text })),
     ...jsonSpellings(value).map((text) => ({ encoding: 'json-escaped' as const, text })),
     ...[0, 1, 2].map((filler) => ({ encoding: 'base64' as const, text: alignedBase64(bytes, filler, 'base64') })),
     ...[0, 1, 2].map((filler) => ({ encoding: 'base64url' as const, text: alignedBase64(bytes, filler, 'base64url') })),
+    // Hex dumps and hex-encoded bodies (nock's binary responses), in both cases.
+    { encoding: 'hex', text: hex },
+    { encoding: 'hex', text: hex.toUpperCase() },
   ];
 }
 
+/** `%2f` next to `%2F`: percent-encoding's hex digits may come in either case (RFC 3986 2.1). */
+const lowerEscapes = (text: string) => text.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+
 function urlSpellings(value: string): string[] {
   const component = encodeURIComponent(value);
-  return [
+  const forms = [
     component,
     // HTML forms (and most HTTP clients' form encoders) write spaces as `+`.
     component.replace(/%20/g, '+'),
     // URLSearchParams, Python's urlencode and friends also escape !'()~.
     new URLSearchParams([['k', value]]).toString().slice(2),
   ];
+  return [...forms, ...forms.map(lowerEscapes)];
 }
+
+const unicodeEscape = (char: string, upper: boolean) => {
+  const hex = char.charCodeAt(0).toString(16).padStart(4, '0');
+  return `\\u${upper ? hex.toUpperCase() : hex}`;
+};
 
 function jsonSpellings(value: string): string[] {
   const escaped = JSON.stringify(value).slice(1, -1);
-  return [
+  const forms = [
     escaped,
     // PHP's json_encode and some Java serialisers escape slashes.
     escaped.replace(/\//g, '\\/'),
-    // Python's json.dumps (ensure_ascii) writes every non-ASCII character as \uXXXX.
-    escaped.replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`),
-    // Go's encoding/json escapes <, > and & for HTML safety.
-    escaped.replace(/[<>&]/g, (char) => `\\u00${char.charCodeAt(0).toString(16)}`),
   ];
+  for (const upper of [false, true]) {
+    forms.push(
+      // Python's json.dumps (ensure_ascii) writes every non-ASCII character as \uxxxx; Java and .NET
+      // serialisers write \uXXXX.
+      escaped.replace(/[^\x20-\x7e]/g, (char) => unicodeEscape(char, upper)),
+      // Go's encoding/json escapes <, > and & for HTML safety (\u003c); others write \u003C.
+      escaped.replace(/[<>&]/g, (char) => unicodeEscape(char, upper)),
+      // Every character escaped: obfuscating serialisers and some JavaScript minifiers.
+      [...value].map((char) => [...char].map((unit) => unicodeEscape(unit, upper)).join('')).join(''),
+    );
+  }
+  return forms;
 }
 
 /**
@@ -123,40 +150,97 @@ interface Hit {
 
 /** Every place a secret shows up, in text order; overlapping spellings count once (see `mergeHits`). */
 export function findLeaks(text: string, secrets: readonly Secret[]): LeakFinding[] {
-  return new SecretScanner(secrets).find(text);
+  return scannerFor(secrets).find(text);
 }
 
 /** Replaces every spelling of every secret; `count` is the number of places replaced (= findLeaks length). */
 export function redactLeaks(text: string, secrets: readonly Secret[], placeholder: string): { text: string; count: number } {
-  return new SecretScanner(secrets).redact(text, placeholder);
+  return scannerFor(secrets).redact(text, placeholder);
 }
 
-/** findLeaks and redactLeaks with the spellings worked out once, for callers that scan many small texts (log lines). */
+/**
+ * Callers scan many texts with the same secrets list (every cassette of an audit): work out the
+ * spellings and their groups once per list. Keyed by the list and its values, so a list changed in
+ * place is not served stale spellings.
+ */
+const scanners = new WeakMap<readonly Secret[], { key: string; scanner: SecretScanner }>();
+function scannerFor(secrets: readonly Secret[]): SecretScanner {
+  const key = JSON.stringify(secrets.map((secret) => [secret.name, secret.value]));
+  const cached = scanners.get(secrets);
+  if (cached?.key === key) return cached.scanner;
+  const scanner = new SecretScanner(secrets);
+  scanners.set(secrets, { key, scanner });
+  return scanner;
+}
+
+/** A region of a text that holds a secret (end exclusive), named but never carrying its value. */
+export interface LeakRegion {
+  start: number;
+  end: number;
+  secret: string;
+  encoding: Encoding;
+}
+
+/**
+ * findLeaks and redactLeaks with the spellings worked out once, for callers that scan many texts (log
+ * lines, chunks of a large file). `text` is either JavaScript text (`utf-8`, the default) or bytes
+ * read one per character (`bytes`, latin1: see decodeCassetteBytes): the spellings are then looked
+ * for as their UTF-8 bytes.
+ */
 export class SecretScanner {
   private readonly patterns: readonly Pattern[];
+  private readonly groups: readonly AnchorGroup[];
+  private readonly wrappable: readonly Pattern[];
+  /** Secrets long enough to scan, as given: what a run of \u escapes is decoded and compared to. */
+  private readonly values: readonly Secret[];
+  /** Longest spelling, in characters of the scanned text: how much chunks must overlap. */
+  readonly longest: number;
 
-  constructor(secrets: readonly Secret[]) {
-    this.patterns = patternsOf(secrets);
+  constructor(secrets: readonly Secret[], encoding: 'utf-8' | 'bytes' = 'utf-8') {
+    const asScanned = (text: string) => (encoding === 'utf-8' ? text : Buffer.from(text, 'utf8').toString('latin1'));
+    const patterns = patternsOf(secrets);
+    this.patterns = encoding === 'utf-8' ? patterns : patterns.map((pattern) => ({ ...pattern, text: asScanned(pattern.text) }));
+    // Spellings with every character \u-escaped are found by scanEscapeRuns, in one pass for all secrets.
+    const scanned = this.patterns.filter((pattern) => !FULLY_ESCAPED.test(pattern.text));
+    this.groups = anchorGroups(scanned, (pattern) => asScanned(secrets.find((secret) => secret.name === pattern.secret)?.value ?? ''));
+    this.values = secrets.filter((secret) => secretSpellings(secret.value).length > 0);
+    this.wrappable = this.patterns.filter((pattern) => pattern.encoding === 'base64' || pattern.encoding === 'base64url');
+    this.longest = this.patterns.reduce((max, pattern) => Math.max(max, pattern.text.length), 0);
+  }
+
+  /** True when there is nothing to look for (no secret, or all too short). */
+  get empty(): boolean {
+    return this.patterns.length === 0;
+  }
+
+  /** Merged regions holding a secret, in text order. */
+  regions(text: string): LeakRegion[] {
+    if (this.patterns.length === 0) return [];
+    return mergeHits([...scan(text, this.groups), ...scanEscapeRuns(text, this.values), ...scanWrapped(text, this.wrappable, this.longest)]);
   }
 
   find(text: string): LeakFinding[] {
-    const regions = mergeHits(scan(text, this.patterns));
+    const regions = this.regions(text);
     const positions = locate(text, regions.map((region) => region.start));
     return regions.map((region, index) => ({ secret: region.secret, encoding: region.encoding, ...positions[index]! }));
   }
 
   redact(text: string, placeholder: string): { text: string; count: number } {
-    const regions = mergeHits(scan(text, this.patterns));
-    if (regions.length === 0) return { text, count: 0 };
-    const parts: string[] = [];
-    let from = 0;
-    for (const region of regions) {
-      parts.push(text.slice(from, region.start), placeholder);
-      from = region.end;
-    }
-    parts.push(text.slice(from));
-    return { text: parts.join(''), count: regions.length };
+    return replaceRegions(text, this.regions(text), placeholder);
   }
+}
+
+/** `text` with each region (sorted, not overlapping) replaced by `placeholder`. */
+export function replaceRegions(text: string, regions: readonly { start: number; end: number }[], placeholder: string): { text: string; count: number } {
+  if (regions.length === 0) return { text, count: 0 };
+  const parts: string[] = [];
+  let from = 0;
+  for (const region of regions) {
+    parts.push(text.slice(from, region.start), placeholder);
+    from = region.end;
+  }
+  parts.push(text.slice(from));
+  return { text: parts.join(''), count: regions.length };
 }
 
 /** `tests/fixtures/x.yml:12: api-key (base64)`: where and which, never the value. */
@@ -178,22 +262,246 @@ function patternsOf(secrets: readonly Secret[]): Pattern[] {
   return patterns;
 }
 
+/** Spellings found through one shared substring: one pass over the text for all of them. */
+interface AnchorGroup {
+  anchor: string;
+  members: ReadonlyArray<{ pattern: Pattern; offset: number }>;
+}
+
+/** Characters no URL or JSON escaping changes: a run of them in the secret is in every such spelling. */
+const UNESCAPED_RUN = /[A-Za-z0-9_.-]+/g;
+const MIN_ANCHOR = 8;
 /**
- * One indexOf loop per spelling. Measured (CPU time, 50 MB of cassette-like YAML, 2-3 secrets)
+ * Case twins share one pass only through a run this long: indexOf slows down on short needles
+ * (measured: a 9-digit anchor costs 2.8x one 40-character hex spelling), so two long passes win.
+ */
+const MIN_TWIN_ANCHOR = 16;
+
+/**
+ * Groups spellings that share a substring, so that the text is scanned once per group rather than
+ * once per spelling (the cost of a scan is the number of passes):
+ * - raw, URL-encoded and JSON-escaped spellings of a secret all hold its longest run of characters
+ *   that no escaping touches;
+ * - case twins (hex, `\u` escapes, base64 and base64url at one alignment) differ only in a few
+ *   letters: they share their longest run of equal characters.
+ * A hit on the anchor is confirmed with startsWith for each member.
+ */
+function anchorGroups(patterns: readonly Pattern[], valueOf: (pattern: Pattern) => string): AnchorGroup[] {
+  const groups: AnchorGroup[] = [];
+  const left: Pattern[] = [];
+  const bySecret = new Map<string, Pattern[]>();
+  for (const pattern of patterns) bySecret.set(pattern.secret, [...(bySecret.get(pattern.secret) ?? []), pattern]);
+  for (const own of bySecret.values()) {
+    const value = valueOf(own[0]!);
+    const anchor = (value.match(UNESCAPED_RUN) ?? []).reduce((longest, run) => (run.length > longest.length ? run : longest), '');
+    const escapes = own.filter((pattern) => ['raw', 'url-encoded', 'json-escaped'].includes(pattern.encoding) && pattern.text.includes(anchor));
+    if (anchor.length >= Math.min(MIN_ANCHOR, value.length) && escapes.length > 1) {
+      groups.push({ anchor, members: escapes.map((pattern) => ({ pattern, offset: pattern.text.indexOf(anchor) })) });
+      left.push(...own.filter((pattern) => !escapes.includes(pattern)));
+    } else {
+      left.push(...own);
+    }
+  }
+  const used = new Set<Pattern>();
+  for (const [index, pattern] of left.entries()) {
+    if (used.has(pattern)) continue;
+    used.add(pattern);
+    const twin = left.slice(index + 1).find((other) => !used.has(other) && other.text.length === pattern.text.length && commonRun(pattern.text, other.text)[1] - commonRun(pattern.text, other.text)[0] >= MIN_TWIN_ANCHOR);
+    if (!twin) {
+      groups.push({ anchor: pattern.text, members: [{ pattern, offset: 0 }] });
+      continue;
+    }
+    used.add(twin);
+    const [start, end] = commonRun(pattern.text, twin.text);
+    groups.push({ anchor: pattern.text.slice(start, end), members: [pattern, twin].map((member) => ({ pattern: member, offset: start })) });
+  }
+  return groups;
+}
+
+/** [start, end) of the longest run where two equally long strings have the same characters. */
+function commonRun(a: string, b: string): [number, number] {
+  let best: [number, number] = [0, 0];
+  let start = 0;
+  for (let i = 0; i <= a.length; i++) {
+    if (i < a.length && a[i] === b[i]) continue;
+    if (i - start > best[1] - best[0]) best = [start, i];
+    start = i + 1;
+  }
+  return best;
+}
+
+/**
+ * One indexOf loop per anchor group. Measured (CPU time, 50 MB of cassette-like YAML, 2-3 secrets)
  * against one combined RegExp of escaped alternatives: indexOf 0.75-1.4 GB/s for random hex/base62
  * keys, the RegExp 0.5-2.1 GB/s, swinging with the keys' characters; neither wins everywhere.
- * indexOf is predictable (V8's Boyer-Moore-Horspool, ~5-10 ms per spelling per 50 MB) and finds
+ * indexOf is predictable (V8's Boyer-Moore-Horspool, ~5-10 ms per pass per 50 MB) and finds
  * overlapping hits of different secrets, which one leftmost alternation would miss.
  */
-function scan(text: string, patterns: readonly Pattern[]): Hit[] {
+function scan(text: string, groups: readonly AnchorGroup[]): Hit[] {
   const hits: Hit[] = [];
-  for (const { secret, encoding, text: needle } of patterns) {
-    // Step by one, not by the needle's length: overlapping repeats must all be covered when redacting.
-    for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) {
-      hits.push({ start: at, end: at + needle.length, secret, encoding });
+  for (const { anchor, members } of groups) {
+    // Step by one, not by the anchor's length: overlapping repeats must all be covered when redacting.
+    for (let at = text.indexOf(anchor); at !== -1; at = text.indexOf(anchor, at + 1)) {
+      for (const { pattern, offset } of members) {
+        const start = at - offset;
+        if (start >= 0 && (pattern.text === anchor || text.startsWith(pattern.text, start))) {
+          hits.push({ start, end: start + pattern.text.length, secret: pattern.secret, encoding: pattern.encoding });
+        }
+      }
     }
   }
   return hits;
+}
+
+const FULLY_ESCAPED = /^(?:\\u[0-9a-fA-F]{4})+$/;
+const HEX_DIGIT = /^[0-9a-fA-F]{4}$/;
+
+/**
+ * Runs of `\uXXXX` escapes (either case), decoded and searched for each secret: one pass for every
+ * secret's fully escaped spelling, instead of one pass per spelling and case.
+ */
+function scanEscapeRuns(text: string, secrets: readonly Secret[]): Hit[] {
+  if (secrets.length === 0) return [];
+  const shortest = secrets.reduce((min, secret) => Math.min(min, secret.value.length), Infinity);
+  const hits: Hit[] = [];
+  for (let at = text.indexOf('\\u'); at !== -1; at = text.indexOf('\\u', at + 1)) {
+    let end = at;
+    let decoded = '';
+    while (text.startsWith('\\u', end) && HEX_DIGIT.test(text.slice(end + 2, end + 6))) {
+      decoded += String.fromCharCode(Number.parseInt(text.slice(end + 2, end + 6), 16));
+      end += 6;
+    }
+    if (decoded.length >= shortest) {
+      for (const { name, value } of secrets) {
+        for (let found = decoded.indexOf(value); found !== -1; found = decoded.indexOf(value, found + 1)) {
+          hits.push({ start: at + found * 6, end: at + (found + value.length) * 6, secret: name, encoding: 'json-escaped' });
+        }
+      }
+    }
+    if (end > at) at = end - 1;
+  }
+  return hits;
+}
+
+/** The narrowest base64 wrap we look for (real ones: 60, 64, 76). */
+const MIN_WRAP_COLUMN = 16;
+
+/** A-Z a-z 0-9 + / and the URL-safe - _. */
+function isBase64Char(char: string | undefined): boolean {
+  if (char === undefined) return false;
+  const code = char.charCodeAt(0);
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47 || code === 45 || code === 95;
+}
+
+/**
+ * Base64 wrapped across lines: Ruby's Base64.encode64 breaks every 60 characters, MIME every 76,
+ * PEM every 64, and a YAML or JSON writer then stores the break as a real line break (plus the
+ * indentation of a block scalar) or as an escaped `\n`. A key whose spelling straddles such a break
+ * is found here: at each line break between base64 characters, the base64 characters on both sides
+ * (crossing further breaks, for keys longer than a line) are joined and searched, and only hits
+ * that straddle this break are kept (the others are found by `scan`). Cost: one pass over line
+ * breaks, and a short window at each one that sits inside a base64 run.
+ */
+function scanWrapped(text: string, patterns: readonly Pattern[], longest: number): Hit[] {
+  if (patterns.length === 0) return [];
+  const shortest = patterns.reduce((min, pattern) => Math.min(min, pattern.text.length), Infinity);
+  const hits: Hit[] = [];
+  let lastEnd = -1;
+  const visit = (at: number) => {
+    // Fast path for the common line break right after text: not a full base64 line, not a wrap.
+    if (isBase64Char(text[at - 1])) {
+      for (let i = 2; i <= MIN_WRAP_COLUMN; i++) if (!isBase64Char(text[at - i])) return;
+    }
+    const [start, end] = separatorSpan(text, at);
+    if (start <= lastEnd) return;
+    lastEnd = end;
+    if (start === 0 || end >= text.length || !isBase64Char(text[start - 1]) || !isBase64Char(text[end])) return;
+    // A wrap point ends a full line of base64 (60, 64, 76 characters; never under 16): most line
+    // breaks of a YAML or JSON cassette fail this before anything is allocated.
+    for (let i = 1; i <= MIN_WRAP_COLUMN; i++) if (!isBase64Char(text[start - i])) return;
+    const before = collect(text, start, -1, longest - 1);
+    if (before.length === 0) return;
+    const after = collect(text, end, 1, longest - 1);
+    if (before.length + after.length < shortest) return;
+    const offsets = [...before.reverse(), ...after];
+    const window = offsets.map((offset) => text[offset]).join('');
+    const split = before.length;
+    for (const { secret, text: needle } of patterns) {
+      for (let found = window.indexOf(needle); found !== -1; found = window.indexOf(needle, found + 1)) {
+        if (found < split && found + needle.length > split) {
+          hits.push({ start: offsets[found]!, end: offsets[found + needle.length - 1]! + 1, secret, encoding: 'base64-wrapped' });
+        }
+      }
+    }
+  };
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) visit(at);
+  lastEnd = -1;
+  for (let at = text.indexOf('\\n'); at !== -1; at = text.indexOf('\\n', at + 2)) visit(at);
+  return hits;
+}
+
+/**
+ * The run of line-break characters around `at`: real CR/LF, escaped `\n` / `\r`, a `\` ending a
+ * line (YAML's double-quoted continuation), and the spaces and tabs of indentation.
+ */
+function separatorSpan(text: string, at: number): [number, number] {
+  let start = at;
+  let end = at;
+  for (;;) {
+    const width = separatorWidthBefore(text, start);
+    if (width === 0) break;
+    start -= width;
+  }
+  for (;;) {
+    const width = separatorWidthAt(text, end);
+    if (width === 0) break;
+    end += width;
+  }
+  return [start, end];
+}
+
+function separatorWidthAt(text: string, at: number): number {
+  const char = text[at];
+  if (char === '\n' || char === '\r' || char === ' ' || char === '\t') return 1;
+  if (char === '\\') {
+    const next = text[at + 1];
+    if (next === 'n' || next === 'r' || next === '\n') return 2;
+    if (next === '\r' && text[at + 2] === '\n') return 3;
+  }
+  return 0;
+}
+
+function separatorWidthBefore(text: string, at: number): number {
+  const char = text[at - 1];
+  if (char === '\n' || char === '\r' || char === ' ' || char === '\t') return char === '\n' && text[at - 2] === '\\' ? 2 : 1;
+  if ((char === 'n' || char === 'r') && text[at - 2] === '\\' && text[at - 3] !== '\\') return 2;
+  return 0;
+}
+
+/**
+ * Offsets of up to `limit` base64 characters from `from` in `direction`, crossing separator runs that
+ * hold a line break, stopping at anything else (a space between words is no wrap).
+ */
+function collect(text: string, from: number, direction: 1 | -1, limit: number): number[] {
+  const offsets: number[] = [];
+  let at = direction === 1 ? from : from - 1;
+  while (offsets.length < limit && at >= 0 && at < text.length) {
+    const char = text[at]!;
+    if (isBase64Char(char) && !(direction === -1 && (char === 'n' || char === 'r') && text[at - 1] === '\\' && text[at - 2] !== '\\')) {
+      offsets.push(at);
+      at += direction;
+      continue;
+    }
+    const [start, end] = separatorSpan(text, at);
+    if (!hasLineBreak(text, start, end)) break;
+    at = direction === 1 ? end : start - 1;
+  }
+  return offsets;
+}
+
+function hasLineBreak(text: string, start: number, end: number): boolean {
+  const span = text.slice(start, end);
+  return span.includes('\n') || span.includes('\\n') || span.includes('\\r') || span.includes('\r');
 }
 
 /**
@@ -267,6 +575,11 @@ const PLACEHOLDER = /x{4}|\*{3}|<<<|>>>|redacted|example|placeholder|dummy|your_
 
 /** Token-shaped strings anywhere in `text`, in text order; a bearer token that is also a known shape counts once, as that shape. */
 export function findTokenShapes(text: string): TokenFinding[] {
+  return findTokenRegions(text).map(({ kind, line, column }) => ({ kind, line, column }));
+}
+
+/** findTokenShapes with where each token sits. */
+export function findTokenRegions(text: string): TokenRegion[] {
   const found: Array<{ kind: TokenKind; start: number; end: number }> = [];
   for (const { kind, pattern } of TOKEN_SHAPES) {
     for (const match of text.matchAll(pattern)) {
@@ -277,7 +590,7 @@ export function findTokenShapes(text: string): TokenFinding[] {
   }
   const kept = dropOverlaps(found);
   const positions = locate(text, kept.map((token) => token.start));
-  return kept.map((token, index) => ({ kind: token.kind, ...positions[index]! }));
+  return kept.map((token, index) => ({ kind: token.kind, ...positions[index]!, start: token.start, end: token.end }));
 }
 
 /** Where shapes overlap, keep the more specific one (`bearer-token` is the least specific). */

@@ -29,6 +29,16 @@ export interface RecordedResponse {
   body: Body;
 }
 
+/**
+ * A field the reader does not interpret (an unknown key, a custom serialiser's addition, a format
+ * quirk). It is never silently dropped: diff compares it as raw data, so a change in it is a change.
+ */
+export interface UnreadField {
+  /** Where it sits, e.g. `response.http_version`, `request.body.encoding`, `(cassette).meta`. */
+  path: string;
+  value: unknown;
+}
+
 export interface Interaction {
   /** Position in the cassette, from 0. */
   index: number;
@@ -38,6 +48,8 @@ export interface Interaction {
   response: RecordedResponse;
   /** ISO 8601, when the format records one (vcr's recorded_at, HAR's startedDateTime). */
   recordedAt: string | undefined;
+  /** Fields of this interaction the reader did not interpret; compared raw by diff. */
+  unread: UnreadField[];
 }
 
 export interface Cassette {
@@ -45,7 +57,17 @@ export interface Cassette {
   interactions: Interaction[];
   /** e.g. "vcr/1.2.0, webmockr/0.8.2" or "VCR 5.0.0", when recorded. */
   recordedWith: string | undefined;
+  /** Top-level fields the reader did not interpret; compared raw by diff. */
+  unread: UnreadField[];
+  /**
+   * `utf-8` when the file is valid UTF-8; `bytes` when it is not, and was read byte for byte (each
+   * byte one character, U+0000-U+00FF), so that a change in one byte of a Latin-1 body is a change.
+   */
+  encoding: TextEncoding;
 }
+
+export const TEXT_ENCODINGS = ['utf-8', 'bytes'] as const;
+export type TextEncoding = (typeof TEXT_ENCODINGS)[number];
 
 /** A cassette we could not read: names the file and, where known, the line. */
 export class CassetteParseError extends Error {

@@ -40,20 +40,65 @@ export const DEFAULT_VOLATILE_HEADERS = [
   'x-github-request-id',
   'x-cloud-trace-context',
   'x-vercel-id',
+  // Twitter/X's per-request transaction id.
+  'x-transaction',
+  // Twitter/X's id of the TCP connection that served the request.
+  'x-connection-hash',
+  // Azure Front Door's per-request reference.
+  'x-azure-ref',
+  // Akamai's per-request reference and session info.
+  'x-akamai-request-id',
+  'akamai-grn',
+  // Fly.io's request id.
+  'fly-request-id',
+  // Heroku router's queue wait: a timing.
+  'x-heroku-queue-wait-time',
+  // Google frontends stamp their own GUID on each answer.
+  'x-guploader-uploadid',
   // timings
   'x-runtime',
+  // Rack::Runtime under a custom name (Rails apps mounting several stacks).
+  'x-runtime-rack',
   'server-timing',
   'x-response-time',
   'x-envoy-upstream-service-time',
   'x-timer',
+  // Heroku and nginx report how long the request waited or took.
+  'x-request-time',
+  'x-processing-time',
+  'x-elapsed-time',
+  'x-upstream-response-time',
+  // Twitter/X's response-time header.
+  'x-response-time-ms',
   // edges and caches
   'x-served-by',
   'via',
   'x-cache',
   'x-cache-hits',
+  'x-cache-status',
+  'x-cache-lookup',
+  'x-proxy-cache',
   'cf-cache-status',
   'x-vercel-cache',
   'alt-svc',
+  // Fastly: the node that answered.
+  'x-fastly-backend-reqs',
+  // Cloudflare's edge id for the connection.
+  'cf-edge-cache',
+  // Nginx/Varnish cache age and a served-at counter.
+  'x-served-at',
+  // Akamai and CloudFront cache keys and edge hosts.
+  'x-check-cacheable',
+  'x-akamai-staging',
+  'x-edge-location',
+  'x-edge-ip',
+  // Which backend server or pod answered: load balancing, not content.
+  'x-backend-server',
+  'x-served-by-host',
+  'x-server',
+  'x-pod',
+  'x-host',
+  'x-instance-id',
   // framing and sessions
   'connection',
   'keep-alive',
@@ -77,7 +122,48 @@ export const DEFAULT_VOLATILE_HEADER_PATTERNS: readonly RegExp[] = [
   /^x-envoy-/,
   // x-kong-upstream-latency, x-kong-proxy-latency, ...
   /-latency$/,
+  // Varnish: x-varnish (the transaction ids), x-varnish-rli, x-varnish-cache, x-varnish-backend, ...
+  /^x-varnish(-|$)/,
+  // Timing headers under any vendor prefix: x-upstream-time-ms, x-db-runtime, x-render-duration-ms.
+  // A bare `duration` is left alone: x-video-duration describes content, not the request.
+  /^x-(.+-)?(runtime|elapsed|took)(-ms|-us|-seconds)?$/,
+  /^x-.+-(time|duration)-(ms|us|seconds)$/,
+  // CDN and cache ids: x-amz-cf-*, x-cdn-*, x-edge-*, x-akamai-*, x-fastly-*, x-cache-*.
+  /^x-(amz-cf|cdn|edge|akamai|fastly|cache)-/,
+  // Per-request ids under yet other names: x-req-id, x-reqid, x-txid, x-transaction-*, x-conn-*.
+  /^x-(req-?id|txid|transaction(-.+)?|conn(ection)?-.+)$/,
 ];
+
+/**
+ * Request headers that vary between recordings without changing which request was made, or that
+ * carry credentials (filtered to placeholders, or rotated): never reported as drift.
+ */
+export const DEFAULT_VOLATILE_REQUEST_HEADERS = [
+  // Client and library versions: a dependency bump is not API drift.
+  'user-agent',
+  'x-stainless-package-version',
+  'x-stainless-runtime-version',
+  'x-stainless-os',
+  'x-stainless-arch',
+  'x-stainless-lang',
+  'x-stainless-runtime',
+  'x-stainless-retry-count',
+  'x-stainless-read-timeout',
+  'x-stainless-async',
+  // Credentials: rotated keys and filtered placeholders.
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-api-key',
+  'api-key',
+  // Framing and negotiation the client decides on its own.
+  'accept-encoding',
+  'host',
+  'expect',
+  // Idempotency keys are fresh per request by design.
+  'idempotency-key',
+  'x-idempotency-key',
+] as const;
 
 export type HeaderMatcher = (name: string) => boolean;
 
@@ -86,8 +172,9 @@ export type HeaderMatcher = (name: string) => boolean;
  * contain `*` (`x-myapp-*`) to name a family. Results are cached: the same few names repeat on
  * every interaction of a large cassette.
  */
-export function volatileHeaderMatcher(extra: readonly string[]): HeaderMatcher {
+export function volatileHeaderMatcher(extra: readonly string[], side: 'response' | 'request' = 'response'): HeaderMatcher {
   const names = new Set<string>(DEFAULT_VOLATILE_HEADERS);
+  if (side === 'request') for (const name of DEFAULT_VOLATILE_REQUEST_HEADERS) names.add(name);
   const patterns = [...DEFAULT_VOLATILE_HEADER_PATTERNS];
   for (const entry of extra) {
     const name = entry.trim().toLowerCase();
@@ -105,6 +192,30 @@ export function volatileHeaderMatcher(extra: readonly string[]): HeaderMatcher {
     }
     return volatile;
   };
+}
+
+export type GlobMatcher = (file: string, glob: string) => boolean;
+
+/**
+ * `*` within one folder, `**` across folders, `?` one character; a glob without `/` matches the file
+ * name in any folder. Enough for cassette scopes, and pure (no filesystem).
+ */
+export function matchPathGlob(file: string, glob: string): boolean {
+  const normalized = file.split('\\').join('/').replace(/^\.\//, '');
+  const pattern = glob.trim().replace(/^\.\//, '');
+  const target = pattern.includes('/') ? normalized : normalized.slice(normalized.lastIndexOf('/') + 1);
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i]!;
+    if (char === '*' && pattern[i + 1] === '*') {
+      // `**/` matches zero or more folders.
+      source += pattern[i + 2] === '/' ? '(?:.*/)?' : '.*';
+      i += pattern[i + 2] === '/' ? 2 : 1;
+    } else if (char === '*') source += '[^/]*';
+    else if (char === '?') source += '[^/]';
+    else source += char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`).test(target);
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -146,18 +257,50 @@ export interface FieldNoise {
   readonly root: PathStates | 'volatile';
 }
 
+export interface ScopedField {
+  /** Cassette glob (`tests/cassettes/loans/*.yaml`), or undefined for every cassette. */
+  glob: string | undefined;
+  /** A `$` path or a bare key. */
+  field: string;
+}
+
 /**
- * Compiles `volatile-fields` entries: `$`-paths (`$.meta.generated_at`, `$.items[*].updated_at`,
- * `$['odd key']`, `$..etag`) or bare key names. Throws an Error naming a malformed path.
+ * One `volatile-fields` entry: `FIELD` for every cassette, or `GLOB:FIELD` for the cassettes matching
+ * GLOB (`tests/cassettes/loans/*.yaml:$.data.id`), so one endpoint's id does not hide another's.
+ * An entry starting with `$` is always unscoped; otherwise the scope ends at `:$`, or at the last `:`
+ * when what stands before it looks like a path (has `/`, `*` or `.`): a bare key `meta:id` stays a key.
  */
-export function compileVolatileFields(entries: readonly string[]): FieldNoise {
+export function splitScopedField(raw: string): ScopedField {
+  const entry = raw.trim();
+  if (entry.startsWith('$')) return { glob: undefined, field: entry };
+  const pathAt = entry.indexOf(':$');
+  if (pathAt > 0) return { glob: entry.slice(0, pathAt), field: entry.slice(pathAt + 1) };
+  const last = entry.lastIndexOf(':');
+  if (last > 0 && last < entry.length - 1 && /[/*.]/.test(entry.slice(0, last))) return { glob: entry.slice(0, last), field: entry.slice(last + 1) };
+  return { glob: undefined, field: entry };
+}
+
+/** Throws an Error naming a malformed entry (bad `$` path or empty glob); for config validation. */
+export function checkVolatileField(raw: string): void {
+  const { field } = splitScopedField(raw);
+  if (field.startsWith('$')) parseFieldPath(field);
+}
+
+/**
+ * Compiles `volatile-fields` entries that apply to `cassette` (a path relative to the working
+ * directory; undefined applies only the unscoped ones): `$`-paths (`$.meta.generated_at`,
+ * `$.items[*].updated_at`, `$['odd key']`, `$..etag`) or bare key names, each optionally scoped to
+ * a cassette glob. Throws an Error naming a malformed path.
+ */
+export function compileVolatileFields(entries: readonly string[], cassette?: string, matchesGlob: GlobMatcher = matchPathGlob): FieldNoise {
   const keys = new Set<string>();
   const paths: PathToken[][] = [];
   for (const raw of entries) {
-    const entry = raw.trim();
-    if (entry === '') continue;
-    if (entry.startsWith('$')) paths.push(parseFieldPath(entry));
-    else keys.add(entry);
+    if (raw.trim() === '') continue;
+    const { glob, field } = splitScopedField(raw);
+    if (glob !== undefined && (cassette === undefined || !matchesGlob(cassette, glob))) continue;
+    if (field.startsWith('$')) paths.push(parseFieldPath(field));
+    else keys.add(field);
   }
   const root = paths.some((tokens) => tokens.length === 0) ? 'volatile' : paths.map((_, i) => i * STRIDE);
   return { keys, paths, root };

@@ -1,9 +1,17 @@
-// `rerecord diff OLD NEW`: the semantic diff of two cassettes or two cassette folders.
+// `rerecord diff OLD NEW [-- PATH...]`: the semantic diff of two cassettes, two cassette folders, or
+// the cassettes of two git revisions (`rerecord diff HEAD~3 HEAD -- tests/cassettes`). Bytes are
+// compared as bytes; what cannot be compared (unreadable, too large) is a change, never noise.
+import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { diffCassettes, type CassetteDiff, type DiffOptions } from '../cassettes/diff.js';
+import { promisify } from 'node:util';
+import { diffCassettes, uncomparableDiff, type CassetteDiff, type DiffOptions } from '../cassettes/diff.js';
 import { parseCassette } from '../cassettes/formats/index.js';
+import type { Cassette } from '../cassettes/model.js';
 import { listCassetteFiles } from '../discover/recording-dates.js';
+import { MAX_COMPARABLE_BYTES } from '../run/inspect.js';
+
+const run = promisify(execFile);
 
 export interface FolderDiff {
   diffs: CassetteDiff[];
@@ -11,11 +19,36 @@ export interface FolderDiff {
   identical: number;
 }
 
-export async function diffPaths(oldPath: string, newPath: string, options: DiffOptions): Promise<FolderDiff> {
+export interface DiffTargets {
+  old: string;
+  new: string;
+  /** Paths after `--`: the two targets are then git revisions, and only these paths are compared. */
+  pathspecs?: readonly string[];
+}
+
+const CASSETTE_NAME = /\.(ya?ml|json|har)$/i;
+
+/**
+ * Files or folders when both exist on disk (and no `--` was given); git revisions otherwise.
+ * Throws DiffUsageError (exit 2) naming a target that is neither.
+ */
+export async function diffTargets(targets: DiffTargets, options: DiffOptions, cwd = process.cwd()): Promise<FolderDiff> {
+  if (targets.pathspecs === undefined) {
+    const [oldExists, newExists] = await Promise.all([exists(path.resolve(cwd, targets.old)), exists(path.resolve(cwd, targets.new))]);
+    if (oldExists && newExists) return diffPaths(path.resolve(cwd, targets.old), path.resolve(cwd, targets.new), options, cwd);
+    if (oldExists !== newExists) {
+      throw new DiffUsageError(`diff: ${oldExists ? targets.new : targets.old} does not exist (OLD and NEW must both be paths, or both git revisions)`);
+    }
+  }
+  return diffRevisions(targets.old, targets.new, targets.pathspecs ?? [], options, cwd);
+}
+
+export async function diffPaths(oldPath: string, newPath: string, options: DiffOptions, cwd = process.cwd()): Promise<FolderDiff> {
   const [oldIsDir, newIsDir] = await Promise.all([isDirectory(oldPath), isDirectory(newPath)]);
   if (oldIsDir !== newIsDir) throw new DiffUsageError(`diff: ${oldPath} and ${newPath} must both be files or both be folders`);
+  const scope = (file: string) => path.relative(cwd, file).split(path.sep).join('/');
   if (!oldIsDir) {
-    const diff = await diffFiles(path.basename(newPath), oldPath, newPath, options);
+    const diff = await diffContents(path.basename(newPath), scope(newPath), await readLocal(oldPath), await readLocal(newPath), options);
     return diff ? { diffs: [diff], identical: 0 } : { diffs: [], identical: 1 };
   }
   const [oldNames, newNames] = await Promise.all([listCassetteFiles(oldPath, '.'), listCassetteFiles(newPath, '.')]);
@@ -24,30 +57,56 @@ export async function diffPaths(oldPath: string, newPath: string, options: DiffO
   const newSet = new Set(newNames);
   const result: FolderDiff = { diffs: [], identical: 0 };
   for (const name of names) {
-    const diff = await diffFiles(name, oldSet.has(name) ? path.join(oldPath, name) : undefined, newSet.has(name) ? path.join(newPath, name) : undefined, options);
+    const before = oldSet.has(name) ? await readLocal(path.join(oldPath, name)) : undefined;
+    const after = newSet.has(name) ? await readLocal(path.join(newPath, name)) : undefined;
+    const diff = await diffContents(name, scope(path.join(newPath, name)), before, after, options);
     if (diff) result.diffs.push(diff);
     else result.identical++;
   }
   return result;
 }
 
-/** undefined when both files hold the same bytes. */
-async function diffFiles(name: string, oldFile: string | undefined, newFile: string | undefined, options: DiffOptions): Promise<CassetteDiff | undefined> {
-  const [oldText, newText] = await Promise.all([oldFile && readText(oldFile), newFile && readText(newFile)]);
-  if (oldText === newText) return undefined;
-  const old = oldText === undefined ? undefined : parseCassette(oldText, oldFile!);
-  const next = newText === undefined ? undefined : parseCassette(newText, newFile!);
-  return diffCassettes(name, old, next, options);
+/** A file's content, or that it is over the size we compare. */
+type Content = Buffer | { tooLarge: number };
+
+/** undefined when both sides hold the same bytes. */
+async function diffContents(name: string, scopePath: string, before: Content | undefined, after: Content | undefined, options: DiffOptions): Promise<CassetteDiff | undefined> {
+  if (Buffer.isBuffer(before) && Buffer.isBuffer(after) && before.equals(after)) return undefined;
+  for (const [side, content] of [['old', before], ['new', after]] as const) {
+    if (content !== undefined && !Buffer.isBuffer(content)) return uncomparableDiff(name, `the ${side} file is ${content.tooLarge} bytes, over ${MAX_COMPARABLE_BYTES}`);
+  }
+  const read = (content: Content | undefined, side: string): Cassette | string | undefined => {
+    if (content === undefined) return undefined;
+    try {
+      return parseCassette(content as Buffer, `${name} (${side})`);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  const old = read(before, 'old');
+  const next = read(after, 'new');
+  // Unreadable on either side: whatever changed cannot be shown, and is a change.
+  if (typeof old === 'string' || typeof next === 'string') return uncomparableDiff(name, typeof old === 'string' ? old : (next as string));
+  return diffCassettes(name, old, next, { ...options, scopePath });
 }
 
 export class DiffUsageError extends Error {}
 
-async function readText(file: string): Promise<string> {
+async function readLocal(file: string): Promise<Content> {
   try {
-    return await readFile(file, 'utf8');
+    const { size } = await stat(file);
+    if (size > MAX_COMPARABLE_BYTES) return { tooLarge: size };
+    return await readFile(file);
   } catch (error) {
     throw new DiffUsageError(`diff: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+}
+
+async function exists(target: string): Promise<boolean> {
+  return stat(target).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function isDirectory(target: string): Promise<boolean> {
@@ -56,4 +115,77 @@ async function isDirectory(target: string): Promise<boolean> {
   } catch {
     throw new DiffUsageError(`diff: ${target} does not exist`);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Git revisions
+
+interface TreeEntry {
+  object: string;
+  size: number;
+}
+
+async function diffRevisions(oldRevision: string, newRevision: string, pathspecs: readonly string[], options: DiffOptions, cwd: string): Promise<FolderDiff> {
+  const root = await gitRoot(cwd, oldRevision);
+  for (const revision of [oldRevision, newRevision]) await verifyRevision(cwd, revision);
+  const [before, after] = await Promise.all([listTree(cwd, oldRevision, pathspecs), listTree(cwd, newRevision, pathspecs)]);
+  const names = [...new Set([...before.keys(), ...after.keys()])].sort();
+  if (names.length === 0) {
+    const where = pathspecs.length > 0 ? pathspecs.join(' ') : `${path.relative(root, cwd) || '.'} (the current folder)`;
+    throw new DiffUsageError(`diff: no cassette files (.yml, .yaml, .json, .har) under ${where} in ${oldRevision} or ${newRevision}`);
+  }
+  const result: FolderDiff = { diffs: [], identical: 0 };
+  for (const name of names) {
+    const left = before.get(name);
+    const right = after.get(name);
+    // Same object id: same bytes, nothing to read.
+    if (left && right && left.object === right.object) {
+      result.identical++;
+      continue;
+    }
+    const scopePath = path.relative(cwd, path.join(root, name)).split(path.sep).join('/');
+    const diff = await diffContents(name, scopePath, left && (await readBlob(cwd, left)), right && (await readBlob(cwd, right)), options);
+    if (diff) result.diffs.push(diff);
+    else result.identical++;
+  }
+  return result;
+}
+
+async function gitRoot(cwd: string, revision: string): Promise<string> {
+  try {
+    return (await run('git', ['rev-parse', '--show-toplevel'], { cwd })).stdout.trim();
+  } catch {
+    throw new DiffUsageError(`diff: ${revision} is no path here, and ${cwd} is not in a git repository, so it is no git revision either`);
+  }
+}
+
+async function verifyRevision(cwd: string, revision: string): Promise<void> {
+  // `--end-of-options` keeps a revision that starts with `-` from being read as an option.
+  const ok = await run('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], { cwd }).then(
+    () => true,
+    () => false,
+  );
+  if (!ok) throw new DiffUsageError(`diff: ${JSON.stringify(revision)} is neither an existing path nor a git revision (commit) in this repository`);
+}
+
+/** Cassette-like files of a revision under the pathspecs (without any: under cwd), by repository path. */
+async function listTree(cwd: string, revision: string, pathspecs: readonly string[]): Promise<Map<string, TreeEntry>> {
+  // Pathspecs are relative to cwd (as for every git command); names come back from the repository root.
+  const { stdout } = await run('git', ['ls-tree', '-r', '-l', '-z', '--full-name', revision, '--', ...pathspecs], {
+    cwd,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const entries = new Map<string, TreeEntry>();
+  for (const record of stdout.split('\0')) {
+    // <mode> SP <type> SP <object> SP+ <size> TAB <path>
+    const match = /^\d+ blob ([0-9a-f]+) +(\d+)\t(.+)$/s.exec(record);
+    if (match && CASSETTE_NAME.test(match[3]!)) entries.set(match[3]!, { object: match[1]!, size: Number(match[2]) });
+  }
+  return entries;
+}
+
+async function readBlob(cwd: string, entry: TreeEntry): Promise<Content> {
+  if (entry.size > MAX_COMPARABLE_BYTES) return { tooLarge: entry.size };
+  const { stdout } = await run('git', ['cat-file', 'blob', entry.object], { cwd, encoding: 'buffer', maxBuffer: MAX_COMPARABLE_BYTES + 1 });
+  return stdout;
 }

@@ -11,8 +11,10 @@ export interface CliArgs {
   help: boolean;
   version: boolean;
   values: Partial<Record<InputName, string>>;
-  /** `diff OLD NEW`: the two paths. */
+  /** `diff OLD NEW`: the two paths (or git revisions). */
   positionals: string[];
+  /** `diff REV REV -- PATH...`: what follows `--`; undefined when there was no `--`. */
+  pathspecs?: string[];
   problems: string[];
 }
 
@@ -33,6 +35,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   while (rest.length > 0) {
     const word = rest.shift()!;
+    if (word === '--' && args.subcommand === 'diff') {
+      args.pathspecs = rest.splice(0);
+      break;
+    }
     const [flag, inlineValue] = splitFlag(word);
     if (flag === 'json') args.json = true;
     else if (flag === 'help' || word === '-h') args.help = true;
@@ -52,7 +58,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     }
   }
   if (args.subcommand === 'diff' && !args.help && args.positionals.length !== 2) {
-    args.problems.push(`diff: expected two paths, OLD and NEW (files or folders), got ${args.positionals.length}`);
+    args.problems.push(`diff: expected two paths, OLD and NEW (files or folders), or two git revisions, got ${args.positionals.length}`);
+  }
+  if (args.pathspecs !== undefined && args.pathspecs.length === 0) {
+    args.problems.push('diff: expected at least one path after --');
   }
   return args;
 }
@@ -83,13 +92,15 @@ export function helpText(version: string): string {
     '',
     'Usage: rerecord [run|plan|audit|recover] [options]',
     '       rerecord diff OLD NEW [--json] [--volatile-headers ...] [--volatile-fields ...]',
+    '       rerecord diff REV REV [-- PATH...]   (git revisions, e.g. rerecord diff HEAD~3 HEAD -- tests/cassettes)',
     '  run    re-record (default)',
     '  plan   print what run would do: selected files, their cassettes, shards; runs no test',
     '  audit  cassette health without running tests: leaked secrets, poisoned recordings, missing,',
     '         orphaned and shared cassettes, age; exit 1 when a finding reaches --fail-on',
     '  recover  put back what an interrupted run (killed, crashed, power cut) left in flight, and',
     '         nothing else; every other command does this first on its own',
-    '  diff   what really changed between two cassettes or two cassette folders, noise ignored;',
+    '  diff   what really changed between two cassettes, two cassette folders or the cassettes of two',
+    '         git revisions, noise ignored;',
     '         exit 1 when something changed',
     '',
     'Options (named like the action inputs):',

@@ -7,6 +7,7 @@ import {
   hostMap,
   environmentVariableName,
   list,
+  volatileFields,
   nameTemplate,
   oneOf,
   statusList,
@@ -195,9 +196,9 @@ export const INPUTS = {
   }),
   'volatile-fields': input({
     description:
-      'JSON body fields that change on every recording, ignored when comparing: a bare key (`generated_at`) at any depth, or a path (`$.meta.request_time`, `$.items[*].updated_at`).',
+      'JSON body fields that change on every recording, ignored when comparing: a bare key (`generated_at`) at any depth, or a path (`$.meta.request_time`, `$.items[*].updated_at`); prefix a cassette glob to limit an entry to those cassettes (`tests/cassettes/loans/*.yaml:$.data.id`).',
     default: '',
-    parse: list,
+    parse: volatileFields,
     surface: 'both',
   }),
   'poison-statuses': input({

@@ -1,5 +1,6 @@
 // Turn one raw input string into a typed value, or say what was expected.
 // Each parser throws InputProblem with the expected form; the caller adds the input's name.
+import { checkVolatileField } from '../cassettes/noise.js';
 import { parsePoisonStatuses } from '../cassettes/poison.js';
 
 export class InputProblem extends Error {}
@@ -110,6 +111,21 @@ export const statusList: Parser<string[]> = (raw) => {
   } catch (error) {
     throw new InputProblem(`statuses such as 401, 429, 5xx or 500-599 (${(error as Error).message})`);
   }
+  return entries;
+};
+
+/** `volatile-fields`: keys or `$` paths, each optionally scoped to a cassette glob (`GLOB:$.path`). */
+export const volatileFields: Parser<string[]> = (raw) => {
+  const entries = list(raw);
+  const problems: string[] = [];
+  for (const entry of entries) {
+    try {
+      checkVolatileField(entry);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  if (problems.length > 0) throw new InputProblem(`keys, $ paths or GLOB:$.path entries (${problems.join('; ')})`);
   return entries;
 };
 

@@ -14,8 +14,16 @@ export class Redactor {
     this.scanner = new SecretScanner(named);
   }
 
-  redact(text: string): string {
-    return this.scanner.redact(text, REDACTED).text;
+  /** Every spelling (raw, URL-encoded in either case, JSON and \u escapes, base64 wrapped or not, hex) replaced. */
+  redact = (text: string): string => this.scanner.redact(text, REDACTED).text;
+
+  /**
+   * The last `maxChars` characters of `text`, redacted first: cutting first could keep the end of a
+   * key, which no longer matches any spelling.
+   */
+  tail(text: string, maxChars: number): string {
+    const redacted = this.redact(text);
+    return redacted.length <= maxChars ? redacted : redacted.slice(-maxChars);
   }
 
   /**

@@ -27,6 +27,8 @@ export interface AttemptSettings {
   signal: AbortSignal;
   /** Leak, poison and noise checks on new recordings; undefined keeps them as recorded. */
   inspect?: InspectSettings;
+  /** Replaces every spelling of every secret in a test's captured output. */
+  redact?: (text: string) => string;
   /** Scans the cassette folders for files nobody named; undefined when too large to watch. */
   watch?: TreeWatch;
   peers: AttemptPeers;
@@ -105,6 +107,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       env: { ...settings.childEnv, ...launch.env, RERECORD_ROOT: settings.workingDirectory },
       timeoutMs: settings.timeoutMs,
       signal: settings.signal,
+      redact: settings.redact,
     });
     const leftover = leftoverNote(observed.outcome);
     if (leftover) warnings.push(leftover);

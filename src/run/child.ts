@@ -17,6 +17,8 @@ export interface ChildSpec {
   timeoutMs: number;
   signal: AbortSignal;
   outputLimitBytes?: number;
+  /** Replaces every spelling of every secret in the captured output, before it is cut to the limit. */
+  redact?: (text: string) => string;
   /** How long a SIGTERMed tree gets to exit before SIGKILL. */
   killGraceMs?: number;
   /**
@@ -48,7 +50,7 @@ const HOLDER_CHECK_MS = 200;
 export function runChild(spec: ChildSpec): Promise<ChildOutcome> {
   const pipeGraceMs = spec.pipeGraceMs ?? 1000;
   const started = performance.now();
-  const tail = new OutputTail(spec.outputLimitBytes ?? 64 * 1024);
+  const tail = new OutputTail(spec.outputLimitBytes ?? 64 * 1024, spec.redact);
   const tag = nextProcessTag();
   let timedOut = false;
   let cancelled = false;

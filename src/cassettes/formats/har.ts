@@ -1,18 +1,27 @@
 // Polly.js recordings: HAR 1.2, `log.entries[]`. Headers are [{name, value}] lists, the request
 // body is `postData` ({mimeType, text} or form `params`), the response body `content` with
 // `encoding: "base64"` for bytes. `startedDateTime` is the recording time.
-import type { Body, Cassette, Interaction } from '../model.js';
+import type { Body, Cassette, Interaction, UnreadField } from '../model.js';
 import { base64Body, bodyFromValue, emptyBody } from './body.js';
 import { toIsoDate } from './dates.js';
 import { contentType, headersFromPairs } from './headers.js';
-import { interactionList, isRecord, optionalText, requiredRecord, requiredText, scalarText, statusCode, type Fields, type ReadContext } from './shape.js';
+import { collectUnread, interactionList, isRecord, optionalText, requiredRecord, requiredText, scalarText, statusCode, type Fields, type ReadContext } from './shape.js';
 
 export const HAR_LIST_PATH = ['log', 'entries'] as const;
+
+// Left out of the comparison on purpose: timings, dates, Polly's ids and order (derived from the
+// request), sizes (derived from headers and bodies), cookies (derived from the headers, and
+// session cookies are fresh on every request), queryString (derived from the url).
+const ENTRY_FIELDS = new Set(['request', 'response', 'startedDateTime', 'time', 'timings', 'cache', '_id', '_order', 'pageref', 'serverIPAddress', 'connection']);
+const REQUEST_FIELDS = new Set(['method', 'url', 'headers', 'postData', 'queryString', 'cookies', 'headersSize', 'bodySize']);
+const RESPONSE_FIELDS = new Set(['status', 'statusText', 'headers', 'content', 'cookies', 'headersSize', 'bodySize']);
+const POST_DATA_FIELDS = new Set(['mimeType', 'text', 'params']);
+const CONTENT_FIELDS = new Set(['mimeType', 'text', 'encoding', 'size']);
 
 export function readHar(data: Fields, ctx: ReadContext): Cassette {
   const log = isRecord(data.log) ? data.log : {};
   const interactions = interactionList(ctx.file, log, 'entries').map((raw, index) => readEntry(raw, index, ctx));
-  return { format: 'har', interactions, recordedWith: creator(log.creator) };
+  return { format: 'har', interactions, recordedWith: creator(log.creator), unread: [], encoding: ctx.encoding };
 }
 
 function readEntry(raw: unknown, index: number, ctx: ReadContext): Interaction {
@@ -21,6 +30,12 @@ function readEntry(raw: unknown, index: number, ctx: ReadContext): Interaction {
   const response = requiredRecord(ctx, index, entry.response, 'response');
   const requestHeaders = headersFromPairs(request.headers);
   const responseHeaders = headersFromPairs(response.headers);
+  const unread: UnreadField[] = [];
+  collectUnread(entry, ENTRY_FIELDS, '', unread);
+  collectUnread(request, REQUEST_FIELDS, 'request', unread);
+  collectUnread(response, RESPONSE_FIELDS, 'response', unread);
+  if (isRecord(request.postData)) collectUnread(request.postData, POST_DATA_FIELDS, 'request.postData', unread);
+  if (isRecord(response.content)) collectUnread(response.content, CONTENT_FIELDS, 'response.content', unread);
   return {
     index,
     line: ctx.lines[index],
@@ -37,6 +52,7 @@ function readEntry(raw: unknown, index: number, ctx: ReadContext): Interaction {
       body: content(response.content, contentType(responseHeaders)),
     },
     recordedAt: toIsoDate(entry.startedDateTime),
+    unread,
   };
 }
 

@@ -1,6 +1,7 @@
 // Any cassette text -> the one interaction model. The format is told by the content's shape, not
 // the file name (a name may be "x.yml (before)"); the extension only picks which syntax to try first.
-import { CassetteParseError, type Cassette, type CassetteFormat } from '../model.js';
+import { isUtf8 } from 'node:buffer';
+import { CassetteParseError, type Cassette, type CassetteFormat, type TextEncoding } from '../model.js';
 import { HAR_LIST_PATH, readHar } from './har.js';
 import { readNock } from './nock.js';
 import { isRecord, type ReadContext } from './shape.js';
@@ -31,16 +32,39 @@ const LIST_PATHS: Record<CassetteFormat, readonly string[]> = {
   har: HAR_LIST_PATH,
 };
 
+export interface DecodedText {
+  text: string;
+  encoding: TextEncoding;
+}
+
 /**
- * Parses a cassette of any supported format. Throws only CassetteParseError, naming `file` and,
- * where known, the line: for bad syntax, a shape we do not know, or an unusable interaction.
+ * A file's bytes as text without losing any: UTF-8 when they are valid UTF-8 (which re-encodes to
+ * the same bytes), else one character per byte (latin1), which also round-trips exactly. Never the
+ * lossy UTF-8 decode that turns every invalid byte into U+FFFD: two different Latin-1 bodies would
+ * then read the same, and writing the text back would destroy the bytes.
  */
-export function parseCassette(text: string, file: string): Cassette {
+export function decodeCassetteBytes(bytes: Uint8Array): DecodedText {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return isUtf8(buffer) ? { text: buffer.toString('utf8'), encoding: 'utf-8' } : { text: buffer.toString('latin1'), encoding: 'bytes' };
+}
+
+/** The bytes of text decoded by decodeCassetteBytes, after an edit: exactly the original bytes where untouched. */
+export function encodeCassetteText(decoded: DecodedText): Buffer {
+  return Buffer.from(decoded.text, decoded.encoding === 'utf-8' ? 'utf8' : 'latin1');
+}
+
+/**
+ * Parses a cassette of any supported format, from its bytes (preferred: see decodeCassetteBytes) or
+ * from text already decoded. Throws only CassetteParseError, naming `file` and, where known, the
+ * line: for bad syntax, a shape we do not know, or an unusable interaction.
+ */
+export function parseCassette(content: string | Uint8Array, file: string): Cassette {
   try {
+    const { text, encoding } = typeof content === 'string' ? { text: content, encoding: 'utf-8' as const } : readableText(content, file);
     const parsed = parseText(stripBom(text), file);
     const format = detectFormat(parsed.data);
     if (format === undefined) throw new CassetteParseError(file, `not a cassette we know: ${describeShape(parsed.data)}`);
-    const ctx: ReadContext = { file, lines: parsed.elementLines(LIST_PATHS[format]) };
+    const ctx: ReadContext = { file, encoding, lines: parsed.elementLines(LIST_PATHS[format]) };
     return readFormat(format, parsed.data, ctx);
   } catch (error) {
     if (error instanceof CassetteParseError) throw error;
@@ -75,6 +99,65 @@ function parseText(text: string, file: string): ParsedText {
   }
 }
 
+/** Each byte that is no part of valid UTF-8 becomes one private-use character: U+F700 + the byte. */
+const STRAY_BYTE_BASE = 0xf700;
+const STRAY_RANGE = /[\uf700-\uf7ff]/;
+
+/**
+ * Text to parse: UTF-8 when valid; else valid sequences decoded and every stray byte mapped to its
+ * own private-use character. Unlike latin1 this keeps the text printable for YAML (latin1 would turn
+ * UTF-8 continuation bytes into C1 controls, which YAML refuses), and unlike the lossy decode it is
+ * one-to-one: two bodies that differ in one byte still differ. A file that already holds characters
+ * of that private range is refused rather than compared ambiguously.
+ */
+function readableText(bytes: Uint8Array, file: string): DecodedText {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isUtf8(buffer)) return { text: buffer.toString('utf8'), encoding: 'utf-8' };
+  const parts: string[] = [];
+  const flush = (from: number, to: number) => {
+    if (from >= to) return;
+    const run = buffer.toString('utf8', from, to);
+    if (STRAY_RANGE.test(run)) {
+      throw new CassetteParseError(file, 'holds bytes that are not UTF-8 next to characters U+F700-U+F7FF: cannot be compared byte for byte');
+    }
+    parts.push(run);
+  };
+  let runStart = 0;
+  let at = 0;
+  while (at < buffer.length) {
+    const length = utf8SequenceLength(buffer, at);
+    if (length > 0) {
+      at += length;
+      continue;
+    }
+    flush(runStart, at);
+    parts.push(String.fromCharCode(STRAY_BYTE_BASE + buffer[at]!));
+    at += 1;
+    runStart = at;
+  }
+  flush(runStart, at);
+  return { text: parts.join(''), encoding: 'bytes' };
+}
+
+/** Length of the well-formed UTF-8 sequence at `at` (RFC 3629: no overlongs, no surrogates), or 0. */
+function utf8SequenceLength(bytes: Uint8Array, at: number): number {
+  const first = bytes[at]!;
+  if (first < 0x80) return 1;
+  const cont = (offset: number, low = 0x80, high = 0xbf) => {
+    const byte = bytes[at + offset];
+    return byte !== undefined && byte >= low && byte <= high;
+  };
+  if (first >= 0xc2 && first <= 0xdf) return cont(1) ? 2 : 0;
+  if (first === 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
+  if (first === 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
+  if (first >= 0xe1 && first <= 0xef) return cont(1) && cont(2) ? 3 : 0;
+  if (first === 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (first >= 0xf1 && first <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (first === 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+/** U+FEFF as UTF-8 text, or its three bytes EF BB BF as read one per character. */
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

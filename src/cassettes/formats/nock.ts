@@ -2,15 +2,18 @@
 // reqheaders?, responseIsBinary?}; no timestamps, URI = scope + path. Quirks: `response` is stored
 // parsed when it was JSON, as hex when `responseIsBinary`, and as a list of hex chunks when the
 // response had a content-encoding; rawHeaders is a map (nock 14) or node's flat [name, value, ...].
-import type { Body, Cassette, Headers, Interaction } from '../model.js';
+import type { Body, Cassette, Headers, Interaction, UnreadField } from '../model.js';
 import { bodyFromValue, emptyBody, parsedJsonBody, textBody } from './body.js';
 import { contentType, headersFromFlatList, headersFromMap } from './headers.js';
-import { fail, requiredRecord, requiredText, statusCode, type ReadContext } from './shape.js';
+import { collectUnread, fail, requiredRecord, requiredText, statusCode, type ReadContext } from './shape.js';
 
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 
+// `headers` is read only when `rawHeaders` is missing: nock writes both with the same content.
+const DEFINITION_FIELDS = new Set(['scope', 'method', 'path', 'body', 'status', 'response', 'rawHeaders', 'headers', 'reqheaders', 'responseIsBinary']);
+
 export function readNock(data: readonly unknown[], ctx: ReadContext): Cassette {
-  return { format: 'nock', interactions: data.map((raw, index) => readDefinition(raw, index, ctx)), recordedWith: undefined };
+  return { format: 'nock', interactions: data.map((raw, index) => readDefinition(raw, index, ctx)), recordedWith: undefined, unread: [], encoding: ctx.encoding };
 }
 
 function readDefinition(raw: unknown, index: number, ctx: ReadContext): Interaction {
@@ -19,6 +22,8 @@ function readDefinition(raw: unknown, index: number, ctx: ReadContext): Interact
   const path = requiredText(ctx, index, definition.path, 'path');
   const requestHeaders = headersFromMap(definition.reqheaders);
   const responseHeaders = rawHeaders(definition.rawHeaders ?? definition.headers);
+  const unread: UnreadField[] = [];
+  collectUnread(definition, DEFINITION_FIELDS, '', unread);
   return {
     index,
     line: ctx.lines[index],
@@ -35,6 +40,7 @@ function readDefinition(raw: unknown, index: number, ctx: ReadContext): Interact
       body: responseBody(definition.response, definition.responseIsBinary === true, responseHeaders, index, ctx),
     },
     recordedAt: undefined,
+    unread,
   };
 }
 

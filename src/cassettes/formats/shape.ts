@@ -1,8 +1,10 @@
 // Reading untyped parsed data safely, and failing with the file and the interaction's line.
-import { CassetteParseError } from '../model.js';
+import { CassetteParseError, type TextEncoding, type UnreadField } from '../model.js';
 
 export interface ReadContext {
   file: string;
+  /** How the file's text was decoded (see Cassette.encoding). */
+  encoding: TextEncoding;
   /** 1-based start line per interaction index, where known. */
   lines: readonly (number | undefined)[];
 }
@@ -57,4 +59,15 @@ export function interactionList(file: string, container: Fields, key: string): u
   if (list === null || list === undefined) return [];
   if (!Array.isArray(list)) throw new CassetteParseError(file, `${key} is not a list`);
   return list;
+}
+
+/**
+ * Adds every field of `record` not named in `known` to `out`, as `prefix.name`: what a reader does
+ * not interpret is compared raw rather than dropped (a custom serialiser's field must not read as
+ * "no change").
+ */
+export function collectUnread(record: Fields, known: ReadonlySet<string>, prefix: string, out: UnreadField[]): void {
+  for (const key of Object.keys(record)) {
+    if (!known.has(key)) out.push({ path: prefix === '' ? key : `${prefix}.${key}`, value: record[key] });
+  }
 }

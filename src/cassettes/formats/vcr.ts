@@ -2,19 +2,44 @@
 // Their quirks: R 1.x status {status_code (number or string), reason, message}; R 2.x status a
 // bare number (or {code, message}); Ruby status {code, message}, header values as lists, URIs with
 // ports; bodies as `string` or `base64_string`; recorded_with per interaction (R 1.x) or top level.
-import type { Body, Cassette, Interaction } from '../model.js';
-import { base64Body, bodyFromValue } from './body.js';
+// Fields not named here (Ruby's http_version, adapter_metadata, a body's encoding, ...) are kept as
+// unread fields, which diff compares raw.
+import type { Body, Cassette, Interaction, UnreadField } from '../model.js';
+import { base64Body, bodyFromValue, parsedJsonBody } from './body.js';
 import { toIsoDate } from './dates.js';
 import { contentType, headersFromMap } from './headers.js';
-import { interactionList, isRecord, optionalText, requiredRecord, requiredText, scalarText, statusCode, type Fields, type ReadContext } from './shape.js';
+import {
+  collectUnread,
+  interactionList,
+  isRecord,
+  optionalText,
+  requiredRecord,
+  requiredText,
+  scalarText,
+  statusCode,
+  type Fields,
+  type ReadContext,
+} from './shape.js';
 
 export const VCR_LIST_KEY = 'http_interactions';
+
+const TOP_FIELDS = new Set([VCR_LIST_KEY, 'recorded_with']);
+// recorded_at and recorded_with change on every recording without meaning anything.
+const INTERACTION_FIELDS = new Set(['request', 'response', 'recorded_at', 'recorded_with']);
+// parsed_body: custom serialisers that store JSON bodies parsed (see vcrpy.ts).
+const REQUEST_FIELDS = new Set(['method', 'uri', 'headers', 'body', 'parsed_body']);
+const RESPONSE_FIELDS = new Set(['status', 'headers', 'body', 'parsed_body']);
+const BODY_FIELDS = new Set(['string', 'base64_string']);
+// The reason phrase is never compared: servers and libraries spell it differently.
+const STATUS_FIELDS = new Set(['status_code', 'code', 'reason', 'message']);
 
 export function readVcr(data: Fields, ctx: ReadContext): Cassette {
   const list = interactionList(ctx.file, data, VCR_LIST_KEY);
   const interactions = list.map((raw, index) => readInteraction(raw, index, ctx));
   const firstRecordedWith = isRecord(list[0]) ? versionText(list[0].recorded_with) : undefined;
-  return { format: 'vcr', interactions, recordedWith: versionText(data.recorded_with) ?? firstRecordedWith };
+  const unread: UnreadField[] = [];
+  collectUnread(data, TOP_FIELDS, '(cassette)', unread);
+  return { format: 'vcr', interactions, recordedWith: versionText(data.recorded_with) ?? firstRecordedWith, unread, encoding: ctx.encoding };
 }
 
 function readInteraction(raw: unknown, index: number, ctx: ReadContext): Interaction {
@@ -24,6 +49,11 @@ function readInteraction(raw: unknown, index: number, ctx: ReadContext): Interac
   const requestHeaders = headersFromMap(request.headers);
   const responseHeaders = headersFromMap(response.headers);
   const status = readStatus(response.status, index, ctx);
+  const unread: UnreadField[] = [];
+  collectUnread(entry, INTERACTION_FIELDS, '', unread);
+  collectUnread(request, REQUEST_FIELDS, 'request', unread);
+  collectUnread(response, RESPONSE_FIELDS, 'response', unread);
+  if (isRecord(response.status)) collectUnread(response.status, STATUS_FIELDS, 'response.status', unread);
   return {
     index,
     line: ctx.lines[index],
@@ -31,15 +61,16 @@ function readInteraction(raw: unknown, index: number, ctx: ReadContext): Interac
       method: requiredText(ctx, index, request.method, 'request method').toUpperCase(),
       uri: requiredText(ctx, index, request.uri, 'request uri'),
       headers: requestHeaders,
-      body: readBody(request.body, contentType(requestHeaders)),
+      body: readBody(request, contentType(requestHeaders), 'request', unread),
     },
     response: {
       status: status.code,
       statusText: status.text,
       headers: responseHeaders,
-      body: readBody(response.body, contentType(responseHeaders)),
+      body: readBody(response, contentType(responseHeaders), 'response', unread),
     },
     recordedAt: toIsoDate(entry.recorded_at),
+    unread,
   };
 }
 
@@ -49,11 +80,22 @@ function readStatus(raw: unknown, index: number, ctx: ReadContext): { code: numb
   return { code: statusCode(ctx, index, raw.status_code ?? raw.code), text: optionalText(raw.reason) ?? optionalText(raw.message) };
 }
 
-/** `{encoding, string}` or `{encoding, base64_string}`; R's `file: true` keeps a path in `string`. */
-function readBody(raw: unknown, type: string | undefined): Body {
+/**
+ * `{encoding, string}` or `{encoding, base64_string}` (R's `file: true` keeps a path in `string`), or
+ * `parsed_body` next to (or instead of) `body`. Both present: the body is read, the parsed copy kept
+ * as an unread field, so a change in either is a change.
+ */
+function readBody(owner: Fields, type: string | undefined, side: string, unread: UnreadField[]): Body {
+  const raw = owner.body;
+  if (raw === undefined && 'parsed_body' in owner) return parsedJsonBody(owner.parsed_body);
+  if ('parsed_body' in owner) unread.push({ path: `${side}.parsed_body`, value: owner.parsed_body });
   if (!isRecord(raw)) return bodyFromValue(raw, type);
+  collectUnread(raw, BODY_FIELDS, `${side}.body`, unread);
   const base64 = raw.base64_string;
-  if (typeof base64 === 'string') return base64Body(base64);
+  if (typeof base64 === 'string') {
+    if (raw.string !== undefined && raw.string !== null && raw.string !== '') unread.push({ path: `${side}.body.string`, value: raw.string });
+    return base64Body(base64);
+  }
   return bodyFromValue(raw.string, type);
 }
 

@@ -10,12 +10,15 @@ function recording(statuses: number[]): Cassette {
   return {
     format: 'vcr',
     recordedWith: undefined,
+    unread: [],
+    encoding: 'utf-8',
     interactions: statuses.map((status, index) => ({
       index,
       line: 2 + index * 20,
       request: { method: 'GET', uri: `http://api.test/r${index}`, headers: {}, body: { kind: 'empty' } },
       response: { status, statusText: undefined, headers: {}, body: { kind: 'empty' } },
       recordedAt: undefined,
+      unread: [],
     })),
   };
 }
@@ -71,6 +74,15 @@ describe('auditCassettes', () => {
       ['notice', 'orphan', 'f/orphan.yml'],
     ]);
     expect(report.findings[0]).toMatchObject({ line: 2, message: 'holds api-key (raw)' });
+    expect(JSON.stringify(report)).not.toContain(key);
+  });
+
+  it('finds the key in a Basic header that Ruby Base64.encode64 wrapped at 60 columns, and in hex', () => {
+    const key = 'wr4pp3dK3yZ0x9Lm';
+    const wrapped = (Buffer.from(`${'user'.repeat(10)}:${key}`).toString('base64').match(/.{1,60}/g) ?? []).join('\n');
+    const text = `http_interactions:\n- request:\n    headers:\n      Authorization:\n      - "Basic ${wrapped.replaceAll('\n', '\\n')}"\n    body: ${Buffer.from(key).toString('hex').toUpperCase()}\n`;
+    const report = auditCassettes(input({ cassettes: [audited('f/ruby.yml', { text })], secrets: [{ name: 'api-key', value: key }] }));
+    expect(report.findings.filter((f) => f.kind === 'secret').map((f) => f.message)).toEqual(['holds api-key (base64-wrapped)', 'holds api-key (hex)']);
     expect(JSON.stringify(report)).not.toContain(key);
   });
 

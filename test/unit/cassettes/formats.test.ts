@@ -256,7 +256,7 @@ describe('format detection and helpers', () => {
   });
 
   it('reads empty cassettes of every format', () => {
-    expect(parseCassette('http_interactions: []\nrecorded_with: VCR 6.1.0\n', 'a.yml')).toEqual({ format: 'vcr', interactions: [], recordedWith: 'VCR 6.1.0' });
+    expect(parseCassette('http_interactions: []\nrecorded_with: VCR 6.1.0\n', 'a.yml')).toEqual({ format: 'vcr', interactions: [], recordedWith: 'VCR 6.1.0', unread: [], encoding: 'utf-8' });
     expect(parseCassette('[]', 'a.json').interactions).toEqual([]);
     expect(parseCassette('interactions: []\nversion: 1\n', 'a.yaml').format).toBe('vcrpy');
     expect(parseCassette('{"log":{"entries":[]}}', 'recording.har').format).toBe('har');

@@ -14,12 +14,15 @@ function cassette(...rows: Row[]): Cassette {
   return {
     format: 'vcr',
     recordedWith: undefined,
+    unread: [],
+    encoding: 'utf-8',
     interactions: rows.map(([method, path, status, line], index) => ({
       index,
       line,
       request: { method, uri: `https://api.example.com${path}`, headers: {}, body: { kind: 'empty' } },
       response: { status, statusText: undefined, headers: {}, body: { kind: 'empty' } },
       recordedAt: undefined,
+      unread: [],
     })),
   };
 }
