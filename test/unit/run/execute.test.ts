@@ -88,9 +88,9 @@ describe('executePlan', () => {
 
   it('never runs two files that share a cassette at the same time', async () => {
     const { events, mappings } = await setup({
-      'a.json': { writes: ['fixtures/shared.yml'], sleepMs: 150 },
-      'b.json': { writes: ['fixtures/shared.yml'], sleepMs: 150 },
-      'c.json': { writes: ['fixtures/own.yml'], sleepMs: 150 },
+      'a.json': { writes: ['fixtures/shared.yml'], sleepMs: 800 },
+      'b.json': { writes: ['fixtures/shared.yml'], sleepMs: 800 },
+      'c.json': { writes: ['fixtures/own.yml'], sleepMs: 800 },
     });
     const results = await execute(mappings, { workers: 3 });
     expect(results.every((r) => r.status === 'succeeded')).toBe(true);
