@@ -2,10 +2,11 @@
 // shell script, its cassettes are named in `use_cassette("name")` comments, and what it does to
 // them (write, leave a folder, hang, fork a daemon) is written out in the script itself.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { processesCarrying } from './process-scan.js';
 import { git } from './projects.js';
 import { cleanEnv, runCli, start, CLI, type Finished } from './run-bundle.js';
 
@@ -119,20 +120,9 @@ export async function treeHashes(dir: string, skip: readonly string[] = ['.git',
   return hashes;
 }
 
-/** Processes whose command line or environment carries the token (the tests and anything they started). */
+/** Live processes whose environment carries the token (every test process, and anything it started). */
 export function survivors(token: string): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      const environ = readFileSync(`/proc/${name}/environ`, 'utf8');
-      if (cmdline.includes(token) || environ.includes(token)) found.push(Number(name));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return found;
+  return processesCarrying(`RR_TOKEN=${token}`).map((entry) => entry.pid);
 }
 
 /** Waits (bounded) until no process carries the token; returns the ones left. */
