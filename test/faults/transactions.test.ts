@@ -22,8 +22,10 @@ import {
 const made: FaultProject[] = [];
 afterEach(async () => {
   for (const project of made.splice(0)) {
-    await waitForNoSurvivors(project.token, 0);
+    // No test process, nor anything it started, outlives the run (the reaper's promise).
+    const left = await waitForNoSurvivors(project.token, 10_000);
     await project.remove();
+    expect(left, 'processes that outlived rerecord').toEqual([]);
   }
 });
 
