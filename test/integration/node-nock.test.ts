@@ -8,7 +8,7 @@ import { useStandinApi, useTempProjects } from '../support/suite.js';
 
 const KEY = 'sk-live-4242-very-secret';
 const FIXTURES = 'test/fixtures';
-const COMMON = ['--cassette-functions', 'withFixture', '--timeout', '4s', '--retries', '0', '--workers', '4', '--api-key-env', 'STANDIN_API_KEY'];
+const COMMON = ['--cassette-functions', 'withFixture', '--timeout', '12s', '--retries', '0', '--workers', '4', '--api-key-env', 'STANDIN_API_KEY'];
 
 const standin = useStandinApi(KEY, 'g2');
 const projects = useTempProjects();
@@ -38,7 +38,7 @@ describe('node + nock back, through the CLI', () => {
     const { failed, report, byFile } = await readFailureReports(project.dir);
     expect(failed).toEqual(['test/boom.test.js', 'test/hang.test.js']);
     expect(byFile['test/boom.test.js']).toMatchObject({ status: 'failed', attempts: 1, exitCode: 1, reason: 'tests failed (exit code 1)' });
-    expect(byFile['test/hang.test.js']!.reason).toMatch(/^timed out after 4\.0s; its process tree was killed$/);
+    expect(byFile['test/hang.test.js']!.reason).toMatch(/^timed out after 12\.0s; its process tree was killed$/);
     expect(byFile['test/boom.test.js']!.outputTail).toMatch(/500/);
     expect(report.summary).toEqual({ selected: 7, succeeded: 5, failed: 2, notRun: 0 });
 
@@ -135,7 +135,7 @@ describe('node + nock back, through the bundled action', () => {
   it('sets outputs, writes the job summary and annotates failed files', async () => {
     project = await projects.copy('test/projects/node-nock');
     const result = await runAction(
-      { 'cassette-functions': 'withFixture', timeout: '4s', retries: '0', 'api-key': KEY, 'api-key-env': 'STANDIN_API_KEY' },
+      { 'cassette-functions': 'withFixture', timeout: '12s', retries: '0', 'api-key': KEY, 'api-key-env': 'STANDIN_API_KEY' },
       { cwd: project.dir, env: cleanEnv({ STANDIN_API_URL: standin.api.url }) },
     );
     expect(result.code, result.stdout).toBe(1);
@@ -143,7 +143,7 @@ describe('node + nock back, through the bundled action', () => {
     expect(JSON.parse(result.outputs['failed-files']!).sort()).toEqual(['test/boom.test.js', 'test/hang.test.js']);
     expect(result.stdout).toContain(`::add-mask::${KEY}`);
     expect(result.stdout).toMatch(/::error title=rerecord%3A test\/boom\.test\.js did not re-record,file=test\/boom\.test\.js::tests failed/);
-    expect(result.summary).toMatch(/\| `test\/hang\.test\.js` \| ❌ failed \| timed out after 4\.0s/);
+    expect(result.summary).toMatch(/\| `test\/hang\.test\.js` \| ❌ failed \| timed out after 12\.0s/);
     expect(result.summary).toMatch(/5\/7 files re-recorded/);
     const withoutMask = result.stdout.replace(`::add-mask::${KEY}`, '');
     expect(withoutMask + result.stderr + result.summary).not.toContain(KEY);
