@@ -109,7 +109,7 @@ describe('summaries', () => {
 
   it('terminal table: failed, then not run, then re-recorded', () => {
     const lines = summaryTable(results, facts).split('\n');
-    expect(lines[0]).toMatch(/^STATUS\s+TIME\s+TRIES\s+CASSETTES\s+FILE\s+WHY$/);
+    expect(lines[0]).toMatch(/^STATUS\s+TIME\s+TRIES\s+CASSETTES\s+VERIFIED\s+FILE\s+WHY$/);
     expect(lines.slice(1, 4).map((line) => line.split(/\s+/)[0])).toEqual(['failed', 'not-run', 'succeeded']);
   });
 

@@ -1,0 +1,145 @@
+// The replay check: after a file's new recordings passed inspection, the file runs once more with
+// the library in its strict replay mode and the network refused. A recording that carries a
+// timestamp or nonce, lost interactions or was truncated fails here, not in the project's own CI.
+import type { VerifyMode } from '../config/inputs.js';
+import type { FrameworkPreset, HookPaths } from '../frameworks/preset.js';
+import { runChild, type ChildOutcome } from './child.js';
+import type { RecordedCassette } from './inspect.js';
+import { sha256File } from './vault.js';
+
+/** `true`: replayed green; `false`: did not (or the file failed before); a string: why it was not replayed. */
+export type Verified = boolean | `skipped: ${string}`;
+
+export interface ReplaySettings {
+  verify: VerifyMode;
+  /** For custom: the command that replays one file; empty when not given. */
+  replayCommand: readonly string[];
+}
+
+export interface ReplayCheck {
+  workingDirectory: string;
+  preset: FrameworkPreset;
+  command: readonly string[];
+  timeoutMs: number;
+  hookDirectory: string;
+  childEnv: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  replay?: ReplaySettings;
+}
+
+export interface ReplayResult {
+  verified: Verified;
+  /** Why the recordings must not be kept; undefined when they may. */
+  failure: string | undefined;
+  /** The record run's outcome with the replay's output and time added, when the replay ran. */
+  outcome: ChildOutcome | undefined;
+}
+
+/** A closed port on loopback: a request that gets past the library is refused at once, not hung. */
+export const REFUSING_PROXY = 'http://127.0.0.1:9';
+
+/** Outbound connections fail fast while replaying, for every client that reads the proxy variables. */
+export const OFFLINE_ENV: Readonly<Record<string, string>> = Object.freeze({
+  HTTP_PROXY: REFUSING_PROXY,
+  HTTPS_PROXY: REFUSING_PROXY,
+  http_proxy: REFUSING_PROXY,
+  https_proxy: REFUSING_PROXY,
+  ALL_PROXY: REFUSING_PROXY,
+  all_proxy: REFUSING_PROXY,
+  NO_PROXY: '',
+  no_proxy: '',
+});
+
+/**
+ * Replays `file` against the cassettes it kept. `noiseOnly`: the kept cassettes (as `relative`
+ * names them) put back to their old bytes; when that is all of them nothing new needs proving.
+ */
+export async function verifyReplay(
+  absoluteFile: string,
+  kept: readonly RecordedCassette[],
+  noiseOnly: readonly string[],
+  relative: (absolutePath: string) => string,
+  recorded: ChildOutcome | undefined,
+  check: ReplayCheck,
+): Promise<ReplayResult> {
+  const skipped = (why: string): ReplayResult => ({ verified: `skipped: ${why}`, failure: undefined, outcome: recorded });
+  const settings = check.replay ?? { verify: 'none', replayCommand: [] };
+  if (settings.verify === 'none') return skipped('verify is none');
+  if (kept.length === 0) return skipped('no recordings kept');
+  const reverted = new Set(noiseOnly);
+  if (kept.every(({ cassette }) => reverted.has(relative(cassette)))) return skipped('only noise changed; the old recordings were put back');
+  const custom = check.preset.name === 'custom';
+  if (custom && settings.replayCommand.length === 0) return skipped('no replay-command for framework custom');
+
+  const hook: HookPaths = { hookDirectory: check.hookDirectory, journal: '', backupDirectory: '', mode: 'replay' };
+  const launch = check.preset.launch(absoluteFile, custom ? settings.replayCommand : check.command, hook);
+  const before = await hashes(kept);
+  const replayed = await runChild({
+    command: launch.command,
+    args: launch.args,
+    cwd: check.workingDirectory,
+    env: { ...check.childEnv, ...launch.env, ...OFFLINE_ENV, RERECORD_ROOT: check.workingDirectory },
+    timeoutMs: check.timeoutMs,
+    signal: check.signal,
+  });
+  const outcome = combine(recorded, replayed);
+  const failure = replayFailure(replayed, check.timeoutMs) ?? (await rewritten(before, relative));
+  return { verified: failure === undefined, failure: failure === undefined ? undefined : `recording does not replay: ${failure}`, outcome };
+}
+
+function replayFailure(outcome: ChildOutcome, timeoutMs: number): string | undefined {
+  if (outcome.spawnError) return outcome.spawnError;
+  if (outcome.cancelled) return 'cancelled: the run was interrupted';
+  if (outcome.timedOut) return `timed out after ${Math.round(timeoutMs / 1000)}s while replaying`;
+  if (outcome.signal) return `killed by ${outcome.signal} while replaying`;
+  if (outcome.survivors.length > 0) return `processes the replay started would not die (${outcome.survivors.map((p) => p.pid).join(', ')})`;
+  if (outcome.exitCode !== 0) return firstFailureLine(outcome.output) ?? `tests failed (exit code ${outcome.exitCode})`;
+  return undefined;
+}
+
+/** A replay writes nothing: a cassette it changed was still being recorded into, so it is not final. */
+async function rewritten(before: ReadonlyMap<string, string>, relative: (absolutePath: string) => string): Promise<string | undefined> {
+  const changed: string[] = [];
+  for (const [cassette, hash] of before) {
+    const now = await sha256File(cassette).catch(() => undefined);
+    if (now !== hash) changed.push(relative(cassette));
+  }
+  return changed.length === 0 ? undefined : `replaying changed ${changed.join(', ')} (the library recorded again)`;
+}
+
+async function hashes(kept: readonly RecordedCassette[]): Promise<Map<string, string>> {
+  const result = new Map<string, string>();
+  for (const { cassette } of kept) {
+    const hash = await sha256File(cassette).catch(() => undefined);
+    if (hash !== undefined) result.set(cassette, hash);
+  }
+  return result;
+}
+
+/**
+ * The first line that names the failure, in each library's words: nock's "No match for request",
+ * Polly's "Recording for the following request is not found", vcrpy's CannotOverwriteExistingCassette,
+ * VCR's "An HTTP request has been made that VCR does not know how to handle", R vcr's "real HTTP
+ * connections are disabled" / "An HTTP request has been made that vcr does not know how to handle".
+ */
+const LIBRARY_MISS =
+  /No match for request|Nock: Disallowed net connect|NetConnectNotAllowedError|Recording for the following request is not found|CannotOverwriteExistingCassetteException|does not know how to handle|real HTTP connections are disabled|Real HTTP connections are disabled/i;
+/** Else the runner's own first failure marker. */
+const RUNNER_FAILURE = /^(?:not ok\b|FAILED\b|E\s{2,}\S|Failure\b|\s*\d+\)\s|──\s*(?:Error|Failure)\b|Error\b|.*\b(?:Error|Exception|AssertionError)\b:)/;
+
+export function firstFailureLine(output: string): string | undefined {
+  const lines = output.split('\n').map((line) => line.trim());
+  const pick = (pattern: RegExp) => lines.find((line) => line.length > 0 && pattern.test(line));
+  const line = pick(LIBRARY_MISS) ?? pick(RUNNER_FAILURE);
+  return line === undefined ? undefined : line.replace(/^(?:E\s+|#\s+)/, '').slice(0, 300);
+}
+
+function combine(recorded: ChildOutcome | undefined, replayed: ChildOutcome): ChildOutcome {
+  if (!recorded) return replayed;
+  return {
+    ...replayed,
+    output: `${recorded.output.replace(/\s+$/, '')}\n\n--- rerecord: replaying the new recordings offline ---\n${replayed.output}`,
+    durationMs: recorded.durationMs + replayed.durationMs,
+    strays: [...recorded.strays, ...replayed.strays],
+  };
+}
