@@ -120,18 +120,30 @@ async function hashes(kept: readonly RecordedCassette[]): Promise<Map<string, st
  * The first line that names the failure, in each library's words: nock's "No match for request",
  * Polly's "Recording for the following request is not found", vcrpy's CannotOverwriteExistingCassette,
  * VCR's "An HTTP request has been made that VCR does not know how to handle", R vcr's "real HTTP
- * connections are disabled" / "An HTTP request has been made that vcr does not know how to handle".
+ * connections are disabled" / "An HTTP request has been made that vcr does not know how to handle" (vcr 1),
+ * "Failed to find matching request in active cassette" (vcr 2).
  */
 const LIBRARY_MISS =
-  /No match for request|Nock: Disallowed net connect|NetConnectNotAllowedError|Recording for the following request is not found|CannotOverwriteExistingCassetteException|does not know how to handle|real HTTP connections are disabled|Real HTTP connections are disabled/i;
+  /No match for request|Nock: Disallowed net connect|NetConnectNotAllowedError|Recording for the following request is not found|CannotOverwriteExistingCassetteException|does not know how to handle|Failed to find matching request|real HTTP connections are disabled|Real HTTP connections are disabled/i;
 /** Else the runner's own first failure marker. */
 const RUNNER_FAILURE = /^(?:not ok\b|FAILED\b|E\s{2,}\S|Failure\b|\s*\d+\)\s|──\s*(?:Error|Failure)\b|Error\b|.*\b(?:Error|Exception|AssertionError)\b:)/;
 
 export function firstFailureLine(output: string): string | undefined {
   const lines = output.split('\n').map((line) => line.trim());
-  const pick = (pattern: RegExp) => lines.find((line) => line.length > 0 && pattern.test(line));
-  const line = pick(LIBRARY_MISS) ?? pick(RUNNER_FAILURE);
-  return line === undefined ? undefined : line.replace(/^(?:E\s+|#\s+)/, '').slice(0, 300);
+  // pytest echoes the source that raised (`>   raise ...`) before the error itself (`E   ...`).
+  const find = (pattern: RegExp) => lines.findIndex((line) => line.length > 0 && !line.startsWith('>') && pattern.test(line));
+  let index = find(LIBRARY_MISS);
+  if (index === -1) index = find(RUNNER_FAILURE);
+  if (index === -1) return undefined;
+  let text = lines[index]!.replace(/^(?:E\s+|#\s+)/, '');
+  // "...does not know how to handle:" / "No match for request {": the request follows on the next lines.
+  // ... and pytest's error block (`E ...` lines) goes on with the request that had no match.
+  const continued = /[:{[]$/.test(text);
+  const pytestBlock = /^E\s/.test(lines[index]!);
+  for (let next = index + 1; next < lines.length && lines[next] !== '' && text.length < 200 && (continued || (pytestBlock && /^E\s/.test(lines[next]!))); next++) {
+    text += ` ${lines[next]!.replace(/^(?:E\s+|#\s+)/, '')}`;
+  }
+  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
 }
 
 function combine(recorded: ChildOutcome | undefined, replayed: ChildOutcome): ChildOutcome {

@@ -28,6 +28,8 @@ interface Row {
   seedFrom?: string;
   /** The cassette folder, relative to the project. */
   cassetteDir: string;
+  /** How the library's strict replay mode says it has no recording for the request. */
+  miss: RegExp;
   env?: () => Record<string, string>;
 }
 
@@ -71,6 +73,7 @@ const ROWS: Record<string, Row> = {
     cassette: 'tests/fixtures/clock.yml',
     seedFrom: 'tests/fixtures/items.yml',
     cassetteDir: 'tests/fixtures',
+    miss: /vcr does not know how to handle/,
   },
   'testthat (vcr 2)': {
     project: 'test/projects/testthat-vcr2',
@@ -91,6 +94,7 @@ const ROWS: Record<string, Row> = {
     },
     cassette: 'tests/testthat/_vcr/clock.yml',
     cassetteDir: 'tests/testthat/_vcr',
+    miss: /Failed to find matching request in active cassette/,
     env: vcr2Libs,
   },
   'node (nock back)': {
@@ -101,6 +105,7 @@ const ROWS: Record<string, Row> = {
     cassette: 'test/fixtures/clock.json',
     seedFrom: 'test/fixtures/items.json',
     cassetteDir: 'test/fixtures',
+    miss: /Nock: No match for request/,
   },
   polly: {
     project: 'test/projects/polly',
@@ -122,6 +127,7 @@ test('lists the items as of now', () =>
     },
     cassette: 'test/__recordings__/clock_',
     cassetteDir: 'test/__recordings__',
+    miss: /Recording for the following request is not found and `recordIfMissing` is `false`/,
   },
   'pytest (vcrpy)': {
     project: 'test/projects/pytest',
@@ -143,6 +149,7 @@ def test_lists_items_as_of_now():
     cassette: 'tests/vcr_cassettes/clock.yaml',
     seedFrom: 'tests/vcr_cassettes/items.yaml',
     cassetteDir: 'tests/vcr_cassettes',
+    miss: /CannotOverwriteExistingCassetteException/,
   },
   'rspec (Ruby VCR)': {
     project: 'test/projects/rspec',
@@ -164,6 +171,7 @@ end
     cassette: 'spec/cassettes/clock.yml',
     seedFrom: 'spec/cassettes/items.yml',
     cassetteDir: 'spec/cassettes',
+    miss: /VCR does not know how to handle/,
   },
   'custom (with replay-command)': {
     project: 'test/projects/node-nock',
@@ -191,6 +199,7 @@ end
     cassette: 'test/fixtures/clock.json',
     seedFrom: 'test/fixtures/items.json',
     cassetteDir: 'test/fixtures',
+    miss: /Nock: No match for request/,
   },
 };
 
@@ -204,6 +213,7 @@ interface ReportedFile {
 
 async function prepare(row: Row) {
   const project = await projects.copy(row.project);
+  await mkdir(path.join(project.dir, row.cassetteDir), { recursive: true });
   await mkdir(path.dirname(path.join(project.dir, row.stamped.file)), { recursive: true });
   await writeFile(path.join(project.dir, row.stamped.file), row.stamped.source);
   if (row.seedFrom) {
@@ -238,6 +248,7 @@ describe.each(Object.entries(ROWS))('replay check: %s', (_name, row) => {
     const stamped = byFile[row.stamped.file]!;
     expect(stamped.status, JSON.stringify(stamped)).toBe('failed');
     expect(stamped.reason).toMatch(/^recording does not replay: \S/);
+    expect(stamped.reason).toMatch(row.miss);
     expect(stamped.verified).toBe(false);
     expect(result.code).toBe(1);
     const after = await snapshotTree(project.dir, row.cassetteDir);
