@@ -178,7 +178,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
         vault,
         signal: io.signal,
         inspect: inspectSettings(config),
-        replay: { verify: config.verify, replayCommand: config.replayCommand },
+        replay: { verify: config.verify, replayCommand: config.replayCommand, hostMapped: config.recordHostMap.length > 0 },
         watch: truncated ? undefined : watch,
         peers: new AttemptPeers(),
       },

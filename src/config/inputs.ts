@@ -157,7 +157,7 @@ export const INPUTS = {
   }),
   verify: input({
     description:
-      "`replay`: once a file's new recordings pass the leak, poison and noise checks, run the file again with the library in its strict replay mode and the network refused, and keep the recordings only if that run passes (a request carrying a timestamp or nonce fails it: `recording does not replay`). `none`: keep them unverified.",
+      "`replay`: once a file's new recordings pass the leak, poison and noise checks, run the file again with the library in its strict replay mode and the network refused, and keep the recordings only if that run passes (a request carrying a timestamp or nonce fails it: `recording does not replay`). Not for `custom` without `replay-command`, nor with `record-host-map` (the tests ask the recording origin). `none`: keep them unverified.",
     default: 'replay',
     parse: oneOf(VERIFY_MODES),
     surface: 'both',

@@ -3,6 +3,7 @@
 // timestamp or nonce, lost interactions or was truncated fails here, not in the project's own CI.
 import type { VerifyMode } from '../config/inputs.js';
 import type { FrameworkPreset, HookPaths } from '../frameworks/preset.js';
+import { formatDuration } from '../report/format.js';
 import { runChild, type ChildOutcome } from './child.js';
 import type { RecordedCassette } from './inspect.js';
 import { sha256File } from './vault.js';
@@ -14,6 +15,11 @@ export interface ReplaySettings {
   verify: VerifyMode;
   /** For custom: the command that replays one file; empty when not given. */
   replayCommand: readonly string[];
+  /**
+   * `record-host-map` is given: the recordings name another origin than the test process asks
+   * (only the project's own replay set-up points its tests there), so they cannot be replayed here.
+   */
+  hostMapped?: boolean;
 }
 
 export interface ReplayCheck {
@@ -68,6 +74,7 @@ export async function verifyReplay(
   if (kept.length === 0) return skipped('no recordings kept');
   const reverted = new Set(noiseOnly);
   if (kept.every(({ cassette }) => reverted.has(relative(cassette)))) return skipped('only noise changed; the old recordings were put back');
+  if (settings.hostMapped) return skipped('record-host-map rewrote the origin, which the tests only ask for in their own replay set-up');
   const custom = check.preset.name === 'custom';
   if (custom && settings.replayCommand.length === 0) return skipped('no replay-command for framework custom');
 
@@ -90,7 +97,7 @@ export async function verifyReplay(
 function replayFailure(outcome: ChildOutcome, timeoutMs: number): string | undefined {
   if (outcome.spawnError) return outcome.spawnError;
   if (outcome.cancelled) return 'cancelled: the run was interrupted';
-  if (outcome.timedOut) return `timed out after ${Math.round(timeoutMs / 1000)}s while replaying`;
+  if (outcome.timedOut) return `timed out after ${formatDuration(timeoutMs)} while replaying; its process tree was killed`;
   if (outcome.signal) return `killed by ${outcome.signal} while replaying`;
   if (outcome.survivors.length > 0) return `processes the replay started would not die (${outcome.survivors.map((p) => p.pid).join(', ')})`;
   if (outcome.exitCode !== 0) return firstFailureLine(outcome.output) ?? `tests failed (exit code ${outcome.exitCode})`;

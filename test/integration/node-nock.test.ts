@@ -107,8 +107,8 @@ describe('node + nock back, through the CLI', () => {
       cwd: project.dir,
       env: env(),
     });
-    // Wait until at least one file has finished, so the run is mid-way.
-    await new Promise<void>((resolve) => child.stderr!.on('data', (chunk: Buffer) => chunk.toString().includes('[1/7]') && resolve()));
+    // Wait until at least one file has been re-recorded (and its replay checked), so the run is mid-way.
+    await new Promise<void>((resolve) => child.stderr!.on('data', (chunk: Buffer) => /\[\d\/7\] ok /.test(chunk.toString()) && resolve()));
     child.kill('SIGTERM');
     const result = await child.finished;
     expect(result.code).toBe(143);
