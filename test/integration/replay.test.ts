@@ -106,6 +106,8 @@ const ROWS: Record<string, Row> = {
     seedFrom: 'test/fixtures/items.json',
     cassetteDir: 'test/fixtures',
     miss: /Nock: No match for request/,
+    // The project would record in this mode: only the hook's lockdown makes the replay strict.
+    env: () => ({ NOCK_BACK_MODE: 'record' }),
   },
   polly: {
     project: 'test/projects/polly',
@@ -127,6 +129,8 @@ test('lists the items as of now', () =>
     },
     cassette: 'test/__recordings__/clock_',
     cassetteDir: 'test/__recordings__',
+    // The project would record in this mode: only the hook's replay mode makes the replay strict.
+    env: () => ({ POLLY_MODE: 'record' }),
     miss: /Recording for the following request is not found and `recordIfMissing` is `false`/,
   },
   'pytest (vcrpy)': {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { firstFailureLine } from '../../../src/run/replay.js';
+import { custom } from '../../../src/frameworks/custom.js';
+import { node } from '../../../src/frameworks/node.js';
+import { firstFailureLine, verifyReplay, type ReplayCheck, type ReplaySettings } from '../../../src/run/replay.js';
 
 describe('firstFailureLine: the line that says why a replay failed, in the library\'s words', () => {
   it.each([
@@ -29,5 +31,36 @@ describe('firstFailureLine: the line that says why a replay failed, in the libra
 
   it('cuts a long line', () => {
     expect(firstFailureLine(`Error: ${'x'.repeat(500)}`)!.length).toBe(300);
+  });
+});
+
+describe('verifyReplay: when the recordings are not replayed, and why', () => {
+  const relative = (file: string) => file.replace('/p/', '');
+  const kept = [
+    { cassette: '/p/fixtures/a.yml', original: '/backup/a.yml' },
+    { cassette: '/p/fixtures/b.yml', original: null },
+  ];
+  const check = (preset: 'node' | 'custom', replay: ReplaySettings | undefined): ReplayCheck => ({
+    workingDirectory: '/p',
+    preset: preset === 'custom' ? custom : node,
+    command: ['node', '--test', '{file}'],
+    timeoutMs: 1000,
+    hookDirectory: '/hooks',
+    childEnv: {},
+    signal: new AbortController().signal,
+    replay,
+  });
+  const replay: ReplaySettings = { verify: 'replay', replayCommand: [] };
+
+  it.each([
+    ['verify is none', kept, [], check('node', { ...replay, verify: 'none' }), 'skipped: verify is none'],
+    ['nothing kept', [], [], check('node', replay), 'skipped: no recordings kept'],
+    ['every kept cassette put back as noise-only: the old bytes replayed before', kept, ['fixtures/a.yml', 'fixtures/b.yml'], check('node', replay), 'skipped: only noise changed; the old recordings were put back'],
+    ['custom without a replay-command', kept, [], check('custom', replay), 'skipped: no replay-command for framework custom'],
+    ['record-host-map given', kept, [], check('node', { ...replay, hostMapped: true }), /^skipped: record-host-map rewrote the origin/],
+  ] as const)('%s', async (_name, files, noiseOnly, settings, expected) => {
+    const result = await verifyReplay('/p/test/a.test.js', files, noiseOnly, relative, undefined, settings);
+    expect(result.failure).toBeUndefined();
+    expect(result.verified).toMatch(expected);
   });
 });
