@@ -30,6 +30,8 @@ export interface ReplayCheck {
   hookDirectory: string;
   childEnv: NodeJS.ProcessEnv;
   signal: AbortSignal;
+  /** Replaces every spelling of every secret in the captured output (where the run core redacts). */
+  redact?: (text: string) => string;
   replay?: ReplaySettings;
 }
 
@@ -88,6 +90,8 @@ export async function verifyReplay(
     env: { ...check.childEnv, ...launch.env, ...OFFLINE_ENV, RERECORD_ROOT: check.workingDirectory },
     timeoutMs: check.timeoutMs,
     signal: check.signal,
+    // Spread, so that it reaches runChild wherever the run core redacts the test's output.
+    ...(check.redact ? { redact: check.redact } : {}),
   });
   const outcome = combine(recorded, replayed);
   const failure = replayFailure(replayed, check.timeoutMs) ?? (await rewritten(before, relative));
