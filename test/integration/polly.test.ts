@@ -9,7 +9,8 @@ import { useStandinApi, useTempProjects } from '../support/suite.js';
 
 const KEY = 'sk-polly-5150-very-secret';
 const RECORDINGS = 'test/__recordings__';
-const COMMON = ['--cassette-functions', 'withRecording', '--timeout', '4s', '--retries', '0', '--workers', '4', '--api-key-env', 'STANDIN_API_KEY'];
+// 10s: a Polly file starts in ~2.5s on a loaded machine, and now runs twice (record, then the replay check) within its budget each.
+const COMMON = ['--cassette-functions', 'withRecording', '--timeout', '10s', '--retries', '0', '--workers', '4', '--api-key-env', 'STANDIN_API_KEY'];
 const HAR = (folder: string) => `${RECORDINGS}/${folder}/recording.har`;
 const GOOD = ['items_981021583', 'item-two_985055568', 'users_1585235219/list_217798785', 'status_3125508079', 'dyn-1_3379447138', 'dyn-3_3345891900'];
 
@@ -51,7 +52,7 @@ describe('node + Polly.js, through the CLI', () => {
     expect(failed).toEqual(['test/boom.test.js', 'test/hang.test.js']);
     expect(byFile['test/boom.test.js']).toMatchObject({ status: 'failed', attempts: 1, exitCode: 1, reason: 'tests failed (exit code 1)' });
     expect(byFile['test/boom.test.js']!.outputTail).toMatch(/500/);
-    expect(byFile['test/hang.test.js']!.reason).toMatch(/^timed out after 4\.0s; its process tree was killed$/);
+    expect(byFile['test/hang.test.js']!.reason).toMatch(/^timed out after 10\.0s; its process tree was killed$/);
     expect(report.summary).toEqual({ selected: 7, succeeded: 5, failed: 2, notRun: 0 });
 
     // What the hook journaled agrees with the static mapping wherever names are literal.
