@@ -181,6 +181,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
         signal: io.signal,
         inspect: inspectSettings(config),
         redact: (text) => io.redactor.redact(text),
+        replay: { verify: config.verify, replayCommand: config.replayCommand, hostMapped: config.recordHostMap.length > 0 },
         watch: truncated ? undefined : watch,
         peers: new AttemptPeers(),
       },

@@ -4,6 +4,8 @@
 //
 // Environment: RERECORD_JOURNAL (JSON-lines file to append to), RERECORD_BACKUP_DIR (existing dir).
 // Without both, the hook does nothing: it never deletes a recording it cannot journal.
+// RERECORD_MODE=replay instead pins mode 'replay' with recordIfMissing off (a request no recording
+// holds is an error) and journals, backs up and deletes nothing: rerecord's replay check.
 //
 // Why it works this way:
 // - No environment variable sets Polly's mode, and the mode comes from `new Polly(name, {mode})`,
@@ -30,6 +32,8 @@ const { refuseOutsideRoot } = require('./confine.cjs');
 
 const journal = process.env.RERECORD_JOURNAL;
 const backupDir = process.env.RERECORD_BACKUP_DIR;
+const replaying = process.env.RERECORD_MODE === 'replay';
+const pinnedMode = replaying ? 'replay' : 'record';
 
 function resolveCore() {
   // Resolve from the project (and the test file's folder), so we patch the very @pollyjs/core the
@@ -44,7 +48,7 @@ function resolveCore() {
   }
 }
 
-const coreMain = journal && backupDir ? resolveCore() : null;
+const coreMain = replaying || (journal && backupDir) ? resolveCore() : null;
 
 if (coreMain) {
   const originalLoad = Module._load;
@@ -68,7 +72,7 @@ function patchPolly(Polly) {
   Object.defineProperty(proto, 'mode', {
     ...modeProperty,
     set(mode) {
-      modeProperty.set.call(this, mode === 'stopped' ? mode : 'record');
+      modeProperty.set.call(this, mode === 'stopped' ? mode : pinnedMode);
     },
   });
 
@@ -76,7 +80,11 @@ function patchPolly(Polly) {
   proto.configure = function configureForRecording(...args) {
     const result = configure.apply(this, args);
     // mergeConfigs wrote config.mode directly, bypassing the setter.
-    this.config.mode = 'record';
+    this.config.mode = pinnedMode;
+    if (replaying) {
+      this.config.recordIfMissing = false;
+      return result;
+    }
     open(this);
     return result;
   };
@@ -93,6 +101,7 @@ function patchPolly(Polly) {
 }
 
 function open(polly) {
+  if (replaying) return; // replay reads the recordings as they are
   const api = polly.persister && polly.persister.api;
   if (api && typeof api.filenameFor === 'function') {
     hookFilenames(Object.getPrototypeOf(api));

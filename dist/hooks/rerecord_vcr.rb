@@ -5,6 +5,8 @@
 #
 # Environment: RERECORD_JOURNAL (JSON-lines file to append to), RERECORD_BACKUP_DIR (existing dir).
 # Without both, the hook does nothing: it never deletes a cassette it cannot journal.
+# RERECORD_MODE=replay instead pins `record: :none` (a request the cassette does not hold is an
+# error) and journals, backs up and deletes nothing: rerecord's replay check.
 #
 # Why it looks like this:
 # - VCR reads no environment variable for the record mode, and `record:` can come from
@@ -27,9 +29,10 @@ module RerecordVcr
   BACKUP_DIR = ENV['RERECORD_BACKUP_DIR'].to_s
   SEEN = {} # absolute cassette paths already prepared in this process
   LOCK = Thread::Mutex.new
+  REPLAY = ENV['RERECORD_MODE'] == 'replay'
 
   def self.enabled?
-    !JOURNAL.empty? && File.directory?(BACKUP_DIR)
+    REPLAY || (!JOURNAL.empty? && File.directory?(BACKUP_DIR))
   end
 
   def self.patch!(cassette_class)
@@ -39,6 +42,11 @@ module RerecordVcr
 
   module ForceRecord
     def initialize(name, options = {})
+      if RerecordVcr::REPLAY
+        # Replays what the file holds and nothing else; no interval that would record again.
+        super(name, (options || {}).merge(record: :none, re_record_interval: nil))
+        return
+      end
       # Overrides any record mode; no re_record_interval, so nothing reads the file before we delete it.
       super(name, (options || {}).merge(record: :all, re_record_interval: nil))
       RerecordVcr.start_fresh(self)

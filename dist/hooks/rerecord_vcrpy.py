@@ -7,6 +7,8 @@ keeps the hook as long as it ends up running pytest. An extra `-p rerecord_vcrpy
 
 Environment: RERECORD_JOURNAL (JSON-lines file to append to), RERECORD_BACKUP_DIR (existing dir).
 Without both the plugin does nothing: it never deletes a cassette it cannot journal.
+RERECORD_MODE=replay instead pins every cassette (and pytest-recording's `--record-mode`) to
+"none": a request the cassette does not hold is an error; nothing is journaled, backed up or deleted.
 
 Why it patches vcr.cassette.Cassette.load:
 - vcrpy reads no environment variable, and the record mode comes from a VCR(...) instance, a
@@ -37,7 +39,8 @@ import sys
 
 _JOURNAL = os.environ.get("RERECORD_JOURNAL")
 _BACKUP_DIR = os.environ.get("RERECORD_BACKUP_DIR")
-_ACTIVE = bool(_JOURNAL and _BACKUP_DIR)
+_REPLAY = os.environ.get("RERECORD_MODE") == "replay"
+_ACTIVE = _REPLAY or bool(_JOURNAL and _BACKUP_DIR)
 
 _seen = set()  # absolute cassette paths already prepared in this process
 
@@ -93,12 +96,15 @@ def _patch_vcrpy():
         return
     try:
         from vcr.record_mode import RecordMode  # vcrpy >= 4; a str enum, so the strings also work
-        record_all, record_new = RecordMode.ALL, RecordMode.NEW_EPISODES
+        record_all, record_new, record_none = RecordMode.ALL, RecordMode.NEW_EPISODES, RecordMode.NONE
     except ImportError:
-        record_all, record_new = "all", "new_episodes"
+        record_all, record_new, record_none = "all", "new_episodes", "none"
     original_load = Cassette.load.__func__
 
     def load(cls, **kwargs):
+        if _REPLAY:
+            kwargs["record_mode"] = record_none
+            return original_load(cls, **kwargs)
         path = kwargs.get("path")
         mode = record_all
         if isinstance(path, (str, os.PathLike)):
@@ -122,7 +128,8 @@ if _ACTIVE:
 def _pin_pytest_recording(config):
     if "pytest_recording.plugin" not in sys.modules or not hasattr(config.option, "record_mode"):
         return
-    config.option.record_mode = "all"
+    pinned = "none" if _REPLAY else "all"
+    config.option.record_mode = pinned
     import pytest_recording._vcr as recording_vcr
 
     original_merge = recording_vcr.merge_kwargs
@@ -130,7 +137,7 @@ def _pin_pytest_recording(config):
     def merge_kwargs(*args, **kwargs):
         merged = original_merge(*args, **kwargs)
         if "record_mode" in merged:
-            merged = dict(merged, record_mode="all")
+            merged = dict(merged, record_mode=pinned)
         return merged
 
     recording_vcr.merge_kwargs = merge_kwargs

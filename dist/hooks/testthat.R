@@ -6,6 +6,9 @@
 # env: RERECORD_JOURNAL    JSON-lines file to append one line per cassette to
 #      RERECORD_BACKUP_DIR existing directory that receives the old cassettes
 #      R_LIBS              (optional) a library holding another vcr than the system's
+#      RERECORD_MODE       "replay": instead of the above, every insertion gets
+#                          record = "none" (a request the cassette does not hold
+#                          is an error); nothing is journaled, backed up or deleted
 # Exit status: 0 when every test passed (skips are fine), 1 otherwise.
 #
 # vcr reads no environment variable for the record mode, and a helper's
@@ -30,11 +33,12 @@ if (length(args) != 1L) {
 test_path <- normalizePath(args[[1L]], mustWork = TRUE)
 journal <- Sys.getenv("RERECORD_JOURNAL")
 backup_dir <- Sys.getenv("RERECORD_BACKUP_DIR")
-if (!nzchar(journal) || !dir.exists(backup_dir)) {
+replaying <- identical(Sys.getenv("RERECORD_MODE"), "replay")
+if (!replaying && (!nzchar(journal) || !dir.exists(backup_dir))) {
   message("RERECORD_JOURNAL and an existing RERECORD_BACKUP_DIR are required")
   quit(status = 2L)
 }
-backup_dir <- normalizePath(backup_dir)
+if (!replaying) backup_dir <- normalizePath(backup_dir)
 
 # These would make insert_cassette a no-op (or an error) after we deleted the file.
 Sys.unsetenv(c("VCR_TURN_OFF", "VCR_TURNED_OFF", "VCR_IGNORE_CASSETTES"))
@@ -159,7 +163,9 @@ prepare_cassette <- function(file) {
 # While vcr is turned off (turned_off(), turn_off(ignore_cassettes = TRUE))
 # insert_cassette ignores the cassette: so do we, or we would delete a file
 # that nothing records again.
-tracer <- if (vcr_major >= 2L) {
+tracer <- if (replaying) {
+  quote(if (vcr:::turned_on()) record <- "none")
+} else if (vcr_major >= 2L) {
   bquote(if (vcr:::turned_on()) {
     record <- if (.(prepare_cassette)(.(cassette_file_v2)(name, dir, serialize_with))) "all" else "new_episodes"
   })

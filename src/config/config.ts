@@ -5,7 +5,7 @@ import { detectFramework, PRESETS } from '../frameworks/index.js';
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import type { ProjectFiles } from '../frameworks/project-files.js';
 import { ConfigError } from './errors.js';
-import { FRAMEWORKS, INPUTS, type InputName, type InputValues, type FailureSource, type LeakAction, type Mode, type PublishMode, type Severity, type Step } from './inputs.js';
+import { FRAMEWORKS, INPUTS, type InputName, type InputValues, type FailureSource, type LeakAction, type Mode, type PublishMode, type Severity, type Step, type VerifyMode } from './inputs.js';
 import { InputProblem, list, type HostMapping, type Shard } from './parsers.js';
 
 export interface Config {
@@ -25,6 +25,9 @@ export interface Config {
   batchDelayMs: number;
   timeoutMs: number;
   retries: number;
+  verify: VerifyMode;
+  /** For custom: how to run one file replaying only; empty when not given. */
+  replayCommand: readonly string[];
   apiKey: string | undefined;
   apiKeyEnv: string | undefined;
   failureLog: string;
@@ -132,6 +135,8 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
     batchDelayMs: values['batch-delay'],
     timeoutMs: values.timeout,
     retries: values.retries,
+    verify: values.verify,
+    replayCommand: Object.freeze([...values['replay-command']]),
     apiKey,
     apiKeyEnv,
     failureLog: relativePath(values['failure-log']),

@@ -25,6 +25,7 @@ export const MODES = ['all', 'priority', 'failures', 'missing', 'stale'] as cons
 export const LEAK_ACTIONS = ['fail', 'redact'] as const;
 export const SEVERITIES = ['error', 'warning', 'notice', 'never'] as const;
 export const FRAMEWORKS = ['testthat', 'node', 'polly', 'pytest', 'rspec', 'custom'] as const;
+export const VERIFY_MODES = ['replay', 'none'] as const;
 
 export type Step = (typeof STEPS)[number];
 export type Mode = (typeof MODES)[number];
@@ -33,6 +34,7 @@ export type LeakAction = (typeof LEAK_ACTIONS)[number];
 export type Severity = (typeof SEVERITIES)[number];
 export type PublishMode = (typeof PUBLISH_MODES)[number];
 export type FailureSource = (typeof FAILURE_SOURCES)[number];
+export type VerifyMode = (typeof VERIFY_MODES)[number];
 
 export interface InputSpec<T> {
   description: string;
@@ -152,6 +154,20 @@ export const INPUTS = {
     description: 'How many times a failed file is tried again, after an exponential, jittered backoff.',
     default: '1',
     parse: wholeNumber(0),
+    surface: 'both',
+  }),
+  verify: input({
+    description:
+      "`replay`: once a file's new recordings pass the leak, poison and noise checks, run the file again with the library in its strict replay mode and the network refused, and keep the recordings only if that run passes (a request carrying a timestamp or nonce fails it: `recording does not replay`). Not for `custom` without `replay-command`, nor with `record-host-map` (the tests ask the recording origin). `none`: keep them unverified.",
+    default: 'replay',
+    parse: oneOf(VERIFY_MODES),
+    surface: 'both',
+  }),
+  'replay-command': input({
+    description:
+      'For `framework: custom` with `verify: replay`: the command that runs one test file replaying its cassettes only (an unmatched request must fail it), with `{file}` or `{dir}` like `command`. Without it, custom recordings are kept unverified and the summary says so.',
+    default: '',
+    parse: commandTemplate,
     surface: 'both',
   }),
   'api-key': input({

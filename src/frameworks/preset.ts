@@ -42,11 +42,20 @@ export interface FileCassettes {
   unresolved: CassetteRef[];
 }
 
+/**
+ * `record`: the hook records everything afresh and journals what it opens. `replay`: the hook pins
+ * the library's strict replay mode (an unmatched request is an error) and journals, backs up and
+ * deletes nothing.
+ */
+export type HookMode = 'record' | 'replay';
+
 /** Where the record hook of one attempt writes, handed to the child in its environment. */
 export interface HookPaths {
   hookDirectory: string;
   journal: string;
   backupDirectory: string;
+  /** Absent: `record`. */
+  mode?: HookMode;
 }
 
 export interface LaunchSpec {
@@ -97,7 +106,9 @@ export function fillCommand(command: readonly string[], absoluteFile: string): {
 }
 
 export function hookEnvironment(hook: HookPaths): Record<string, string> {
-  return { RERECORD_JOURNAL: hook.journal, RERECORD_BACKUP_DIR: hook.backupDirectory };
+  // A replaying hook gets no journal at all: it has nothing to write there.
+  if (hook.mode === 'replay') return { RERECORD_MODE: 'replay' };
+  return { RERECORD_MODE: 'record', RERECORD_JOURNAL: hook.journal, RERECORD_BACKUP_DIR: hook.backupDirectory };
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { Config } from '../config/config.js';
 import type { RunOutcome } from '../pipeline.js';
 import { driftCounts } from './drift.js';
+import { verifiedOf } from './summary.js';
 import { jsonTwinPath } from '../state/failure-log.js';
 
 export function runCounts(outcome: RunOutcome) {
@@ -25,7 +26,7 @@ export function runDocument(outcome: RunOutcome, config: Config) {
     startedAt: outcome.startedAt.toISOString(),
     finishedAt: outcome.finishedAt.toISOString(),
     drift: driftCounts(outcome.results),
-    files: outcome.results.map(({ journaled: _j, output: _o, keptHashes: _k, ...rest }) => rest),
+    files: outcome.results.map(({ journaled: _j, output: _o, keptHashes: _k, ...rest }) => ({ ...rest, verified: verifiedOf(rest as typeof outcome.results[number]) })),
     warnings: outcome.runWarnings,
   };
 }

@@ -1,5 +1,6 @@
 // What a person reads after a run: a Markdown job summary, and the same facts as a terminal table.
 import type { FileResult } from '../run/execute.js';
+import type { Verified } from '../run/replay.js';
 import { failureExcerpt } from './excerpt.js';
 import { formatDuration } from './format.js';
 
@@ -16,6 +17,26 @@ function recordedCount(result: FileResult): number {
   return result.cassettes.filter((c) => c.outcome === 're-recorded' || c.outcome === 'recorded').length;
 }
 
+/** What a file's recordings proved: a failed or unrun file kept nothing, so nothing was verified. */
+export function verifiedOf(result: FileResult): Verified {
+  return result.status === 'succeeded' ? (result.verified ?? false) : false;
+}
+
+function verifiedCell(result: FileResult): string {
+  const verified = verifiedOf(result);
+  return verified === true ? 'yes' : verified === false ? 'no' : 'skipped';
+}
+
+/** One line per reason some kept recordings were not replayed, with how many files it covers. */
+function unverifiedNotes(results: readonly FileResult[]): string[] {
+  const counts = new Map<string, number>();
+  for (const r of results) {
+    const verified = verifiedOf(r);
+    if (r.status === 'succeeded' && typeof verified === 'string') counts.set(verified, (counts.get(verified) ?? 0) + 1);
+  }
+  return [...counts].map(([why, count]) => `${count} re-recorded file${count === 1 ? '' : 's'} not verified by replay (${why.replace(/^skipped: /, '')})`);
+}
+
 function headline(results: readonly FileResult[], facts: RunFacts): string {
   const failed = results.filter((r) => r.status === 'failed').length;
   const notRun = results.filter((r) => r.status === 'not-run').length;
@@ -30,6 +51,8 @@ export function summaryMarkdown(results: readonly FileResult[], facts: RunFacts)
   const failing = results.filter((r) => r.status !== 'succeeded');
   const passing = results.filter((r) => r.status === 'succeeded');
   const lines = ['## rerecord', '', headline(results, facts), ''];
+  const notes = unverifiedNotes(results);
+  if (notes.length > 0) lines.push(...notes.map((note) => `> ${note}`), '');
   if (failing.length > 0) {
     lines.push('### Not re-recorded (cassettes restored byte for byte)', '', '| File | Status | Why | Time | Attempts |', '| --- | --- | --- | --- | --- |');
     for (const r of failing) lines.push(`| \`${cell(r.file)}\` | ${STATUS_MARK[r.status]} | ${cell(r.reason)} | ${formatDuration(r.durationMs)} | ${r.attempts} |`);
@@ -39,8 +62,11 @@ export function summaryMarkdown(results: readonly FileResult[], facts: RunFacts)
     }
   }
   if (passing.length > 0) {
-    const table = ['| File | Status | Time | Attempts | Cassettes re-recorded |', '| --- | --- | --- | --- | --- |'];
-    for (const r of passing) table.push(`| \`${cell(r.file)}\` | ${STATUS_MARK[r.status]} | ${formatDuration(r.durationMs)} | ${r.attempts} | ${recordedCount(r)} |`);
+    const table = ['| File | Status | Time | Attempts | Cassettes re-recorded | Replay verified |', '| --- | --- | --- | --- | --- | --- |'];
+    for (const r of passing) {
+      const verified = verifiedOf(r);
+      table.push(`| \`${cell(r.file)}\` | ${STATUS_MARK[r.status]} | ${formatDuration(r.durationMs)} | ${r.attempts} | ${recordedCount(r)} | ${typeof verified === 'string' ? cell(verified) : verified ? 'yes' : 'no'} |`);
+    }
     lines.push(`<details${failing.length === 0 ? ' open' : ''}><summary>Re-recorded files (${passing.length})</summary>`, '', ...table, '', '</details>', '');
   }
   return lines.join('\n');
@@ -49,11 +75,15 @@ export function summaryMarkdown(results: readonly FileResult[], facts: RunFacts)
 export function summaryTable(results: readonly FileResult[], facts: RunFacts): string {
   const rows = [...results]
     .sort((a, b) => order(a) - order(b) || a.file.localeCompare(b.file))
-    .map((r) => [r.status, formatDuration(r.durationMs), String(r.attempts), String(recordedCount(r)), r.file, r.reason]);
-  const header = ['STATUS', 'TIME', 'TRIES', 'CASSETTES', 'FILE', 'WHY'];
+    .map((r) => {
+      const verified = verifiedOf(r);
+      const why = r.reason || (typeof verified === 'string' ? `not verified: ${verified.replace(/^skipped: /, '')}` : '');
+      return [r.status, formatDuration(r.durationMs), String(r.attempts), String(recordedCount(r)), verifiedCell(r), r.file, why];
+    });
+  const header = ['STATUS', 'TIME', 'TRIES', 'CASSETTES', 'VERIFIED', 'FILE', 'WHY'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const format = (row: string[]) => row.map((value, i) => (i === row.length - 1 ? value : value.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [format(header), ...rows.map(format), '', headline(results, facts)].join('\n');
+  return [format(header), ...rows.map(format), '', headline(results, facts), ...unverifiedNotes(results)].join('\n');
 }
 
 function order(result: FileResult): number {

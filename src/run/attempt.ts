@@ -10,6 +10,7 @@ import { isConfined, projectRelative } from '../state/paths.js';
 import { leftoverNote, runChild, type ChildOutcome } from './child.js';
 import { inspectRecordings, type Inspection, type InspectSettings, type RecordedCassette } from './inspect.js';
 import { readJournal, type JournalEntry } from './journal.js';
+import { verifyReplay, type ReplaySettings, type Verified } from './replay.js';
 import type { AttemptPeers, Conflict } from './peers.js';
 import { checkReadable } from './readable.js';
 import type { TreeWatch } from './tree-watch.js';
@@ -32,6 +33,8 @@ export interface AttemptSettings {
   /** Scans the cassette folders for files nobody named; undefined when too large to watch. */
   watch?: TreeWatch;
   peers: AttemptPeers;
+  /** Replay the kept recordings offline before keeping them; undefined: do not. */
+  replay?: ReplaySettings;
 }
 
 /** `unchanged`: re-recorded, but only noise differed, so its old bytes were put back. */
@@ -65,6 +68,8 @@ export interface AttemptResult {
   foreign: Array<{ file: string; alongside: string[] }>;
   /** Paths it could not put back (their backups stay in .rerecord/txn/ for `rerecord recover`). */
   unrestored: string[];
+  /** Whether the kept recordings replayed offline (false when the file failed). */
+  verified: Verified;
 }
 
 interface Observed {
@@ -125,11 +130,14 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       warnings.push(...readability.warnings);
       const inspection = reason === undefined && settings.inspect ? await inspectRecordings(kept, settings.inspect, relative) : undefined;
       reason ??= inspection?.failure;
+      const replay = reason === undefined ? await verifyReplay(absolute(file), kept, inspection?.noiseOnly ?? [], relative, observed.outcome, settings) : undefined;
+      observed.outcome = replay?.outcome ?? observed.outcome;
+      reason ??= replay?.failure;
       if (reason === undefined) {
         const keptHashes = await hashKept(kept);
         await vault.settle([...keptHashes.keys()]);
         await settings.watch?.accept(vault.touched(observed.journal, observed.unnamed));
-        return { ...baseOf(observed, started, relative, settings), ...keptResult(kept, inspection, relative, warnings), keptHashes, collidedWith, unrestored: [], ...foreignOf(observed, peerId, settings) };
+        return { ...baseOf(observed, started, relative, settings), ...keptResult(kept, inspection, relative, warnings), keptHashes, collidedWith, unrestored: [], verified: replay!.verified, ...foreignOf(observed, peerId, settings) };
       }
     }
   } catch (error) {
@@ -157,6 +165,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
     collidedWith,
     retryAfter: collidedWith.length > 0 ? settings.peers.overlappingDone(peerId) : undefined,
     unrestored,
+    verified: false,
   };
 }
 

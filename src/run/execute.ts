@@ -5,6 +5,7 @@ import type { CassetteDiff } from '../cassettes/diff.js';
 import type { Lane } from '../plan/lanes.js';
 import { runAttempt, type AttemptResult, type AttemptSettings, type CassetteOutcome } from './attempt.js';
 import { BatchGate } from './batch-gate.js';
+import type { Verified } from './replay.js';
 import { backoffDelay, sleep } from './sleep.js';
 
 export type FileStatus = 'succeeded' | 'failed' | 'not-run';
@@ -27,6 +28,8 @@ export interface FileResult {
   journaled: string[] | undefined;
   drift: CassetteDiff[];
   warnings: string[];
+  /** Whether the kept recordings replayed offline, or why they were not replayed; absent when not run. */
+  verified?: Verified;
 }
 
 export interface ExecuteOptions {
@@ -118,6 +121,7 @@ function toFileResult(file: string, attempt: AttemptResult, attempts: number, du
     keptHashes: attempt.keptHashes,
     unrestored: attempt.unrestored,
     foreign: attempt.foreign,
+    verified: attempt.verified,
   };
 }
 

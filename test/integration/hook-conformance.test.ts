@@ -164,11 +164,11 @@ const standin = useStandinApi(KEY, 'g2');
 const OLD_BYTES = 'OLD BYTES: never parsed, only backed up\n';
 
 /** The preset's launch, with none of this process's own loader variables leaking in. */
-function launch(testCase: HookCase, dir: string, journal: string, backupDirectory: string) {
+function launch(testCase: HookCase, dir: string, journal: string, backupDirectory: string, mode: 'record' | 'replay' = 'record') {
   const saved = Object.fromEntries(['NODE_OPTIONS', 'PYTHONPATH', 'PYTEST_PLUGINS', 'RUBYLIB', 'RUBYOPT'].map((name) => [name, process.env[name]]));
   for (const name of Object.keys(saved)) delete process.env[name];
   try {
-    return testCase.preset.launch(path.join(dir, testCase.testFile), testCase.command, { hookDirectory: HOOKS, journal, backupDirectory });
+    return testCase.preset.launch(path.join(dir, testCase.testFile), testCase.command, { hookDirectory: HOOKS, journal, backupDirectory, mode });
   } finally {
     for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
   }
@@ -248,6 +248,26 @@ describe.each(CASES)('$name implements the journal protocol', (testCase) => {
       expect(await readFile(path.join(dir, testCase.existing), 'utf8')).toBe(OLD_BYTES);
       expect(await readdir(backups)).toEqual([]);
       expect(await readFile(journal, 'utf8').catch(() => '')).toBe('');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('replays strictly with RERECORD_MODE=replay: a request no cassette holds fails the test; nothing is journaled, backed up, deleted or recorded', async () => {
+    const { root, dir } = await project(testCase);
+    try {
+      const journal = path.join(root, 'journal.jsonl');
+      const backups = path.join(root, 'backups');
+      await mkdir(backups);
+      const spec = launch(testCase, dir, journal, backups, 'replay');
+      expect(spec.env.RERECORD_MODE).toBe('replay');
+      // Even a journal left in the environment is not written in replay mode.
+      const result = await run(spec.command, spec.args, dir, standin.env({ ...spec.env, RERECORD_JOURNAL: journal, RERECORD_BACKUP_DIR: backups, RERECORD_ROOT: dir }));
+      expect(result.code, result.output).not.toBe(0);
+      expect(await readFile(path.join(dir, testCase.existing), 'utf8')).toBe(OLD_BYTES);
+      await expect(readFile(path.join(dir, testCase.fresh), 'utf8')).rejects.toThrow(/ENOENT/);
+      await expect(readFile(journal, 'utf8')).rejects.toThrow(/ENOENT/);
+      expect(await readdir(backups)).toEqual([]);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

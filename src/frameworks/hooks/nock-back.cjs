@@ -4,6 +4,8 @@
 //
 // Environment: RERECORD_JOURNAL (JSON-lines file to append to), RERECORD_BACKUP_DIR (existing dir).
 // Without both, the hook does nothing: it never deletes a fixture it cannot journal.
+// RERECORD_MODE=replay instead pins nock back to 'lockdown' (recorded fixtures only, every other
+// request refused) and journals, backs up and deletes nothing: rerecord's replay check.
 //
 // Why it works lazily:
 // - `node --test` (Node 20) passes NODE_OPTIONS on to the child it spawns per test file, so this
@@ -28,6 +30,7 @@ const { refuseOutsideRoot } = require('./confine.cjs');
 
 const journal = process.env.RERECORD_JOURNAL;
 const backupDir = process.env.RERECORD_BACKUP_DIR;
+const replaying = process.env.RERECORD_MODE === 'replay';
 
 function resolveNock() {
   // Resolve from the project (and the test file's folder), so we patch the very nock the tests
@@ -42,7 +45,7 @@ function resolveNock() {
   }
 }
 
-const nockMain = journal && backupDir ? resolveNock() : null;
+const nockMain = replaying || (journal && backupDir) ? resolveNock() : null;
 
 if (nockMain) {
   const originalLoad = Module._load;
@@ -65,10 +68,13 @@ function patchNock(nock) {
   const setMode = back.setMode;
   // Whatever mode anyone asks for (NOCK_BACK_MODE already applied at load, or a setMode call in
   // test code), nock back stays in 'record': a missing fixture is recorded, then saved by nockDone().
-  back.setMode = function forceRecordMode() {
-    setMode.call(back, 'record');
+  // Replaying, it stays in 'lockdown': a request no fixture holds fails the test.
+  const mode = replaying ? 'lockdown' : 'record';
+  back.setMode = function pinMode() {
+    setMode.call(back, mode);
   };
-  setMode.call(back, 'record');
+  setMode.call(back, mode);
+  if (replaying) return;
 
   const seen = new Set();
   // A Proxy rather than a wrapper function: reads and writes such as `nock.back.fixtures = dir`

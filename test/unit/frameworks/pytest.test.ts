@@ -217,7 +217,7 @@ describe('pytest launch', () => {
     expect(pytest.launch('/p/tests/test_a.py', pytest.defaultCommand, hook)).toEqual({
       command: 'python3',
       args: ['-m', 'pytest', '/p/tests/test_a.py'],
-      env: { RERECORD_JOURNAL: '/tmp/j.jsonl', RERECORD_BACKUP_DIR: '/tmp/backup', PYTHONPATH: '/opt/rerecord hooks', PYTEST_PLUGINS: 'rerecord_vcrpy' },
+      env: { RERECORD_MODE: 'record', RERECORD_JOURNAL: '/tmp/j.jsonl', RERECORD_BACKUP_DIR: '/tmp/backup', PYTHONPATH: '/opt/rerecord hooks', PYTEST_PLUGINS: 'rerecord_vcrpy' },
     });
   });
 

@@ -200,7 +200,7 @@ describe('rspec launch', () => {
     expect(rspec.launch('/p/spec/a_spec.rb', rspec.defaultCommand, hook)).toEqual({
       command: 'rspec',
       args: ['/p/spec/a_spec.rb'],
-      env: { RERECORD_JOURNAL: '/tmp/j.jsonl', RERECORD_BACKUP_DIR: '/tmp/b', RUBYLIB: '/opt/rerecord hooks', RUBYOPT: '-rrerecord_vcr', DISABLE_SPRING: '1' },
+      env: { RERECORD_MODE: 'record', RERECORD_JOURNAL: '/tmp/j.jsonl', RERECORD_BACKUP_DIR: '/tmp/b', RUBYLIB: '/opt/rerecord hooks', RUBYOPT: '-rrerecord_vcr', DISABLE_SPRING: '1' },
     });
   });
 

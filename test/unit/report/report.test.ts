@@ -109,8 +109,25 @@ describe('summaries', () => {
 
   it('terminal table: failed, then not run, then re-recorded', () => {
     const lines = summaryTable(results, facts).split('\n');
-    expect(lines[0]).toMatch(/^STATUS\s+TIME\s+TRIES\s+CASSETTES\s+FILE\s+WHY$/);
+    expect(lines[0]).toMatch(/^STATUS\s+TIME\s+TRIES\s+CASSETTES\s+VERIFIED\s+FILE\s+WHY$/);
     expect(lines.slice(1, 4).map((line) => line.split(/\s+/)[0])).toEqual(['failed', 'not-run', 'succeeded']);
+  });
+
+  it('says per file whether its recordings replayed, and why some were not replayed', () => {
+    const mixed = [
+      result('a.js', 'succeeded', { verified: true }),
+      result('b.js', 'succeeded', { verified: 'skipped: no replay-command for framework custom' }),
+      result('c.js', 'succeeded', { verified: 'skipped: no replay-command for framework custom' }),
+      result('d.js', 'failed', { verified: false, reason: 'recording does not replay: Nock: No match for request' }),
+    ];
+    const table = summaryTable(mixed, facts).split('\n');
+    expect(table.find((line) => line.includes('a.js'))).toMatch(/\byes\s+a\.js$/);
+    expect(table.find((line) => line.includes('b.js'))).toMatch(/\bskipped\s+b\.js\s+not verified: no replay-command for framework custom$/);
+    expect(table.find((line) => line.includes('d.js'))).toMatch(/\bno\s+d\.js\s+recording does not replay/);
+    expect(table.at(-1)).toBe('2 re-recorded files not verified by replay (no replay-command for framework custom)');
+    const markdown = summaryMarkdown(mixed, facts);
+    expect(markdown).toContain('> 2 re-recorded files not verified by replay (no replay-command for framework custom)');
+    expect(markdown).toContain('| `a.js` | ✅ re-recorded | 1.5s | 1 | 1 | yes |');
   });
 
   it('progress lines count failures and estimate what is left', () => {
