@@ -27,5 +27,6 @@ export function runDocument(outcome: RunOutcome, config: Config) {
     drift: driftCounts(outcome.results),
     files: outcome.results.map(({ journaled: _j, output: _o, keptHashes: _k, ...rest }) => rest),
     warnings: outcome.runWarnings,
+    pace: outcome.pace ?? null,
   };
 }

@@ -1,0 +1,252 @@
+// The pace of a run, set by the API rather than the CPU. Three rules decide when a file may start:
+// - concurrency, AIMD: halves when a file comes back throttled (once per congestion: files that
+//   started before the last cut add nothing), climbs by one after a full round of files passed at
+//   the current level, never above `workers`;
+// - a pause: after a throttled answer, no file starts before the Retry-After the API sent, else
+//   an exponential, jittered backoff;
+// - a request budget (`rate-limit`): every start spends the requests the file is expected to make
+//   (the manifest's count, else the median of what is known); starts are spaced so that spending
+//   stays under the budget, and a file that made more or fewer than expected settles the difference.
+import { backoffDelay, sleep } from './sleep.js';
+
+export interface GovernorOptions {
+  workers: number;
+  /** Requests per second this run may make; undefined: adaptive only. */
+  ratePerSecond?: number;
+  /** Requests each file made when last re-recorded (from the manifest). */
+  knownRequests?: ReadonlyMap<string, number>;
+  /** The longest a pause may last (the `rate-limit-wait`): a Retry-After of an hour never stalls a run for an hour. */
+  maxPauseMs?: number;
+  backoffBaseMs?: number;
+  signal: AbortSignal;
+  /** Injected in tests. */
+  now?: () => number;
+  wait?: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+export interface Ticket {
+  readonly file: string;
+  readonly startedAt: number;
+  /** Requests spent from the budget at the start. */
+  readonly charged: number;
+  /** How many cuts had happened when it started. */
+  readonly epoch: number;
+}
+
+export interface AttemptPace {
+  /** Requests its recordings hold. */
+  requests: number;
+  passed: boolean;
+  /** Throttled: the wait the API asked for (if any) and how many throttling answers. */
+  rateLimited?: { retryAfterMs?: number; answers: number };
+  /** Cancelled, or never ran the test: teaches nothing. */
+  inconclusive?: boolean;
+}
+
+export interface ConcurrencyChange {
+  /** Since the run started. */
+  atMs: number;
+  limit: number;
+  why: 'rate-limited' | 'recovered';
+}
+
+export interface PaceReport {
+  /** Requests per second this run was allowed, or null when adaptive only. */
+  rateLimit: number | null;
+  /** Requests that reached the API, throttled ones included. */
+  requests: number;
+  /** 429s (and 503s with Retry-After) seen in new recordings. */
+  rateLimitedAnswers: number;
+  /** ... of which the files that got them went on to pass or fail for another reason: none was kept. */
+  absorbed: number;
+  /** Requests over the time from the first start to the last end. */
+  requestsPerSecond: number;
+  /** Time new starts were held back by a pause or the budget (not by a busy worker). */
+  waitedMs: number;
+  concurrency: { workers: number; lowest: number; final: number; trace: ConcurrencyChange[]; traceTruncated: boolean };
+}
+
+const TRACE_LIMIT = 200;
+
+interface Waiter {
+  file: string;
+  resolve: (ticket: Ticket | undefined) => void;
+}
+
+export class Governor {
+  private limit: number;
+  private lowest: number;
+  private running = 0;
+  private readonly queue: Waiter[] = [];
+  private pausedUntil = 0;
+  /** Virtual time when the budget has room for the next start. */
+  private budgetAt = 0;
+  private cuts = 0;
+  private passedAtLevel = 0;
+  private throttleStreak = 0;
+  private wakeAt = Infinity;
+  private readonly observed: number[] = [];
+  /** Some attempt has ended and told us what a file costs. */
+  private heardBack = false;
+  private readonly trace: ConcurrencyChange[] = [];
+  private traceTruncated = false;
+  private readonly startedAt: number;
+  private firstStart: number | undefined;
+  private lastEnd: number | undefined;
+  private requests = 0;
+  private answers = 0;
+  private unabsorbed = 0;
+  private waitedMs = 0;
+  /** Since when starts have been held back by time (pause or budget), while some file was queued. */
+  private heldSince: number | undefined;
+  private readonly now: () => number;
+  private readonly wait: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(private readonly options: GovernorOptions) {
+    this.limit = options.workers;
+    this.lowest = options.workers;
+    this.now = options.now ?? (() => performance.now());
+    this.wait = options.wait ?? sleep;
+    this.random = options.random ?? Math.random;
+    this.startedAt = this.now();
+    options.signal.addEventListener('abort', () => this.drain(), { once: true });
+  }
+
+  /** Resolves with a ticket when the file may start, or undefined when the run was cancelled. */
+  acquire(file: string): Promise<Ticket | undefined> {
+    if (this.options.signal.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      this.queue.push({ file, resolve });
+      this.pump();
+    });
+  }
+
+  release(ticket: Ticket, pace: AttemptPace): void {
+    const now = this.now();
+    this.running--;
+    this.lastEnd = now;
+    this.requests += pace.requests;
+    if (!pace.inconclusive) {
+      this.heardBack = true;
+      this.learn(ticket, pace, now);
+    }
+    this.pump();
+  }
+
+  /** Ms until a throttled file may try again (the pause), 0 when none. */
+  pauseLeft(): number {
+    return Math.max(0, this.pausedUntil - this.now());
+  }
+
+  /** The throttling answers of a file that ended failed on them: seen, but not absorbed. */
+  notAbsorbed(answers: number): void {
+    this.unabsorbed += answers;
+  }
+
+  /** Requests a file is expected to make: its own count, else the median of every count known. */
+  expectedRequests(file: string): number {
+    const own = this.options.knownRequests?.get(file);
+    if (own !== undefined) return own;
+    const known = [...(this.options.knownRequests?.values() ?? []), ...this.observed].sort((a, b) => a - b);
+    if (known.length === 0) return 1;
+    return known[Math.floor((known.length - 1) / 2)]!;
+  }
+
+  report(): PaceReport {
+    const span = this.firstStart === undefined || this.lastEnd === undefined ? 0 : this.lastEnd - this.firstStart;
+    return {
+      rateLimit: this.options.ratePerSecond ?? null,
+      requests: this.requests,
+      rateLimitedAnswers: this.answers,
+      absorbed: this.answers - this.unabsorbed,
+      requestsPerSecond: span > 0 ? Math.round((this.requests / span) * 1000 * 100) / 100 : 0,
+      waitedMs: Math.round(this.waitedMs),
+      concurrency: { workers: this.options.workers, lowest: this.lowest, final: this.limit, trace: [...this.trace], traceTruncated: this.traceTruncated },
+    };
+  }
+
+  private learn(ticket: Ticket, pace: AttemptPace, now: number): void {
+    const rate = this.options.ratePerSecond;
+    // Settle the budget: the file spent what it recorded, not what we guessed.
+    if (rate !== undefined) this.budgetAt += ((pace.requests - ticket.charged) / rate) * 1000;
+    if (pace.rateLimited) {
+      this.answers += pace.rateLimited.answers;
+      this.throttleStreak++;
+      const asked = pace.rateLimited.retryAfterMs ?? backoffDelay(this.throttleStreak, this.options.backoffBaseMs ?? 1000, this.random);
+      const pause = Math.min(asked, this.options.maxPauseMs ?? Infinity);
+      this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+      // Files already running when we cut were started at the old level: their throttles are the same congestion.
+      if (ticket.epoch === this.cuts) {
+        this.cuts++;
+        this.passedAtLevel = 0;
+        this.setLimit(Math.max(1, Math.floor(this.limit / 2)), 'rate-limited', now);
+      }
+      return;
+    }
+    if (pace.requests > 0) this.observed.push(pace.requests);
+    this.throttleStreak = 0;
+    if (ticket.epoch !== this.cuts || this.limit >= this.options.workers) return;
+    if (++this.passedAtLevel >= this.limit) {
+      this.passedAtLevel = 0;
+      this.setLimit(this.limit + 1, 'recovered', now);
+    }
+  }
+
+  private setLimit(limit: number, why: ConcurrencyChange['why'], now: number): void {
+    if (limit === this.limit) return;
+    this.limit = limit;
+    this.lowest = Math.min(this.lowest, limit);
+    if (this.trace.length < TRACE_LIMIT) this.trace.push({ atMs: Math.round(now - this.startedAt), limit, why });
+    else this.traceTruncated = true;
+  }
+
+  private pump(): void {
+    if (this.options.signal.aborted) return this.drain();
+    while (this.queue.length > 0 && this.running < this.limit && !this.learningFirst()) {
+      const now = this.now();
+      const readyAt = Math.max(this.pausedUntil, this.options.ratePerSecond === undefined ? 0 : this.budgetAt);
+      if (readyAt > now) {
+        this.heldSince ??= now;
+        this.wakeUpAt(readyAt);
+        return;
+      }
+      this.stopHolding(now);
+      const waiter = this.queue.shift()!;
+      const charged = this.options.ratePerSecond === undefined ? 0 : this.expectedRequests(waiter.file);
+      if (this.options.ratePerSecond !== undefined) this.budgetAt = Math.max(this.budgetAt, now) + (charged / this.options.ratePerSecond) * 1000;
+      this.running++;
+      this.firstStart ??= now;
+      waiter.resolve({ file: waiter.file, startedAt: now, charged, epoch: this.cuts });
+    }
+    if (this.queue.length === 0) this.stopHolding(this.now());
+  }
+
+  /**
+   * With a budget and no count known yet, one file runs alone first: starting `workers` files on a
+   * guess of one request each would spend the budget several times over before anything is learned.
+   */
+  private learningFirst(): boolean {
+    return this.options.ratePerSecond !== undefined && this.running > 0 && (this.options.knownRequests?.size ?? 0) === 0 && !this.heardBack;
+  }
+
+  private stopHolding(now: number): void {
+    if (this.heldSince === undefined) return;
+    this.waitedMs += now - this.heldSince;
+    this.heldSince = undefined;
+  }
+
+  private wakeUpAt(at: number): void {
+    if (this.wakeAt <= at && this.wakeAt > this.now()) return;
+    this.wakeAt = at;
+    void this.wait(Math.max(1, Math.ceil(at - this.now())), this.options.signal).then(() => {
+      if (this.wakeAt === at) this.wakeAt = Infinity;
+      this.pump();
+    });
+  }
+
+  private drain(): void {
+    for (const waiter of this.queue.splice(0)) waiter.resolve(undefined);
+  }
+}
