@@ -62,8 +62,10 @@ export interface PaceReport {
   absorbed: number;
   /** Requests over the time from the first start to the last end. */
   requestsPerSecond: number;
-  /** Time new starts were held back by a pause or the budget (not by a busy worker). */
+  /** Time new starts were held back by the API's Retry-After or a backoff after a throttled answer. */
   waitedMs: number;
+  /** Time new starts were held back to keep under the request budget. */
+  pacedMs: number;
   concurrency: { workers: number; lowest: number; final: number; trace: ConcurrencyChange[]; traceTruncated: boolean };
 }
 
@@ -98,8 +100,9 @@ export class Governor {
   private answers = 0;
   private unabsorbed = 0;
   private waitedMs = 0;
-  /** Since when starts have been held back by time (pause or budget), while some file was queued. */
-  private heldSince: number | undefined;
+  private pacedMs = 0;
+  /** Since when, and by what, starts have been held back while some file was queued. */
+  private held: { since: number; by: 'pause' | 'budget' } | undefined;
   private readonly now: () => number;
   private readonly wait: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly random: () => number;
@@ -163,6 +166,7 @@ export class Governor {
       absorbed: this.answers - this.unabsorbed,
       requestsPerSecond: span > 0 ? Math.round((this.requests / span) * 1000 * 100) / 100 : 0,
       waitedMs: Math.round(this.waitedMs),
+      pacedMs: Math.round(this.pacedMs),
       concurrency: { workers: this.options.workers, lowest: this.lowest, final: this.limit, trace: [...this.trace], traceTruncated: this.traceTruncated },
     };
   }
@@ -208,7 +212,11 @@ export class Governor {
       const now = this.now();
       const readyAt = Math.max(this.pausedUntil, this.options.ratePerSecond === undefined ? 0 : this.budgetAt);
       if (readyAt > now) {
-        this.heldSince ??= now;
+        const by = this.pausedUntil > now ? 'pause' : 'budget';
+        if (this.held?.by !== by) {
+          this.stopHolding(now);
+          this.held = { since: now, by };
+        }
         this.wakeUpAt(readyAt);
         return;
       }
@@ -232,9 +240,10 @@ export class Governor {
   }
 
   private stopHolding(now: number): void {
-    if (this.heldSince === undefined) return;
-    this.waitedMs += now - this.heldSince;
-    this.heldSince = undefined;
+    if (!this.held) return;
+    if (this.held.by === 'pause') this.waitedMs += now - this.held.since;
+    else this.pacedMs += now - this.held.since;
+    this.held = undefined;
   }
 
   private wakeUpAt(at: number): void {
