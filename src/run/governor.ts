@@ -70,6 +70,8 @@ export interface PaceReport {
 }
 
 const TRACE_LIMIT = 200;
+/** The multiplicative decrease. */
+const DECREASE = 0.5;
 
 interface Waiter {
   file: string;
@@ -185,17 +187,16 @@ export class Governor {
       if (ticket.epoch === this.cuts) {
         this.cuts++;
         this.passedAtLevel = 0;
-        this.setLimit(Math.max(1, Math.floor(this.limit / 2)), 'rate-limited', now);
+        this.setLimit(Math.max(1, Math.floor(this.limit * DECREASE)), 'rate-limited', now);
       }
       return;
     }
     if (pace.requests > 0) this.observed.push(pace.requests);
     this.throttleStreak = 0;
     if (ticket.epoch !== this.cuts || this.limit >= this.options.workers) return;
-    if (++this.passedAtLevel >= this.limit) {
-      this.passedAtLevel = 0;
-      this.setLimit(this.limit + 1, 'recovered', now);
-    }
+    // One more per passing file started at this level: the throttle is the API's rate, not our
+    // concurrency, so a level that passes is climbed back from within a round, not a round per step.
+    this.setLimit(this.limit + 1, 'recovered', now);
   }
 
   private setLimit(limit: number, why: ConcurrencyChange['why'], now: number): void {

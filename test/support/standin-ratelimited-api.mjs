@@ -4,6 +4,7 @@
 // `requests` calls, writes a Ruby-VCR-format cassette of what it got, and fails on a non-200 answer,
 // as a test asserting on the data would. Plain JavaScript: the bench uses it too.
 import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -23,15 +24,17 @@ export async function startRateLimitedApi(options = {}) {
   const state = {
     served: 0,
     throttled: 0,
-    /** Path prefixes answered 429 whatever the bucket holds: a quota that will not come back soon. */
-    exhausted: /** @type {Set<string>} */ (new Set()),
+    /** URL substring -> how many more requests matching it get 429 whatever the bucket holds (a quota spent elsewhere). */
+    exhausted: /** @type {Map<string, number>} */ (new Map()),
   };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const now = performance.now();
     tokens = Math.min(burst, tokens + ((now - refilledAt) / 1000) * rate);
     refilledAt = now;
-    const exhausted = [...state.exhausted].some((prefix) => url.pathname.startsWith(prefix));
+    const spent = [...state.exhausted.keys()].find((part) => (req.url ?? '').includes(part) && state.exhausted.get(part) > 0);
+    if (spent !== undefined) state.exhausted.set(spent, state.exhausted.get(spent) - 1);
+    const exhausted = spent !== undefined;
     if (exhausted || tokens < 1) {
       state.throttled++;
       const seconds = exhausted ? 1 : Math.max(1, Math.ceil((1 - tokens) / rate));
@@ -51,6 +54,10 @@ export async function startRateLimitedApi(options = {}) {
     rate,
     burst,
     state,
+    /** The next `count` requests whose URL contains `part` get 429 (Infinity: every one). @param {string} part @param {number} [count] */
+    exhaust(part, count = Infinity) {
+      state.exhausted.set(part, count);
+    },
     close() {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve(undefined)));
