@@ -64,13 +64,14 @@ const TRACE_SHOWN = 12;
 
 /** One line: requests, throttling absorbed, rate, waits, and how concurrency moved. */
 export function paceLine(pace: PaceReport): string {
-  const budget = pace.rateLimit === null ? 'adaptive only' : `budget ${rateText(pace.rateLimit)}`;
+  const learned = pace.learnedRate === null ? '' : `, learned ${rateText(pace.learnedRate)}`;
+  const budget = `${pace.rateLimit === null ? 'adaptive only' : `budget ${rateText(pace.rateLimit)}`}${learned}`;
   const throttled = pace.rateLimitedAnswers === 0 ? 'no 429/503 answers' : `${pace.rateLimitedAnswers} 429/503 answer(s), ${pace.absorbed} absorbed (none kept)`;
   const { workers, lowest, final, trace } = pace.concurrency;
   const shown = trace.slice(0, TRACE_SHOWN).map((change) => change.limit);
   const more = trace.length > TRACE_SHOWN || pace.concurrency.traceTruncated ? ' -> ...' : '';
   const moves = trace.length === 0 ? `concurrency ${workers} throughout` : `concurrency ${[workers, ...shown].join(' -> ')}${more} (lowest ${lowest}, final ${final})`;
-  const paced = pace.rateLimit === null ? '' : `, ${formatDuration(pace.pacedMs)} paced to the budget`;
+  const paced = pace.rateLimit === null && pace.learnedRate === null ? '' : `, ${formatDuration(pace.pacedMs)} paced to the ${pace.rateLimit === null ? 'learned rate' : 'budget'}`;
   return `${pace.requests} requests at ${rateText(pace.requestsPerSecond)} (${budget}), ${throttled}, ${formatDuration(pace.waitedMs)} waiting on the API${paced}, ${moves}`;
 }
 

@@ -7,6 +7,9 @@
 // - a request budget (`rate-limit`): every start spends the requests the file is expected to make
 //   (the manifest's count, else the median of what is known); starts are spaced so that spending
 //   stays under the budget, and a file that made more or fewer than expected settles the difference.
+//   A throttle also teaches a rate: what the API served over the last seconds, a little under it.
+//   From then on starts are paced to the lower of the two, and the learned rate creeps up while
+//   files pass. Concurrency alone cannot hold a rate: a file is short or long for other reasons.
 import { backoffDelay, sleep } from './sleep.js';
 
 export interface GovernorOptions {
@@ -54,6 +57,8 @@ export interface ConcurrencyChange {
 export interface PaceReport {
   /** Requests per second this run was allowed, or null when adaptive only. */
   rateLimit: number | null;
+  /** Requests per second learned from the API's throttles (as it ended), or null when it never throttled. */
+  learnedRate: number | null;
   /** Requests that reached the API, throttled ones included. */
   requests: number;
   /** 429s (and 503s with Retry-After) seen in new recordings. */
@@ -70,8 +75,14 @@ export interface PaceReport {
 }
 
 const TRACE_LIMIT = 200;
-/** The multiplicative decrease. */
+/** The multiplicative decrease of concurrency. */
 const DECREASE = 0.5;
+/** How far back a throttle looks to learn what the API serves, and how far under it starts are paced. */
+const LEARNING_WINDOW_MS = 5000;
+const RATE_MARGIN = 0.9;
+/** The learned rate's creep per passing file, to find room the API made since. */
+const RATE_INCREASE = 1.01;
+const MIN_RATE = 0.1;
 
 interface Waiter {
   file: string;
@@ -86,6 +97,10 @@ export class Governor {
   private pausedUntil = 0;
   /** Virtual time when the budget has room for the next start. */
   private budgetAt = 0;
+  /** Requests per second the API was seen to serve before it throttled; undefined until it does. */
+  private learnedRate: number | undefined;
+  /** Requests that got an answer (not a throttle), by when their attempt ended: for learning the rate. */
+  private readonly served: Array<{ at: number; requests: number }> = [];
   private cuts = 0;
   private passedAtLevel = 0;
   private throttleStreak = 0;
@@ -163,6 +178,7 @@ export class Governor {
     const span = this.firstStart === undefined || this.lastEnd === undefined ? 0 : this.lastEnd - this.firstStart;
     return {
       rateLimit: this.options.ratePerSecond ?? null,
+      learnedRate: this.learnedRate === undefined ? null : Math.round(this.learnedRate * 100) / 100,
       requests: this.requests,
       rateLimitedAnswers: this.answers,
       absorbed: this.answers - this.unabsorbed,
@@ -174,9 +190,11 @@ export class Governor {
   }
 
   private learn(ticket: Ticket, pace: AttemptPace, now: number): void {
-    const rate = this.options.ratePerSecond;
+    const rate = this.pacingRate();
     // Settle the budget: the file spent what it recorded, not what we guessed.
     if (rate !== undefined) this.budgetAt += ((pace.requests - ticket.charged) / rate) * 1000;
+    this.served.push({ at: now, requests: Math.max(0, pace.requests - (pace.rateLimited?.answers ?? 0)) });
+    while (this.served.length > 0 && this.served[0]!.at < now - LEARNING_WINDOW_MS) this.served.shift();
     if (pace.rateLimited) {
       this.answers += pace.rateLimited.answers;
       this.throttleStreak++;
@@ -185,6 +203,7 @@ export class Governor {
       this.pausedUntil = Math.max(this.pausedUntil, now + pause);
       // Files already running when we cut were started at the old level: their throttles are the same congestion.
       if (ticket.epoch === this.cuts) {
+        this.learnRate(now);
         this.cuts++;
         this.passedAtLevel = 0;
         this.setLimit(Math.max(1, Math.floor(this.limit * DECREASE)), 'rate-limited', now);
@@ -193,10 +212,34 @@ export class Governor {
     }
     if (pace.requests > 0) this.observed.push(pace.requests);
     this.throttleStreak = 0;
-    if (ticket.epoch !== this.cuts || this.limit >= this.options.workers) return;
-    // One more per passing file started at this level: the throttle is the API's rate, not our
-    // concurrency, so a level that passes is climbed back from within a round, not a round per step.
-    this.setLimit(this.limit + 1, 'recovered', now);
+    if (ticket.epoch !== this.cuts) return;
+    if (this.learnedRate !== undefined) this.learnedRate *= RATE_INCREASE;
+    if (this.limit >= this.options.workers) return;
+    // Once a rate is learned, it holds the pace: concurrency climbs back one per passing file.
+    // Before, a level must pass a full round (one file per slot) before the next step.
+    if (this.learnedRate !== undefined || ++this.passedAtLevel >= this.limit) {
+      this.passedAtLevel = 0;
+      this.setLimit(this.limit + 1, 'recovered', now);
+    }
+  }
+
+  /** What the API served over the window before this throttle, a little under it. */
+  private learnRate(now: number): void {
+    // Requests are counted when their file ends: over a shorter span than the window, the files
+    // still running would make the API look far slower than it is.
+    if (this.firstStart === undefined || now - this.firstStart < LEARNING_WINDOW_MS) return;
+    const seconds = LEARNING_WINDOW_MS / 1000;
+    const served = this.served.reduce((sum, entry) => sum + entry.requests, 0);
+    if (served === 0) return;
+    const estimate = Math.max(MIN_RATE, (served / seconds) * RATE_MARGIN);
+    this.learnedRate = this.learnedRate === undefined ? estimate : Math.min(this.learnedRate * RATE_MARGIN, estimate);
+  }
+
+  /** Requests per second starts are paced to: the budget, or what was learned, whichever is lower. */
+  private pacingRate(): number | undefined {
+    const budget = this.options.ratePerSecond;
+    if (budget === undefined) return this.learnedRate;
+    return this.learnedRate === undefined ? budget : Math.min(budget, this.learnedRate);
   }
 
   private setLimit(limit: number, why: ConcurrencyChange['why'], now: number): void {
@@ -211,7 +254,8 @@ export class Governor {
     if (this.options.signal.aborted) return this.drain();
     while (this.queue.length > 0 && this.running < this.limit && !this.learningFirst()) {
       const now = this.now();
-      const readyAt = Math.max(this.pausedUntil, this.options.ratePerSecond === undefined ? 0 : this.budgetAt);
+      const rate = this.pacingRate();
+      const readyAt = Math.max(this.pausedUntil, rate === undefined ? 0 : this.budgetAt);
       if (readyAt > now) {
         const by = this.pausedUntil > now ? 'pause' : 'budget';
         if (this.held?.by !== by) {
@@ -223,8 +267,8 @@ export class Governor {
       }
       this.stopHolding(now);
       const waiter = this.queue.shift()!;
-      const charged = this.options.ratePerSecond === undefined ? 0 : this.expectedRequests(waiter.file);
-      if (this.options.ratePerSecond !== undefined) this.budgetAt = Math.max(this.budgetAt, now) + (charged / this.options.ratePerSecond) * 1000;
+      const charged = rate === undefined ? 0 : this.expectedRequests(waiter.file);
+      if (rate !== undefined) this.budgetAt = Math.max(this.budgetAt, now) + (charged / rate) * 1000;
       this.running++;
       this.firstStart ??= now;
       waiter.resolve({ file: waiter.file, startedAt: now, charged, epoch: this.cuts });

@@ -101,6 +101,7 @@ describe('scanRecordings', () => {
 describe('pace in the summaries', () => {
   const pace: PaceReport = {
     rateLimit: 20,
+    learnedRate: null,
     requests: 310,
     rateLimitedAnswers: 12,
     absorbed: 12,

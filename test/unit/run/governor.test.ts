@@ -67,9 +67,9 @@ describe('Governor: adaptive concurrency', () => {
     expect(g.governor.report().concurrency).toMatchObject({ workers: 4, lowest: 4, final: 4, trace: [] });
   });
 
-  it('halves once per congestion, holds every start for the Retry-After, then climbs back one per passing file, never above workers', async () => {
+  it('halves once per congestion, holds every start for the Retry-After, then climbs back one per round of passing files, never above workers', async () => {
     const g = setUp({ workers: 8 });
-    g.queue(...files(8), ...files(20, 'n'));
+    g.queue(...files(8), ...files(40, 'n'));
     await g.time.advance(0);
     expect(g.started).toHaveLength(8);
     // Three files that were all running when the API pushed back: one congestion, one cut.
@@ -85,20 +85,47 @@ describe('Governor: adaptive concurrency', () => {
     await g.time.advance(1);
     expect(g.startedFiles().slice(8)).toEqual(['n1']);
     expect(g.governor.pauseLeft()).toBe(0);
-    // Files started after the cut that pass climb the limit back: +1 each.
-    g.pass('n1');
+    // Files started after the cut that pass climb the limit back: +1 once a round (4 files at 4) passed.
+    for (const file of ['n1', 'f6', 'f7', 'f8']) g.pass(file);
     await g.time.advance(0);
-    expect(g.governor.report().concurrency.final).toBe(5);
-    for (const file of ['f6', 'f7', 'f8']) g.pass(file);
-    await g.time.advance(0);
-    for (const start of g.started.slice(9)) g.pass(start.file);
-    await g.time.advance(0);
-    for (const start of g.started.filter((s) => !g.ended.has(s.file))) g.pass(start.file);
-    await g.time.advance(0);
+    expect(g.governor.report().concurrency.final).toBe(4);
+    for (let round = 0; round < 10; round++) {
+      for (const start of g.started.filter((s) => !g.ended.has(s.file))) g.pass(start.file);
+      await g.time.advance(0);
+    }
     const report = g.governor.report();
     expect(report.concurrency).toMatchObject({ workers: 8, lowest: 4, final: 8 });
     expect(report.concurrency.trace.map((change) => change.limit)).toEqual([4, 5, 6, 7, 8]);
     expect(report).toMatchObject({ rateLimitedAnswers: 3, absorbed: 3, waitedMs: 2000 });
+  });
+
+  it('learns the rate the API served before it throttled, paces starts a little under it, and then climbs one per passing file', async () => {
+    const g = setUp({ workers: 4, knownRequests: new Map(files(20).map((file) => [file, 10])) });
+    g.queue(...files(20));
+    await g.time.advance(0);
+    expect(g.startedFiles()).toEqual(['f1', 'f2', 'f3', 'f4']);
+    // 6 s in, four files passed with 10 requests each, all within the last 5 s: 40 / 5 s = 8/s served.
+    await g.time.advance(2000);
+    g.pass('f1', 10);
+    g.pass('f2', 10);
+    await g.time.advance(4000);
+    g.pass('f3', 10);
+    g.pass('f4', 10);
+    await g.time.advance(0);
+    g.throttle('f5', 1000, 1);
+    expect(g.governor.report()).toMatchObject({ rateLimit: null, learnedRate: 7.2, concurrency: { final: 2 } });
+    // Started before the cut: they neither cut again nor climb.
+    for (const file of ['f6', 'f7', 'f8']) g.pass(file, 10);
+    await g.time.advance(1000);
+    expect(g.startedFiles().slice(8)).toEqual(['f9']);
+    // 10 requests each at 0.9 x 8 = 7.2/s: the next start ~1.39 s later, though a slot is free.
+    await g.time.advance(1300);
+    expect(g.startedFiles().slice(8)).toEqual(['f9']);
+    await g.time.advance(100);
+    expect(g.startedFiles().slice(8)).toEqual(['f9', 'f10']);
+    // With a rate learned, a passing file started after the cut climbs the limit at once.
+    g.pass('f9', 10);
+    expect(g.governor.report().concurrency.final).toBe(3);
   });
 
   it('a throttle from a file started after the cut cuts again, down to one', async () => {
