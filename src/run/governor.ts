@@ -79,9 +79,11 @@ const TRACE_LIMIT = 200;
 const DECREASE = 0.5;
 /** How far back a throttle looks to learn what the API serves, and how far under it starts are paced. */
 const LEARNING_WINDOW_MS = 5000;
+/** Files slower than a quarter of this teach no rate: concurrency and the pauses alone hold the pace. */
+const MAX_WINDOW_MS = 60_000;
 const RATE_MARGIN = 0.9;
 /** The learned rate's creep per passing file, to find room the API made since. */
-const RATE_INCREASE = 1.01;
+const RATE_INCREASE = 1.03;
 const MIN_RATE = 0.1;
 
 interface Waiter {
@@ -100,7 +102,7 @@ export class Governor {
   /** Requests per second the API was seen to serve before it throttled; undefined until it does. */
   private learnedRate: number | undefined;
   /** Requests that got an answer (not a throttle), by when their attempt ended: for learning the rate. */
-  private readonly served: Array<{ at: number; requests: number }> = [];
+  private readonly served: Array<{ at: number; requests: number; tookMs: number }> = [];
   private cuts = 0;
   private passedAtLevel = 0;
   private throttleStreak = 0;
@@ -193,8 +195,8 @@ export class Governor {
     const rate = this.pacingRate();
     // Settle the budget: the file spent what it recorded, not what we guessed.
     if (rate !== undefined) this.budgetAt += ((pace.requests - ticket.charged) / rate) * 1000;
-    this.served.push({ at: now, requests: Math.max(0, pace.requests - (pace.rateLimited?.answers ?? 0)) });
-    while (this.served.length > 0 && this.served[0]!.at < now - LEARNING_WINDOW_MS) this.served.shift();
+    this.served.push({ at: now, requests: Math.max(0, pace.requests - (pace.rateLimited?.answers ?? 0)), tookMs: now - ticket.startedAt });
+    while (this.served.length > 0 && this.served[0]!.at < now - MAX_WINDOW_MS) this.served.shift();
     if (pace.rateLimited) {
       this.answers += pace.rateLimited.answers;
       this.throttleStreak++;
@@ -225,11 +227,14 @@ export class Governor {
 
   /** What the API served over the window before this throttle, a little under it. */
   private learnRate(now: number): void {
-    // Requests are counted when their file ends: over a shorter span than the window, the files
-    // still running would make the API look far slower than it is.
-    if (this.firstStart === undefined || now - this.firstStart < LEARNING_WINDOW_MS) return;
-    const seconds = LEARNING_WINDOW_MS / 1000;
-    const served = this.served.reduce((sum, entry) => sum + entry.requests, 0);
+    // Requests are counted when their file ends: over a span not much longer than a file takes,
+    // the files still running would make the API look far slower than it is.
+    const tookMs = this.served.map((entry) => entry.tookMs).sort((a, b) => a - b);
+    const typical = tookMs.length === 0 ? 0 : tookMs[Math.floor((tookMs.length - 1) / 2)]!;
+    const window = Math.max(LEARNING_WINDOW_MS, 4 * typical);
+    if (this.firstStart === undefined || now - this.firstStart < window || window > MAX_WINDOW_MS) return;
+    const seconds = window / 1000;
+    const served = this.served.filter((entry) => entry.at >= now - window).reduce((sum, entry) => sum + entry.requests, 0);
     if (served === 0) return;
     const estimate = Math.max(MIN_RATE, (served / seconds) * RATE_MARGIN);
     this.learnedRate = this.learnedRate === undefined ? estimate : Math.min(this.learnedRate * RATE_MARGIN, estimate);

@@ -100,32 +100,30 @@ describe('Governor: adaptive concurrency', () => {
   });
 
   it('learns the rate the API served before it throttled, paces starts a little under it, and then climbs one per passing file', async () => {
-    const g = setUp({ workers: 4, knownRequests: new Map(files(20).map((file) => [file, 10])) });
-    g.queue(...files(20));
-    await g.time.advance(0);
-    expect(g.startedFiles()).toEqual(['f1', 'f2', 'f3', 'f4']);
-    // 6 s in, four files passed with 10 requests each, all within the last 5 s: 40 / 5 s = 8/s served.
-    await g.time.advance(2000);
-    g.pass('f1', 10);
-    g.pass('f2', 10);
-    await g.time.advance(4000);
-    g.pass('f3', 10);
-    g.pass('f4', 10);
-    await g.time.advance(0);
-    g.throttle('f5', 1000, 1);
-    expect(g.governor.report()).toMatchObject({ rateLimit: null, learnedRate: 7.2, concurrency: { final: 2 } });
-    // Started before the cut: they neither cut again nor climb.
-    for (const file of ['f6', 'f7', 'f8']) g.pass(file, 10);
+    const g = setUp({ workers: 2, knownRequests: new Map(files(40).map((file) => [file, 10])) });
+    g.queue(...files(40));
+    const running = () => g.started.filter((start) => !g.ended.has(start.file)).map((start) => start.file);
+    // Two files at a time, each 500 ms and 10 requests, for 6 s: 40 requests/s served.
+    for (let round = 0; round < 12; round++) {
+      await g.time.advance(500);
+      for (const file of running()) g.pass(file, 10);
+    }
+    await g.time.advance(250);
+    const [throttled, other] = running();
+    g.throttle(throttled!, 1000, 1);
+    // Over the last 5 s (files take 500 ms: long enough a window) 200 requests were served: 0.9 x 40/s.
+    expect(g.governor.report()).toMatchObject({ rateLimit: null, learnedRate: 36, concurrency: { final: 1 } });
+    g.pass(other!, 10);
     await g.time.advance(1000);
-    expect(g.startedFiles().slice(8)).toEqual(['f9']);
-    // 10 requests each at 0.9 x 8 = 7.2/s: the next start ~1.39 s later, though a slot is free.
-    await g.time.advance(1300);
-    expect(g.startedFiles().slice(8)).toEqual(['f9']);
-    await g.time.advance(100);
-    expect(g.startedFiles().slice(8)).toEqual(['f9', 'f10']);
-    // With a rate learned, a passing file started after the cut climbs the limit at once.
-    g.pass('f9', 10);
-    expect(g.governor.report().concurrency.final).toBe(3);
+    const [next] = running();
+    // Started after the cut, with a rate learned: it climbs the limit at once.
+    g.pass(next!, 10);
+    expect(g.governor.report().concurrency.final).toBe(2);
+    // 10 requests at 36/s: the next start ~278 ms after the last, though two slots are free.
+    await g.time.advance(270);
+    expect(running()).toEqual([]);
+    await g.time.advance(10);
+    expect(running()).toHaveLength(1);
   });
 
   it('a throttle from a file started after the cut cuts again, down to one', async () => {
