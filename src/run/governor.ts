@@ -79,11 +79,11 @@ const TRACE_LIMIT = 200;
 const DECREASE = 0.5;
 /** How far back a throttle looks to learn what the API serves, and how far under it starts are paced. */
 const LEARNING_WINDOW_MS = 5000;
-/** Files slower than a quarter of this teach no rate: concurrency and the pauses alone hold the pace. */
+/** Files slower than half of this teach no rate: concurrency and the pauses alone hold the pace. */
 const MAX_WINDOW_MS = 60_000;
 const RATE_MARGIN = 0.9;
 /** The learned rate's creep per passing file, to find room the API made since. */
-const RATE_INCREASE = 1.03;
+const RATE_INCREASE = 1.02;
 const MIN_RATE = 0.1;
 
 interface Waiter {
@@ -101,6 +101,8 @@ export class Governor {
   private budgetAt = 0;
   /** Requests per second the API was seen to serve before it throttled; undefined until it does. */
   private learnedRate: number | undefined;
+  /** What the API was last seen to serve: the learned rate creeps up to half again as much, no further. */
+  private lastEstimate = 0;
   /** Requests that got an answer (not a throttle), by when their attempt ended: for learning the rate. */
   private readonly served: Array<{ at: number; requests: number; tookMs: number }> = [];
   private cuts = 0;
@@ -215,7 +217,7 @@ export class Governor {
     if (pace.requests > 0) this.observed.push(pace.requests);
     this.throttleStreak = 0;
     if (ticket.epoch !== this.cuts) return;
-    if (this.learnedRate !== undefined) this.learnedRate *= RATE_INCREASE;
+    if (this.learnedRate !== undefined) this.learnedRate = Math.min(this.learnedRate * RATE_INCREASE, this.lastEstimate * 1.5);
     if (this.limit >= this.options.workers) return;
     // Once a rate is learned, it holds the pace: concurrency climbs back one per passing file.
     // Before, a level must pass a full round (one file per slot) before the next step.
@@ -227,16 +229,19 @@ export class Governor {
 
   /** What the API served over the window before this throttle, a little under it. */
   private learnRate(now: number): void {
-    // Requests are counted when their file ends: over a span not much longer than a file takes,
-    // the files still running would make the API look far slower than it is.
+    // Requests are counted when their file ends. Once files have been ending steadily for a while
+    // (a file's time after the first start, plus the window), the ones ending in the window made
+    // about what the API served over it; before that, the files still running would make the API
+    // look far slower than it is.
     const tookMs = this.served.map((entry) => entry.tookMs).sort((a, b) => a - b);
     const typical = tookMs.length === 0 ? 0 : tookMs[Math.floor((tookMs.length - 1) / 2)]!;
-    const window = Math.max(LEARNING_WINDOW_MS, 4 * typical);
-    if (this.firstStart === undefined || now - this.firstStart < window || window > MAX_WINDOW_MS) return;
+    const window = Math.max(LEARNING_WINDOW_MS, 2 * typical);
+    if (this.firstStart === undefined || now - this.firstStart < window + typical || window > MAX_WINDOW_MS) return;
     const seconds = window / 1000;
     const served = this.served.filter((entry) => entry.at >= now - window).reduce((sum, entry) => sum + entry.requests, 0);
     if (served === 0) return;
     const estimate = Math.max(MIN_RATE, (served / seconds) * RATE_MARGIN);
+    this.lastEstimate = estimate;
     this.learnedRate = this.learnedRate === undefined ? estimate : Math.min(this.learnedRate * RATE_MARGIN, estimate);
   }
 
