@@ -85,6 +85,7 @@ async function reportResults(config: Config, outcome: RunOutcome, logger: Logger
     shard: `${config.shard.index}/${config.shard.count}`,
     wallMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(),
     interrupted: outcome.interrupted,
+    pace: outcome.pace,
   };
   await writeSummary(`${summaryMarkdown(outcome.results, facts)}\n${driftMarkdown(outcome.results)}\nFailure log: \`${config.failureLog}\` (details: \`${jsonTwinPath(config.failureLog)}\`)\n`, redactor);
 }

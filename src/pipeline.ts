@@ -18,6 +18,7 @@ import type { Redactor } from './report/redact.js';
 import { parsePoisonStatuses } from './cassettes/poison.js';
 import { findLeaks, type Secret } from './cassettes/leaks.js';
 import { executePlan, type FileResult } from './run/execute.js';
+import { Governor, type PaceReport } from './run/governor.js';
 import { keyScanNotice, type InspectSettings } from './run/inspect.js';
 import { AttemptPeers } from './run/peers.js';
 import { recoverRunFolder } from './run/recover.js';
@@ -143,6 +144,8 @@ export interface RunOutcome {
   finishedAt: Date;
   /** Problems of the run as a whole (a report that could not be written, a transaction left for `rerecord recover`). */
   runWarnings: string[];
+  /** How the run kept to the API's pace: requests, throttling absorbed, waits, concurrency. */
+  pace?: PaceReport;
 }
 
 export async function executeRun(config: Config, planned: PlannedRun, io: RunIo): Promise<RunOutcome> {
@@ -162,8 +165,19 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
   if (truncated) io.logger.warning(`the cassette folders hold over ${WATCH_LIMIT.files} files: files no journal names are not watched in this run`);
   const vault = await Vault.create(config.workingDirectory, watch.roots, watch.files());
   let results: FileResult[] = [];
+  const governor = new Governor({
+    workers: config.workers,
+    // Shards run side by side against the same API: each takes its share of the budget.
+    ratePerSecond: config.rateLimit === undefined ? undefined : config.rateLimit / config.shard.count,
+    knownRequests: knownRequests(planned.manifest),
+    maxPauseMs: config.rateLimitWaitMs,
+    backoffBaseMs: io.backoffBaseMs,
+    signal: io.signal,
+  });
   try {
     results = await executePlan({
+      governor,
+      rateLimitWaitMs: config.rateLimitWaitMs,
       lanes: planned.plan.lanes,
       workers: config.workers,
       batchSize: config.batchSize,
@@ -210,7 +224,13 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
   const finishedAt = new Date();
   await writeReports(results, finishedAt);
   await writeManifest(config, planned.manifest, results).catch((error: Error) => runWarnings.push(`could not write ${MANIFEST_PATH}: ${error.message}`));
-  return { results, interrupted: io.signal.aborted, startedAt, finishedAt, runWarnings };
+  return { results, interrupted: io.signal.aborted, startedAt, finishedAt, runWarnings, pace: governor.report() };
+}
+
+function knownRequests(manifest: Manifest): Map<string, number> {
+  const known = new Map<string, number>();
+  for (const [file, entry] of Object.entries(manifest.files)) if (entry.requests !== undefined) known.set(file, entry.requests);
+  return known;
 }
 
 /**
@@ -344,6 +364,7 @@ async function writeManifest(config: Config, manifest: Manifest, results: readon
     cassettes: result.journaled,
     succeeded: result.status === 'succeeded',
     durationMs: result.durationMs / Math.max(1, result.attempts),
+    requests: result.requests,
   }));
   const target = path.resolve(config.workingDirectory, MANIFEST_PATH);
   await mkdir(path.dirname(target), { recursive: true });

@@ -23,6 +23,9 @@ export interface Config {
   workers: number;
   batchSize: number;
   batchDelayMs: number;
+  /** Requests per second for the whole run (before sharding), or undefined: adaptive only. */
+  rateLimit: number | undefined;
+  rateLimitWaitMs: number;
   timeoutMs: number;
   retries: number;
   verify: VerifyMode;
@@ -133,6 +136,8 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
     workers: values.workers,
     batchSize: values['batch-size'],
     batchDelayMs: values['batch-delay'],
+    rateLimit: values['rate-limit'],
+    rateLimitWaitMs: values['rate-limit-wait'],
     timeoutMs: values.timeout,
     retries: values.retries,
     verify: values.verify,

@@ -12,6 +12,7 @@ import {
   oneOf,
   statusList,
   optional,
+  requestRate,
   shard,
   text,
   wholeNumber,
@@ -139,8 +140,23 @@ export const INPUTS = {
     surface: 'both',
   }),
   'batch-delay': input({
-    description: 'Pause between batches, to spare the API\'s rate limit: `500ms`, `0.5s`, `1m` (a bare number is seconds).',
-    default: '0.5s',
+    description:
+      'Pause between batches: `500ms`, `0.5s`, `1m` (a bare number is seconds). Off by default: rerecord paces itself to the API (see `rate-limit`); set it for an API whose limit does not answer 429 but, say, bans a burst.',
+    default: '0s',
+    parse: duration,
+    surface: 'both',
+  }),
+  'rate-limit': input({
+    description:
+      'The API\'s request budget for the whole run, such as `10/s`, `600/m` or `36000/h`: file starts are paced so that the expected requests (learned per file in `.rerecord/manifest.json`) stay under it. With `shard: i/n` each shard takes 1/n of it. Empty: adaptive only (concurrency halves when the API answers 429, or 503 with `Retry-After`, and climbs back while files pass).',
+    default: '',
+    parse: optional(requestRate),
+    surface: 'both',
+  }),
+  'rate-limit-wait': input({
+    description:
+      'How long in all one file may wait on a rate-limiting API (429, or 503 with `Retry-After`) before it fails with `rate-limited: ...`. A rate-limited attempt is retried after the wait without spending `retries`.',
+    default: '10m',
     parse: duration,
     surface: 'both',
   }),

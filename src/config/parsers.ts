@@ -149,3 +149,13 @@ export const nameTemplate: Parser<string> = (raw) => {
   if (!raw.includes('{name}')) throw new InputProblem('a path with {name} in it, such as {name}.yaml');
   return raw;
 };
+
+const RATE_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** `10/s`, `600/m`, `36000/h`: requests per unit of time. Returns requests per second. */
+export const requestRate: Parser<number> = (raw) => {
+  const match = /^(\d+(?:\.\d+)?)\s*\/\s*(s|m|h)$/.exec(raw.trim());
+  const count = Number(match?.[1]);
+  if (!match || !(count > 0)) throw new InputProblem('a request rate such as 10/s, 600/m or 36000/h (requests per second, minute or hour, above 0)');
+  return count / RATE_UNITS[match[2]!]!;
+};

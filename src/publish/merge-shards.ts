@@ -37,6 +37,7 @@ export function mergeShards(base: Manifest, uploads: readonly ShardUpload[]): Me
       cassettes: file.status === 'succeeded' ? file.cassettes.filter((c) => c.outcome !== 'removed').map((c) => c.cassette) : undefined,
       succeeded: file.status === 'succeeded',
       durationMs: file.durationMs / Math.max(1, file.attempts),
+      requests: file.requests,
     }));
   return {
     cassettes: [...writers].filter(([, shards]) => shards.length === 1).map(([cassette, [shard]]) => ({ cassette, shard: shard! })).sort((a, b) => a.cassette.localeCompare(b.cassette)),

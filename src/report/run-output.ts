@@ -28,5 +28,6 @@ export function runDocument(outcome: RunOutcome, config: Config) {
     drift: driftCounts(outcome.results),
     files: outcome.results.map(({ journaled: _j, output: _o, keptHashes: _k, ...rest }) => ({ ...rest, verified: verifiedOf(rest as typeof outcome.results[number]) })),
     warnings: outcome.runWarnings,
+    pace: outcome.pace ?? null,
   };
 }

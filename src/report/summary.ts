@@ -1,6 +1,7 @@
 // What a person reads after a run: a Markdown job summary, and the same facts as a terminal table.
 import type { FileResult } from '../run/execute.js';
 import type { Verified } from '../run/replay.js';
+import type { PaceReport } from '../run/governor.js';
 import { failureExcerpt } from './excerpt.js';
 import { formatDuration } from './format.js';
 
@@ -9,6 +10,8 @@ export interface RunFacts {
   shard: string;
   wallMs: number;
   interrupted: boolean;
+  /** How the run kept to the API's pace; absent for runs that never started a file. */
+  pace?: PaceReport;
 }
 
 const STATUS_MARK: Record<FileResult['status'], string> = { succeeded: '✅ re-recorded', failed: '❌ failed', 'not-run': '⏸️ not run' };
@@ -53,6 +56,7 @@ export function summaryMarkdown(results: readonly FileResult[], facts: RunFacts)
   const lines = ['## rerecord', '', headline(results, facts), ''];
   const notes = unverifiedNotes(results);
   if (notes.length > 0) lines.push(...notes.map((note) => `> ${note}`), '');
+  if (facts.pace) lines.push(`API pace: ${paceLine(facts.pace)}`, '');
   if (failing.length > 0) {
     lines.push('### Not re-recorded (cassettes restored byte for byte)', '', '| File | Status | Why | Time | Attempts |', '| --- | --- | --- | --- | --- |');
     for (const r of failing) lines.push(`| \`${cell(r.file)}\` | ${STATUS_MARK[r.status]} | ${cell(r.reason)} | ${formatDuration(r.durationMs)} | ${r.attempts} |`);
@@ -83,7 +87,26 @@ export function summaryTable(results: readonly FileResult[], facts: RunFacts): s
   const header = ['STATUS', 'TIME', 'TRIES', 'CASSETTES', 'VERIFIED', 'FILE', 'WHY'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const format = (row: string[]) => row.map((value, i) => (i === row.length - 1 ? value : value.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [format(header), ...rows.map(format), '', headline(results, facts), ...unverifiedNotes(results)].join('\n');
+  return [format(header), ...rows.map(format), '', headline(results, facts), ...unverifiedNotes(results), ...(facts.pace ? [`API pace: ${paceLine(facts.pace)}`] : [])].join('\n');
+}
+
+const TRACE_SHOWN = 12;
+
+/** One line: requests, throttling absorbed, rate, waits, and how concurrency moved. */
+export function paceLine(pace: PaceReport): string {
+  const learned = pace.learnedRate === null ? '' : `, learned ${rateText(pace.learnedRate)}`;
+  const budget = `${pace.rateLimit === null ? 'adaptive only' : `budget ${rateText(pace.rateLimit)}`}${learned}`;
+  const throttled = pace.rateLimitedAnswers === 0 ? 'no 429/503 answers' : `${pace.rateLimitedAnswers} 429/503 answer(s), ${pace.absorbed} absorbed (none kept)`;
+  const { workers, lowest, final, trace } = pace.concurrency;
+  const shown = trace.slice(0, TRACE_SHOWN).map((change) => change.limit);
+  const more = trace.length > TRACE_SHOWN || pace.concurrency.traceTruncated ? ' -> ...' : '';
+  const moves = trace.length === 0 ? `concurrency ${workers} throughout` : `concurrency ${[workers, ...shown].join(' -> ')}${more} (lowest ${lowest}, final ${final})`;
+  const paced = pace.rateLimit === null && pace.learnedRate === null ? '' : `, ${formatDuration(pace.pacedMs)} paced to the ${pace.rateLimit === null ? 'learned rate' : 'budget'}`;
+  return `${pace.requests} requests at ${rateText(pace.requestsPerSecond)} (${budget}), ${throttled}, ${formatDuration(pace.waitedMs)} waiting on the API${paced}, ${moves}`;
+}
+
+function rateText(perSecond: number): string {
+  return perSecond >= 1 || perSecond === 0 ? `${Math.round(perSecond * 10) / 10}/s` : `${Math.round(perSecond * 600) / 10}/m`;
 }
 
 function order(result: FileResult): number {

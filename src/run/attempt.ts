@@ -12,6 +12,7 @@ import { inspectRecordings, type Inspection, type InspectSettings, type Recorded
 import { readJournal, type JournalEntry } from './journal.js';
 import { verifyReplay, type ReplaySettings, type Verified } from './replay.js';
 import type { AttemptPeers, Conflict } from './peers.js';
+import { scanRecordings, type RateLimitSign, type RecordingScan } from './rate-limited.js';
 import { checkReadable } from './readable.js';
 import type { TreeWatch } from './tree-watch.js';
 import { sha256File, type AttemptVault, type RestoreReport, type Vault } from './vault.js';
@@ -70,6 +71,10 @@ export interface AttemptResult {
   unrestored: string[];
   /** Whether the kept recordings replayed offline (false when the file failed). */
   verified: Verified;
+  /** Requests its new recordings hold (counted before anything was kept or restored). */
+  requests: number;
+  /** The API throttled it (429, or 503 with Retry-After): not the file's fault, retried after the wait. */
+  rateLimited?: RateLimitSign;
 }
 
 interface Observed {
@@ -80,6 +85,8 @@ interface Observed {
   unnamed: string[];
   /** Changed files nobody named while other files ran too: reported, not ours to keep or restore. */
   foreign: string[];
+  /** What the new recordings hold, read before anything is kept or restored. */
+  scan?: RecordingScan;
 }
 
 export async function runAttempt(file: string, cassettes: readonly string[], settings: AttemptSettings): Promise<AttemptResult> {
@@ -117,11 +124,13 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
     const leftover = leftoverNote(observed.outcome);
     if (leftover) warnings.push(leftover);
     await observe(observed, vault, peerId, settings);
+    observed.scan = await scanRecordings(vault.touched(observed.journal, observed.unnamed).map((cassette) => ({ cassette, original: originalCopy(vault!, cassette, observed.journal) })));
     collisions = await settings.peers.conflicts(peerId, vault.touched(observed.journal, observed.unnamed));
     if (collisions.length > 0) {
       collidedWith = [...new Set(collisions.flatMap((collision) => collision.files))].sort();
       reason = `shared ${collisions.map((c) => relative(c.cassette)).join(', ')} with ${collidedWith.join(', ')}, which ran at the same time (a cassette name computed at run time); retried after it`;
     }
+    reason ??= rateLimitedReason(observed.outcome, observed.scan);
     reason ??= failureReason(observed.outcome, settings.timeoutMs) ?? refusedReason(observed.refused) ?? (await unrecordedReason(vault, observed.journal, relative));
     if (reason === undefined) {
       const kept = await keptCassettes(vault, observed, !settings.preset.hasRecordHook);
@@ -226,7 +235,21 @@ function baseOf(observed: Observed, started: number, relative: (p: string) => st
     output: outcome?.output ?? '',
     journaled,
     cancelled: outcome?.cancelled ?? settings.signal.aborted,
+    requests: observed.scan?.requests ?? 0,
+    ...(observed.scan?.rateLimited && !outcome?.cancelled ? { rateLimited: observed.scan.rateLimited } : {}),
   };
+}
+
+function originalCopy(vault: AttemptVault, cassette: string, journal: readonly JournalEntry[]): string | null {
+  const original = vault.originalOf(cassette, journal);
+  return original.kind === 'file' ? (original.copy ?? null) : null;
+}
+
+/** A throttled recording explains a failing test too; but not a run we cancelled or a tree we could not kill. */
+function rateLimitedReason(outcome: ChildOutcome, scan: RecordingScan | undefined): string | undefined {
+  if (!scan?.rateLimited || outcome.cancelled || outcome.spawnError || outcome.survivors.length > 0) return undefined;
+  const wait = scan.rateLimited.retryAfterMs === undefined ? '' : ` (Retry-After ${formatDuration(scan.rateLimited.retryAfterMs)})`;
+  return `rate-limited: ${scan.rateLimited.statuses}${wait}`;
 }
 
 function failureReason(outcome: ChildOutcome, timeoutMs: number): string | undefined {

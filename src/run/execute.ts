@@ -1,11 +1,14 @@
-// Runs the plan's lanes on one pool of workers. Lanes start longest first; a lane's files run one
-// after another (they share cassettes); every attempt takes a worker slot only while it runs.
+// Runs the plan's lanes on one pool of workers, paced by the governor (concurrency, the API's
+// Retry-After, the request budget). Lanes start longest first; a lane's files run one after another
+// (they share cassettes); every attempt takes a worker slot only while it runs.
 import pLimit from 'p-limit';
 import type { CassetteDiff } from '../cassettes/diff.js';
 import type { Lane } from '../plan/lanes.js';
+import { formatDuration } from '../report/format.js';
 import { runAttempt, type AttemptResult, type AttemptSettings, type CassetteOutcome } from './attempt.js';
 import { BatchGate } from './batch-gate.js';
 import type { Verified } from './replay.js';
+import { Governor } from './governor.js';
 import { backoffDelay, sleep } from './sleep.js';
 
 export type FileStatus = 'succeeded' | 'failed' | 'not-run';
@@ -30,6 +33,10 @@ export interface FileResult {
   warnings: string[];
   /** Whether the kept recordings replayed offline, or why they were not replayed; absent when not run. */
   verified?: Verified;
+  /** Requests its last attempt recorded (the manifest learns it from a passing one). */
+  requests?: number;
+  /** Attempts the API throttled (retried without spending `retries`). */
+  rateLimited?: number;
 }
 
 export interface ExecuteOptions {
@@ -39,6 +46,10 @@ export interface ExecuteOptions {
   batchDelayMs: number;
   retries: number;
   backoffBaseMs?: number;
+  /** How long in all one file may wait on a throttling API before it fails. */
+  rateLimitWaitMs?: number;
+  /** Paces starts; a plain one (adaptive, `workers` at most) when not given. */
+  governor?: Governor;
   attempt: AttemptSettings;
   onFileDone?: (result: FileResult) => void;
   /** Called after every `batchSize` finished files, with everything finished so far. */
@@ -47,7 +58,8 @@ export interface ExecuteOptions {
 
 export async function executePlan(options: ExecuteOptions): Promise<FileResult[]> {
   const { signal } = options.attempt;
-  const limit = pLimit(options.workers);
+  const rateLimitWaitMs = options.rateLimitWaitMs ?? 10 * 60_000;
+  const governor = options.governor ?? new Governor({ workers: options.workers, signal, backoffBaseMs: options.backoffBaseMs, maxPauseMs: rateLimitWaitMs });
   const exclusive = pLimit(1);
   const gate = new BatchGate(options.batchSize, options.batchDelayMs, signal);
   const results: FileResult[] = [];
@@ -66,27 +78,65 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
     let last: AttemptResult | undefined;
     let spent = 0;
     let collisionRetries = 0;
+    let throttled = 0;
+    let waitedMs = 0;
+    let throttledAt: number | undefined;
+    let tries = 0;
+    const ended = (result: AttemptResult) => ({ ...toFileResult(file, result, tries, spent), rateLimited: throttled });
     for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
-      if (attempt > 1) await sleep(backoffDelay(attempt - 1, options.backoffBaseMs ?? 1000), signal);
+      tries = attempt;
+      if (attempt > 1 && throttledAt === undefined) await sleep(backoffDelay(attempt - 1, options.backoffBaseMs ?? 1000), signal);
       // After a collision the file runs again in the exclusive lane: one such retry at a time, so two
       // files that collided cannot collide again.
-      const slot = <T>(task: () => Promise<T>): Promise<T> => (collisionRetries > 0 ? exclusive(() => limit(task)) : limit(task));
+      const slot = <T>(task: () => Promise<T>): Promise<T> => (collisionRetries > 0 ? exclusive(task) : task());
       const result = await slot(async () => {
-        if (signal.aborted) return undefined;
-        await gate.admit();
-        return signal.aborted ? undefined : runAttempt(file, cassettes, options.attempt);
+        const ticket = await governor.acquire(file);
+        if (!ticket) return undefined;
+        let outcome: AttemptResult | undefined;
+        try {
+          await gate.admit();
+          if (throttledAt !== undefined) waitedMs += performance.now() - throttledAt;
+          throttledAt = undefined;
+          if (signal.aborted) return undefined;
+          outcome = await runAttempt(file, cassettes, options.attempt);
+          return outcome;
+        } finally {
+          governor.release(ticket, {
+            requests: outcome?.requests ?? 0,
+            passed: outcome?.succeeded ?? false,
+            rateLimited: outcome?.rateLimited,
+            inconclusive: !outcome || outcome.cancelled,
+          });
+        }
       });
-      if (!result) return last ? toFileResult(file, last, attempt - 1, spent) : notRun(file);
+      if (!result) {
+        tries = Math.max(1, attempt - 1);
+        return last ? ended(last) : notRun(file);
+      }
       last = result;
       spent += result.durationMs;
-      if (result.succeeded || result.cancelled || result.unrestored.length > 0) return toFileResult(file, result, attempt, spent);
+      if (result.succeeded || result.cancelled || result.unrestored.length > 0) return ended(result);
       // A collision is not the file's fault: run it again, alone on those cassettes, without spending a retry.
       if (result.collidedWith.length > 0 && collisionRetries++ < 2) {
         await result.retryAfter;
         attempt--;
+        continue;
+      }
+      // Nor is a throttling API: wait for it (the governor holds the next start), without spending a retry.
+      if (result.rateLimited) {
+        throttled++;
+        const asked = result.rateLimited.retryAfterMs ?? 0;
+        if (waitedMs >= rateLimitWaitMs || waitedMs + asked > rateLimitWaitMs) {
+          governor.notAbsorbed(result.rateLimited.answers);
+          const why = asked > rateLimitWaitMs - waitedMs && waitedMs < rateLimitWaitMs ? `the API asks for ${formatDuration(asked)} more` : `still throttled after waiting ${formatDuration(waitedMs)}`;
+          return { ...ended(result), reason: `${result.reason}; ${why}, beyond rate-limit-wait ${formatDuration(rateLimitWaitMs)}` };
+        }
+        throttledAt = performance.now();
+        attempt--;
       }
     }
-    return toFileResult(file, last!, options.retries + 1, spent);
+    tries = options.retries + 1;
+    return ended(last!);
   };
 
   await Promise.all(
@@ -122,6 +172,7 @@ function toFileResult(file: string, attempt: AttemptResult, attempts: number, du
     unrestored: attempt.unrestored,
     foreign: attempt.foreign,
     verified: attempt.verified,
+    requests: attempt.requests,
   };
 }
 

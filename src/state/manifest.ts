@@ -1,10 +1,13 @@
 // .rerecord/manifest.json: what past runs learned. Per test file: the cassettes its record hook
-// saw it open (ground truth, better than any static guess) and how long it last took (for
-// longest-first scheduling and balanced shards). Serialised with sorted keys so diffs stay small.
+// saw it open (ground truth, better than any static guess), how long it last took (for
+// longest-first scheduling and balanced shards) and how many requests its recordings hold (for
+// pacing starts under the API's budget). Serialised with sorted keys so diffs stay small.
 
 export interface ManifestEntry {
   cassettes: string[];
   durationMs?: number;
+  /** Interactions in its kept recordings when it last passed. */
+  requests?: number;
 }
 
 export interface Manifest {
@@ -26,7 +29,9 @@ export function parseManifest(text: string, where: string): Manifest {
   const clean: Record<string, ManifestEntry> = {};
   for (const [file, entry] of Object.entries(files)) {
     const cassettes = Array.isArray(entry?.cassettes) ? entry.cassettes.filter((c): c is string => typeof c === 'string') : [];
-    clean[file] = typeof entry?.durationMs === 'number' ? { cassettes, durationMs: entry.durationMs } : { cassettes };
+    clean[file] = { cassettes };
+    if (typeof entry?.durationMs === 'number') clean[file].durationMs = entry.durationMs;
+    if (Number.isInteger(entry?.requests) && entry.requests! >= 0) clean[file].requests = entry.requests;
   }
   return { version: 1, files: clean };
 }
@@ -37,6 +42,8 @@ export interface LearnedFile {
   cassettes: string[] | undefined;
   succeeded: boolean;
   durationMs: number;
+  /** Requests its recordings hold; learned only from a passing run (a failed one may have stopped early). */
+  requests?: number;
 }
 
 /**
@@ -45,10 +52,11 @@ export interface LearnedFile {
  */
 export function mergeManifest(manifest: Manifest, learned: readonly LearnedFile[]): Manifest {
   const files = { ...manifest.files };
-  for (const { file, cassettes, succeeded, durationMs } of learned) {
+  for (const { file, cassettes, succeeded, durationMs, requests } of learned) {
     const known = files[file]?.cassettes ?? [];
     const next = cassettes === undefined ? known : succeeded ? cassettes : [...known, ...cassettes];
-    files[file] = { cassettes: [...new Set(next)].sort(), durationMs: steadyDuration(files[file]?.durationMs, durationMs) };
+    const count = succeeded && requests !== undefined ? requests : files[file]?.requests;
+    files[file] = { cassettes: [...new Set(next)].sort(), durationMs: steadyDuration(files[file]?.durationMs, durationMs), ...(count === undefined ? {} : { requests: count }) };
   }
   return { version: 1, files };
 }

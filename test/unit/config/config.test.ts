@@ -43,7 +43,9 @@ describe('loadConfig defaults', () => {
       cassetteDir: 'tests/cassettes',
       workers: 8,
       batchSize: 20,
-      batchDelayMs: 500,
+      batchDelayMs: 0,
+      rateLimit: undefined,
+      rateLimitWaitMs: 600_000,
       timeoutMs: 600_000,
       retries: 1,
       failureLog: '.rerecord/failures.txt',
@@ -62,8 +64,8 @@ describe('loadConfig defaults', () => {
   });
 
   it('parses durations, lists, shards and booleans', () => {
-    const config = load({ 'batch-delay': '250ms', timeout: '2m', 'priority-patterns': 'auth, users\n*-slow.R', shard: '2/3', 'dry-run': 'true', workers: '3' });
-    expect(config).toMatchObject({ batchDelayMs: 250, timeoutMs: 120_000, priorityPatterns: ['auth', 'users', '*-slow.R'], shard: { index: 2, count: 3 }, dryRun: true, workers: 3 });
+    const config = load({ 'batch-delay': '250ms', timeout: '2m', 'priority-patterns': 'auth, users\n*-slow.R', shard: '2/3', 'dry-run': 'true', workers: '3', 'rate-limit': '600/m', 'rate-limit-wait': '90s' });
+    expect(config).toMatchObject({ batchDelayMs: 250, rateLimit: 10, rateLimitWaitMs: 90_000, timeoutMs: 120_000, priorityPatterns: ['auth', 'users', '*-slow.R'], shard: { index: 2, count: 3 }, dryRun: true, workers: 3 });
   });
 
   it('plan implies a dry run', () => {
@@ -81,6 +83,8 @@ describe('loadConfig: every bad input is reported at once, named, with the expec
     ['batch-delay', { 'batch-delay': 'soon' }, /^--batch-delay: expected a duration such as 500ms/],
     ['timeout', { timeout: '10 minutes' }, /^--timeout: expected a duration/],
     ['retries', { retries: '1.5' }, /^--retries: expected a whole number >= 0/],
+    ['rate-limit', { 'rate-limit': '10 per second' }, /^--rate-limit: expected a request rate such as 10\/s, 600\/m or 36000\/h/],
+    ['rate-limit-wait', { 'rate-limit-wait': 'long' }, /^--rate-limit-wait: expected a duration/],
     ['shard over', { shard: '5/4' }, /^--shard: expected i\/n with 1 <= i <= n/],
     ['shard zero', { shard: '0/4' }, /^--shard: expected i\/n/],
     ['shard text', { shard: 'first' }, /^--shard: expected i\/n/],

@@ -1,0 +1,86 @@
+// Signs, in an attempt's new recordings, that the API throttled it: a 429, or a 503 that says when
+// to come back (Retry-After). Read before anything is kept or restored, for passing and failing
+// files alike: a test that failed on a 429 is not broken, it was early.
+import { readFile } from 'node:fs/promises';
+import { requestKey } from '../cassettes/diff.js';
+import { parseCassette } from '../cassettes/formats/index.js';
+import { describeRequest, type Cassette, type Interaction } from '../cassettes/model.js';
+
+export interface RateLimitSign {
+  /** The longest wait the API asked for, when it said. */
+  retryAfterMs?: number;
+  /** `429 on GET /x, 503 on GET /y and 2 more`. */
+  statuses: string;
+  /** How many rate-limiting answers the recordings hold. */
+  answers: number;
+}
+
+export interface RecordingScan {
+  /** Interactions in the new recordings: requests that reached the API. */
+  requests: number;
+  rateLimited: RateLimitSign | undefined;
+}
+
+export interface ScannedCassette {
+  /** Absolute path of the new recording (may be gone: the test wrote nothing). */
+  cassette: string;
+  /** Path of its bytes before the attempt, when it existed. */
+  original: string | null;
+}
+
+const NAMED = 3;
+
+export async function scanRecordings(cassettes: readonly ScannedCassette[], now: () => number = Date.now): Promise<RecordingScan> {
+  let requests = 0;
+  const signs: Array<{ interaction: Interaction; retryAfterMs: number | undefined }> = [];
+  for (const { cassette, original } of cassettes) {
+    const next = await readCassette(cassette);
+    if (!next) continue;
+    requests += next.interactions.length;
+    // The same answer to the same request in the old cassette was recorded on purpose (a test of
+    // the 429 path), not a throttle now.
+    const known = new Set((original ? ((await readCassette(original))?.interactions ?? []) : []).filter(isThrottle).map(identity));
+    for (const interaction of next.interactions) {
+      if (isThrottle(interaction) && !known.has(identity(interaction))) signs.push({ interaction, retryAfterMs: retryAfterOf(interaction, now) });
+    }
+  }
+  if (signs.length === 0) return { requests, rateLimited: undefined };
+  const waits = signs.map((sign) => sign.retryAfterMs).filter((ms): ms is number => ms !== undefined);
+  const named = signs.slice(0, NAMED).map(({ interaction }) => `${interaction.response.status} on ${describeRequest(interaction.request)}`);
+  const more = signs.length - named.length;
+  return {
+    requests,
+    rateLimited: {
+      ...(waits.length > 0 ? { retryAfterMs: Math.max(...waits) } : {}),
+      statuses: `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
+      answers: signs.length,
+    },
+  };
+}
+
+function isThrottle(interaction: Interaction): boolean {
+  const { status, headers } = interaction.response;
+  return status === 429 || (status === 503 && headers['retry-after'] !== undefined);
+}
+
+function identity(interaction: Interaction): string {
+  return `${interaction.response.status} ${requestKey(interaction.request)}`;
+}
+
+/** `Retry-After: 2` (seconds) or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterOf(interaction: Interaction, now: () => number = Date.now): number | undefined {
+  const value = interaction.response.headers['retry-after']?.[0]?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now());
+}
+
+async function readCassette(file: string): Promise<Cassette | undefined> {
+  try {
+    return parseCassette(await readFile(file, 'utf8'), file);
+  } catch {
+    // Gone, or unreadable: checkReadable says so where it matters.
+    return undefined;
+  }
+}

@@ -1,0 +1,242 @@
+// The governor on a clock the test moves: which files may start, and when, as answers come back.
+import { describe, expect, it } from 'vitest';
+import { Governor, type GovernorOptions, type Ticket } from '../../../src/run/governor.js';
+
+/** A clock that only moves when told, and the waits the governor asks for on it. */
+function fakeTime() {
+  let now = 0;
+  const timers: Array<{ at: number; resolve: () => void }> = [];
+  const flush = () => new Promise((resolve) => setImmediate(resolve));
+  return {
+    now: () => now,
+    wait: (ms: number) => new Promise<void>((resolve) => timers.push({ at: now + ms, resolve })),
+    async advance(ms: number) {
+      const until = now + ms;
+      for (;;) {
+        await flush();
+        const due = timers.filter((timer) => timer.at <= until).sort((a, b) => a.at - b.at)[0];
+        if (!due) break;
+        now = Math.max(now, due.at);
+        timers.splice(timers.indexOf(due), 1);
+        due.resolve();
+      }
+      now = until;
+      await flush();
+    },
+  };
+}
+
+function setUp(options: Partial<GovernorOptions> = {}) {
+  const time = fakeTime();
+  const controller = new AbortController();
+  const governor = new Governor({ workers: 4, signal: controller.signal, now: time.now, wait: time.wait, random: () => 0, ...options });
+  const started: Array<{ file: string; at: number; ticket: Ticket }> = [];
+  const ended = new Set<string>();
+  const queue = (...files: string[]) => {
+    for (const file of files) {
+      void governor.acquire(file).then((ticket) => {
+        if (ticket) started.push({ file, at: time.now(), ticket });
+        else ended.add(`${file} (cancelled)`);
+      });
+    }
+  };
+  const ticketOf = (file: string) => started.find((start) => start.file === file && !ended.has(file))!.ticket;
+  const pass = (file: string, requests = 5) => {
+    governor.release(ticketOf(file), { requests, passed: true });
+    ended.add(file);
+  };
+  const throttle = (file: string, retryAfterMs?: number, requests = 3) => {
+    governor.release(ticketOf(file), { requests, passed: false, rateLimited: { retryAfterMs, answers: 1 } });
+    ended.add(file);
+  };
+  const startedFiles = () => started.map((start) => start.file);
+  return { time, controller, governor, started, startedFiles, queue, pass, throttle, ended };
+}
+
+const files = (n: number, prefix = 'f') => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+
+describe('Governor: adaptive concurrency', () => {
+  it('runs up to `workers` files at once and starts the next as one ends', async () => {
+    const g = setUp();
+    g.queue(...files(6));
+    await g.time.advance(0);
+    expect(g.startedFiles()).toEqual(['f1', 'f2', 'f3', 'f4']);
+    g.pass('f2');
+    await g.time.advance(0);
+    expect(g.startedFiles()).toEqual(['f1', 'f2', 'f3', 'f4', 'f5']);
+    expect(g.governor.report().concurrency).toMatchObject({ workers: 4, lowest: 4, final: 4, trace: [] });
+  });
+
+  it('halves once per congestion, holds every start for the Retry-After, then climbs back one per round of passing files, never above workers', async () => {
+    const g = setUp({ workers: 8 });
+    g.queue(...files(8), ...files(40, 'n'));
+    await g.time.advance(0);
+    expect(g.started).toHaveLength(8);
+    // Three files that were all running when the API pushed back: one congestion, one cut.
+    g.throttle('f1', 2000);
+    g.throttle('f2', 1000);
+    g.throttle('f3', 2000);
+    expect(g.governor.report().concurrency.trace).toEqual([{ atMs: 0, limit: 4, why: 'rate-limited' }]);
+    // 5 still run against a limit of 4; two end: a slot frees, but the API asked for 2 s.
+    g.pass('f4');
+    g.pass('f5');
+    await g.time.advance(1999);
+    expect(g.started).toHaveLength(8);
+    await g.time.advance(1);
+    expect(g.startedFiles().slice(8)).toEqual(['n1']);
+    expect(g.governor.pauseLeft()).toBe(0);
+    // Files started after the cut that pass climb the limit back: +1 once a round (4 files at 4) passed.
+    for (const file of ['n1', 'f6', 'f7', 'f8']) g.pass(file);
+    await g.time.advance(0);
+    expect(g.governor.report().concurrency.final).toBe(4);
+    for (let round = 0; round < 10; round++) {
+      for (const start of g.started.filter((s) => !g.ended.has(s.file))) g.pass(start.file);
+      await g.time.advance(0);
+    }
+    const report = g.governor.report();
+    expect(report.concurrency).toMatchObject({ workers: 8, lowest: 4, final: 8 });
+    expect(report.concurrency.trace.map((change) => change.limit)).toEqual([4, 5, 6, 7, 8]);
+    expect(report).toMatchObject({ rateLimitedAnswers: 3, absorbed: 3, waitedMs: 2000 });
+  });
+
+  it('learns the rate the API served before it throttled, paces starts a little under it, and then climbs one per passing file', async () => {
+    const g = setUp({ workers: 2, knownRequests: new Map(files(40).map((file) => [file, 10])) });
+    g.queue(...files(40));
+    const running = () => g.started.filter((start) => !g.ended.has(start.file)).map((start) => start.file);
+    // Two files at a time, each 500 ms and 10 requests, for 6 s: 40 requests/s served.
+    for (let round = 0; round < 12; round++) {
+      await g.time.advance(500);
+      for (const file of running()) g.pass(file, 10);
+    }
+    await g.time.advance(250);
+    const [throttled, other] = running();
+    g.throttle(throttled!, 1000, 1);
+    // Over the last 5 s (files take 500 ms: long enough a window) 200 requests were served: 0.9 x 40/s.
+    expect(g.governor.report()).toMatchObject({ rateLimit: null, learnedRate: 36, concurrency: { final: 1 } });
+    g.pass(other!, 10);
+    await g.time.advance(1000);
+    const [next] = running();
+    // Started after the cut, with a rate learned: it climbs the limit at once.
+    g.pass(next!, 10);
+    expect(g.governor.report().concurrency.final).toBe(2);
+    // 10 requests at 36/s: the next start ~278 ms after the last, though two slots are free.
+    await g.time.advance(270);
+    expect(running()).toEqual([]);
+    await g.time.advance(10);
+    expect(running()).toHaveLength(1);
+  });
+
+  it('a throttle from a file started after the cut cuts again, down to one', async () => {
+    const g = setUp({ workers: 2 });
+    g.queue('a', 'b', 'c', 'd');
+    await g.time.advance(0);
+    g.throttle('a', 1000);
+    g.throttle('b', 1000);
+    await g.time.advance(1000);
+    expect(g.startedFiles()).toEqual(['a', 'b', 'c']);
+    g.throttle('c', 1000);
+    await g.time.advance(1000);
+    expect(g.governor.report().concurrency).toMatchObject({ lowest: 1, final: 1 });
+    expect(g.startedFiles()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('without a Retry-After, waits an exponential backoff that grows while throttles go on', async () => {
+    const g = setUp({ workers: 1, backoffBaseMs: 1000 });
+    g.queue('a', 'b', 'c');
+    await g.time.advance(0);
+    g.throttle('a');
+    // random() = 0: half the ceiling; first ceiling = base.
+    await g.time.advance(499);
+    expect(g.startedFiles()).toEqual(['a']);
+    await g.time.advance(1);
+    expect(g.startedFiles()).toEqual(['a', 'b']);
+    g.throttle('b');
+    await g.time.advance(999);
+    expect(g.startedFiles()).toEqual(['a', 'b']);
+    await g.time.advance(1);
+    expect(g.startedFiles()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('never pauses longer than maxPauseMs, whatever the API asks', async () => {
+    const g = setUp({ workers: 1, maxPauseMs: 5000 });
+    g.queue('a', 'b');
+    await g.time.advance(0);
+    g.throttle('a', 3_600_000);
+    await g.time.advance(5000);
+    expect(g.startedFiles()).toEqual(['a', 'b']);
+  });
+
+  it('cancelling the run releases every file still waiting, without a start', async () => {
+    const g = setUp({ workers: 1 });
+    g.queue('a', 'b', 'c');
+    await g.time.advance(0);
+    g.controller.abort();
+    await g.time.advance(0);
+    expect(g.startedFiles()).toEqual(['a']);
+    expect([...g.ended].sort()).toEqual(['b (cancelled)', 'c (cancelled)']);
+    await expect(g.governor.acquire('d')).resolves.toBeUndefined();
+  });
+});
+
+describe('Governor: request budget', () => {
+  it('spaces starts so the expected requests stay under the rate', async () => {
+    const known = new Map([
+      ['a', 5],
+      ['b', 5],
+      ['c', 10],
+    ]);
+    const g = setUp({ workers: 8, ratePerSecond: 10, knownRequests: known });
+    g.queue('a', 'b', 'c', 'd');
+    await g.time.advance(0);
+    expect(g.startedFiles()).toEqual(['a']);
+    await g.time.advance(500);
+    expect(g.startedFiles()).toEqual(['a', 'b']);
+    await g.time.advance(500);
+    expect(g.startedFiles()).toEqual(['a', 'b', 'c']);
+    // c is expected to make 10 requests: a second at 10/s before d.
+    await g.time.advance(999);
+    expect(g.startedFiles()).toEqual(['a', 'b', 'c']);
+    await g.time.advance(1);
+    expect(g.startedFiles()).toEqual(['a', 'b', 'c', 'd']);
+    // d has no history: it was charged the median of what is known (5).
+    expect(g.started[3]!.ticket.charged).toBe(5);
+    expect(g.governor.report().pacedMs).toBe(2000);
+  });
+
+  it('a file that made more requests than expected pays the difference before the next start', async () => {
+    const g = setUp({ workers: 8, ratePerSecond: 10, knownRequests: new Map([['a', 5]]) });
+    g.queue('a', 'b');
+    await g.time.advance(0);
+    // a made 15, not 5: 10 more at 10/s is another second.
+    g.pass('a', 15);
+    await g.time.advance(1499);
+    expect(g.startedFiles()).toEqual(['a']);
+    await g.time.advance(1);
+    expect(g.startedFiles()).toEqual(['a', 'b']);
+    expect(g.governor.report().requests).toBe(15);
+  });
+
+  it('with no count known at all, runs one file alone first and then paces on what it made', async () => {
+    const g = setUp({ workers: 8, ratePerSecond: 20 });
+    g.queue('a', 'b', 'c');
+    await g.time.advance(5000);
+    expect(g.startedFiles()).toEqual(['a']);
+    g.pass('a', 4);
+    await g.time.advance(0);
+    expect(g.startedFiles()).toEqual(['a', 'b']);
+    expect(g.started[1]!.ticket.charged).toBe(4);
+    await g.time.advance(200);
+    expect(g.startedFiles()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('reports the requests, the throttles absorbed and not, and the rate over the run', async () => {
+    const g = setUp({ workers: 2, ratePerSecond: 10, knownRequests: new Map([['a', 5]]) });
+    g.queue('a', 'b');
+    await g.time.advance(500);
+    g.pass('a', 5);
+    g.throttle('b', 1000, 2);
+    g.governor.notAbsorbed(1);
+    await g.time.advance(0);
+    expect(g.governor.report()).toMatchObject({ rateLimit: 10, requests: 7, rateLimitedAnswers: 1, absorbed: 0, requestsPerSecond: 14 });
+  });
+});
