@@ -1,9 +1,10 @@
 // Signs, in an attempt's new recordings, that the API throttled it: a 429, or a 503 that says when
 // to come back (Retry-After). Read before anything is kept or restored, for passing and failing
 // files alike: a test that failed on a 429 is not broken, it was early.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { requestKey } from '../cassettes/diff.js';
 import { parseCassette } from '../cassettes/formats/index.js';
+import { READABLE_LIMIT_BYTES } from './readable.js';
 import { describeRequest, type Cassette, type Interaction } from '../cassettes/model.js';
 
 export interface RateLimitSign {
@@ -78,6 +79,8 @@ export function retryAfterOf(interaction: Interaction, now: () => number = Date.
 
 async function readCassette(file: string): Promise<Cassette | undefined> {
   try {
+    // A recording too large to read whole is checkReadable's to refuse; reading it here would exhaust memory.
+    if ((await stat(file)).size > READABLE_LIMIT_BYTES) return undefined;
     return parseCassette(await readFile(file, 'utf8'), file);
   } catch {
     // Gone, or unreadable: checkReadable says so where it matters.
