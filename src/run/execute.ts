@@ -27,7 +27,12 @@ export interface FileResult {
   journaled: string[] | undefined;
   drift: CassetteDiff[];
   warnings: string[];
+  /** A runtime or library that would not load (never retried). */
+  environmentError?: string | undefined;
 }
+
+/** How many files must fail first, all with the same environment error, before the rest are not run. */
+const ENVIRONMENT_STOP_AFTER = 3;
 
 export interface ExecuteOptions {
   lanes: readonly Lane[];
@@ -49,6 +54,16 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
   const gate = new BatchGate(options.batchSize, options.batchDelayMs, signal);
   const results: FileResult[] = [];
   let checkpoints = Promise.resolve();
+  const total = options.lanes.reduce((sum, lane) => sum + lane.files.length, 0);
+  let stoppedBy: string | undefined;
+  // Every attempt's environment error (or none), in the order they ended; noted before the worker
+  // slot is released, so no file queued behind them starts once the first ones all failed alike.
+  const ended: Array<string | undefined> = [];
+  const noteEnded = (result: AttemptResult) => {
+    ended.push(result.environmentError);
+    stoppedBy ??= sameEnvironmentError(ended, Math.min(ENVIRONMENT_STOP_AFTER, total));
+    return result;
+  };
   const finish = (result: FileResult) => {
     results.push(result);
     options.onFileDone?.(result);
@@ -64,19 +79,20 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
     let spent = 0;
     let collisionRetries = 0;
     for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
+      if (stoppedBy !== undefined) return last ? toFileResult(file, last, attempt - 1, spent) : { ...notRun(file), reason: `not run: ${stoppedBy}` };
       if (attempt > 1) await sleep(backoffDelay(attempt - 1, options.backoffBaseMs ?? 1000), signal);
       // After a collision the file runs again in the exclusive lane: one such retry at a time, so two
       // files that collided cannot collide again.
       const slot = <T>(task: () => Promise<T>): Promise<T> => (collisionRetries > 0 ? exclusive(() => limit(task)) : limit(task));
       const result = await slot(async () => {
-        if (signal.aborted) return undefined;
+        if (signal.aborted || stoppedBy !== undefined) return undefined;
         await gate.admit();
-        return signal.aborted ? undefined : runAttempt(file, cassettes, options.attempt);
+        return signal.aborted || stoppedBy !== undefined ? undefined : noteEnded(await runAttempt(file, cassettes, options.attempt));
       });
-      if (!result) return last ? toFileResult(file, last, attempt - 1, spent) : notRun(file);
+      if (!result) return last ? toFileResult(file, last, attempt - 1, spent) : stoppedBy !== undefined ? { ...notRun(file), reason: `not run: ${stoppedBy}` } : notRun(file);
       last = result;
       spent += result.durationMs;
-      if (result.succeeded || result.cancelled || result.unrestored.length > 0) return toFileResult(file, result, attempt, spent);
+      if (result.succeeded || result.cancelled || result.unrestored.length > 0 || result.environmentError) return toFileResult(file, result, attempt, spent);
       // A collision is not the file's fault: run it again, alone on those cassettes, without spending a retry.
       if (result.collidedWith.length > 0 && collisionRetries++ < 2) {
         await result.retryAfter;
@@ -96,6 +112,14 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
   );
   await checkpoints;
   return results;
+}
+
+/** Set once the first `count` files all failed with one environment error: running the rest cannot help. */
+function sameEnvironmentError(ended: ReadonlyArray<string | undefined>, count: number): string | undefined {
+  if (count === 0 || ended.length < count) return undefined;
+  const error = ended[0];
+  if (error === undefined || !ended.slice(0, count).every((other) => other === error)) return undefined;
+  return `the first ${count} file(s) all failed with the same environment error (${error}); fix the environment and re-run`;
 }
 
 function internalFailure(file: string, error: Error): FileResult {
@@ -118,6 +142,7 @@ function toFileResult(file: string, attempt: AttemptResult, attempts: number, du
     keptHashes: attempt.keptHashes,
     unrestored: attempt.unrestored,
     foreign: attempt.foreign,
+    environmentError: attempt.environmentError,
   };
 }
 
