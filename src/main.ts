@@ -26,7 +26,7 @@ import { interruptExitCode, listenForInterrupt } from './run/interrupt.js';
 export async function run(): Promise<void> {
   // Mask before anything can print it, even a config error.
   const rawKey = core.getInput('api-key');
-  const rawExtraSecrets = list(core.getInput('extra-secrets'));
+  const rawExtraSecrets = [...list(core.getInput('extra-secrets')), core.getInput('token')].filter(Boolean);
   for (const secret of [rawKey, ...rawExtraSecrets]) if (secret) core.setSecret(secret);
   let redactor = new Redactor([rawKey, ...rawExtraSecrets]);
   const interrupt = listenForInterrupt((signal) => core.warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));
@@ -108,6 +108,8 @@ function setPublishOutputs(outcome: PublishOutcome | undefined): void {
   core.setOutput('pull-request-url', outcome?.pullRequest?.url ?? '');
   core.setOutput('pull-request-number', outcome?.pullRequest?.number ?? '');
   core.setOutput('commit-sha', outcome?.commitSha ?? '');
+  core.setOutput('artifact-id', outcome?.artifact?.id ?? '');
+  core.setOutput('artifact-url', outcome?.artifact?.url ?? '');
 }
 
 async function auditStep(config: Config, logger: Logger, redactor: Redactor): Promise<void> {
