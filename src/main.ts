@@ -13,6 +13,7 @@ import { failureExcerpt } from './report/excerpt.js';
 import { auditFails, auditMarkdown } from './audit/audit.js';
 import { runAudit } from './commands/audit.js';
 import { changedCassettes, publishCassettes, type PublishOutcome } from './publish/publish.js';
+import type { MergedShards } from './publish/merge-shards.js';
 import { collectShards, uploadFailureLog, uploadShard } from './publish/shards.js';
 import { driftCounts, driftMarkdown } from './report/drift.js';
 import { jsonTwinPath } from './state/failure-log.js';
@@ -99,8 +100,17 @@ async function publishStep(config: Config, logger: Logger, redactor: Redactor): 
   core.setOutput('failed-files', JSON.stringify(merged.failed));
   core.setOutput('failure-log', config.failureLog);
   core.setOutput('cassettes-changed', changedCassettes(merged.results).length);
-  await writeSummary(`## rerecord: ${merged.results.length} files from the shards\n\n${driftMarkdown(merged.results)}`, redactor);
+  await writeSummary(`## rerecord: ${merged.results.length} files from the shards\n\n${mergedFailureTable(merged.results, config)}${driftMarkdown(merged.results)}`, redactor);
   setPublishOutputs(await publishCassettes(config, merged.results, merged.failed, logger));
+}
+
+/** The shards' failed files, in one table as a single run shows them. */
+function mergedFailureTable(results: MergedShards['results'], config: Config): string {
+  if (results.every((result) => result.status === 'succeeded')) return '';
+  const facts = { framework: config.framework.name, shard: 'merged', wallMs: 0, interrupted: false, failureReport: jsonTwinPath(config.failureLog) };
+  // Its title and headline (a single run's wall time) are the step's own: keep the tables.
+  const markdown = summaryMarkdown(results.map((result) => ({ ...result, output: result.outputTail, journaled: undefined })), facts);
+  return `${markdown.split('\n').slice(4).join('\n')}\n`;
 }
 
 function setPublishOutputs(outcome: PublishOutcome | undefined): void {
