@@ -46,7 +46,7 @@ describe('a three-shard matrix', () => {
       const jobEnv = (job: string) => cleanEnv({ ...results.env({ jobBackendId: job }), STANDIN_API_URL: standin.api.url });
       for (const index of [1, 3]) await runAction({ ...COMMON, shard: `${index}/3` }, { cwd: await checkout(), env: jobEnv(`shard-${index}`) });
       const mainBefore = git(origin, 'rev-parse', 'main');
-      for (const shard of [{ shard: '1/3' }, {}]) {
+      for (const shard of [{ shard: '1/3' }, {}] as Array<Record<string, string>>) {
         const published = await runAction({ ...COMMON, step: 'publish', publish: 'commit', ...shard }, { cwd: await checkout(), env: jobEnv('publish') });
         expect(published.code, published.stdout).not.toBe(0);
         expect(published.stdout).toContain('missing shard 2/3 (no rerecord-shard-2-of-3 artifact)');
