@@ -10,6 +10,8 @@ import { runAudit } from './commands/audit.js';
 import { diffPaths, DiffUsageError } from './commands/diff.js';
 import { cliInputs, helpText, parseCliArgs, type CliArgs } from './config/cli-args.js';
 import { loadConfig, parseInputs, type Config } from './config/config.js';
+import { writeConfigFile } from './commands/init.js';
+import { withConfigFile } from './config/config-file.js';
 import { ConfigError } from './config/errors.js';
 import { openProjectOnDisk } from './discover/project-on-disk.js';
 import { recoverCommand, recoveryLines, withProjectLock } from './commands/recover.js';
@@ -34,12 +36,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   let config: Config | undefined;
   const problems = [...args.problems];
   try {
-    config = loadConfig(cliInputs(args), { cwd: process.cwd(), env: process.env, openProject: openProjectOnDisk });
+    config = loadConfig(withConfigFile(cliInputs(args), process.cwd()), { cwd: process.cwd(), env: process.env, openProject: openProjectOnDisk });
   } catch (error) {
     if (!(error instanceof ConfigError)) return reportError(error, args.json);
     problems.push(...error.problems);
   }
   if (problems.length > 0 || !config) return reportError(new ConfigError(problems), args.json);
+  if (args.subcommand === 'init') return writeConfigFile(config);
   const redactor = new Redactor([config.apiKey, ...config.extraSecrets]);
   const logger = stderrLogger(redactor);
   const interrupt = listenForInterrupt((signal) => logger.warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));

@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import path from 'node:path';
 import { actionInputs } from './config/action-inputs.js';
+import { withConfigFile } from './config/config-file.js';
 import { loadConfig, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { list } from './config/parsers.js';
@@ -32,7 +33,7 @@ export async function run(): Promise<void> {
   let redactor = new Redactor([rawKey, ...rawExtraSecrets]);
   const interrupt = listenForInterrupt((signal) => core.warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));
   try {
-    const config = loadConfig(actionInputs, { cwd: process.cwd(), env: process.env, openProject: openProjectOnDisk });
+    const config = loadConfig(withConfigFile(actionInputs, process.cwd()), { cwd: process.cwd(), env: process.env, openProject: openProjectOnDisk });
     redactor = new Redactor([config.apiKey, rawKey, ...config.extraSecrets]);
     const logger = actionsLogger(redactor);
     if (config.step === 'audit') return await withProjectLock(config.workingDirectory, 'audit', logger, () => auditStep(config, logger, redactor), { readOnly: true });
