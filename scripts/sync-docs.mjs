@@ -50,7 +50,8 @@ const tables = [
 ].join('\n');
 
 const readme = await readFile('README.md', 'utf8');
-const updatedReadme = readme.replace(/<!-- inputs:start[^]*?<!-- inputs:end -->/, tables);
+// A function, not a string: a `$` in a description must not be read as a replacement pattern.
+const updatedReadme = readme.replace(/<!-- inputs:start[^]*?<!-- inputs:end -->/, () => tables);
 const currentAction = await readFile('action.yml', 'utf8').catch(() => '');
 const stale = [currentAction !== actionYaml && 'action.yml', updatedReadme !== readme && 'README.md'].filter(Boolean);
 if (check) {

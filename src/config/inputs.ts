@@ -64,7 +64,7 @@ export const INPUTS = {
   }),
   'priority-patterns': input({
     description:
-      'For `mode: priority`: file-name patterns, comma- or newline-separated, each read as one of three kinds. A regular expression when written `/.../` (flags such as `/chem/i` allowed) or when it looks like one (it has `^`, `$`, `\\`, `(` or `|`, or `[` without `*` or `?`), searched in the file name and in the path under `test-dir`: `^test-ct_chemical`, as re-record scripts wrote them. Else a glob when it has `*`, `?` or `[`, matched against the path under `test-dir` and the file name. Else a plain word, matching any file name containing it. Patterns that together match no test file are an error (exit 2).',
+      'For `mode: priority`: file-name patterns, comma- or newline-separated, each read as one of three kinds. A regular expression when written `/.../` (flags such as `/chem/i` allowed) or when it looks like one (it has `^`, `\\`, `(`, `|` or a closing dollar sign, or `[` without `*` or `?`), searched in the file name and in the path under `test-dir`: `^test-ct_chemical`, as re-record scripts wrote them. Else a glob when it has `*`, `?` or `[`, matched against the path under `test-dir` and the file name. Else a plain word, matching any file name containing it. Patterns that together match no test file are an error (exit 2).',
     default: '',
     parse: list,
     surface: 'both',
