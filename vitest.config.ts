@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 60_000,
     maxWorkers: 2,
+    // Console output of passing tests is noise (hundreds of lines); a failing test's is kept.
+    silent: 'passed-only',
     // The workflow parser imports its JSON schemas without import attributes: let Vite load it.
     server: { deps: { inline: ['@actions/workflow-parser'] } },
   },

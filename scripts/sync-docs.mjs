@@ -14,13 +14,18 @@ await build({ entryPoints: ['src/config/inputs.ts'], bundle: true, platform: 'no
 const { INPUTS, OUTPUTS } = await import(pathToFileURL(outfile).href);
 await rm(temp, { recursive: true, force: true });
 
+// The runner fills an unset input with action.yml's default, which would hide .rerecord.yml's value
+// under it: the code applies the table's defaults itself, so only expressions the runner must
+// evaluate (\${{ github.token }}) are declared here.
+const actionDefault = (spec) => (spec.default.startsWith('${{') ? { default: spec.default } : {});
+
 const action = {
   name: 'rerecord',
   description: 'Re-record VCR-style HTTP test cassettes in parallel; restore every cassette whose re-record fails; report what failed.',
   author: 'rerecord',
   branding: { icon: 'refresh-cw', color: 'blue' },
   inputs: Object.fromEntries(
-    Object.entries(INPUTS).map(([name, spec]) => [name, { description: spec.description, required: false, default: spec.default }]),
+    Object.entries(INPUTS).map(([name, spec]) => [name, { description: spec.description, required: false, ...actionDefault(spec) }]),
   ),
   outputs: Object.fromEntries(Object.entries(OUTPUTS).map(([name, description]) => [name, { description }])),
   runs: { using: 'node24', main: 'dist/index.js' },
@@ -45,7 +50,8 @@ const tables = [
 ].join('\n');
 
 const readme = await readFile('README.md', 'utf8');
-const updatedReadme = readme.replace(/<!-- inputs:start[^]*?<!-- inputs:end -->/, tables);
+// A function, not a string: a `$` in a description must not be read as a replacement pattern.
+const updatedReadme = readme.replace(/<!-- inputs:start[^]*?<!-- inputs:end -->/, () => tables);
 const currentAction = await readFile('action.yml', 'utf8').catch(() => '');
 const stale = [currentAction !== actionYaml && 'action.yml', updatedReadme !== readme && 'README.md'].filter(Boolean);
 if (check) {

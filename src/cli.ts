@@ -10,6 +10,8 @@ import { runAudit } from './commands/audit.js';
 import { diffTargets, DiffUsageError } from './commands/diff.js';
 import { cliInputs, helpText, parseCliArgs, type CliArgs } from './config/cli-args.js';
 import { loadConfig, parseInputs, type Config } from './config/config.js';
+import { writeConfigFile } from './commands/init.js';
+import { withConfigFile } from './config/config-file.js';
 import { ConfigError } from './config/errors.js';
 import { openProjectOnDisk } from './discover/project-on-disk.js';
 import { recoverCommand, recoveryLines, withProjectLock } from './commands/recover.js';
@@ -19,6 +21,7 @@ import { planDocument, planText } from './report/plan-output.js';
 import { Redactor } from './report/redact.js';
 import { runCounts, runDocument } from './report/run-output.js';
 import { summaryTable } from './report/summary.js';
+import { jsonTwinPath } from './state/failure-log.js';
 import { driftText } from './report/drift.js';
 import { interruptExitCode, listenForInterrupt } from './run/interrupt.js';
 
@@ -33,12 +36,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   let config: Config | undefined;
   const problems = [...args.problems];
   try {
-    config = loadConfig(cliInputs(args), { cwd: process.cwd(), env: process.env, openProject: openProjectOnDisk });
+    config = loadConfig(withConfigFile(cliInputs(args), process.cwd()), { cwd: process.cwd(), env: process.env, openProject: openProjectOnDisk });
   } catch (error) {
     if (!(error instanceof ConfigError)) return reportError(error, args.json);
     problems.push(...error.problems);
   }
   if (problems.length > 0 || !config) return reportError(new ConfigError(problems), args.json);
+  if (args.subcommand === 'init') return writeConfigFile(config);
   const redactor = new Redactor([config.apiKey, ...config.extraSecrets]);
   const logger = stderrLogger(redactor);
   const interrupt = listenForInterrupt((signal) => logger.warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));
@@ -54,7 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return print(args.json ? JSON.stringify(planDocument(plan, config), null, 2) : planText(plan, config), EXIT.ok);
     }
     const outcome = result.outcome;
-    const facts = { framework: config.framework.name, shard: `${config.shard.index}/${config.shard.count}`, wallMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(), interrupted: outcome.interrupted, pace: outcome.pace };
+    const facts = { framework: config.framework.name, shard: `${config.shard.index}/${config.shard.count}`, wallMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(), interrupted: outcome.interrupted, pace: outcome.pace, failureReport: jsonTwinPath(config.failureLog) };
     for (const warning of outcome.runWarnings) logger.warning(warning);
     print(redactor.redact(args.json ? JSON.stringify(runDocument(outcome, config), null, 2) : `${summaryTable(outcome.results, facts)}\n${driftText(outcome.results)}`), EXIT.ok);
     if (result.interruptedBy) return interruptExitCode(result.interruptedBy);

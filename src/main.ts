@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import path from 'node:path';
 import { actionInputs } from './config/action-inputs.js';
+import { withConfigFile } from './config/config-file.js';
 import { loadConfig, type Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { list } from './config/parsers.js';
@@ -13,6 +14,7 @@ import { failureExcerpt } from './report/excerpt.js';
 import { auditFails, auditMarkdown } from './audit/audit.js';
 import { runAudit } from './commands/audit.js';
 import { changedCassettes, publishCassettes, type PublishOutcome } from './publish/publish.js';
+import type { MergedShards } from './publish/merge-shards.js';
 import { collectShards, uploadFailureLog, uploadShard } from './publish/shards.js';
 import { driftCounts, driftMarkdown } from './report/drift.js';
 import { jsonTwinPath } from './state/failure-log.js';
@@ -26,12 +28,12 @@ import { interruptExitCode, listenForInterrupt } from './run/interrupt.js';
 export async function run(): Promise<void> {
   // Mask before anything can print it, even a config error.
   const rawKey = core.getInput('api-key');
-  const rawExtraSecrets = list(core.getInput('extra-secrets'));
+  const rawExtraSecrets = [...list(core.getInput('extra-secrets')), core.getInput('token')].filter(Boolean);
   for (const secret of [rawKey, ...rawExtraSecrets]) if (secret) core.setSecret(secret);
   let redactor = new Redactor([rawKey, ...rawExtraSecrets]);
   const interrupt = listenForInterrupt((signal) => core.warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));
   try {
-    const config = loadConfig(actionInputs, { cwd: process.cwd(), env: process.env, openProject: openProjectOnDisk });
+    const config = loadConfig(withConfigFile(actionInputs, process.cwd()), { cwd: process.cwd(), env: process.env, openProject: openProjectOnDisk });
     redactor = new Redactor([config.apiKey, rawKey, ...config.extraSecrets]);
     const logger = actionsLogger(redactor);
     if (config.step === 'audit') return await withProjectLock(config.workingDirectory, 'audit', logger, () => auditStep(config, logger, redactor), { readOnly: true });
@@ -100,8 +102,17 @@ async function publishStep(config: Config, logger: Logger, redactor: Redactor): 
   core.setOutput('failed-files', JSON.stringify(merged.failed));
   core.setOutput('failure-log', config.failureLog);
   core.setOutput('cassettes-changed', changedCassettes(merged.results).length);
-  await writeSummary(`## rerecord: ${merged.results.length} files from the shards\n\n${driftMarkdown(merged.results)}`, redactor);
+  await writeSummary(`## rerecord: ${merged.results.length} files from the shards\n\n${mergedFailureTable(merged.results, config)}${driftMarkdown(merged.results)}`, redactor);
   setPublishOutputs(await publishCassettes(config, merged.results, merged.failed, logger));
+}
+
+/** The shards' failed files, in one table as a single run shows them. */
+function mergedFailureTable(results: MergedShards['results'], config: Config): string {
+  if (results.every((result) => result.status === 'succeeded')) return '';
+  const facts = { framework: config.framework.name, shard: 'merged', wallMs: 0, interrupted: false, failureReport: jsonTwinPath(config.failureLog) };
+  // Its title and headline (a single run's wall time) are the step's own: keep the tables.
+  const markdown = summaryMarkdown(results.map((result) => ({ ...result, output: result.outputTail, journaled: undefined })), facts);
+  return `${markdown.split('\n').slice(4).join('\n')}\n`;
 }
 
 function setPublishOutputs(outcome: PublishOutcome | undefined): void {
@@ -109,6 +120,8 @@ function setPublishOutputs(outcome: PublishOutcome | undefined): void {
   core.setOutput('pull-request-url', outcome?.pullRequest?.url ?? '');
   core.setOutput('pull-request-number', outcome?.pullRequest?.number ?? '');
   core.setOutput('commit-sha', outcome?.commitSha ?? '');
+  core.setOutput('artifact-id', outcome?.artifact?.id ?? '');
+  core.setOutput('artifact-url', outcome?.artifact?.url ?? '');
 }
 
 async function auditStep(config: Config, logger: Logger, redactor: Redactor): Promise<void> {

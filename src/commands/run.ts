@@ -3,9 +3,10 @@
 // An interrupted run never publishes; a shard never publishes (only `step: publish` does).
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
-import { executeRun, planRun, type PlannedRun, type RunIo, type RunOutcome } from '../pipeline.js';
+import { childEnvironment, executeRun, planRun, type PlannedRun, type RunIo, type RunOutcome } from '../pipeline.js';
 import { publishCassettes, type PublishOutcome } from '../publish/publish.js';
 import { runCounts } from '../report/run-output.js';
+import { runPreflight } from './preflight.js';
 import { checkRunPreconditions } from './preconditions.js';
 import { withProjectLock, type RecoveryNotice } from './recover.js';
 
@@ -42,6 +43,7 @@ export async function runCommand(config: Config, io: RunCommandIo): Promise<RunC
       const planned = await planRun(config);
       for (const note of planned.plan.notes) io.logger.warning(note);
       if (!config.dryRun) await checkRunPreconditions(config, planned.plan);
+      if (!config.dryRun && planned.plan.files.length > 0) await runPreflight(config, childEnvironment(process.env, config));
       return { planned, recovery };
     },
     { readOnly: true },

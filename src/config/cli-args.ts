@@ -2,7 +2,7 @@
 import type { InputSource } from './config.js';
 import { INPUTS, MODE_ALIASES, type InputName } from './inputs.js';
 
-export const SUBCOMMANDS = ['run', 'plan', 'audit', 'diff', 'recover'] as const;
+export const SUBCOMMANDS = ['run', 'plan', 'audit', 'diff', 'recover', 'init'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 export interface CliArgs {
@@ -75,7 +75,7 @@ function splitFlag(word: string): [string | undefined, string | undefined] {
 export function cliInputs(args: CliArgs): InputSource {
   return {
     surface: 'cli',
-    read: (name) => (name === 'step' ? (args.subcommand === 'diff' || args.subcommand === 'recover' ? 'plan' : args.subcommand) : args.values[name]),
+    read: (name) => (name === 'step' ? (args.subcommand === 'diff' || args.subcommand === 'recover' || args.subcommand === 'init' ? 'plan' : args.subcommand) : args.values[name]),
     label: (name) => `--${name}`,
   };
 }
@@ -94,6 +94,7 @@ export function helpText(version: string): string {
     '       rerecord diff OLD NEW [--json] [--volatile-headers ...] [--volatile-fields ...]',
     '       rerecord diff REV REV [-- PATH...]   (git revisions, e.g. rerecord diff HEAD~3 HEAD -- tests/cassettes)',
     '  run    re-record (default)',
+    '  init   write .rerecord.yml with what detection found (framework, folders, command)',
     '  plan   print what run would do: selected files, their cassettes, shards; runs no test',
     '  audit  cassette health without running tests: leaked secrets, poisoned recordings, missing,',
     '         orphaned and shared cassettes, age; exit 1 when a finding reaches --fail-on',

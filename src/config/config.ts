@@ -51,6 +51,13 @@ export interface Config {
   base: string | undefined;
   prTitle: string;
   prLabels: readonly string[];
+  draft: boolean;
+  reviewers: readonly string[];
+  assignees: readonly string[];
+  keepPullRequestOpen: boolean;
+  deleteBranch: boolean;
+  /** A PAT or App token for pushing and the pull request (CI runs on what it opens); undefined: githubToken. */
+  publishToken: string | undefined;
   commitMessage: string;
   githubToken: string | undefined;
   artifactName: string;
@@ -161,6 +168,12 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
     base: values.base || undefined,
     prTitle: values['pr-title'],
     prLabels: Object.freeze(values['pr-labels']),
+    draft: values.draft,
+    reviewers: Object.freeze(values.reviewers),
+    assignees: Object.freeze(values.assignees),
+    keepPullRequestOpen: values['keep-pull-request-open'],
+    deleteBranch: values['delete-branch'],
+    publishToken: (source.surface === 'action' ? values.token : environment.env.RERECORD_TOKEN) || undefined,
     commitMessage: values['commit-message'],
     // The action's default is the expression `${{ github.token }}`, which only the runner expands.
     githubToken: (source.surface === 'action' && !values['github-token'].startsWith('${{') ? values['github-token'] : undefined) || environment.env.GITHUB_TOKEN || undefined,

@@ -68,7 +68,7 @@ export const INPUTS = {
   }),
   'priority-patterns': input({
     description:
-      'For `mode: priority`: file-name patterns, comma- or newline-separated. A pattern with `*`, `?` or `[` is a glob matched against the path under `test-dir` and the file name; a plain word matches any file name containing it.',
+      'For `mode: priority`: file-name patterns, comma- or newline-separated, each read as one of three kinds. A regular expression when written `/.../` (flags such as `/chem/i` allowed) or when it looks like one (it has `^`, `\\`, `(`, `|` or a closing dollar sign, or `[` without `*` or `?`), searched in the file name and in the path under `test-dir`: `^test-ct_chemical`, as re-record scripts wrote them. Else a glob when it has `*`, `?` or `[`, matched against the path under `test-dir` and the file name. Else a plain word, matching any file name containing it. Patterns that together match no test file are an error (exit 2).',
     default: '',
     parse: list,
     surface: 'both',
@@ -306,6 +306,37 @@ export const INPUTS = {
     parse: list,
     surface: 'both',
   }),
+  draft: input({
+    description: 'For `publish: pull-request`: open the pull request as a draft.',
+    default: 'false',
+    parse: boolean,
+    surface: 'both',
+  }),
+  reviewers: input({
+    description: 'For `publish: pull-request`: users to request a review from, comma- or newline-separated (a token that may request reviews is needed).',
+    default: '',
+    parse: list,
+    surface: 'both',
+  }),
+  assignees: input({
+    description: 'For `publish: pull-request`: users to assign the pull request to, comma- or newline-separated.',
+    default: '',
+    parse: list,
+    surface: 'both',
+  }),
+  'keep-pull-request-open': input({
+    description:
+      'For `publish: pull-request`: when a run finds no real drift left in the cassettes the open pull request changes (the API went back, or someone fixed them on the base branch), rerecord closes that pull request with a comment saying why; `true` leaves it open instead.',
+    default: 'false',
+    parse: boolean,
+    surface: 'both',
+  }),
+  'delete-branch': input({
+    description: 'For `publish: pull-request`: delete the pull-request branch when rerecord closes its pull request.',
+    default: 'false',
+    parse: boolean,
+    surface: 'both',
+  }),
   'commit-message': input({
     description: 'Message of the commit that carries the refreshed cassettes.',
     default: 'Re-record HTTP cassettes',
@@ -316,6 +347,14 @@ export const INPUTS = {
     description:
       'Token for the pull request and for artifacts of earlier runs. The workflow token needs `permissions: contents: write, pull-requests: write` (and `actions: read` for `failures-from: artifact`). The CLI reads `GITHUB_TOKEN`.',
     default: '${{ github.token }}',
+    parse: text,
+    surface: 'action',
+    secret: true,
+  }),
+  token: input({
+    description:
+      'A personal access token or GitHub App installation token (contents and pull-requests write) to push the pull-request branch and open the pull request with, instead of `github-token`. Needed for CI to run on that pull request: GitHub starts no workflow for pushes and pull requests made with the workflow\'s own `GITHUB_TOKEN`. The CLI reads `RERECORD_TOKEN`.',
+    default: '',
     parse: text,
     surface: 'action',
     secret: true,
@@ -360,7 +399,10 @@ export const OUTPUTS = {
   findings: 'For `step: audit`: the number of findings per kind, as a JSON object.',
   'pull-request-url': 'URL of the pull request opened or updated (empty when nothing changed).',
   'pull-request-number': 'Number of that pull request.',
-  'pull-request-operation': '`created`, `updated` or `none` (no real change, so no commit and no pull request).',
+  'pull-request-operation':
+    '`created`, `updated`, `unchanged` (a re-run found what the open pull request already holds: nothing pushed, the pull request untouched), `closed` (no real drift left: the open pull request was closed) or `none` (no real change, so no commit and no pull request).',
+  'artifact-id': 'For `publish: artifact`: the id of the uploaded artifact.',
+  'artifact-url': 'For `publish: artifact`: where to download the uploaded artifact (on a runner: the run\'s artifact page).',
   'commit-sha': 'The commit that carries the refreshed cassettes (empty when nothing was committed).',
 } as const;
 

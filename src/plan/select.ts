@@ -47,12 +47,55 @@ function selectByPriority(input: SelectionInput): Selection {
   }
   const chosen = new Set<string>();
   const notes: string[] = [];
+  const problems: string[] = [];
   for (const pattern of input.priorityPatterns) {
-    const matches = input.testFiles.filter((file) => matchesPriority(pattern, file, input.testDir));
-    if (matches.length === 0) notes.push(`priority pattern ${JSON.stringify(pattern)} matched no test file`);
+    const matcher = priorityMatcher(pattern);
+    if (typeof matcher === 'string') {
+      problems.push(`priority-patterns: ${JSON.stringify(pattern)} reads as a regular expression but is not one (${matcher})`);
+      continue;
+    }
+    const matches = input.testFiles.filter((file) => matcher(file, input.testDir));
+    if (matches.length === 0) notes.push(`priority pattern ${JSON.stringify(pattern)} (${describePattern(pattern)}) matched no test file`);
     for (const file of matches) chosen.add(file);
   }
-  return { files: [...chosen], notes, problems: [] };
+  // A priority run that selects nothing is a mistake in the patterns, not "nothing to do".
+  if (problems.length === 0 && chosen.size === 0 && input.testFiles.length > 0) {
+    problems.push(
+      `priority-patterns: none of ${input.priorityPatterns.map((p) => JSON.stringify(p)).join(', ')} matched any of the ${input.testFiles.length} test files (${input.priorityPatterns.map(describePattern).join('; ')})`,
+    );
+  }
+  return { files: [...chosen], notes, problems };
+}
+
+export type PatternKind = 'regex' | 'glob' | 'word';
+
+/**
+ * How a priority pattern is read: a regular expression when written `/.../` or when it looks like
+ * one (`^`, `$`, `\`, `(`, `|`, or `[` without glob wildcards), as re-record scripts wrote them
+ * (`^test-ct_chemical`); else a glob when it has `*`, `?` or `[`; else a plain word.
+ */
+export function patternKind(pattern: string): PatternKind {
+  if (/^\/.+\/[a-z]*$/.test(pattern)) return 'regex';
+  if (/[\^$\\(|]/.test(pattern) || (pattern.includes('[') && !/[*?]/.test(pattern))) return 'regex';
+  return /[*?[]/.test(pattern) ? 'glob' : 'word';
+}
+
+function describePattern(pattern: string): string {
+  const kind = patternKind(pattern);
+  return kind === 'regex' ? 'a regular expression, searched in the file name and the path under test-dir' : kind === 'glob' ? 'a glob' : 'a word the file name contains';
+}
+
+/** A matcher, or why the pattern is not a valid regular expression. */
+export function priorityMatcher(pattern: string): ((file: string, testDir: string) => boolean) | string {
+  if (patternKind(pattern) !== 'regex') return (file, testDir) => matchesPriority(pattern, file, testDir);
+  const slashed = /^\/(.+)\/([a-z]*)$/.exec(pattern);
+  let regex: RegExp;
+  try {
+    regex = slashed ? new RegExp(slashed[1]!, slashed[2]!.replace('g', '')) : new RegExp(pattern);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return (file, testDir) => regex.test(path.posix.basename(file)) || regex.test(path.posix.relative(testDir, file));
 }
 
 export function matchesPriority(pattern: string, file: string, testDir: string): boolean {

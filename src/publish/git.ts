@@ -180,6 +180,8 @@ export interface PublishBranchOptions {
   message: string;
   remote?: string;
   author?: GitIdentity;
+  /** Credentials for the remote (tokenAuthEnv); undefined: whatever the checkout configured. */
+  auth?: NodeJS.ProcessEnv;
 }
 
 export interface PublishedBranch {
@@ -205,8 +207,9 @@ export async function publishBranch(cwd: string, options: PublishBranchOptions):
   const { branch } = options;
   await guardBranch(cwd, branch, options.base);
   const head = await gitText(cwd, ['rev-parse', 'HEAD']);
-  const remoteSha = await remoteBranchSha(cwd, remote, branch);
-  if (remoteSha) await fetchBranch(cwd, remote, branch);
+  const auth = { env: options.auth };
+  const remoteSha = await remoteBranchSha(cwd, remote, branch, auth);
+  if (remoteSha) await fetchBranch(cwd, remote, branch, auth);
   const tree = await treeWithPaths(cwd, head, options.paths);
   if (tree === (await gitText(cwd, ['rev-parse', `${head}^{tree}`]))) return { sha: remoteSha, changed: false, outcome: 'no-changes' };
   if (remoteSha && tree === (await gitText(cwd, ['rev-parse', `${remoteSha}^{tree}`]))) {
@@ -216,9 +219,9 @@ export async function publishBranch(cwd: string, options: PublishBranchOptions):
   const commit = await gitText(cwd, ['commit-tree', tree, '-p', head, '-m', options.message], { env: await identityEnv(cwd, options.author) });
   // An empty expected value means "the branch must not exist yet".
   const lease = `--force-with-lease=refs/heads/${branch}:${remoteSha ?? ''}`;
-  const push = await git(cwd, ['push', lease, remote, `${commit}:refs/heads/${branch}`], { allowFailure: true });
+  const push = await git(cwd, ['push', lease, remote, `${commit}:refs/heads/${branch}`], { allowFailure: true, ...auth });
   if (push.code !== 0) {
-    const now = await remoteBranchSha(cwd, remote, branch);
+    const now = await remoteBranchSha(cwd, remote, branch, auth);
     if (now !== remoteSha) {
       throw new GitPublishError(`${remote}/${branch} changed while publishing (someone else pushed to it); not overwriting it. Run again to publish on top of the new state.`);
     }
@@ -234,16 +237,42 @@ async function guardBranch(cwd: string, branch: string, base: string): Promise<v
   if (current === branch) throw new GitPublishError(`"${branch}" is the checked-out branch; check out the base branch, the pull-request branch is rewritten on every run.`);
 }
 
-async function remoteBranchSha(cwd: string, remote: string, branch: string): Promise<string | undefined> {
-  const listed = await gitText(cwd, ['ls-remote', '--heads', remote, `refs/heads/${branch}`]);
+export async function remoteBranchSha(cwd: string, remote: string, branch: string, options: GitOptions = {}): Promise<string | undefined> {
+  const listed = await gitText(cwd, ['ls-remote', '--heads', remote, `refs/heads/${branch}`], options);
   const sha = listed.split('\n').find((line) => line.endsWith(`\trefs/heads/${branch}`))?.split('\t')[0];
   return sha || undefined;
 }
 
 /** Its tree is all we need; in a shallow checkout (actions/checkout's default) fetch no history. */
-async function fetchBranch(cwd: string, remote: string, branch: string): Promise<void> {
+export async function fetchBranch(cwd: string, remote: string, branch: string, options: GitOptions = {}): Promise<void> {
   const shallow = (await gitText(cwd, ['rev-parse', '--is-shallow-repository'])) === 'true';
-  await git(cwd, ['fetch', '--no-tags', ...(shallow ? ['--depth=1'] : []), remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`]);
+  await git(cwd, ['fetch', '--no-tags', ...(shallow ? ['--depth=1'] : []), remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], options);
+}
+
+/** A file as the fetched remote branch holds it; undefined when it holds none. */
+export async function fileOnRemoteBranch(cwd: string, remote: string, branch: string, file: string): Promise<string | undefined> {
+  const shown = await git(cwd, ['show', `refs/remotes/${remote}/${branch}:${file}`], { allowFailure: true });
+  return shown.code === 0 ? shown.stdout : undefined;
+}
+
+/** The paths a fetched remote branch's tree differs in from HEAD's. */
+export async function pathsDifferingFromHead(cwd: string, remote: string, branch: string): Promise<string[]> {
+  return splitZ(await gitText(cwd, ['diff', '--name-only', '-z', '--no-renames', 'HEAD', `refs/remotes/${remote}/${branch}`]));
+}
+
+export async function deleteRemoteBranch(cwd: string, remote: string, branch: string, options: GitOptions = {}): Promise<void> {
+  await git(cwd, ['push', remote, '--delete', `refs/heads/${branch}`], options);
+}
+
+/**
+ * Git credentials from a token, through the environment (GIT_CONFIG_*), never the command line.
+ * The empty value first clears the header actions/checkout may have stored for the same server,
+ * so the token given here is the only one sent.
+ */
+export function tokenAuthEnv(token: string, serverUrl = process.env.GITHUB_SERVER_URL || 'https://github.com'): NodeJS.ProcessEnv {
+  const key = `http.${serverUrl.replace(/\/+$/, '')}/.extraheader`;
+  const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+  return { GIT_CONFIG_COUNT: '2', GIT_CONFIG_KEY_0: key, GIT_CONFIG_VALUE_0: '', GIT_CONFIG_KEY_1: key, GIT_CONFIG_VALUE_1: `AUTHORIZATION: basic ${basic}` };
 }
 
 /** The tree of `base` with `paths` as they are in the working tree, via a scratch index. */

@@ -4,6 +4,8 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { diffCassettes } from '../cassettes/diff.js';
+import { parseCassette } from '../cassettes/formats/index.js';
 import { findLeaks, describeLeak } from '../cassettes/leaks.js';
 import type { Config } from '../config/config.js';
 import { MANIFEST_PATH, secretsOf } from '../pipeline.js';
@@ -11,18 +13,26 @@ import { driftHeadline, driftCounts, driftMarkdown, type DriftSource } from '../
 import type { Logger } from '../report/logger.js';
 import { parseManifest, serializeManifest, steadyAgainst } from '../state/manifest.js';
 import { uploadFiles } from './artifacts.js';
-import { commitPaths, publishBranch, pushWithRebase } from './git.js';
-import { upsertPullRequest } from './pull-request.js';
+import type { FileResult } from '../run/execute.js';
+import { commitPaths, deleteRemoteBranch, fetchBranch, fileOnRemoteBranch, pathsDifferingFromHead, publishBranch, pushWithRebase, remoteBranchSha, tokenAuthEnv } from './git.js';
+import { closePullRequest, findPullRequest, upsertPullRequest } from './pull-request.js';
+import { FAILURES_ARTIFACT } from './shards.js';
 
 const run = promisify(execFile);
 
 export interface PublishOutcome {
-  operation: 'none' | 'committed' | 'created' | 'updated' | 'uploaded';
+  /** `unchanged`: the open pull request already holds this (nothing pushed, nothing updated); `closed`: no drift left. */
+  operation: 'none' | 'committed' | 'created' | 'updated' | 'unchanged' | 'closed' | 'uploaded';
   commitSha: string | undefined;
   pullRequest: { url: string; number: number } | undefined;
+  artifact?: { id: number; url: string } | undefined;
 }
 
+/** What publishing reads of a file's result: its drift, and (when known) whether and why it failed. */
+export type PublishSource = DriftSource & Partial<Pick<FileResult, 'status' | 'reason'>>;
+
 const NOTHING: PublishOutcome = { operation: 'none', commitSha: undefined, pullRequest: undefined };
+const REMOTE = 'origin';
 
 /** Cassettes a run really changed: re-recorded with drift, or recorded for the first time. */
 export function changedCassettes(results: readonly DriftSource[]): string[] {
@@ -30,21 +40,22 @@ export function changedCassettes(results: readonly DriftSource[]): string[] {
   return [...new Set(changed)].sort();
 }
 
-export async function publishCassettes(config: Config, results: readonly DriftSource[], failed: readonly string[], logger: Logger): Promise<PublishOutcome> {
+export async function publishCassettes(config: Config, results: readonly PublishSource[], failed: readonly string[], logger: Logger): Promise<PublishOutcome> {
   if (config.publish === 'none') return NOTHING;
   const cassettes = changedCassettes(results);
   if (cassettes.length === 0) {
     logger.info('no cassette really changed: nothing to publish');
-    return NOTHING;
+    return config.publish === 'pull-request' ? closeWhenNoDriftLeft(config, results, logger) : NOTHING;
   }
   const paths = [...cassettes, MANIFEST_PATH];
   await refuseLeaks(config, paths);
   switch (config.publish) {
     case 'artifact': {
       const files = paths.map((file) => path.resolve(config.workingDirectory, file));
-      await uploadFiles(config.artifactName, files, config.workingDirectory, { retentionDays: config.retentionDays });
-      logger.info(`uploaded ${cassettes.length} cassettes as artifact ${config.artifactName}`);
-      return { ...NOTHING, operation: 'uploaded' };
+      const { id } = await uploadFiles(config.artifactName, files, config.workingDirectory, { retentionDays: config.retentionDays });
+      const url = artifactUrl(id);
+      logger.info(`uploaded ${cassettes.length} cassettes as artifact ${config.artifactName}${url ? `: ${url}` : ''}`);
+      return { ...NOTHING, operation: 'uploaded', artifact: { id, url } };
     }
     case 'commit':
       return commitOnCurrentBranch(config, paths, logger);
@@ -62,55 +73,170 @@ async function commitOnCurrentBranch(config: Config, paths: readonly string[], l
   return { ...NOTHING, operation: 'committed', commitSha: sha };
 }
 
+interface PullRequestTarget {
+  token: string;
+  owner: string;
+  repo: string;
+  /** Git credentials for pushing, fetching and deleting the branch when a separate token was given. */
+  auth: NodeJS.ProcessEnv | undefined;
+}
+
+function pullRequestTarget(config: Config): PullRequestTarget | undefined {
+  const repository = process.env.GITHUB_REPOSITORY;
+  const token = config.publishToken ?? config.githubToken;
+  if (!token || !repository) return undefined;
+  const [owner, repo] = repository.split('/') as [string, string];
+  return { token, owner, repo, auth: config.publishToken ? tokenAuthEnv(config.publishToken) : undefined };
+}
+
 async function openPullRequest(
   config: Config,
   paths: readonly string[],
-  results: readonly DriftSource[],
+  results: readonly PublishSource[],
   failed: readonly string[],
   logger: Logger,
 ): Promise<PublishOutcome> {
-  const repository = process.env.GITHUB_REPOSITORY;
-  if (!config.githubToken || !repository) {
+  const target = pullRequestTarget(config);
+  if (!target) {
     throw new Error('publish: pull-request needs github-token (GITHUB_TOKEN for the CLI) and GITHUB_REPOSITORY (owner/name)');
   }
-  const [owner, repo] = repository.split('/') as [string, string];
   const base = config.base ?? (await currentBranch(config.workingDirectory));
-  await steadyManifestAgainstBranch(config.workingDirectory, config.branch);
-  const pushed = await publishBranch(config.workingDirectory, { branch: config.branch, base, paths: [...paths], message: config.commitMessage });
+  const cwd = config.workingDirectory;
+  // Noise is judged against what the pull request already carries: a re-run against an unchanged
+  // API then builds the very same tree, and nothing is pushed or updated.
+  if (await remoteBranchSha(cwd, REMOTE, config.branch, { env: target.auth })) {
+    await fetchBranch(cwd, REMOTE, config.branch, { env: target.auth });
+    await steadyManifestAgainstBranch(cwd, config.branch);
+    const kept = await keepBranchVersionsOfNoise(config, paths.filter((file) => file !== MANIFEST_PATH));
+    if (kept.length > 0) logger.info(`${kept.length} cassette(s) differ from the pull request's only by noise: kept as the pull request has them`);
+  }
+  const pushed = await publishBranch(cwd, { branch: config.branch, base, paths: [...paths], message: config.commitMessage, auth: target.auth });
   if (pushed.outcome === 'no-changes') return NOTHING;
+  const spec = { token: target.token, owner: target.owner, repo: target.repo, head: config.branch, base };
+  if (pushed.outcome === 'up-to-date') {
+    const open = await findPullRequest(spec);
+    if (open) {
+      logger.info(`pull request #${open.number} already holds these cassettes: nothing pushed, nothing updated (${open.url})`);
+      return { operation: 'unchanged', commitSha: pushed.sha, pullRequest: open };
+    }
+  }
   const pullRequest = await upsertPullRequest({
-    token: config.githubToken,
-    owner,
-    repo,
-    head: config.branch,
-    base,
+    ...spec,
     title: config.prTitle,
     body: pullRequestBody(results, failed),
     labels: [...config.prLabels],
+    draft: config.draft,
+    reviewers: [...config.reviewers],
+    assignees: [...config.assignees],
   });
   logger.info(`pull request ${pullRequest.operation}: ${pullRequest.url}`);
   for (const warning of pullRequest.warnings) logger.warning(warning);
   return { operation: pullRequest.operation, commitSha: pushed.sha, pullRequest: { url: pullRequest.url, number: pullRequest.number } };
 }
 
-export function pullRequestBody(results: readonly DriftSource[], failed: readonly string[]): string {
-  const lines = [`Re-recorded by rerecord: ${driftHeadline(driftCounts(results))}.`, '', driftMarkdown(results, 55_000)];
+/**
+ * Where a cassette's new recording differs from the pull-request branch's copy only by noise, put
+ * the branch's bytes in the working tree: that copy is as fresh, and re-pushing it would be churn.
+ */
+async function keepBranchVersionsOfNoise(config: Config, cassettes: readonly string[]): Promise<string[]> {
+  const kept: string[] = [];
+  for (const cassette of cassettes) {
+    const onBranch = await fileOnRemoteBranch(config.workingDirectory, REMOTE, config.branch, cassette);
+    if (onBranch === undefined) continue;
+    const file = path.resolve(config.workingDirectory, cassette);
+    const current = await readFile(file, 'utf8').catch(() => undefined);
+    if (current === undefined || current === onBranch) continue;
+    try {
+      const diff = diffCassettes(cassette, parseCassette(onBranch, cassette), parseCassette(current, cassette), { volatileHeaders: config.volatileHeaders, volatileFields: config.volatileFields });
+      if (diff.status !== 'noise-only') continue;
+    } catch {
+      // Unreadable on either side: when unsure, it changed.
+      continue;
+    }
+    await writeFile(file, onBranch);
+    kept.push(cassette);
+  }
+  return kept;
+}
+
+/**
+ * No cassette this run re-recorded holds real drift. If the open pull request changes nothing but
+ * cassettes this run re-recorded (and found unchanged against the base), it proposes nothing real
+ * any more: close it with a comment (unless asked to keep it), and delete its branch if asked.
+ */
+async function closeWhenNoDriftLeft(config: Config, results: readonly PublishSource[], logger: Logger): Promise<PublishOutcome> {
+  const target = pullRequestTarget(config);
+  if (!target) return NOTHING;
+  const cwd = config.workingDirectory;
+  if (!(await remoteBranchSha(cwd, REMOTE, config.branch, { env: target.auth }))) return NOTHING;
+  const base = config.base ?? (await currentBranch(cwd));
+  const spec = { token: target.token, owner: target.owner, repo: target.repo, head: config.branch, base };
+  const open = await findPullRequest(spec);
+  if (!open) return NOTHING;
+  await fetchBranch(cwd, REMOTE, config.branch, { env: target.auth });
+  const covered = new Set(results.filter((result) => (result.status ?? 'succeeded') === 'succeeded').flatMap((result) => result.cassettes.map((c) => c.cassette)));
+  const proposed = (await pathsDifferingFromHead(cwd, REMOTE, config.branch)).filter((file) => file !== MANIFEST_PATH);
+  const uncovered = proposed.filter((file) => !covered.has(file));
+  if (uncovered.length > 0) {
+    logger.info(`pull request #${open.number} also changes ${uncovered.slice(0, 5).join(', ')}${uncovered.length > 5 ? ` and ${uncovered.length - 5} more` : ''}, which this run did not re-record: left open`);
+    return { ...NOTHING, operation: 'unchanged', pullRequest: open };
+  }
+  if (config.keepPullRequestOpen) {
+    logger.info(`pull request #${open.number} proposes no real change any more; left open (keep-pull-request-open)`);
+    return { ...NOTHING, operation: 'unchanged', pullRequest: open };
+  }
+  const run = runUrl();
+  await closePullRequest(spec, open.number, `rerecord re-recorded ${proposed.length} cassette(s) this pull request changes${run ? ` in ${run}` : ''} and found no real change left against \`${base}\` (only noise such as dates and request ids differs): closing it. A later run opens a new one when the API drifts again.`);
+  logger.info(`closed pull request #${open.number}: no real drift left`);
+  if (config.deleteBranch) {
+    await deleteRemoteBranch(cwd, REMOTE, config.branch, { env: target.auth });
+    logger.info(`deleted branch ${config.branch}`);
+  }
+  return { ...NOTHING, operation: 'closed', pullRequest: open };
+}
+
+/** This workflow run's page, on a runner. */
+function runUrl(): string | undefined {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
+  return server && repository && runId ? `${server.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}` : undefined;
+}
+
+function artifactUrl(id: number): string {
+  const run = runUrl();
+  return run ? `${run}/artifacts/${id}` : '';
+}
+
+export function pullRequestBody(results: readonly PublishSource[], failed: readonly string[]): string {
+  const run = runUrl();
+  const lines = [`Re-recorded by rerecord: ${driftHeadline(driftCounts(results))}.${run ? ` [Workflow run](${run}).` : ''}`, '', driftMarkdown(results, 55_000)];
   if (failed.length > 0) {
-    lines.push(`### Not re-recorded (${failed.length}; their old cassettes are kept)`, '', ...failed.slice(0, 200).map((file) => `- \`${file}\``));
+    const reasons = new Map(results.filter((result) => result.reason).map((result) => [result.file, result.reason!]));
+    const where = run ? `the [failure report](${run}#artifacts) (artifact \`${FAILURES_ARTIFACT}\`)` : 'the failure report (.rerecord/failures.json)';
+    lines.push(`### Not re-recorded (${failed.length}; their old cassettes are kept)`, '', `Each file's output is in ${where}.`, '');
+    lines.push(...failed.slice(0, 200).map((file) => `- \`${file}\`${reasons.has(file) ? `: ${oneLine(reasons.get(file)!)}` : ''}`));
     if (failed.length > 200) lines.push(`- … and ${failed.length - 200} more (see the failure log artifact)`);
   }
   return lines.join('\n');
 }
 
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
+}
+
 /**
  * The open pull request's branch already carries a manifest; timings that merely jittered since
- * must not make a new commit there (main has not moved, so its manifest is no guide).
+ * must not make a new commit there (main has not moved, so its manifest is no guide). The branch
+ * has been fetched.
  */
 async function steadyManifestAgainstBranch(cwd: string, branch: string): Promise<void> {
-  const published = await run('git', ['fetch', '--no-tags', '-q', 'origin', `refs/heads/${branch}`], { cwd })
-    .then(() => run('git', ['show', `FETCH_HEAD:${MANIFEST_PATH}`], { cwd, maxBuffer: 64 * 1024 * 1024 }))
-    .then(({ stdout }) => parseManifest(stdout, `${branch}:${MANIFEST_PATH}`))
-    .catch(() => undefined);
+  const text = await fileOnRemoteBranch(cwd, REMOTE, branch, MANIFEST_PATH);
+  let published;
+  try {
+    published = text === undefined ? undefined : parseManifest(text, `${branch}:${MANIFEST_PATH}`);
+  } catch {
+    published = undefined;
+  }
   if (!published) return;
   const file = path.resolve(cwd, MANIFEST_PATH);
   const current = parseManifest(await readFile(file, 'utf8'), MANIFEST_PATH);

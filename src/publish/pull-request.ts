@@ -15,15 +15,23 @@ export interface ApiAccess {
   apiUrl?: string;
 }
 
-export interface PullRequestSpec extends ApiAccess {
+export interface PullRequestRef extends ApiAccess {
   owner: string;
   repo: string;
   /** The branch carrying the changes, in `owner`'s repository (no forks). */
   head: string;
   base: string;
+}
+
+export interface PullRequestSpec extends PullRequestRef {
   title: string;
   body: string;
   labels?: readonly string[];
+  /** Only when it is created: a draft stays a draft, or becomes ready, by a person's choice. */
+  draft?: boolean;
+  /** Asked once, when it is created: asking again on every update would notify them again. */
+  reviewers?: readonly string[];
+  assignees?: readonly string[];
 }
 
 export interface PullRequestResult {
@@ -50,7 +58,7 @@ export async function upsertPullRequest(spec: PullRequestSpec): Promise<PullRequ
   let operation: PullRequestResult['operation'] = 'updated';
   if (!existing) {
     try {
-      const { data } = await octokit.rest.pulls.create({ owner: spec.owner, repo: spec.repo, head: spec.head, base: spec.base, title: spec.title, body });
+      const { data } = await octokit.rest.pulls.create({ owner: spec.owner, repo: spec.repo, head: spec.head, base: spec.base, title: spec.title, body, draft: spec.draft ?? false });
       existing = { number: data.number, url: data.html_url };
       operation = 'created';
     } catch (error) {
@@ -75,10 +83,46 @@ export async function upsertPullRequest(spec: PullRequestSpec): Promise<PullRequ
       warnings.push(`could not label pull request #${existing.number}: ${explain(error, 'add labels').message}`);
     }
   }
+  if (operation === 'created') warnings.push(...(await addPeople(octokit, spec, existing.number)));
   return { url: existing.url, number: existing.number, operation, warnings };
 }
 
-async function findOpenPullRequest(octokit: Octokit, spec: PullRequestSpec): Promise<{ number: number; url: string } | undefined> {
+async function addPeople(octokit: Octokit, spec: PullRequestSpec, number: number): Promise<string[]> {
+  const warnings: string[] = [];
+  if (spec.reviewers && spec.reviewers.length > 0) {
+    try {
+      await octokit.rest.pulls.requestReviewers({ owner: spec.owner, repo: spec.repo, pull_number: number, reviewers: [...spec.reviewers] });
+    } catch (error) {
+      warnings.push(`could not request reviews on pull request #${number}: ${explain(error, 'request reviewers').message}`);
+    }
+  }
+  if (spec.assignees && spec.assignees.length > 0) {
+    try {
+      await octokit.rest.issues.addAssignees({ owner: spec.owner, repo: spec.repo, issue_number: number, assignees: [...spec.assignees] });
+    } catch (error) {
+      warnings.push(`could not assign pull request #${number}: ${explain(error, 'add assignees').message}`);
+    }
+  }
+  return warnings;
+}
+
+/** The open pull request from `head` into `base`, if there is one (a read: no write to the API). */
+export async function findPullRequest(ref: PullRequestRef): Promise<{ number: number; url: string } | undefined> {
+  return findOpenPullRequest(client(ref), ref);
+}
+
+/** Comment why, then close: a pull request that proposes nothing real any more. */
+export async function closePullRequest(ref: PullRequestRef, number: number, comment: string): Promise<void> {
+  const octokit = client(ref);
+  try {
+    await octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: number, body: comment });
+    await octokit.rest.pulls.update({ owner: ref.owner, repo: ref.repo, pull_number: number, state: 'closed' });
+  } catch (error) {
+    throw explain(error, `close pull request #${number}`);
+  }
+}
+
+async function findOpenPullRequest(octokit: Octokit, spec: PullRequestRef): Promise<{ number: number; url: string } | undefined> {
   try {
     const { data } = await octokit.rest.pulls.list({
       owner: spec.owner,

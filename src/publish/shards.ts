@@ -9,6 +9,7 @@ import { failureLogText, jsonTwinPath, type FailureReport } from '../state/failu
 import { EMPTY_MANIFEST, parseManifest, serializeManifest } from '../state/manifest.js';
 import type { FileResult } from '../run/execute.js';
 import { artifactNameForShard, downloadArtifactsByPrefix, uploadFiles } from './artifacts.js';
+import { missingShardsMessage, shardCount } from './expected-shards.js';
 import { mergeShards, type MergedShards } from './merge-shards.js';
 import { changedCassettes } from './publish.js';
 
@@ -34,6 +35,8 @@ export async function collectShards(config: Config): Promise<MergedShards> {
   try {
     const shards = await downloadArtifactsByPrefix(`${SHARD_ARTIFACT}-`, downloads);
     if (shards.length === 0) throw new Error(`step publish: no ${SHARD_ARTIFACT}-* artifacts in this run; run the shards (step: run with shard: i/n) in jobs this one needs:`);
+    const count = shardCount(SHARD_ARTIFACT, shards.map((shard) => shard.name), config.shard.count);
+    if (count.missing.length > 0) throw new Error(missingShardsMessage(SHARD_ARTIFACT, count));
     const uploads = await Promise.all(
       shards.map(async ({ name, directory }) => ({
         name,

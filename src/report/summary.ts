@@ -12,6 +12,8 @@ export interface RunFacts {
   interrupted: boolean;
   /** How the run kept to the API's pace; absent for runs that never started a file. */
   pace?: PaceReport;
+  /** Where the full failure report is (outputs, reasons, attempts): named under the table when a file failed. */
+  failureReport?: string;
 }
 
 const STATUS_MARK: Record<FileResult['status'], string> = { succeeded: '✅ re-recorded', failed: '❌ failed', 'not-run': '⏸️ not run' };
@@ -60,7 +62,7 @@ export function summaryMarkdown(results: readonly FileResult[], facts: RunFacts)
   if (failing.length > 0) {
     lines.push('### Not re-recorded (cassettes restored byte for byte)', '', '| File | Status | Why | Time | Attempts |', '| --- | --- | --- | --- | --- |');
     for (const r of failing) lines.push(`| \`${cell(r.file)}\` | ${STATUS_MARK[r.status]} | ${cell(r.reason)} | ${formatDuration(r.durationMs)} | ${r.attempts} |`);
-    lines.push('');
+    lines.push('', ...reportLine(results, facts, (p) => `\`${p}\` (uploaded as the run's failure artifact on a runner)`), '');
     for (const r of failing.filter((f) => f.output.trim())) {
       lines.push(`<details><summary>Output of <code>${cell(r.file)}</code></summary>`, '', '```', failureExcerpt(r.output, 30).replaceAll('```', "'''"), '```', '', '</details>', '');
     }
@@ -87,7 +89,7 @@ export function summaryTable(results: readonly FileResult[], facts: RunFacts): s
   const header = ['STATUS', 'TIME', 'TRIES', 'CASSETTES', 'VERIFIED', 'FILE', 'WHY'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const format = (row: string[]) => row.map((value, i) => (i === row.length - 1 ? value : value.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [format(header), ...rows.map(format), '', headline(results, facts), ...unverifiedNotes(results), ...(facts.pace ? [`API pace: ${paceLine(facts.pace)}`] : [])].join('\n');
+  return [format(header), ...rows.map(format), '', headline(results, facts), ...unverifiedNotes(results), ...(facts.pace ? [`API pace: ${paceLine(facts.pace)}`] : []), ...reportLine(results, facts, (p) => p)].join('\n');
 }
 
 const TRACE_SHOWN = 12;
@@ -107,6 +109,12 @@ export function paceLine(pace: PaceReport): string {
 
 function rateText(perSecond: number): string {
   return perSecond >= 1 || perSecond === 0 ? `${Math.round(perSecond * 10) / 10}/s` : `${Math.round(perSecond * 600) / 10}/m`;
+}
+
+/** `Full report: .rerecord/failures.json`, when something did not re-record and the caller knows where. */
+function reportLine(results: readonly FileResult[], facts: RunFacts, quote: (path: string) => string): string[] {
+  if (!facts.failureReport || results.every((r) => r.status === 'succeeded')) return [];
+  return [`Full failure report (output, reason and attempts of every file): ${quote(facts.failureReport)}`];
 }
 
 function order(result: FileResult): number {

@@ -5,7 +5,10 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CassetteDiff } from '../cassettes/diff.js';
 import type { FrameworkPreset } from '../frameworks/preset.js';
+import { DEFAULT_POISON_STATUSES, parsePoisonStatuses } from '../cassettes/poison.js';
+import { composeReason, environmentError, firstFailure } from '../report/failure-reason.js';
 import { formatDuration } from '../report/format.js';
+import { recordedStatuses } from './recorded-statuses.js';
 import { isConfined, projectRelative } from '../state/paths.js';
 import { leftoverNote, runChild, type ChildOutcome } from './child.js';
 import { inspectRecordings, type Inspection, type InspectSettings, type RecordedCassette } from './inspect.js';
@@ -16,6 +19,8 @@ import { scanRecordings, type RateLimitSign, type RecordingScan } from './rate-l
 import { checkReadable } from './readable.js';
 import type { TreeWatch } from './tree-watch.js';
 import { sha256File, type AttemptVault, type RestoreReport, type Vault } from './vault.js';
+
+const DEFAULT_POISON = parsePoisonStatuses(DEFAULT_POISON_STATUSES);
 
 export interface AttemptSettings {
   workingDirectory: string;
@@ -75,6 +80,8 @@ export interface AttemptResult {
   requests: number;
   /** The API throttled it (429, or 503 with Retry-After): not the file's fault, retried after the wait. */
   rateLimited?: RateLimitSign;
+  /** A runtime or library that would not load: the same for every file, so never retried. */
+  environmentError?: string | undefined;
 }
 
 interface Observed {
@@ -154,6 +161,8 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
   } finally {
     settings.peers.end(peerId);
   }
+  const explained = await explainFailure(reason!, observed, vault, settings, relative);
+  reason = explained.reason;
   // A cassette that a still-running file also writes is left to that file: it restores it when it ends.
   const leaveToOthers = new Set(collisions.filter((collision) => collision.othersRunning).map((collision) => collision.cassette));
   const fromBaseline = new Set(collisions.filter((collision) => !collision.othersRunning).map((collision) => collision.cassette));
@@ -175,6 +184,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
     retryAfter: collidedWith.length > 0 ? settings.peers.overlappingDone(peerId) : undefined,
     unrestored,
     verified: false,
+    environmentError: explained.environmentError,
   };
 }
 
@@ -260,6 +270,19 @@ function failureReason(outcome: ChildOutcome, timeoutMs: number): string | undef
   if (outcome.signal) return `crashed: killed by ${outcome.signal}`;
   if (outcome.exitCode !== 0) return `tests failed (exit code ${outcome.exitCode})`;
   return undefined;
+}
+
+/** Adds the framework's first failure and the statuses the new recordings held (read before they are restored). */
+async function explainFailure(reason: string, observed: Observed, vault: AttemptVault | undefined, settings: AttemptSettings, relative: (p: string) => string) {
+  const outcome = observed.outcome;
+  if (!outcome || !vault || outcome.cancelled || outcome.exitCode === 0 || !reason.startsWith('tests failed')) return { reason, environmentError: undefined };
+  const environment = environmentError(outcome.output);
+  const recordings = vault.touched(observed.journal, observed.unnamed).map((cassette) => {
+    const original = vault.originalOf(cassette, observed.journal);
+    return { cassette, original: original.kind === 'file' ? original.copy! : null };
+  });
+  const statuses = await recordedStatuses(recordings, settings.inspect?.isPoison ?? DEFAULT_POISON, relative).catch(() => undefined);
+  return { reason: composeReason(reason, { environment, failure: firstFailure(settings.preset.name, outcome.output), statuses }), environmentError: environment };
 }
 
 function refusedReason(refused: readonly string[]): string | undefined {

@@ -37,7 +37,12 @@ export interface FileResult {
   requests?: number;
   /** Attempts the API throttled (retried without spending `retries`). */
   rateLimited?: number;
+  /** A runtime or library that would not load (never retried). */
+  environmentError?: string | undefined;
 }
+
+/** How many files must fail first, all with the same environment error, before the rest are not run. */
+const ENVIRONMENT_STOP_AFTER = 3;
 
 export interface ExecuteOptions {
   lanes: readonly Lane[];
@@ -64,6 +69,16 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
   const gate = new BatchGate(options.batchSize, options.batchDelayMs, signal);
   const results: FileResult[] = [];
   let checkpoints = Promise.resolve();
+  const total = options.lanes.reduce((sum, lane) => sum + lane.files.length, 0);
+  let stoppedBy: string | undefined;
+  // Every attempt's environment error (or none), in the order they ended; noted before the worker
+  // slot is released, so no file queued behind them starts once the first ones all failed alike.
+  const ended: Array<string | undefined> = [];
+  const noteEnded = (result: AttemptResult) => {
+    ended.push(result.environmentError);
+    stoppedBy ??= sameEnvironmentError(ended, Math.min(ENVIRONMENT_STOP_AFTER, total));
+    return result;
+  };
   const finish = (result: FileResult) => {
     results.push(result);
     options.onFileDone?.(result);
@@ -84,6 +99,10 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
     let tries = 0;
     const ended = (result: AttemptResult) => ({ ...toFileResult(file, result, tries, spent), rateLimited: throttled });
     for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
+      if (stoppedBy !== undefined) {
+        tries = attempt - 1;
+        return last ? ended(last) : { ...notRun(file), reason: `not run: ${stoppedBy}` };
+      }
       tries = attempt;
       if (attempt > 1 && throttledAt === undefined) await sleep(backoffDelay(attempt - 1, options.backoffBaseMs ?? 1000), signal);
       // After a collision the file runs again in the exclusive lane: one such retry at a time, so two
@@ -97,8 +116,8 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
           await gate.admit();
           if (throttledAt !== undefined) waitedMs += performance.now() - throttledAt;
           throttledAt = undefined;
-          if (signal.aborted) return undefined;
-          outcome = await runAttempt(file, cassettes, options.attempt);
+          if (signal.aborted || stoppedBy !== undefined) return undefined;
+          outcome = noteEnded(await runAttempt(file, cassettes, options.attempt));
           return outcome;
         } finally {
           governor.release(ticket, {
@@ -111,11 +130,11 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
       });
       if (!result) {
         tries = Math.max(1, attempt - 1);
-        return last ? ended(last) : notRun(file);
+        return last ? ended(last) : stoppedBy !== undefined ? { ...notRun(file), reason: `not run: ${stoppedBy}` } : notRun(file);
       }
       last = result;
       spent += result.durationMs;
-      if (result.succeeded || result.cancelled || result.unrestored.length > 0) return ended(result);
+      if (result.succeeded || result.cancelled || result.unrestored.length > 0 || result.environmentError) return ended(result);
       // A collision is not the file's fault: run it again, alone on those cassettes, without spending a retry.
       if (result.collidedWith.length > 0 && collisionRetries++ < 2) {
         await result.retryAfter;
@@ -151,6 +170,14 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
   return results;
 }
 
+/** Set once the first `count` files all failed with one environment error: running the rest cannot help. */
+function sameEnvironmentError(ended: ReadonlyArray<string | undefined>, count: number): string | undefined {
+  if (count === 0 || ended.length < count) return undefined;
+  const error = ended[0];
+  if (error === undefined || !ended.slice(0, count).every((other) => other === error)) return undefined;
+  return `the first ${count} file(s) all failed with the same environment error (${error}); fix the environment and re-run`;
+}
+
 function internalFailure(file: string, error: Error): FileResult {
   return { ...notRun(file), status: 'failed', reason: `internal error: ${error.message}` };
 }
@@ -173,6 +200,7 @@ function toFileResult(file: string, attempt: AttemptResult, attempts: number, du
     foreign: attempt.foreign,
     verified: attempt.verified,
     requests: attempt.requests,
+    environmentError: attempt.environmentError,
   };
 }
 

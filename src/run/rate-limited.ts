@@ -1,11 +1,9 @@
 // Signs, in an attempt's new recordings, that the API throttled it: a 429, or a 503 that says when
 // to come back (Retry-After). Read before anything is kept or restored, for passing and failing
 // files alike: a test that failed on a 429 is not broken, it was early.
-import { readFile, stat } from 'node:fs/promises';
 import { requestKey } from '../cassettes/diff.js';
-import { parseCassette } from '../cassettes/formats/index.js';
-import { READABLE_LIMIT_BYTES } from './readable.js';
-import { describeRequest, type Cassette, type Interaction } from '../cassettes/model.js';
+import { readCassetteQuietly } from './readable.js';
+import { describeRequest, type Interaction } from '../cassettes/model.js';
 
 export interface RateLimitSign {
   /** The longest wait the API asked for, when it said. */
@@ -35,12 +33,12 @@ export async function scanRecordings(cassettes: readonly ScannedCassette[], now:
   let requests = 0;
   const signs: Array<{ interaction: Interaction; retryAfterMs: number | undefined }> = [];
   for (const { cassette, original } of cassettes) {
-    const next = await readCassette(cassette);
+    const next = await readCassetteQuietly(cassette);
     if (!next) continue;
     requests += next.interactions.length;
     // The same answer to the same request in the old cassette was recorded on purpose (a test of
     // the 429 path), not a throttle now.
-    const known = new Set((original ? ((await readCassette(original))?.interactions ?? []) : []).filter(isThrottle).map(identity));
+    const known = new Set((original ? ((await readCassetteQuietly(original))?.interactions ?? []) : []).filter(isThrottle).map(identity));
     for (const interaction of next.interactions) {
       if (isThrottle(interaction) && !known.has(identity(interaction))) signs.push({ interaction, retryAfterMs: retryAfterOf(interaction, now) });
     }
@@ -77,13 +75,3 @@ export function retryAfterOf(interaction: Interaction, now: () => number = Date.
   return Number.isNaN(at) ? undefined : Math.max(0, at - now());
 }
 
-async function readCassette(file: string): Promise<Cassette | undefined> {
-  try {
-    // A recording too large to read whole is checkReadable's to refuse; reading it here would exhaust memory.
-    if ((await stat(file)).size > READABLE_LIMIT_BYTES) return undefined;
-    return parseCassette(await readFile(file, 'utf8'), file);
-  } catch {
-    // Gone, or unreadable: checkReadable says so where it matters.
-    return undefined;
-  }
-}

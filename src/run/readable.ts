@@ -4,6 +4,7 @@
 // format is the project's own and the recording is kept with a warning.
 import { readFile, stat } from 'node:fs/promises';
 import { parseCassette } from '../cassettes/formats/index.js';
+import type { Cassette } from '../cassettes/model.js';
 import { parseJsonText, parseYamlText } from '../cassettes/formats/syntax.js';
 import type { RecordedCassette } from './inspect.js';
 
@@ -56,4 +57,17 @@ function hasValidSyntax(text: string, name: string): boolean {
       return false;
     }
   });
+}
+
+/**
+ * The cassette at `file`, or undefined when it is absent, half written, not a cassette, or too
+ * large to read whole (checkReadable is the one that refuses those; the others only look).
+ */
+export async function readCassetteQuietly(file: string): Promise<Cassette | undefined> {
+  try {
+    if ((await stat(file)).size > READABLE_LIMIT_BYTES) return undefined;
+    return parseCassette(await readFile(file, 'utf8'), file);
+  } catch {
+    return undefined;
+  }
 }

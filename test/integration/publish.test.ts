@@ -79,7 +79,7 @@ describe('publish: pull-request', () => {
     // The API still answers g3, but main still holds g1: the same change as the open pull request.
     const branchBefore = git(origin, 'rev-parse', 'rerecord/cassettes');
     const third = await runAction(inputs, { cwd: await checkout(), env: env() });
-    expect(third.outputs['pull-request-operation']).toBe('updated');
+    expect(third.outputs['pull-request-operation']).toBe('unchanged');
     expect(git(origin, 'rev-parse', 'rerecord/cassettes')).toBe(branchBefore);
     expect(third.stdout + first.stdout).not.toContain(TOKEN);
   });

@@ -49,6 +49,9 @@ export async function startStandinGithub(options) {
     ['POST', /^\/repos\/([^/]+)\/([^/]+)\/pulls$/, 'create-pull', ([o, r], req) => createPull(o, r, /** @type {any} */ (req.body))],
     ['GET', /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/, 'get-pull', ([o, r, n]) => withPull(o, r, n, (pull) => [200, pull])],
     ['PATCH', /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/, 'update-pull', ([o, r, n], req) => withPull(o, r, n, (pull) => updatePull(pull, /** @type {any} */ (req.body)))],
+    ['POST', /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/, 'add-comment', ([o, r, n], req) => withPull(o, r, n, (pull) => addComment(pull, /** @type {any} */ (req.body)))],
+    ['POST', /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/assignees$/, 'add-assignees', ([o, r, n], req) => withPull(o, r, n, (pull) => addPeople(pull, 'assignees', /** @type {any} */ (req.body)?.assignees))],
+    ['POST', /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/requested_reviewers$/, 'request-reviewers', ([o, r, n], req) => withPull(o, r, n, (pull) => addPeople(pull, 'requested_reviewers', /** @type {any} */ (req.body)?.reviewers))],
     ['POST', /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/labels$/, 'add-labels', ([o, r, n], req) => withPull(o, r, n, (pull) => addLabels(pull, /** @type {any} */ (req.body)))],
     ['GET', /^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/runs$/, 'list-workflow-runs', ([o, r, w], req) => [200, listRuns(o, r, decodeURIComponent(w), req.query)]],
     ['GET', /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/artifacts$/, 'list-run-artifacts', ([o, r, id], req) => [200, listArtifacts(o, r, Number(id), req.query)]],
@@ -162,6 +165,21 @@ export async function startStandinGithub(options) {
     }
     pull.updated_at = new Date().toISOString();
     return [200, pull];
+  }
+
+  /** @param {any} pull @param {any} body @returns {[number, unknown]} */
+  function addComment(pull, body) {
+    if (typeof body?.body !== 'string' || body.body === '') return validationFailed('IssueComment', 'body', 'missing_field');
+    const comment = { id: state.nextId++, body: body.body, user: { login: 'github-actions[bot]' }, html_url: `${pull.html_url}#issuecomment-${state.nextId}` };
+    pull.comments = [...(pull.comments ?? []), comment];
+    return [201, comment];
+  }
+
+  /** @param {any} pull @param {'assignees' | 'requested_reviewers'} field @param {unknown} logins @returns {[number, unknown]} */
+  function addPeople(pull, field, logins) {
+    const names = Array.isArray(logins) ? logins : [];
+    pull[field] = [...(pull[field] ?? []), ...names.filter((name) => !(pull[field] ?? []).some((/** @type {any} */ user) => user.login === name)).map((login) => ({ login, type: 'User' }))];
+    return [201, pull];
   }
 
   /** @param {any} pull @param {any} body @returns {[number, unknown]} */

@@ -27,7 +27,7 @@ describe('parseCliArgs', () => {
   });
 
   it('rejects unknown subcommands', () => {
-    expect(parseCliArgs(['rerun']).problems).toEqual(['unknown command "rerun": expected one of run, plan, audit, diff, recover']);
+    expect(parseCliArgs(['rerun']).problems).toEqual(['unknown command "rerun": expected one of run, plan, audit, diff, recover, init']);
   });
 
   it('help lists every CLI input from the table with its default, and not the key', () => {

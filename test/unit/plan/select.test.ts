@@ -25,7 +25,7 @@ describe('selectFiles', () => {
   it('priority: pattern order kept, each file once, unmatched patterns noted', () => {
     const selection = selectFiles(input({ mode: 'priority', priorityPatterns: ['*-slow.R', 'auth', 'items', 'test-auth*', 'nothing-here'] }));
     expect(selection.files).toEqual(['tests/testthat/test-users-slow.R', 'tests/testthat/test-auth.R', 'tests/testthat/test-items.R']);
-    expect(selection.notes).toEqual(['priority pattern "nothing-here" matched no test file']);
+    expect(selection.notes).toEqual(['priority pattern "nothing-here" (a word the file name contains) matched no test file']);
   });
 
   it('priority without patterns is a problem', () => {
