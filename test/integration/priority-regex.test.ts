@@ -1,5 +1,8 @@
-// Priority patterns as re-record scripts wrote them: regular expressions select what they match,
-// and patterns that match nothing are exit 2 instead of an empty, "successful" run.
+// The habits of re-record scripts carry over: regular expressions as priority patterns select what
+// they match, patterns that match nothing are exit 2 instead of an empty, "successful" run, and a
+// failure log with absolute paths (as the scripts wrote them) resumes.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../support/run-bundle.js';
 import { useTempProjects } from '../support/suite.js';
@@ -19,5 +22,23 @@ describe('--priority --priority-patterns with regular expressions', () => {
     const result = await runCli(['run', '--priority', '--priority-patterns', '^test-ct_chemical,^test-chemi_search', '--cassette-functions', 'withFixture'], { cwd: project.dir, env: cleanEnv() });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('priority-patterns: none of "^test-ct_chemical", "^test-chemi_search" matched any of the');
+  });
+});
+
+describe('--failures with a failure log of absolute paths', () => {
+  it('reads paths inside the working directory as its own, and refuses ones outside it (exit 2)', async () => {
+    const project = await projects.copy('test/projects/node-nock');
+    await mkdir(path.join(project.dir, 'logs'));
+    const log = path.join(project.dir, 'logs', 'failed.txt');
+    await writeFile(log, `${path.join(project.dir, 'test/users.test.mjs')}\n${path.join(project.dir, 'test/items.test.js')}\n`);
+    const args = ['plan', '--json', '--failures', '--failure-log', 'logs/failed.txt', '--cassette-functions', 'withFixture'];
+    const result = await runCli(args, { cwd: project.dir, env: cleanEnv() });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).files.map((f: { file: string }) => f.file).sort()).toEqual(['test/items.test.js', 'test/users.test.mjs']);
+
+    await writeFile(log, '/elsewhere/test/users.test.mjs\n');
+    const outside = await runCli(args, { cwd: project.dir, env: cleanEnv() });
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/lists files outside the working directory .*: \/elsewhere\/test\/users\.test\.mjs/);
   });
 });

@@ -8,10 +8,19 @@ import { INPUTS } from '../../../src/config/inputs.js';
 
 const WORKFLOWS = '.github/workflows';
 const files = readdirSync(WORKFLOWS).filter((name) => name.endsWith('.yml'));
+const examples = files.filter((name) => name.startsWith('rerecord-'));
 
 describe('example workflows', () => {
-  it('there are a weekly pull request, a manual dispatch and a matrix example', () => {
-    expect(files.sort()).toEqual(['rerecord-manual.yml', 'rerecord-matrix.yml', 'rerecord-weekly.yml']);
+  it('there are a weekly pull request, a manual dispatch and a matrix example, and the release workflow', () => {
+    expect(files.sort()).toEqual(['release.yml', 'rerecord-manual.yml', 'rerecord-matrix.yml', 'rerecord-weekly.yml']);
+  });
+
+  it('the release workflow refuses a tag whose dist/ does not match its source, then moves the major tag', () => {
+    const release = YAML.parse(readFileSync(`${WORKFLOWS}/release.yml`, 'utf8'));
+    const runs = (release.jobs.release.steps as Array<{ run?: string }>).map((step) => step.run ?? '').join('\n');
+    expect(release.on.push.tags).toEqual(['v[0-9]+.[0-9]+.[0-9]+']);
+    expect(runs).toMatch(/npm run bundle\n\s*if ! git diff --quiet -- dist\//);
+    expect(runs).toMatch(/git tag -f "\$major" "\$GITHUB_REF_NAME"/);
   });
 
   it.each(files)('%s parses without errors', (name) => {
@@ -21,7 +30,7 @@ describe('example workflows', () => {
     expect(result.value).toBeDefined();
   });
 
-  it.each(files)('%s only passes inputs the action has', (name) => {
+  it.each(examples)('%s only passes inputs the action has', (name) => {
     const workflow = YAML.parse(readFileSync(`${WORKFLOWS}/${name}`, 'utf8'));
     const withs = Object.values(workflow.jobs as Record<string, { steps: Array<{ uses?: string; with?: object }> }>)
       .flatMap((job) => job.steps)
