@@ -11,7 +11,7 @@ import type { Config } from '../config/config.js';
 import { MANIFEST_PATH, secretsOf } from '../pipeline.js';
 import { driftHeadline, driftCounts, driftMarkdown, type DriftSource } from '../report/drift.js';
 import type { Logger } from '../report/logger.js';
-import { parseManifest, serializeManifest, steadyAgainst } from '../state/manifest.js';
+import { keepTimingsOf, parseManifest, serializeManifest } from '../state/manifest.js';
 import { uploadFiles } from './artifacts.js';
 import type { FileResult } from '../run/execute.js';
 import { commitPaths, deleteRemoteBranch, fetchBranch, fileOnRemoteBranch, pathsDifferingFromHead, publishBranch, pushWithRebase, remoteBranchSha, tokenAuthEnv } from './git.js';
@@ -225,9 +225,9 @@ function oneLine(text: string): string {
 }
 
 /**
- * The open pull request's branch already carries a manifest; timings that merely jittered since
- * must not make a new commit there (main has not moved, so its manifest is no guide). The branch
- * has been fetched.
+ * The open pull request's branch already carries a manifest; timings (which vary with the
+ * runner's load, by far more than 2x on a busy machine) must not make a new commit there: the
+ * branch's timings are kept. The branch has been fetched.
  */
 async function steadyManifestAgainstBranch(cwd: string, branch: string): Promise<void> {
   const text = await fileOnRemoteBranch(cwd, REMOTE, branch, MANIFEST_PATH);
@@ -240,7 +240,7 @@ async function steadyManifestAgainstBranch(cwd: string, branch: string): Promise
   if (!published) return;
   const file = path.resolve(cwd, MANIFEST_PATH);
   const current = parseManifest(await readFile(file, 'utf8'), MANIFEST_PATH);
-  await writeFile(file, serializeManifest(steadyAgainst(current, published)));
+  await writeFile(file, serializeManifest(keepTimingsOf(current, published)));
 }
 
 /** The last line of defence: nothing with a secret in it is committed or uploaded. */

@@ -77,12 +77,16 @@ export function serializeManifest(manifest: Manifest): string {
   return `${JSON.stringify({ version: 1, files }, null, 2)}\n`;
 }
 
-/** Keep `earlier`'s timings where `current`'s only jittered, so re-publishing the same change is a no-op. */
-export function steadyAgainst(current: Manifest, earlier: Manifest): Manifest {
+/**
+ * For an open pull request's branch: timings are never a reason for a new commit there, so every
+ * file the branch's manifest already timed keeps that timing; what a file uses (and new files) still counts.
+ */
+export function keepTimingsOf(current: Manifest, earlier: Manifest): Manifest {
   const files: Record<string, ManifestEntry> = {};
   for (const [file, entry] of Object.entries(current.files)) {
     const before = earlier.files[file]?.durationMs;
-    files[file] = entry.durationMs === undefined ? entry : { ...entry, durationMs: steadyDuration(before, entry.durationMs) };
+    files[file] = before === undefined || entry.durationMs === undefined ? entry : { ...entry, durationMs: before };
   }
   return { version: 1, files };
 }
+

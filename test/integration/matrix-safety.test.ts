@@ -1,14 +1,10 @@
 // The publish job of a matrix sees every shard or publishes nothing: a shard whose artifact is
 // missing is named; the job summary holds the merged failure table.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT, type TempProject } from '../support/projects.js';
+import { describe, expect, it } from 'vitest';
 import { cleanEnv, runAction } from '../support/run-bundle.js';
 import { startStandinResults } from '../support/standin-results.mjs';
-import { useStandinApi, useTempProjects } from '../support/suite.js';
+import { useOrigins, useStandinApi, useTempProjects } from '../support/suite.js';
 
 const KEY = 'matrix-9a8b7c6d-secret';
 const standin = useStandinApi(KEY, 'g2');
@@ -16,27 +12,7 @@ const projects = useTempProjects();
 const COMMON = { 'api-key': KEY, 'api-key-env': 'STANDIN_API_KEY', 'cassette-functions': 'withFixture', retries: '0', mode: 'priority', 'priority-patterns': 'items,users,shared,dynamic,boom' };
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
-const roots: string[] = [];
-afterEach(async () => {
-  await Promise.all(roots.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function originOf(project: TempProject): Promise<{ origin: string; checkout: () => Promise<string> }> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'rerecord-origin-'));
-  roots.push(root);
-  const origin = path.join(root, 'origin.git');
-  git(root, 'clone', '-q', '--bare', project.dir, origin);
-  let jobs = 0;
-  return {
-    origin,
-    checkout: async () => {
-      const dir = path.join(root, `job-${++jobs}`);
-      git(root, 'clone', '-q', origin, dir);
-      await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-      return dir;
-    },
-  };
-}
+const originOf = useOrigins();
 
 describe('a three-shard matrix', () => {
   it("with shard 2's artifact missing, the publish step fails naming shard 2/3 and publishes nothing", async () => {

@@ -2,15 +2,11 @@
 // an unchanged API is a no-op (no push, no API write), drift vanishing closes the pull request, and
 // the pull request carries what a reviewer needs (draft, reviewers, assignees, failed files and why).
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, type TempProject } from '../support/projects.js';
 import { cleanEnv, runAction } from '../support/run-bundle.js';
 import { startStandinGithub } from '../support/standin-github.mjs';
 import { startStandinResults } from '../support/standin-results.mjs';
-import { useStandinApi, useTempProjects } from '../support/suite.js';
+import { useOrigins, useStandinApi, useTempProjects } from '../support/suite.js';
 
 const KEY = 'idem-3c4d5e6f-secret';
 const TOKEN = 'ghs_idempotenttoken0123456789';
@@ -25,28 +21,11 @@ beforeAll(async () => {
 afterAll(() => github.close());
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
-const roots: string[] = [];
 afterEach(async () => {
-  await Promise.all(roots.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
   standin.api.setGeneration('g2');
 });
 
-async function originOf(project: TempProject): Promise<{ origin: string; checkout: () => Promise<string> }> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'rerecord-origin-'));
-  roots.push(root);
-  const origin = path.join(root, 'origin.git');
-  git(root, 'clone', '-q', '--bare', project.dir, origin);
-  let jobs = 0;
-  return {
-    origin,
-    checkout: async () => {
-      const dir = path.join(root, `job-${++jobs}`);
-      git(root, 'clone', '-q', origin, dir);
-      await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-      return dir;
-    },
-  };
-}
+const originOf = useOrigins();
 
 const env = () =>
   cleanEnv({ STANDIN_API_URL: standin.api.url, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/widgets', GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: '4242' });

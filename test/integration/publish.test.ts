@@ -2,15 +2,13 @@
 // three-shard matrix whose final job merges the shards' artifacts (real @actions/artifact client
 // against a stand-in results service) into one commit. Real git, with a bare repository as origin.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, type TempProject } from '../support/projects.js';
 import { cleanEnv, runAction, startAction } from '../support/run-bundle.js';
 import { startStandinGithub } from '../support/standin-github.mjs';
 import { startStandinResults } from '../support/standin-results.mjs';
-import { useStandinApi, useTempProjects } from '../support/suite.js';
+import { useOrigins, useStandinApi, useTempProjects } from '../support/suite.js';
 
 const KEY = 'pub-5d6e7f8a9b-secret';
 const TOKEN = 'ghs_publishtoken0123456789';
@@ -25,29 +23,11 @@ beforeAll(async () => {
 afterAll(() => github.close());
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
-const clones: string[] = [];
 afterEach(async () => {
-  await Promise.all(clones.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
   standin.api.setGeneration('g2');
 });
 
-/** The project as a bare origin, and a fresh clone of it per job (each job has its own checkout). */
-async function originOf(project: TempProject): Promise<{ origin: string; checkout: () => Promise<string> }> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'rerecord-origin-'));
-  clones.push(root);
-  const origin = path.join(root, 'origin.git');
-  git(root, 'clone', '-q', '--bare', project.dir, origin);
-  let jobs = 0;
-  return {
-    origin,
-    checkout: async () => {
-      const dir = path.join(root, `job-${++jobs}`);
-      git(root, 'clone', '-q', origin, dir);
-      await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-      return dir;
-    },
-  };
-}
+const originOf = useOrigins();
 
 const show = (origin: string, ref: string, file: string) => git(origin, 'show', `${ref}:${file}`);
 

@@ -1,7 +1,11 @@
 // The set-up every integration suite shares: a stand-in API for the whole file, and temp projects
 // removed after each test.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { copyProject, type TempProject } from './projects.js';
+import { copyProject, REPO_ROOT, type TempProject } from './projects.js';
 import { cleanEnv } from './run-bundle.js';
 import { startStandinApi } from './standin-api.mjs';
 
@@ -36,5 +40,33 @@ export function useTempProjects() {
       made.push(project);
       return project;
     },
+  };
+}
+
+/**
+ * A project as a bare repository (`origin`), and a fresh clone of it per job, as each job of a
+ * workflow has its own checkout. Everything is removed after each test.
+ */
+export function useOrigins() {
+  const roots: string[] = [];
+  afterEach(async () => {
+    await Promise.all(roots.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' });
+  return async function originOf(project: TempProject): Promise<{ origin: string; checkout: () => Promise<string> }> {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'rerecord-origin-'));
+    roots.push(root);
+    const origin = path.join(root, 'origin.git');
+    git(root, 'clone', '-q', '--bare', project.dir, origin);
+    let jobs = 0;
+    return {
+      origin,
+      checkout: async () => {
+        const dir = path.join(root, `job-${++jobs}`);
+        git(root, 'clone', '-q', origin, dir);
+        await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+        return dir;
+      },
+    };
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { failureExcerpt } from '../../../src/report/excerpt.js';
 import { failureLogText, failureReport, jsonTwinPath, parseFailureLog } from '../../../src/state/failure-log.js';
 import { formatDuration } from '../../../src/report/format.js';
-import { mergeManifest, parseManifest, serializeManifest } from '../../../src/state/manifest.js';
+import { keepTimingsOf, mergeManifest, parseManifest, serializeManifest } from '../../../src/state/manifest.js';
 import { Progress } from '../../../src/report/progress.js';
 import { Redactor } from '../../../src/report/redact.js';
 import { summaryMarkdown, summaryTable } from '../../../src/report/summary.js';
@@ -49,6 +49,16 @@ describe('failure log', () => {
 });
 
 describe('manifest', () => {
+  it('against an open pull request branch keeps the branch timings, whatever the load did, but not its cassette lists', () => {
+    const branch = { version: 1 as const, files: { 'a.R': { cassettes: ['x.yml'], durationMs: 900 }, 'b.R': { cassettes: ['y.yml'] } } };
+    const current = { version: 1 as const, files: { 'a.R': { cassettes: ['x.yml', 'z.yml'], durationMs: 4100 }, 'b.R': { cassettes: ['y.yml'], durationMs: 300 }, 'c.R': { cassettes: [], durationMs: 50 } } };
+    expect(keepTimingsOf(current, branch).files).toEqual({
+      'a.R': { cassettes: ['x.yml', 'z.yml'], durationMs: 900 },
+      'b.R': { cassettes: ['y.yml'], durationMs: 300 },
+      'c.R': { cassettes: [], durationMs: 50 },
+    });
+  });
+
   const manifest = parseManifest(JSON.stringify({ version: 1, files: { a: { cassettes: ['x', 'old'], durationMs: 10 }, b: { cassettes: ['y'] } } }), 'm');
 
   it('a success replaces the mapping, a failure only adds, no hook keeps what we knew', () => {
