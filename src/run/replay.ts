@@ -2,8 +2,9 @@
 // the library in its strict replay mode and the network refused. A recording that carries a
 // timestamp or nonce, lost interactions or was truncated fails here, not in the project's own CI.
 import type { VerifyMode } from '../config/inputs.js';
-import type { FrameworkPreset, HookPaths } from '../frameworks/preset.js';
+import type { HookPaths } from '../frameworks/preset.js';
 import { formatDuration } from '../report/format.js';
+import type { AttemptSettings } from './attempt.js';
 import { runChild, type ChildOutcome } from './child.js';
 import type { RecordedCassette } from './inspect.js';
 import { sha256File } from './vault.js';
@@ -22,18 +23,8 @@ export interface ReplaySettings {
   hostMapped?: boolean;
 }
 
-export interface ReplayCheck {
-  workingDirectory: string;
-  preset: FrameworkPreset;
-  command: readonly string[];
-  timeoutMs: number;
-  hookDirectory: string;
-  childEnv: NodeJS.ProcessEnv;
-  signal: AbortSignal;
-  /** Replaces every spelling of every secret in the captured output (where the run core redacts). */
-  redact?: (text: string) => string;
-  replay?: ReplaySettings;
-}
+/** What the replay needs of the attempt's settings: the same launch, timeout, environment and redaction. */
+export type ReplayCheck = Pick<AttemptSettings, 'workingDirectory' | 'preset' | 'command' | 'timeoutMs' | 'hookDirectory' | 'childEnv' | 'signal' | 'redact' | 'replay'>;
 
 export interface ReplayResult {
   verified: Verified;

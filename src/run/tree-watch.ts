@@ -47,10 +47,6 @@ export class TreeWatch {
       else this.accepted.set(file, signature);
     }
   }
-
-  covers(file: string): boolean {
-    return this.roots.some((root) => file === root || file.startsWith(`${root}${path.sep}`));
-  }
 }
 
 export async function scanTree(roots: readonly string[]): Promise<{ state: TreeState; truncated: boolean }> {

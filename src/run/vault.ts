@@ -12,7 +12,6 @@ import path from 'node:path';
 import { RECOVERED_DIR } from '../state/paths.js';
 import {
   appendDurably,
-  readRunFolder,
   removeFolder,
   runRecord,
   transactionsRoot,
@@ -60,11 +59,6 @@ export class Vault {
     return this.baselineByPath.get(file);
   }
 
-  /** Files the baseline knew, and where they stood. */
-  baselinePaths(): string[] {
-    return [...this.baselineByPath.keys()];
-  }
-
   async openAttempt(file: string): Promise<AttemptVault> {
     const dir = path.join(this.folder, `attempt-${String(++this.sequence).padStart(5, '0')}`);
     await mkdir(path.join(dir, 'backup'), { recursive: true });
@@ -77,11 +71,6 @@ export class Vault {
     await removeFolder(this.folder);
     // The parent goes too when no other run's folder is in it: a finished run leaves nothing behind.
     await rmdir(path.dirname(this.folder)).catch(() => undefined);
-  }
-
-  /** Attempts still unsettled (a fatal error mid-run): their folders, for a last restore. */
-  async unsettledAttempts(): Promise<string[]> {
-    return (await readRunFolder(this.folder)).attempts.map((attempt) => attempt.folder);
   }
 
   async recordSettlement(settlement: Settlement): Promise<void> {

@@ -13,7 +13,7 @@
 // whole folder. Small records are fsynced; bulk copies are left to the kernel (see the README's
 // Guarantees: power loss between write and flush is not covered).
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { TRANSACTIONS_DIR } from './paths.js';
@@ -71,7 +71,6 @@ export async function writeDurably(file: string, text: string): Promise<void> {
   } finally {
     await handle.close();
   }
-  const { rename } = await import('node:fs/promises');
   await rename(temporary, file);
   await syncDirectory(path.dirname(file));
 }
@@ -138,14 +137,6 @@ export async function readRunFolder(folder: string): Promise<RunFolderContents> 
 
 export async function removeFolder(folder: string): Promise<void> {
   await rm(folder, { recursive: true, force: true });
-}
-
-export async function appendJsonLine(file: string, value: unknown): Promise<void> {
-  await appendFile(file, `${JSON.stringify(value)}\n`);
-}
-
-export async function writeJson(file: string, value: unknown): Promise<void> {
-  await writeFile(file, `${JSON.stringify(value)}\n`);
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {
