@@ -189,7 +189,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
         preset: config.framework,
         command: config.command,
         timeoutMs: config.timeoutMs,
-        hookDirectory: hookDirectory(),
+        hookDirectory: hookDirectory(config.framework.name),
         childEnv: childEnvironment(process.env, config),
         vault,
         signal: io.signal,

@@ -105,7 +105,8 @@ export function configFileText(found: { framework: string; testDir: string; cass
     `test-dir: ${found.testDir}`,
     `cassette-dir: ${found.cassetteDir}`,
   ];
-  if (found.command.length > 0 && found.framework !== 'testthat') lines.push(`command: ${JSON.stringify(found.command.map(quote).join(' '))}`);
+  // Empty for a preset that runs files with its own runner (testthat), which takes no command.
+  if (found.command.length > 0) lines.push(`command: ${JSON.stringify(found.command.map(quote).join(' '))}`);
   lines.push(
     `# api-key-env: MYAPI_KEY          # the variable your tests read the key from`,
     `# volatile-fields: [$.timestamp]  # response fields that change on every request`,

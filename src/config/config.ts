@@ -1,9 +1,9 @@
 // Inputs -> one immutable Config, parsed once. Every problem is collected and thrown together.
 import path from 'node:path';
-import { customPreset } from '../frameworks/custom.js';
-import { detectFramework, PRESETS } from '../frameworks/index.js';
+import { detectionClues } from '../frameworks/docs.js';
+import { detectFramework, presetNamed } from '../frameworks/registry.js';
 import type { FrameworkPreset } from '../frameworks/preset.js';
-import type { ProjectFiles } from '../frameworks/project-files.js';
+import type { ProjectFiles } from '../frameworks/shared/project-files.js';
 import { ConfigError } from './errors.js';
 import { FRAMEWORKS, INPUTS, type InputName, type InputValues, type FailureSource, type LeakAction, type Mode, type PublishMode, type Severity, type Step, type VerifyMode } from './inputs.js';
 import { InputProblem, list, type HostMapping, type Shard } from './parsers.js';
@@ -108,11 +108,9 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
   const project = environment.openProject(workingDirectory);
   if (!project) problems.push(`${label('working-directory')}: expected an existing folder, got ${JSON.stringify(workingDirectory)}`);
 
-  const framework = values.framework === 'custom' ? customPreset(values['cassette-path']) : values.framework ? PRESETS[values.framework] : project && detectFramework(project);
+  const framework = values.framework ? presetNamed(values.framework) : project && detectFramework(project);
   if (!framework && project) {
-    problems.push(
-      `${label('framework')}: could not detect the framework in ${workingDirectory} (no tests/testthat folder, no nock or @pollyjs/core in package.json, no pytest or RSpec configuration); set it to one of ${FRAMEWORKS.join(', ')}`,
-    );
+    problems.push(`${label('framework')}: could not detect the framework in ${workingDirectory} (found none of what each preset looks for: ${detectionClues()}); set it to one of ${FRAMEWORKS.join(', ')}`);
   }
   const testDir = relativePath(values['test-dir'] || framework?.defaultTestDir || 'test');
   if (project && framework && !project.isDirectory(testDir)) {
@@ -127,8 +125,8 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
 
   problems.push(...boundsProblems(label, { 'test-dir': testDir, 'cassette-dir': values['cassette-dir'] && relativePath(values['cassette-dir']), 'failure-log': relativePath(values['failure-log']) }, workingDirectory));
   if (problems.length > 0 || !framework || !project) throw new ConfigError(problems);
-  // The preset as the project's helpers configure it (R: vcr_configure's folder and serializer).
-  const preset = framework.configure?.(project, testDir, Boolean(values['cassette-dir'])) ?? framework;
+  // The preset as the project's helpers configure it (R: vcr_configure's folder and serializer) and the user's settings (custom: cassette-path).
+  const preset = framework.configure?.(project, testDir, { cassetteDirGiven: Boolean(values['cassette-dir']), cassettePath: values['cassette-path'] }) ?? framework;
   return Object.freeze({
     step: values.step,
     mode: values.mode,
@@ -184,11 +182,11 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
 }
 
 function commandProblems(framework: FrameworkPreset | undefined, given: boolean, label: InputSource['label']): string[] {
-  if (framework?.name === 'custom' && !given) {
-    return [`${label('command')}: framework custom needs a command with {file}, such as: go test ./... -run {file}`];
+  if (framework?.commandUse === 'required' && !given) {
+    return [`${label('command')}: framework ${framework.name} needs a command with {file}, such as: go test ./... -run {file}`];
   }
-  if (framework?.name === 'testthat' && given) {
-    return [`${label('command')}: not used by framework testthat (rerecord runs each file with its own Rscript runner); remove it`];
+  if (framework?.commandUse === 'unused' && given) {
+    return [`${label('command')}: not used by framework ${framework.name} (rerecord runs each file with its own runner: ${framework.docs.hookLoadedBy?.replaceAll('`', '') ?? 'none'}); remove it`];
   }
   return [];
 }

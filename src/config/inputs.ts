@@ -18,6 +18,8 @@ import {
   wholeNumber,
   type Parser,
 } from './parsers.js';
+import { code, detectionClues, frameworkChoices, perPreset, presetsWhere } from '../frameworks/docs.js';
+import { FRAMEWORK_NAMES, type FrameworkName } from '../frameworks/registry.js';
 
 export const STEPS = ['run', 'plan', 'audit', 'publish'] as const;
 export const PUBLISH_MODES = ['none', 'commit', 'pull-request', 'artifact'] as const;
@@ -25,12 +27,13 @@ export const FAILURE_SOURCES = ['file', 'artifact'] as const;
 export const MODES = ['all', 'priority', 'failures', 'missing', 'stale'] as const;
 export const LEAK_ACTIONS = ['fail', 'redact'] as const;
 export const SEVERITIES = ['error', 'warning', 'notice', 'never'] as const;
-export const FRAMEWORKS = ['testthat', 'node', 'polly', 'pytest', 'rspec', 'custom'] as const;
+/** The registry's presets (src/frameworks/registry.ts): their names, defaults and docs are declared there. */
+export const FRAMEWORKS = FRAMEWORK_NAMES;
 export const VERIFY_MODES = ['replay', 'none'] as const;
 
 export type Step = (typeof STEPS)[number];
 export type Mode = (typeof MODES)[number];
-export type FrameworkName = (typeof FRAMEWORKS)[number];
+export type { FrameworkName };
 export type LeakAction = (typeof LEAK_ACTIONS)[number];
 export type Severity = (typeof SEVERITIES)[number];
 export type PublishMode = (typeof PUBLISH_MODES)[number];
@@ -74,8 +77,7 @@ export const INPUTS = {
     surface: 'both',
   }),
   framework: input({
-    description:
-      'Test framework preset: `testthat` (R, vcr), `node` (node --test with nock back), `polly` (Node with Polly.js), `pytest` (vcrpy), `rspec` (Ruby VCR) or `custom` (any command). Detected from the project when empty.',
+    description: `Test framework preset: ${frameworkChoices()}. Detected from the project when empty (${detectionClues()}).`,
     default: '',
     parse: optional(oneOf(FRAMEWORKS)),
     surface: 'both',
@@ -87,21 +89,19 @@ export const INPUTS = {
     surface: 'both',
   }),
   'test-dir': input({
-    description: 'Folder holding the test files. Empty: the framework\'s (testthat `tests/testthat`; node and polly `test`; pytest `tests`; rspec `spec`).',
+    description: `Folder holding the test files. Empty: the framework's (${perPreset((preset) => code(preset.defaultTestDir))}).`,
     default: '',
     parse: text,
     surface: 'both',
   }),
   'test-pattern': input({
-    description:
-      'Glob, under `test-dir`, of the test files. Empty: the framework\'s (testthat `test*.[rR]`; node and polly `**/*.test.{js,mjs,cjs}`; pytest `**/{test_*,*_test}.py`; rspec `**/*_spec.rb`).',
+    description: `Glob, under \`test-dir\`, of the test files. Empty: the framework's (${perPreset((preset) => code(preset.defaultTestPattern))}).`,
     default: '',
     parse: text,
     surface: 'both',
   }),
   'cassette-dir': input({
-    description:
-      'Folder holding the cassettes. Empty: read from the project where the framework configures it (`vcr_configure(dir =)`, `recordingsDir`, `cassette_library_dir`), else testthat: the vcr default (`tests/testthat/_vcr`; vcr 1: `tests/testthat`), node `<test-dir>/fixtures`, polly `<test-dir>/recordings`, pytest `<test-dir>/cassettes`, rspec `spec/fixtures/vcr_cassettes`.',
+    description: `Folder holding the cassettes. Empty: read from the project where the framework configures it (${perPreset((preset) => preset.docs.configuredCassetteDir)}), else the framework's (${perPreset((preset) => preset.docs.defaultCassetteDir)}).`,
     default: '',
     parse: text,
     surface: 'both',
@@ -121,8 +121,7 @@ export const INPUTS = {
     surface: 'both',
   }),
   command: input({
-    description:
-      'Command that runs one test file, as words with `{file}` where the file goes, or `{dir}` for its folder (quotes group words; no shell). Required for `custom`; optional elsewhere, the hook still loads (defaults: node and polly `node --test {file}`, pytest `python3 -m pytest {file}`, rspec `rspec {file}`); not used by `testthat`.',
+    description: `Command that runs one test file, as words with \`{file}\` where the file goes, or \`{dir}\` for its folder (quotes group words; no shell). Required for ${presetsWhere((preset) => preset.commandUse === 'required')}; optional elsewhere, the hook still loads (defaults: ${perPreset((preset) => (preset.commandUse === 'optional' ? code(preset.defaultCommand.join(' ')) : undefined))}); not used by ${presetsWhere((preset) => preset.commandUse === 'unused')}.`,
     default: '',
     parse: commandTemplate,
     surface: 'both',

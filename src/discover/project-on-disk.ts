@@ -1,7 +1,7 @@
 // ProjectFiles backed by the real folder. Synchronous: config resolution reads a handful of files once.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ProjectFiles } from '../frameworks/project-files.js';
+import type { ProjectFiles } from '../frameworks/shared/project-files.js';
 
 export function openProjectOnDisk(root: string): ProjectFiles | undefined {
   if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) return undefined;

@@ -1,6 +1,5 @@
-import path from 'node:path';
-import type { FrameworkName } from '../config/inputs.js';
-import type { ProjectFiles } from './project-files.js';
+import type { CassetteFormat } from '../cassettes/model.js';
+import type { ProjectFiles } from './shared/project-files.js';
 
 /** A cassette reference found in a test file's source. */
 export interface CassetteRef {
@@ -64,20 +63,75 @@ export interface LaunchSpec {
   env: Record<string, string>;
 }
 
-export interface FrameworkPreset {
-  name: FrameworkName;
+/** Whether a preset runs the user's `command`: custom has no runner of its own; testthat has only its own. */
+export type CommandUse = 'required' | 'optional' | 'unused';
+
+/**
+ * What the docs and messages say of a preset. The README's framework table, the `framework`,
+ * `test-dir`, `test-pattern`, `cassette-dir` and `command` descriptions, and the could-not-detect
+ * error are generated from these, so a new preset documents itself.
+ */
+export interface PresetDocs {
+  /** The runner and its VCR library, as the `framework` input lists it: `R testthat with vcr`. */
+  summary: string;
+  /** What in a project picks the preset when `framework` is empty; undefined: never guessed. */
+  detectedBy: string | undefined;
+  /** Where the project's own configuration names the cassette folder, when the preset reads it: `vcr_configure(dir =)`. */
+  configuredCassetteDir: string | undefined;
+  /** The cassette folder when neither `cassette-dir` nor the project names one. */
+  defaultCassetteDir: string;
+  /** The file a cassette named `<name>` is, under the folder: `<name>.yml`. */
+  cassetteFile: string;
+  /** How the record hook reaches each test process; undefined: no hook (rerecord moves cassettes aside itself). */
+  hookLoadedBy: string | undefined;
+}
+
+/** Once per run, before any test file: the runtime and the VCR library load with the configured command. */
+export interface RuntimeCheck {
+  command: string;
+  args: string[];
+  /** What must load, as the message names it: `vcr (vcrpy) in python3`. */
+  what: string;
+  /** How to fix it when it does not. */
+  fix: string;
+}
+
+/** Settings the user gives that a preset's configuration may depend on. */
+export interface PresetSettings {
+  /** The user named the cassette folder (`cassette-dir`), whatever the project's helpers say. */
+  cassetteDirGiven: boolean;
+  /** `cassette-path`: where custom places a name under the folder. */
+  cassettePath: string;
+}
+
+/**
+ * One framework, whole: what it is called and documented as, its defaults, how a project is
+ * recognised, how its command is run and verified, how its cassettes are named and what format its
+ * library writes. The registry (registry.ts) lists them; each lives in its own folder with its
+ * record hook and README section.
+ */
+export interface FrameworkPreset<Name extends string = string> {
+  name: Name;
+  docs: PresetDocs;
   defaultTestDir: string;
   defaultTestPattern: string;
+  /** Words with `{file}` / `{dir}`; empty when `commandUse` is not `optional`. */
   defaultCommand: readonly string[];
-  /** Whether the framework's record hook journals what it touches; without one we move cassettes aside ourselves. */
-  hasRecordHook: boolean;
-  detect(project: ProjectFiles): boolean;
-  defaultCassetteDir(project: ProjectFiles, testDir: string): string;
+  commandUse: CommandUse;
+  /** The record hook's files in the preset's `hook/` folder; empty: no hook, and rerecord moves cassettes aside itself. */
+  hookFiles: readonly string[];
+  /** What its library writes (cassettes/formats): a recording read back as another format is not its library's. */
+  cassetteFormats: readonly CassetteFormat[];
   /**
-   * The preset as the project's own configuration (its helper files) sets it up, read once when the
-   * config is loaded. `cassetteDirGiven`: the user named the cassette folder, whatever the helpers say.
+   * How `verify: replay` runs a file: `hook`, the same command with the hook in strict replay mode;
+   * `replay-command`, the user's own (custom: rerecord cannot switch an unknown library's mode).
    */
-  configure?(project: ProjectFiles, testDir: string, cassetteDirGiven: boolean): FrameworkPreset;
+  replayWith: 'hook' | 'replay-command';
+  /** Absent: never detected (custom). */
+  detect?(project: ProjectFiles): boolean;
+  defaultCassetteDir(project: ProjectFiles, testDir: string): string;
+  /** The preset as the project's own configuration (its helper files) and the user's settings set it up, read once when the config is loaded. */
+  configure?(project: ProjectFiles, testDir: string, settings: PresetSettings): FrameworkPreset<Name>;
   /**
    * `wrappers`: the user's own functions that take a cassette name like the built-in calls do.
    * `file`: the test file, relative to the working directory (folders named in calls resolve against it).
@@ -96,6 +150,15 @@ export interface FrameworkPreset {
    */
   isCassetteFile?(relativePath: string): boolean;
   launch(absoluteFile: string, command: readonly string[], hook: HookPaths): LaunchSpec;
+  /** The pre-flight check for this command; absent or undefined: nothing rerecord can check. */
+  runtimeCheck?(command: readonly string[]): RuntimeCheck | undefined;
+  /** The runner's own first failure in a failed file's output; absent: any preset's format is tried. */
+  firstFailure?(output: string): string | undefined;
+}
+
+/** Declares a preset, keeping its name a literal type so that the registry can name every preset. */
+export function definePreset<const Name extends string>(preset: FrameworkPreset<Name>): FrameworkPreset<Name> {
+  return preset;
 }
 
 /** Fill `{file}` (and `{dir}`, its folder: a Go package) in a command template checked when parsed. */
@@ -111,21 +174,6 @@ export function hookEnvironment(hook: HookPaths): Record<string, string> {
   return { RERECORD_MODE: 'record', RERECORD_JOURNAL: hook.journal, RERECORD_BACKUP_DIR: hook.backupDirectory };
 }
 
-/**
- * Launch for Node runners: the hook is a `--require` preload in NODE_OPTIONS, which `node --test`
- * (and mocha, and any node child) passes on to the processes that load the tests.
- */
-export function nodePreloadLaunch(hookFile: string): FrameworkPreset['launch'] {
-  return (absoluteFile, command, hook) => {
-    const preload = path.join(hook.hookDirectory, hookFile);
-    const inherited = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
-    return {
-      ...fillCommand(command, absoluteFile),
-      env: { ...hookEnvironment(hook), NODE_OPTIONS: `${inherited}--require ${JSON.stringify(preload)}` },
-    };
-  };
-}
-
 /** The default mapping: every literal name placed into the cassette folder, the rest unresolved. */
 export function mapByRefs(preset: FrameworkPreset, context: MappingContext): FileCassettes {
   const refs = preset.findCassetteRefs(context.source, context.wrappers, context.file);
@@ -133,4 +181,9 @@ export function mapByRefs(preset: FrameworkPreset, context: MappingContext): Fil
     cassettes: refs.flatMap((ref) => (ref.name === undefined ? [] : [preset.cassettePath(ref.folder ?? context.cassetteDir, ref.name, ref.format)])),
     unresolved: refs.filter((ref) => ref.name === undefined),
   };
+}
+
+/** Whether the preset's record hook journals what it touches; without one rerecord moves the cassettes aside itself. */
+export function hasRecordHook(preset: Pick<FrameworkPreset, 'hookFiles'>): boolean {
+  return preset.hookFiles.length > 0;
 }

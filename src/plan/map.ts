@@ -1,7 +1,7 @@
 // Which cassettes each test file uses: literal names found in its source, plus what the record
 // hook journaled in earlier runs (the manifest). Never by file-name prefix.
 import { mapByRefs, type CassetteRef, type FrameworkPreset } from '../frameworks/preset.js';
-import type { ProjectFiles } from '../frameworks/project-files.js';
+import type { ProjectFiles } from '../frameworks/shared/project-files.js';
 import type { Manifest } from '../state/manifest.js';
 
 export interface FileMapping {

@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CassetteDiff } from '../cassettes/diff.js';
-import type { FrameworkPreset } from '../frameworks/preset.js';
+import { hasRecordHook, type FrameworkPreset } from '../frameworks/preset.js';
 import { DEFAULT_POISON_STATUSES, parsePoisonStatuses } from '../cassettes/poison.js';
 import { composeReason, environmentError, firstFailure } from '../report/failure-reason.js';
 import { formatDuration } from '../report/format.js';
@@ -113,7 +113,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
     settings.peers.followJournal(peerId, vault.journal);
     await vault.snapshot(cassettes.map(absolute));
     childStarted = true;
-    if (!settings.preset.hasRecordHook) await vault.moveAside();
+    if (!hasRecordHook(settings.preset)) await vault.moveAside();
     const launch = settings.preset.launch(absolute(file), settings.command, {
       hookDirectory: settings.hookDirectory,
       journal: vault.journal,
@@ -140,8 +140,8 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
     reason ??= rateLimitedReason(observed.outcome, observed.scan);
     reason ??= failureReason(observed.outcome, settings.timeoutMs) ?? refusedReason(observed.refused) ?? (await unrecordedReason(vault, observed.journal, relative));
     if (reason === undefined) {
-      const kept = await keptCassettes(vault, observed, !settings.preset.hasRecordHook);
-      const readability = await checkReadable(kept, relative);
+      const kept = await keptCassettes(vault, observed, !hasRecordHook(settings.preset));
+      const readability = await checkReadable(kept, relative, settings.preset);
       reason = readability.failure;
       warnings.push(...readability.warnings);
       const inspection = reason === undefined && settings.inspect ? await inspectRecordings(kept, settings.inspect, relative) : undefined;
@@ -238,7 +238,7 @@ async function putEverythingBack(
 
 function baseOf(observed: Observed, started: number, relative: (p: string) => string, settings: AttemptSettings) {
   const outcome = observed.outcome;
-  const journaled = settings.preset.hasRecordHook || observed.journal.length > 0 ? observed.journal.map((entry) => relative(entry.cassette)).sort() : undefined;
+  const journaled = hasRecordHook(settings.preset) || observed.journal.length > 0 ? observed.journal.map((entry) => relative(entry.cassette)).sort() : undefined;
   return {
     exitCode: outcome?.exitCode ?? null,
     durationMs: outcome?.durationMs ?? performance.now() - started,
@@ -282,7 +282,7 @@ async function explainFailure(reason: string, observed: Observed, vault: Attempt
     return { cassette, original: original.kind === 'file' ? original.copy! : null };
   });
   const statuses = await recordedStatuses(recordings, settings.inspect?.isPoison ?? DEFAULT_POISON, relative).catch(() => undefined);
-  return { reason: composeReason(reason, { environment, failure: firstFailure(settings.preset.name, outcome.output), statuses }), environmentError: environment };
+  return { reason: composeReason(reason, { environment, failure: firstFailure(settings.preset, outcome.output), statuses }), environmentError: environment };
 }
 
 function refusedReason(refused: readonly string[]): string | undefined {

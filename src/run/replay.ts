@@ -68,11 +68,11 @@ export async function verifyReplay(
   const reverted = new Set(noiseOnly);
   if (kept.every(({ cassette }) => reverted.has(relative(cassette)))) return skipped('only noise changed; the old recordings were put back');
   if (settings.hostMapped) return skipped('record-host-map rewrote the origin, which the tests only ask for in their own replay set-up');
-  const custom = check.preset.name === 'custom';
-  if (custom && settings.replayCommand.length === 0) return skipped('no replay-command for framework custom');
+  const ownCommand = check.preset.replayWith === 'replay-command';
+  if (ownCommand && settings.replayCommand.length === 0) return skipped(`no replay-command for framework ${check.preset.name}`);
 
   const hook: HookPaths = { hookDirectory: check.hookDirectory, journal: '', backupDirectory: '', mode: 'replay' };
-  const launch = check.preset.launch(absoluteFile, custom ? settings.replayCommand : check.command, hook);
+  const launch = check.preset.launch(absoluteFile, ownCommand ? settings.replayCommand : check.command, hook);
   const before = await hashes(kept);
   const replayed = await runChild({
     command: launch.command,

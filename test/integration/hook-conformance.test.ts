@@ -6,16 +6,18 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FrameworkPreset } from '../../src/frameworks/preset.js';
-import { node } from '../../src/frameworks/node.js';
-import { guidForRecording, polly } from '../../src/frameworks/polly.js';
-import { pytest } from '../../src/frameworks/pytest.js';
-import { rspec } from '../../src/frameworks/rspec.js';
+import { hasRecordHook, type FrameworkPreset } from '../../src/frameworks/preset.js';
+import { PRESETS } from '../../src/frameworks/registry.js';
+import { node } from '../../src/frameworks/node/index.js';
+import { guidForRecording, polly } from '../../src/frameworks/polly/index.js';
+import { pytest } from '../../src/frameworks/pytest/index.js';
+import { rspec } from '../../src/frameworks/rspec/index.js';
 import { REPO_ROOT } from '../support/projects.js';
 import { useStandinApi } from '../support/suite.js';
 
 const KEY = 'conformance-key-0f0f';
-const HOOKS = path.join(REPO_ROOT, 'dist', 'hooks');
+/** The bundled hook folder of a preset, as the action runs it. */
+const bundledHooks = (preset: FrameworkPreset) => path.join(REPO_ROOT, 'dist', 'frameworks', preset.name, 'hook');
 const PYTHON = process.env.RERECORD_TEST_PYTHON ?? '/usr/bin/python3';
 
 interface HookCase {
@@ -157,8 +159,24 @@ const CASES: HookCase[] = [
     existing: 'spec/cassettes/one.yml',
     fresh: 'spec/cassettes/two.yml',
   },
-  // R (testthat + vcr, testthat.R): the R helper adds its row here, in the same shape.
 ];
+
+/** Hooks whose conformance runs elsewhere, with the runtime stacks they need: the file that holds it. */
+const CONFORMANCE_ELSEWHERE: Record<string, string> = { testthat: 'test/integration/testthat-vcr2.test.ts' };
+
+describe('the conformance table', () => {
+  it('has a row for every registered preset with a record hook, and each row runs the hook files the preset declares', async () => {
+    for (const preset of PRESETS.filter(hasRecordHook)) {
+      const elsewhere = CONFORMANCE_ELSEWHERE[preset.name];
+      if (elsewhere) {
+        expect(await readFile(path.join(REPO_ROOT, elsewhere), 'utf8'), `${elsewhere} runs ${preset.name}'s conformance`).toMatch(/record hook conformance/);
+        continue;
+      }
+      expect(CASES.map((testCase) => testCase.preset.name), `a conformance row for ${preset.name}`).toContain(preset.name);
+      expect((await readdir(bundledHooks(preset))).sort()).toEqual(expect.arrayContaining([...preset.hookFiles]));
+    }
+  });
+});
 
 const standin = useStandinApi(KEY, 'g2');
 const OLD_BYTES = 'OLD BYTES: never parsed, only backed up\n';
@@ -168,7 +186,7 @@ function launch(testCase: HookCase, dir: string, journal: string, backupDirector
   const saved = Object.fromEntries(['NODE_OPTIONS', 'PYTHONPATH', 'PYTEST_PLUGINS', 'RUBYLIB', 'RUBYOPT'].map((name) => [name, process.env[name]]));
   for (const name of Object.keys(saved)) delete process.env[name];
   try {
-    return testCase.preset.launch(path.join(dir, testCase.testFile), testCase.command, { hookDirectory: HOOKS, journal, backupDirectory, mode });
+    return testCase.preset.launch(path.join(dir, testCase.testFile), testCase.command, { hookDirectory: bundledHooks(testCase.preset), journal, backupDirectory, mode });
   } finally {
     for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
   }

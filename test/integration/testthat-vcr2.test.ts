@@ -19,7 +19,7 @@ import { useTempProjects } from '../support/suite.js';
 const R_LIBS_VCR2 = process.env.RERECORD_TEST_R_LIBS_VCR2;
 const KEY = 'r2-key-91d4e7-secret';
 const PROJECT = 'test/projects/testthat-vcr2';
-const HOOK = path.join(REPO_ROOT, 'dist', 'hooks', 'testthat.R');
+const HOOK = path.join(REPO_ROOT, 'dist', 'frameworks', 'testthat', 'hook', 'testthat.R');
 const CASSETTE_FILE = /\.(yml|json|qs2)$/;
 
 const projects = useTempProjects();

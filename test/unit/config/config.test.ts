@@ -76,7 +76,7 @@ describe('loadConfig defaults', () => {
 describe('loadConfig: every bad input is reported at once, named, with the expected form', () => {
   const cases: Array<[string, Partial<Record<InputName, string>>, RegExp]> = [
     ['mode', { mode: 'some' }, /^--mode: expected one of all, priority, failures, missing, stale, got "some"$/],
-    ['framework', { framework: 'jest' }, /^--framework: expected one of testthat, node, polly, pytest, rspec, custom/],
+    ['framework', { framework: 'jest' }, /^--framework: expected one of testthat, polly, node, pytest, rspec, custom/],
     ['workers zero', { workers: '0' }, /^--workers: expected a whole number >= 1, got "0"$/],
     ['workers text', { workers: 'many' }, /^--workers: expected a whole number >= 1/],
     ['batch-size', { 'batch-size': '-3' }, /^--batch-size: expected a whole number >= 1/],

@@ -1,5 +1,5 @@
 // A ProjectFiles over an in-memory map of path -> contents; folders are implied by the paths.
-import type { ProjectFiles } from '../../../src/frameworks/project-files.js';
+import type { ProjectFiles } from '../../../src/frameworks/shared/project-files.js';
 
 export function memoryProject(files: Record<string, string>): ProjectFiles {
   const paths = Object.keys(files);

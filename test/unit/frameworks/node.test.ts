@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { node } from '../../../src/frameworks/node.js';
+import { node } from '../../../src/frameworks/node/index.js';
 import { memoryProject } from '../config/memory-project.js';
 
 describe('nock back fixtures folder', () => {

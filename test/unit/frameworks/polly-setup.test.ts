@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guidForRecording, polly } from '../../../src/frameworks/polly.js';
+import { guidForRecording, polly } from '../../../src/frameworks/polly/index.js';
 import { memoryProject } from '../config/memory-project.js';
 
 const DIR = 'test/recordings';

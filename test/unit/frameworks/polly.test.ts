@@ -7,7 +7,7 @@ import { Polly } from '@pollyjs/core';
 import FSPersister from '@pollyjs/persister-fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hookDirectory } from '../../../src/frameworks/hook-directory.js';
-import { guidForRecording, polly } from '../../../src/frameworks/polly.js';
+import { guidForRecording, polly } from '../../../src/frameworks/polly/index.js';
 import { memoryProject } from '../config/memory-project.js';
 
 const names = (source: string, wrappers: string[] = []) => polly.findCassetteRefs(source, wrappers).map((ref) => ref.name);
@@ -105,9 +105,9 @@ describe('polly recording paths', () => {
 
 describe('polly detection and folders', () => {
   it('detects @pollyjs/core in package.json', () => {
-    expect(polly.detect(memoryProject({ 'package.json': '{"devDependencies": {"@pollyjs/core": "^6.0.6"}}' }))).toBe(true);
-    expect(polly.detect(memoryProject({ 'package.json': '{"devDependencies": {"@pollyjs/adapter-fetch": "^6", "nock": "^14"}}' }))).toBe(false);
-    expect(polly.detect(memoryProject({ 'test/a.test.js': '' }))).toBe(false);
+    expect(polly.detect!(memoryProject({ 'package.json': '{"devDependencies": {"@pollyjs/core": "^6.0.6"}}' }))).toBe(true);
+    expect(polly.detect!(memoryProject({ 'package.json': '{"devDependencies": {"@pollyjs/adapter-fetch": "^6", "nock": "^14"}}' }))).toBe(false);
+    expect(polly.detect!(memoryProject({ 'test/a.test.js': '' }))).toBe(false);
   });
 
   it.each([
@@ -130,7 +130,7 @@ describe('polly detection and folders', () => {
   });
 
   it('has node --test defaults', () => {
-    expect(polly).toMatchObject({ defaultTestDir: 'test', defaultTestPattern: '**/*.test.{js,mjs,cjs}', defaultCommand: ['node', '--test', '{file}'], hasRecordHook: true });
+    expect(polly).toMatchObject({ defaultTestDir: 'test', defaultTestPattern: '**/*.test.{js,mjs,cjs}', defaultCommand: ['node', '--test', '{file}'], hookFiles: ['polly.cjs'] });
   });
 });
 
@@ -184,7 +184,7 @@ describe('polly record hook', () => {
     await writeFile(path.join(dir, 't.cjs'), script(path.join(dir, 'recordings')));
     return execFileSync(process.execPath, [path.join(dir, 't.cjs')], {
       cwd: process.cwd(),
-      env: { ...process.env, ...env, NODE_OPTIONS: `--require ${JSON.stringify(path.join(hookDirectory(), 'polly.cjs'))}` },
+      env: { ...process.env, ...env, NODE_OPTIONS: `--require ${JSON.stringify(path.join(hookDirectory('polly'), 'polly.cjs'))}` },
       encoding: 'utf8',
     });
   }

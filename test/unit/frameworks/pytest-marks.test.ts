@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { findLibraryDir, pytest } from '../../../src/frameworks/pytest.js';
-import { parametrizeIds } from '../../../src/frameworks/pytest-parametrize.js';
-import type { ProjectFiles } from '../../../src/frameworks/project-files.js';
+import { findLibraryDir, pytest } from '../../../src/frameworks/pytest/index.js';
+import { parametrizeIds } from '../../../src/frameworks/pytest/parametrize.js';
+import type { ProjectFiles } from '../../../src/frameworks/shared/project-files.js';
 import { memoryProject } from '../config/memory-project.js';
 
 const RECORDING = { 'requirements-dev.txt': 'pytest==7.4\npytest-recording==0.13.4\n' };
@@ -132,7 +132,7 @@ describe('pytest detection from dependencies', () => {
     [{ 'tox.ini': '[testenv]\ndeps =\n    pytest-vcr\n' }, true],
     [{ 'requirements.txt': 'vcrpy-unittest-helpers\n' }, false],
   ])('%j -> %s', (files, detected) => {
-    expect(pytest.detect(memoryProject(files))).toBe(detected);
+    expect(pytest.detect!(memoryProject(files))).toBe(detected);
   });
 });
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hookDirectory } from '../../../src/frameworks/hook-directory.js';
-import { findLibraryDir, pythonCode, pythonLiteral, pytest } from '../../../src/frameworks/pytest.js';
+import { findLibraryDir, pythonCode, pythonLiteral, pytest } from '../../../src/frameworks/pytest/index.js';
 import { memoryProject } from '../config/memory-project.js';
 
 /** Debian's python3 has vcrpy and pytest; the `python3` first on PATH may not. */
@@ -175,7 +175,7 @@ describe('pytest detection and defaults', () => {
     [{ 'pyproject.toml': '[tool.black]\n', 'setup.py': '' }, false],
     [{ 'package.json': '{}' }, false],
   ])('%j -> %s', (files, detected) => {
-    expect(pytest.detect(memoryProject(files))).toBe(detected);
+    expect(pytest.detect!(memoryProject(files))).toBe(detected);
   });
 
   it('finds the cassette dir in conftest.py or a helper module, else <test-dir>/cassettes', () => {
@@ -255,7 +255,7 @@ describe('pytest record hook (rerecord_vcrpy plugin)', () => {
   const hookEnv = () => ({
     RERECORD_JOURNAL: path.join(dir, 'journal.jsonl'),
     RERECORD_BACKUP_DIR: path.join(dir, 'backup'),
-    ...pytest.launch('/unused', ['x'], { hookDirectory: hookDirectory(), journal: path.join(dir, 'journal.jsonl'), backupDirectory: path.join(dir, 'backup') }).env,
+    ...pytest.launch('/unused', ['x'], { hookDirectory: hookDirectory('pytest'), journal: path.join(dir, 'journal.jsonl'), backupDirectory: path.join(dir, 'backup') }).env,
   });
 
   // A test file that opens `a.yaml` twice (pinned to replay only) and `b.yaml` once, and sends

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSerializer, rspec } from '../../../src/frameworks/rspec.js';
+import { defaultSerializer, rspec } from '../../../src/frameworks/rspec/index.js';
 import { memoryProject } from '../config/memory-project.js';
 
 const HELPER = "VCR.configure do |c|\n  c.cassette_library_dir = 'spec/cassettes'\n  c.configure_rspec_metadata!\nend\n";

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hookDirectory } from '../../../src/frameworks/hook-directory.js';
-import { rspec, sanitizeCassetteName } from '../../../src/frameworks/rspec.js';
+import { rspec, sanitizeCassetteName } from '../../../src/frameworks/rspec/index.js';
 import { startStandinApi } from '../../support/standin-api.mjs';
 import { memoryProject } from '../config/memory-project.js';
 
@@ -156,10 +156,10 @@ describe('rspec cassette paths', () => {
 
 describe('rspec detection and defaults', () => {
   it('detects .rspec or spec/spec_helper.rb', () => {
-    expect(rspec.detect(memoryProject({ '.rspec': '--require spec_helper\n' }))).toBe(true);
-    expect(rspec.detect(memoryProject({ 'spec/spec_helper.rb': '' }))).toBe(true);
-    expect(rspec.detect(memoryProject({ 'spec/foo_spec.rb': '', 'test/test_helper.rb': '' }))).toBe(false);
-    expect(rspec).toMatchObject({ defaultTestDir: 'spec', defaultTestPattern: '**/*_spec.rb', defaultCommand: ['rspec', '{file}'], hasRecordHook: true });
+    expect(rspec.detect!(memoryProject({ '.rspec': '--require spec_helper\n' }))).toBe(true);
+    expect(rspec.detect!(memoryProject({ 'spec/spec_helper.rb': '' }))).toBe(true);
+    expect(rspec.detect!(memoryProject({ 'spec/foo_spec.rb': '', 'test/test_helper.rb': '' }))).toBe(false);
+    expect(rspec).toMatchObject({ defaultTestDir: 'spec', defaultTestPattern: '**/*_spec.rb', defaultCommand: ['rspec', '{file}'], hookFiles: ['rerecord_vcr.rb'] });
   });
 
   it.each([
@@ -251,7 +251,7 @@ describe('rspec static mapping agrees with VCR itself', () => {
     await writeFile(path.join(dir, 'spec', 'spec_helper.rb'), helper.join('\n'));
     await writeFile(path.join(dir, 'spec', 'names_spec.rb'), spec.join('\n'));
     const journal = path.join(dir, 'journal.jsonl');
-    const launch = rspec.launch(path.join(dir, 'spec', 'names_spec.rb'), rspec.defaultCommand, { hookDirectory: hookDirectory(), journal, backupDirectory: dir });
+    const launch = rspec.launch(path.join(dir, 'spec', 'names_spec.rb'), rspec.defaultCommand, { hookDirectory: hookDirectory('rspec'), journal, backupDirectory: dir });
     execFileSync(launch.command, launch.args, { cwd: dir, env: { ...process.env, ...launch.env }, stdio: 'pipe' });
 
     const journaled = (await readFile(journal, 'utf8'))
@@ -303,7 +303,7 @@ describe('rspec record hook', () => {
     ];
     await writeFile(path.join(dir, 'spec', 'twice_spec.rb'), spec.join('\n'));
     const journal = path.join(dir, 'journal.jsonl');
-    const launch = rspec.launch(path.join(dir, 'spec', 'twice_spec.rb'), ['rspec', '--require', 'webmock', '{file}'], { hookDirectory: hookDirectory(), journal, backupDirectory: backups });
+    const launch = rspec.launch(path.join(dir, 'spec', 'twice_spec.rb'), ['rspec', '--require', 'webmock', '{file}'], { hookDirectory: hookDirectory('rspec'), journal, backupDirectory: backups });
     // Asynchronously: the stand-in API answers from this very process.
     await promisify(execFile)(launch.command, launch.args, { cwd: dir, env: { ...process.env, ...launch.env, API: api.url, KEY: key }, timeout: 30_000 });
 
@@ -321,7 +321,7 @@ describe('rspec record hook', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'rerecord-rspec-hook-'));
     const out = execFileSync('ruby', ['-e', "require 'vcr'; p VCR::Cassette.ancestors.first"], {
       cwd: dir,
-      env: { ...process.env, RUBYLIB: hookDirectory(), RUBYOPT: '-rrerecord_vcr', RERECORD_JOURNAL: '', RERECORD_BACKUP_DIR: dir },
+      env: { ...process.env, RUBYLIB: hookDirectory('rspec'), RUBYOPT: '-rrerecord_vcr', RERECORD_JOURNAL: '', RERECORD_BACKUP_DIR: dir },
       encoding: 'utf8',
     });
     expect(out.trim()).toBe('VCR::Cassette');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { node } from '../../../src/frameworks/node.js';
-import { blankComments, splitArguments, stringLiteral } from '../../../src/frameworks/source-scan.js';
-import { testthat } from '../../../src/frameworks/testthat.js';
+import { node } from '../../../src/frameworks/node/index.js';
+import { blankComments, splitArguments, stringLiteral } from '../../../src/frameworks/shared/source-scan.js';
+import { testthat } from '../../../src/frameworks/testthat/index.js';
 
 describe('testthat cassette references', () => {
   it.each([

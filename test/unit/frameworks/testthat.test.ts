@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FrameworkPreset } from '../../../src/frameworks/preset.js';
-import { testthat } from '../../../src/frameworks/testthat.js';
+import { testthat } from '../../../src/frameworks/testthat/index.js';
 import { mapCassettes } from '../../../src/plan/map.js';
 import { EMPTY_MANIFEST } from '../../../src/state/manifest.js';
 import { memoryProject } from '../config/memory-project.js';
@@ -10,7 +10,7 @@ const TEST_DIR = 'tests/testthat';
 /** The preset as config.ts sets it up for a project, and the folder it reports. */
 function configured(files: Record<string, string>, cassetteDirGiven = false): { preset: FrameworkPreset; dir: string } {
   const project = memoryProject(files);
-  const preset = testthat.configure!(project, TEST_DIR, cassetteDirGiven);
+  const preset = testthat.configure!(project, TEST_DIR, { cassetteDirGiven, cassettePath: '{name}' });
   return { preset, dir: preset.defaultCassetteDir(project, TEST_DIR) };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { node } from '../../../src/frameworks/node.js';
-import { polly } from '../../../src/frameworks/polly.js';
-import { testthat } from '../../../src/frameworks/testthat.js';
+import { node } from '../../../src/frameworks/node/index.js';
+import { polly } from '../../../src/frameworks/polly/index.js';
+import { testthat } from '../../../src/frameworks/testthat/index.js';
 import { findSharedCassettes, mapCassettes } from '../../../src/plan/map.js';
 import { EMPTY_MANIFEST } from '../../../src/state/manifest.js';
 import { memoryProject } from '../config/memory-project.js';
@@ -43,7 +43,7 @@ describe('findSharedCassettes', () => {
 
 describe('custom framework mapping', () => {
   it('maps the calls named in cassette-functions into cassette-path, and nothing without them', async () => {
-    const { customPreset } = await import('../../../src/frameworks/custom.js');
+    const { customPreset } = await import('../../../src/frameworks/custom/index.js');
     const goVcr = customPreset('{name}.yaml');
     const source = 'func TestUsers(t *testing.T) {\n  r, _ := recorder.New("fixtures/users") // recorder.New("commented")\n  name := "x"\n  recorder.New(name)\n}';
     const [mapping] = mapCassettes([{ file: 'users_test.go', source }], goVcr, 'testdata', EMPTY_MANIFEST, ['recorder.New']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testthat } from '../../../src/frameworks/testthat.js';
+import { testthat } from '../../../src/frameworks/testthat/index.js';
 import { buildPlan, type PlanInput } from '../../../src/plan/plan.js';
 import { EMPTY_MANIFEST } from '../../../src/state/manifest.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { composeReason, describeRecordedStatuses, environmentError, firstFailure } from '../../../src/report/failure-reason.js';
+import { presetNamed } from '../../../src/frameworks/registry.js';
 
 // Outputs as the frameworks print them on this machine (pytest 8, RSpec 3, node --test, testthat 3).
 const PYTEST = "============================= test session starts ==============================\nplatform linux -- Python 3.11.2, pytest-7.2.1, pluggy-1.0.0+repack\nrootdir: /tmp/fr\ncollected 2 items\n\ntest_a.py .F                                                             [100%]\n\n=================================== FAILURES ===================================\n_________________________________ test_status __________________________________\n\n    def test_status():\n        status = 503\n>       assert status == 200, \"GET /users returned 503\"\nE       AssertionError: GET /users returned 503\nE       assert 503 == 200\n\ntest_a.py:5: AssertionError\n=========================== short test summary info ============================\nFAILED test_a.py::test_status - AssertionError: GET /users returned 503\n========================= 1 failed, 1 passed in 0.02s ==========================\n";
@@ -10,28 +11,28 @@ const TESTTHAT_RULED = "\u2500\u2500 Failure ('test-users.R:12:3'): lists users 
 
 describe('firstFailure', () => {
   it("names pytest's short test summary line", () => {
-    expect(firstFailure('pytest', PYTEST)).toBe('FAILED test_a.py::test_status - AssertionError: GET /users returned 503');
+    expect(firstFailure(presetNamed('pytest'), PYTEST)).toBe('FAILED test_a.py::test_status - AssertionError: GET /users returned 503');
   });
   it("names RSpec's first failure with its expectation", () => {
-    expect(firstFailure('rspec', RSPEC)).toBe('Users API lists users Failure/Error: expect(503).to eq(200) expected: 200 got: 503');
+    expect(firstFailure(presetNamed('rspec'), RSPEC)).toBe('Users API lists users Failure/Error: expect(503).to eq(200) expected: 200 got: 503');
   });
   it("names node --test's failing test and its error", () => {
-    expect(firstFailure('node', NODE)).toBe('lists users: Expected values to be strictly equal: 503 !== 200');
+    expect(firstFailure(presetNamed('node'), NODE)).toBe('lists users: Expected values to be strictly equal: 503 !== 200');
   });
   it("names testthat's first failed expectation, with and without the rules", () => {
-    expect(firstFailure('testthat', TESTTHAT)).toBe('Failure (test-d.R:3): lists users: `status` not equal to 200.');
-    expect(firstFailure('testthat', TESTTHAT_RULED)).toBe('Failure (test-users.R:12:3): lists users: resp$status_code (`actual`) not equal to 200 (`expected`).');
+    expect(firstFailure(presetNamed('testthat'), TESTTHAT)).toBe('Failure (test-d.R:3): lists users: `status` not equal to 200.');
+    expect(firstFailure(presetNamed('testthat'), TESTTHAT_RULED)).toBe('Failure (test-users.R:12:3): lists users: resp$status_code (`actual`) not equal to 200 (`expected`).');
   });
   it('says nothing when the output shows no failure it knows', () => {
-    expect(firstFailure('pytest', 'Segmentation fault')).toBeUndefined();
-    expect(firstFailure('rspec', PYTEST)).toBeUndefined();
+    expect(firstFailure(presetNamed('pytest'), 'Segmentation fault')).toBeUndefined();
+    expect(firstFailure(presetNamed('rspec'), PYTEST)).toBeUndefined();
   });
   it('a custom command is read as any of the frameworks', () => {
-    expect(firstFailure('custom', PYTEST)).toMatch(/^FAILED test_a.py::test_status/);
+    expect(firstFailure(presetNamed('custom'), PYTEST)).toMatch(/^FAILED test_a.py::test_status/);
   });
   it('clips a long failure to one line', () => {
     const long = `short test summary info\nFAILED t.py::x - ${'x'.repeat(500)}\n`;
-    const reason = firstFailure('pytest', long)!;
+    const reason = firstFailure(presetNamed('pytest'), long)!;
     expect(reason.length).toBeLessThanOrEqual(200);
     expect(reason.endsWith('…')).toBe(true);
   });

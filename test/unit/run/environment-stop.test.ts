@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { custom } from '../../../src/frameworks/custom.js';
+import { custom } from '../../../src/frameworks/custom/index.js';
 import { buildLanes, longestFirst } from '../../../src/plan/lanes.js';
 import type { FileMapping } from '../../../src/plan/map.js';
 import { executePlan } from '../../../src/run/execute.js';

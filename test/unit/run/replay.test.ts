@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { custom } from '../../../src/frameworks/custom.js';
-import { node } from '../../../src/frameworks/node.js';
+import { custom } from '../../../src/frameworks/custom/index.js';
+import { node } from '../../../src/frameworks/node/index.js';
 import { firstFailureLine, verifyReplay, type ReplayCheck, type ReplaySettings } from '../../../src/run/replay.js';
 
 describe('firstFailureLine: the line that says why a replay failed, in the library\'s words', () => {

@@ -3,7 +3,7 @@
 #
 # Replay (the cassettes' own record modes; no server needed, any base URL will do):
 #   cd test/projects/rspec && rspec
-# Re-record: start the API, then run rspec with rerecord's hook (src/frameworks/hooks/rerecord_vcr.rb)
+# Re-record: start the API, then run rspec with rerecord's hook (src/frameworks/rspec/hook/rerecord_vcr.rb)
 # loaded through RUBYOPT, STANDIN_API_URL=http://127.0.0.1:<port> and STANDIN_API_KEY=<key>.
 require 'json'
 require 'net/http'

@@ -3,7 +3,7 @@
 #
 # Replay (vcr's default record mode "once"; no server needed, any port will do):
 #   cd test/projects/testthat && Rscript -e 'testthat::test_dir("tests/testthat")'
-# Re-record: start the API, then run rerecord's hook (src/frameworks/hooks/testthat.R) on a
+# Re-record: start the API, then run rerecord's hook (src/frameworks/testthat/hook/testthat.R) on a
 # test file with STANDIN_API_URL=http://127.0.0.1:<port> and STANDIN_API_KEY=<key>.
 #
 # The key is sent only as header X-Api-Key. It must never land in a cassette: the header is
