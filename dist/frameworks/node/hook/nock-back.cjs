@@ -25,43 +25,14 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const Module = require('node:module');
 const { refuseOutsideRoot } = require('../../shared/confine.cjs');
+const { patchWhenLoaded } = require('../../shared/patch-on-load.cjs');
 
 const journal = process.env.RERECORD_JOURNAL;
 const backupDir = process.env.RERECORD_BACKUP_DIR;
 const replaying = process.env.RERECORD_MODE === 'replay';
 
-function resolveNock() {
-  // Resolve from the project (and the test file's folder), so we patch the very nock the tests
-  // load, not one next to this hook.
-  const paths = [process.cwd()];
-  const testFile = process.argv[1];
-  if (testFile) paths.push(path.dirname(path.resolve(testFile)));
-  try {
-    return require.resolve('nock', { paths });
-  } catch {
-    return null;
-  }
-}
-
-const nockMain = replaying || (journal && backupDir) ? resolveNock() : null;
-
-if (nockMain) {
-  const originalLoad = Module._load;
-  let patched = false;
-  Module._load = function rerecordLoad(...args) {
-    const exports = originalLoad.apply(this, args);
-    const cached = require.cache[nockMain];
-    // nock's own internal requires pass here too while index.js runs: wait until it is done.
-    if (!patched && cached && cached.loaded && exports === cached.exports) {
-      patched = true;
-      patchNock(exports);
-      if (Module._load === rerecordLoad) Module._load = originalLoad;
-    }
-    return exports;
-  };
-}
+if (replaying || (journal && backupDir)) patchWhenLoaded('nock', (exports) => patchNock(exports));
 
 function patchNock(nock) {
   const back = nock.back;

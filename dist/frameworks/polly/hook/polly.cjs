@@ -27,44 +27,15 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const Module = require('node:module');
 const { refuseOutsideRoot } = require('../../shared/confine.cjs');
+const { patchWhenLoaded } = require('../../shared/patch-on-load.cjs');
 
 const journal = process.env.RERECORD_JOURNAL;
 const backupDir = process.env.RERECORD_BACKUP_DIR;
 const replaying = process.env.RERECORD_MODE === 'replay';
 const pinnedMode = replaying ? 'replay' : 'record';
 
-function resolveCore() {
-  // Resolve from the project (and the test file's folder), so we patch the very @pollyjs/core the
-  // tests load, not one next to this hook.
-  const paths = [process.cwd()];
-  const testFile = process.argv[1];
-  if (testFile) paths.push(path.dirname(path.resolve(testFile)));
-  try {
-    return require.resolve('@pollyjs/core', { paths });
-  } catch {
-    return null;
-  }
-}
-
-const coreMain = replaying || (journal && backupDir) ? resolveCore() : null;
-
-if (coreMain) {
-  const originalLoad = Module._load;
-  let patched = false;
-  Module._load = function rerecordLoad(...args) {
-    const exports = originalLoad.apply(this, args);
-    const cached = require.cache[coreMain];
-    // Polly's own internal requires pass here too while its main file runs: wait until it is done.
-    if (!patched && cached && cached.loaded && exports === cached.exports) {
-      patched = true;
-      patchPolly(exports.Polly);
-      if (Module._load === rerecordLoad) Module._load = originalLoad;
-    }
-    return exports;
-  };
-}
+if (replaying || (journal && backupDir)) patchWhenLoaded('@pollyjs/core', (exports) => patchPolly(exports.Polly));
 
 function patchPolly(Polly) {
   const proto = Polly.prototype;
