@@ -1,7 +1,14 @@
-// One rerecord at a time per working directory: `.rerecord/lock` holds the holder's pid, host and
-// start time. It is created with O_EXCL, so two runs starting together cannot both win. A lock whose
-// pid is dead on this host is stale: the caller recovers the dead run's transactions, then takes over.
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+// One rerecord at a time per working directory: `.rerecord/lock` holds the holder's pid, host,
+// start time and (on Linux) the process's own start stamp. It appears whole or not at all (written
+// aside, then hard-linked into place, which fails when a lock exists), so two runs starting
+// together cannot both win, nor read the other's half-written lock as stale. A lock whose process is
+// gone on this host (its pid dead, or reused by a process that started later) is stale: the caller
+// recovers the dead run's transactions, then takes over. Takers of one stale lock first race for a
+// marker named after its bytes, and the winner replaces the lock by rename only if it still holds
+// those bytes, so a lock is never deleted out from under a new holder.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LOCK_PATH, STATE_DIR, STATE_GITIGNORE } from './paths.js';
@@ -11,7 +18,11 @@ export interface LockHolder {
   host: string;
   startedAt: string;
   command: string;
+  /** The process's start stamp (boot id and start time in clock ticks) where /proc tells it: a reused pid has another. */
+  processStart?: string | undefined;
 }
+
+const UNKNOWN_HOLDER: LockHolder = { pid: 0, host: 'unknown', startedAt: 'unknown', command: 'unknown' };
 
 export type LockAttempt = { taken: true; lock: RunLock; stale: LockHolder | undefined } | { taken: false; holder: LockHolder };
 
@@ -22,19 +33,20 @@ export class RunLock {
   static async acquire(workingDirectory: string, command: string): Promise<LockAttempt> {
     await ensureStateDirectory(workingDirectory);
     const file = path.join(workingDirectory, LOCK_PATH);
-    const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command };
-    for (let tries = 0; tries < 3; tries++) {
-      if (await createExclusive(file, `${JSON.stringify(me)}\n`)) return { taken: true, lock: new RunLock(file), stale: undefined };
-      const holder = await readHolder(file);
+    const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command, processStart: processStartOf(process.pid) };
+    const text = `${JSON.stringify(me)}\n`;
+    for (let tries = 0; tries < 5; tries++) {
+      if (await createWhole(file, text)) return { taken: true, lock: new RunLock(file), stale: undefined };
+      const bytes = await readFile(file).catch(() => undefined);
+      if (bytes === undefined) continue;
+      const holder = parseHolder(bytes);
       if (holder && isAlive(holder)) return { taken: false, holder };
-      // Stale: remove it and race for it again; O_EXCL decides between two takers.
-      await rm(file, { force: true });
-      if (await createExclusive(file, `${JSON.stringify(me)}\n`)) {
-        return { taken: true, lock: new RunLock(file), stale: holder ?? { pid: 0, host: 'unknown', startedAt: 'unknown', command: 'unknown' } };
-      }
+      if (await takeOver(file, bytes, text)) return { taken: true, lock: new RunLock(file), stale: holder ?? UNKNOWN_HOLDER };
+      // Another taker is replacing it: look again once it is done.
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
     }
     const holder = await readHolder(file);
-    return { taken: false, holder: holder ?? { pid: 0, host: 'unknown', startedAt: 'unknown', command: 'unknown' } };
+    return { taken: false, holder: holder ?? UNKNOWN_HOLDER };
   }
 
   async release(): Promise<void> {
@@ -56,15 +68,66 @@ export async function ensureStateDirectory(workingDirectory: string): Promise<vo
   if (current !== STATE_GITIGNORE) await writeFile(ignore, STATE_GITIGNORE);
 }
 
-async function createExclusive(file: string, text: string): Promise<boolean> {
+/** A marker older than this was left by a taker that died mid-takeover (which takes milliseconds). */
+const ABANDONED_MARKER_MS = 60_000;
+
+/** The lock file with its whole content, or false when one exists: written and synced aside, then linked into place. */
+async function createWhole(file: string, text: string): Promise<boolean> {
+  const aside = await writeAside(file, text);
   try {
-    const handle = await open(file, 'wx');
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
+    return await linkExclusive(aside, file);
+  } finally {
+    await rm(aside, { force: true });
+  }
+}
+
+/**
+ * Replaces the stale lock holding `staleBytes` with ours. Of the takers that judged it stale, the
+ * one that creates the marker named after those bytes goes on; it renames ours over the lock only
+ * if the lock still holds them (a slow taker finds a new holder there and backs off).
+ */
+async function takeOver(file: string, staleBytes: Buffer, text: string): Promise<boolean> {
+  const marker = `${file}.takeover.${createHash('sha256').update(staleBytes).digest('hex').slice(0, 16)}`;
+  const aside = await writeAside(file, text);
+  try {
+    if (!(await linkExclusive(aside, marker))) {
+      await removeIfAbandoned(marker);
+      return false;
     }
+    try {
+      const now = await readFile(file).catch(() => undefined);
+      if (now === undefined) return await linkExclusive(aside, file);
+      if (!now.equals(staleBytes)) return false;
+      await rename(aside, file);
+      return true;
+    } finally {
+      await rm(marker, { force: true });
+    }
+  } finally {
+    await rm(aside, { force: true });
+  }
+}
+
+async function removeIfAbandoned(marker: string): Promise<void> {
+  const info = await stat(marker).catch(() => undefined);
+  if (info && Date.now() - info.mtimeMs > ABANDONED_MARKER_MS) await rm(marker, { force: true });
+}
+
+async function writeAside(file: string, text: string): Promise<string> {
+  const aside = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  const handle = await open(aside, 'wx');
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return aside;
+}
+
+async function linkExclusive(from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -73,23 +136,48 @@ async function createExclusive(file: string, text: string): Promise<boolean> {
 }
 
 async function readHolder(file: string): Promise<LockHolder | undefined> {
+  const bytes = await readFile(file).catch(() => undefined);
+  return bytes === undefined ? undefined : parseHolder(bytes);
+}
+
+function parseHolder(bytes: Buffer): LockHolder | undefined {
   try {
-    const data = JSON.parse(await readFile(file, 'utf8')) as Partial<LockHolder>;
+    const data = JSON.parse(bytes.toString('utf8')) as Partial<LockHolder>;
     if (typeof data.pid !== 'number' || typeof data.host !== 'string') return undefined;
-    return { pid: data.pid, host: data.host, startedAt: String(data.startedAt ?? 'unknown'), command: String(data.command ?? 'run') };
+    const processStart = typeof data.processStart === 'string' ? data.processStart : undefined;
+    return { pid: data.pid, host: data.host, startedAt: String(data.startedAt ?? 'unknown'), command: String(data.command ?? 'run'), processStart };
   } catch {
     return undefined;
   }
 }
 
-/** A holder on another host cannot be checked: treat it as alive (a shared folder over NFS is not ours to break). */
+/**
+ * A holder on another host cannot be checked: treat it as alive (a shared folder over NFS is not
+ * ours to break). On this host, its pid must exist and, where /proc tells, still be the same process.
+ */
 function isAlive(holder: LockHolder): boolean {
   if (holder.host !== os.hostname()) return true;
   if (holder.pid === process.pid) return false;
   try {
     process.kill(holder.pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const now = processStartOf(holder.pid);
+  // Unknown on either side (no /proc, an old lock): the live pid is all there is to go by.
+  return holder.processStart === undefined || now === undefined || now === holder.processStart;
+}
+
+/** `<boot id>:<start time in clock ticks>` from /proc, which no other process shares; undefined without /proc. */
+export function processStartOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces and parentheses): state is field 3, starttime field 22.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const start = fields[19];
+    return start === undefined ? undefined : `${bootId}:${start}`;
+  } catch {
+    return undefined;
   }
 }
