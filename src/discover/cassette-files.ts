@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { AuditedCassette } from '../audit/audit.js';
-import { parseCassette } from '../cassettes/formats/index.js';
+import { decodeCassetteBytes, parseCassette } from '../cassettes/formats/index.js';
 import { isShallowClone, lastCommitDates, modificationTime, oldestRecordedAt, SHALLOW_CLONE_WARNING } from './recording-dates.js';
 
 /** Enough parallel reads to hide disk latency, few enough not to run out of file handles. */
@@ -29,11 +29,13 @@ export async function readCassettes(
 /** `commits` undefined: a shallow clone, where only the cassette's own timestamps date it. */
 async function readOne(workingDirectory: string, cassette: string, commits: ReadonlyMap<string, Date> | undefined): Promise<AuditedCassette> {
   const absolute = path.resolve(workingDirectory, cassette);
-  const text = await readFile(absolute, 'utf8');
+  // Bytes, decoded without loss: a Latin-1 body must not read as U+FFFD (two different ones would then look alike).
+  const bytes = await readFile(absolute);
+  const { text } = decodeCassetteBytes(bytes);
   let parsed;
   let parseError: string | undefined;
   try {
-    parsed = parseCassette(text, cassette);
+    parsed = parseCassette(bytes, cassette);
   } catch (error) {
     parseError = (error as Error).message;
   }

@@ -250,9 +250,15 @@ export async function fetchBranch(cwd: string, remote: string, branch: string, o
 }
 
 /** A file as the fetched remote branch holds it; undefined when it holds none. */
-export async function fileOnRemoteBranch(cwd: string, remote: string, branch: string, file: string): Promise<string | undefined> {
-  const shown = await git(cwd, ['show', `refs/remotes/${remote}/${branch}:${file}`], { allowFailure: true });
-  return shown.code === 0 ? shown.stdout : undefined;
+/** The file's exact bytes on the fetched branch (a cassette may hold any bytes: never decoded here); undefined when absent. */
+export function fileOnRemoteBranch(cwd: string, remote: string, branch: string, file: string): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, ...BASE_ENV };
+    execFile('git', ['show', `refs/remotes/${remote}/${branch}:${file}`], { cwd, env, maxBuffer: 512 * 1024 * 1024, encoding: 'buffer' }, (error, stdout) => {
+      if (error && typeof error.code !== 'number') return reject(new GitPublishError(`could not run git show: ${error.message}`));
+      resolve(error ? undefined : stdout);
+    });
+  });
 }
 
 /** The paths a fetched remote branch's tree differs in from HEAD's. */

@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { diffCassettes } from '../cassettes/diff.js';
-import { parseCassette } from '../cassettes/formats/index.js';
+import { decodeCassetteBytes, parseCassette } from '../cassettes/formats/index.js';
 import { findLeaks, describeLeak } from '../cassettes/leaks.js';
 import type { Config } from '../config/config.js';
 import { MANIFEST_PATH, secretsOf } from '../pipeline.js';
@@ -144,8 +144,8 @@ async function keepBranchVersionsOfNoise(config: Config, cassettes: readonly str
     const onBranch = await fileOnRemoteBranch(config.workingDirectory, REMOTE, config.branch, cassette);
     if (onBranch === undefined) continue;
     const file = path.resolve(config.workingDirectory, cassette);
-    const current = await readFile(file, 'utf8').catch(() => undefined);
-    if (current === undefined || current === onBranch) continue;
+    const current = await readFile(file).catch(() => undefined);
+    if (current === undefined || current.equals(onBranch)) continue;
     try {
       const diff = diffCassettes(cassette, parseCassette(onBranch, cassette), parseCassette(current, cassette), { volatileHeaders: config.volatileHeaders, volatileFields: config.volatileFields });
       if (diff.status !== 'noise-only') continue;
@@ -230,7 +230,7 @@ function oneLine(text: string): string {
  * branch's timings are kept. The branch has been fetched.
  */
 async function steadyManifestAgainstBranch(cwd: string, branch: string): Promise<void> {
-  const text = await fileOnRemoteBranch(cwd, REMOTE, branch, MANIFEST_PATH);
+  const text = (await fileOnRemoteBranch(cwd, REMOTE, branch, MANIFEST_PATH))?.toString('utf8');
   let published;
   try {
     published = text === undefined ? undefined : parseManifest(text, `${branch}:${MANIFEST_PATH}`);
@@ -248,8 +248,9 @@ async function refuseLeaks(config: Config, paths: readonly string[]): Promise<vo
   const secrets = secretsOf(config);
   const findings: string[] = [];
   for (const file of paths) {
-    const text = await readFile(path.resolve(config.workingDirectory, file), 'utf8').catch(() => '');
-    findings.push(...findLeaks(text, secrets).map((leak) => describeLeak(file, leak)));
+    const bytes = await readFile(path.resolve(config.workingDirectory, file)).catch(() => undefined);
+    if (bytes === undefined) continue;
+    findings.push(...findLeaks(decodeCassetteBytes(bytes).text, secrets).map((leak) => describeLeak(file, leak)));
   }
   if (findings.length > 0) throw new Error(`refusing to publish: ${findings.slice(0, 5).join('; ')}`);
 }

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BOT_IDENTITY, commitPaths, publishBranch, pushWithRebase } from '../../../src/publish/git.js';
+import { BOT_IDENTITY, commitPaths, fileOnRemoteBranch, publishBranch, pushWithRebase } from '../../../src/publish/git.js';
 import { createOriginAndClone, git, isolateGitConfig, writeFiles, type OriginAndClone } from '../../support/git-repos.js';
 
 let restoreConfig: () => void;
@@ -229,5 +229,18 @@ describe('publishBranch', () => {
     const second = await publishBranch(shallow, options);
     expect(second).toEqual({ sha: first.sha, changed: false, outcome: 'up-to-date' });
     expect(git(shallow, 'rev-parse', '--is-shallow-repository')).toBe('true');
+  });
+});
+
+describe('fileOnRemoteBranch', () => {
+  it('returns the exact bytes on the fetched branch, invalid UTF-8 and final newline included', async () => {
+    const repo = await setUp();
+    const latin1 = Buffer.from([0x62, 0x6f, 0x64, 0x79, 0x3a, 0x20, 0x63, 0x61, 0x66, 0xe9, 0x0a, 0x0a]); // "body: café\n\n" in Latin-1
+    await writeFile(path.join(repo.clone, 'cassettes/a.yml'), latin1);
+    git(repo.clone, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qam', 'latin-1 body');
+    git(repo.clone, 'push', '-q', 'origin', 'HEAD:refs/heads/rerecord/bytes');
+    git(repo.clone, 'fetch', '-q', 'origin', '+refs/heads/rerecord/bytes:refs/remotes/origin/rerecord/bytes');
+    expect((await fileOnRemoteBranch(repo.clone, 'origin', 'rerecord/bytes', 'cassettes/a.yml'))?.equals(latin1)).toBe(true);
+    expect(await fileOnRemoteBranch(repo.clone, 'origin', 'rerecord/bytes', 'cassettes/none.yml')).toBeUndefined();
   });
 });
