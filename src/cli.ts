@@ -48,7 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const interrupt = listenForInterrupt((signal) => logger.warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));
   try {
     if (args.subcommand === 'audit') {
-      const report = await withProjectLock(config.workingDirectory, 'audit', logger, () => runAudit(config), { readOnly: true });
+      const report = await withProjectLock(config.workingDirectory, 'audit', logger, () => runAudit(config, (message) => logger.warning(message)), { readOnly: true });
       print(redactor.redact(args.json ? JSON.stringify(report, null, 2) : auditText(report)), EXIT.ok);
       return auditFails(report, config.failOn) ? EXIT.failed : EXIT.ok;
     }

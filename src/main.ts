@@ -125,7 +125,7 @@ function setPublishOutputs(outcome: PublishOutcome | undefined): void {
 }
 
 async function auditStep(config: Config, logger: Logger, redactor: Redactor): Promise<void> {
-  const report = await runAudit(config);
+  const report = await runAudit(config, (message) => logger.warning(message));
   core.setOutput('findings', JSON.stringify(report.counts));
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   for (const finding of report.findings.filter((f) => f.severity !== 'notice')) {

@@ -34,13 +34,16 @@ export interface PlannedRun {
   manifest: Manifest;
 }
 
+/** Where planning's warnings go (a shallow clone that cannot date cassettes): the action's annotations, the CLI's stderr. */
+export type Warn = (message: string) => void;
+
 /** `mode` overrides the configured one: audit looks at every test file whatever the mode. */
-export async function planRun(config: Config, mode = config.mode): Promise<PlannedRun> {
+export async function planRun(config: Config, warn: Warn, mode = config.mode): Promise<PlannedRun> {
   const at = (relative: string) => path.resolve(config.workingDirectory, relative);
   const testFiles = await readSources(config.workingDirectory, await findTestFiles(config.workingDirectory, config.testDir, config.testPattern));
   const manifest = await readManifest(at(MANIFEST_PATH));
   const failureLog = mode === 'failures' ? await readFailureLog(config) : undefined;
-  const recordedAt = mode === 'stale' ? await recordingDates(config) : undefined;
+  const recordedAt = mode === 'stale' ? await recordingDates(config, warn) : undefined;
   const plan = buildPlan({
     mode,
     testDir: config.testDir,
@@ -123,9 +126,9 @@ function projectRelativeLines(config: Config, lines: readonly string[]): string[
   return relative;
 }
 
-async function recordingDates(config: Config): Promise<Map<string, Date | undefined>> {
+async function recordingDates(config: Config, warn: Warn): Promise<Map<string, Date | undefined>> {
   const cassettes = await listCassetteFiles(config.workingDirectory, config.cassetteDir);
-  const read = await readCassettes(config.workingDirectory, cassettes, config.cassetteDir);
+  const read = await readCassettes(config.workingDirectory, cassettes, config.cassetteDir, warn);
   return new Map(read.map((cassette) => [cassette.path, cassette.recordedAt]));
 }
 

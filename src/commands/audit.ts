@@ -8,11 +8,11 @@ import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
 import { readCassettes } from '../discover/cassette-files.js';
 import { listCassetteFiles } from '../discover/recording-dates.js';
-import { planRun, secretsOf } from '../pipeline.js';
+import { planRun, secretsOf, type Warn } from '../pipeline.js';
 import type { FileMapping } from '../plan/map.js';
 
-export async function runAudit(config: Config, now = new Date()): Promise<AuditReport> {
-  const { plan } = await planRun(config, 'all');
+export async function runAudit(config: Config, warn: Warn, now = new Date()): Promise<AuditReport> {
+  const { plan } = await planRun(config, warn, 'all');
   const at = (cassette: string) => path.resolve(config.workingDirectory, cassette);
   const mapped = new Set(plan.mappings.flatMap((mapping) => mapping.cassettes));
   // Cassettes kept beside the tests share the folder with test data: only the preset's cassette
@@ -25,7 +25,7 @@ export async function runAudit(config: Config, now = new Date()): Promise<AuditR
   const mappedElsewhere = [...mapped].filter((cassette) => existsSync(at(cassette)));
   const paths = [...new Set([...listed, ...mappedElsewhere])].sort();
   if (paths.length === 0) throw new ConfigError([noCassettes(config, plan.mappings)]);
-  const cassettes = await readCassettes(config.workingDirectory, paths, config.cassetteDir);
+  const cassettes = await readCassettes(config.workingDirectory, paths, config.cassetteDir, warn);
   return auditCassettes({
     cassettes,
     mappings: claimUnresolved(plan.mappings, paths),

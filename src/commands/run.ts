@@ -40,7 +40,7 @@ export async function runCommand(config: Config, io: RunCommandIo): Promise<RunC
     'plan',
     io.logger,
     async (recovery) => {
-      const planned = await planRun(config);
+      const planned = await planRun(config, (message) => io.logger.warning(message));
       for (const note of planned.plan.notes) io.logger.warning(note);
       if (!config.dryRun) await checkRunPreconditions(config, planned.plan);
       if (!config.dryRun && planned.plan.files.length > 0) await runPreflight(config, childEnvironment(process.env, config));

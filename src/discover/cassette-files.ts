@@ -17,7 +17,7 @@ export async function readCassettes(
   workingDirectory: string,
   cassettes: readonly string[],
   gitFolder: string,
-  onWarning: (message: string) => void = (message) => process.stderr.write(`rerecord: warning: ${message}\n`),
+  onWarning: (message: string) => void,
 ): Promise<AuditedCassette[]> {
   const shallow = cassettes.length > 0 && (await isShallowClone(workingDirectory));
   if (shallow) onWarning(SHALLOW_CLONE_WARNING);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCassettes } from '../../src/discover/cassette-files.js';
 import { isShallowClone } from '../../src/discover/recording-dates.js';
+import { cleanEnv, runAction } from '../support/run-bundle.js';
 
 const OLD = '2024-01-02T03:04:05Z';
 const RECORDED = 'Tue, 05 Mar 2024 10:00:00 GMT';
@@ -25,6 +26,8 @@ beforeAll(async () => {
   git(origin, ['init', '-q', '-b', 'main']);
   await writeFile(path.join(origin, 'fixtures/items.yml'), VCR_CASSETTE);
   await writeFile(path.join(origin, 'fixtures/items.json'), NOCK_FIXTURE);
+  await mkdir(path.join(origin, 'test'));
+  await writeFile(path.join(origin, 'test/items_test.go'), 'package items // recorder.New("items")\n');
   git(origin, ['add', '-A']);
   git(origin, ['commit', '-qm', 'old cassettes'], { GIT_AUTHOR_DATE: OLD, GIT_COMMITTER_DATE: OLD });
   await writeFile(path.join(origin, 'README'), 'later\n');
@@ -54,5 +57,15 @@ describe('recording dates', () => {
     expect(json).toMatchObject({ dateSource: 'unknown', recordedAt: undefined });
     expect(yml).toMatchObject({ dateSource: 'recorded', recordedAt: new Date(RECORDED) });
     expect(warnings).toEqual([expect.stringMatching(/shallow git clone.*fetch-depth: 0/)]);
+  });
+
+  it('the action says so as a warning annotation, where a scheduled workflow\'s reader sees it', async () => {
+    const inputs = { step: 'audit', framework: 'custom', command: 'go test {dir}', 'test-dir': 'test', 'test-pattern': '*_test.go', 'cassette-dir': 'fixtures', 'fail-on': 'never' };
+    const shallow = await runAction(inputs, { cwd: path.join(root, 'shallow'), env: cleanEnv() });
+    expect(shallow.code, shallow.stdout).toBe(0);
+    expect(shallow.stdout).toMatch(/^::warning::.*shallow git clone.*fetch-depth: 0/m);
+    const full = await runAction(inputs, { cwd: path.join(root, 'full'), env: cleanEnv() });
+    expect(full.code, full.stdout).toBe(0);
+    expect(full.stdout).not.toMatch(/shallow/);
   });
 });
