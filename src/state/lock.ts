@@ -8,10 +8,11 @@
 // those bytes, so a lock is never deleted out from under a new holder.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LOCK_PATH, STATE_DIR, STATE_GITIGNORE } from './paths.js';
+import { writeSynced } from './transactions.js';
 
 export interface LockHolder {
   pid: number;
@@ -115,13 +116,7 @@ async function removeIfAbandoned(marker: string): Promise<void> {
 
 async function writeAside(file: string, text: string): Promise<string> {
   const aside = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  const handle = await open(aside, 'wx');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeSynced(aside, text, 'wx');
   return aside;
 }
 

@@ -60,17 +60,22 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 15)}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Write a small record and fsync it, so it is on disk before anything it describes happens. */
-export async function writeDurably(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(temporary, 'w');
+/** Write a file's text and fsync it before closing; `wx` refuses a file that exists. */
+export async function writeSynced(file: string, text: string, flag: 'w' | 'wx' = 'w'): Promise<void> {
+  const handle = await open(file, flag);
   try {
     await handle.writeFile(text);
     await handle.sync();
   } finally {
     await handle.close();
   }
+}
+
+/** Write a small record and fsync it, so it is on disk before anything it describes happens. */
+export async function writeDurably(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeSynced(temporary, text);
   await rename(temporary, file);
   await syncDirectory(path.dirname(file));
 }

@@ -23,16 +23,13 @@
 'use strict';
 /* eslint-disable @typescript-eslint/no-require-imports -- a --require preload is CommonJS by nature */
 
-const fs = require('node:fs');
 const path = require('node:path');
-const { refuseOutsideRoot } = require('../../shared/confine.cjs');
+const { recording, startFresh } = require('../../shared/journal.cjs');
 const { patchWhenLoaded } = require('../../shared/patch-on-load.cjs');
 
-const journal = process.env.RERECORD_JOURNAL;
-const backupDir = process.env.RERECORD_BACKUP_DIR;
 const replaying = process.env.RERECORD_MODE === 'replay';
 
-if (replaying || (journal && backupDir)) patchWhenLoaded('nock', (exports) => patchNock(exports));
+if (replaying || recording) patchWhenLoaded('nock', (exports) => patchNock(exports));
 
 function patchNock(nock) {
   const back = nock.back;
@@ -66,27 +63,3 @@ function patchNock(nock) {
   });
 }
 
-// Back the fixture up, journal it, then delete it so 'record' mode records it anew.
-// The order matters: a SIGKILL at any point leaves either an untouched fixture or a journal line
-// whose backup is already complete.
-function startFresh(fixture) {
-  refuseOutsideRoot(fixture);
-  const existed = fs.existsSync(fixture);
-  let backup = null;
-  if (existed) backup = copyToBackupDir(fixture);
-  fs.appendFileSync(journal, JSON.stringify({ cassette: fixture, existed, backup }) + '\n');
-  if (existed) fs.rmSync(fixture, { force: true });
-}
-
-// Several test processes share one backup dir: COPYFILE_EXCL makes picking `<n>-<basename>` race-free.
-function copyToBackupDir(fixture) {
-  for (let n = 1; ; n++) {
-    const target = path.join(backupDir, `${n}-${path.basename(fixture)}`);
-    try {
-      fs.copyFileSync(fixture, target, fs.constants.COPYFILE_EXCL);
-      return target;
-    } catch (error) {
-      if (error.code !== 'EEXIST') throw error;
-    }
-  }
-}

@@ -25,17 +25,14 @@
 'use strict';
 /* eslint-disable @typescript-eslint/no-require-imports -- a --require preload is CommonJS by nature */
 
-const fs = require('node:fs');
 const path = require('node:path');
-const { refuseOutsideRoot } = require('../../shared/confine.cjs');
+const { recording, startFresh } = require('../../shared/journal.cjs');
 const { patchWhenLoaded } = require('../../shared/patch-on-load.cjs');
 
-const journal = process.env.RERECORD_JOURNAL;
-const backupDir = process.env.RERECORD_BACKUP_DIR;
 const replaying = process.env.RERECORD_MODE === 'replay';
 const pinnedMode = replaying ? 'replay' : 'record';
 
-if (replaying || (journal && backupDir)) patchWhenLoaded('@pollyjs/core', (exports) => patchPolly(exports.Polly));
+if (replaying || recording) patchWhenLoaded('@pollyjs/core', (exports) => patchPolly(exports.Polly));
 
 function patchPolly(Polly) {
   const proto = Polly.prototype;
@@ -99,27 +96,3 @@ function hookFilenames(apiProto) {
   };
 }
 
-// Back the recording up, journal it, then delete it so record mode writes it anew.
-// The order matters: a SIGKILL at any point leaves either an untouched recording or a journal
-// line whose backup is already complete.
-function startFresh(recording) {
-  refuseOutsideRoot(recording);
-  const existed = fs.existsSync(recording);
-  let backup = null;
-  if (existed) backup = copyToBackupDir(recording);
-  fs.appendFileSync(journal, JSON.stringify({ cassette: recording, existed, backup }) + '\n');
-  if (existed) fs.rmSync(recording, { force: true });
-}
-
-// Several test processes share one backup dir: COPYFILE_EXCL makes picking `<n>-<basename>` race-free.
-function copyToBackupDir(recording) {
-  for (let n = 1; ; n++) {
-    const target = path.join(backupDir, `${n}-${path.basename(recording)}`);
-    try {
-      fs.copyFileSync(recording, target, fs.constants.COPYFILE_EXCL);
-      return target;
-    } catch (error) {
-      if (error.code !== 'EEXIST') throw error;
-    }
-  }
-}
