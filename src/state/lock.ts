@@ -7,8 +7,8 @@
 // marker named after its bytes, and the winner replaces the lock by rename only if it still holds
 // those bytes, so a lock is never deleted out from under a new holder.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants, readFileSync } from 'node:fs';
+import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LOCK_PATH, STATE_DIR, STATE_GITIGNORE } from './paths.js';
@@ -120,9 +120,24 @@ async function writeAside(file: string, text: string): Promise<string> {
   return aside;
 }
 
+/** Errors of a file system that has no hard links (some network and FUSE mounts). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/**
+ * `to` created as a copy of `from`, or false when it exists. A hard link makes it appear whole; where
+ * the file system has none, an exclusive copy still lets only one taker create it.
+ */
 async function linkExclusive(from: string, to: string): Promise<boolean> {
   try {
     await link(from, to);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code === 'EEXIST') return false;
+    if (!NO_HARD_LINKS.has(code)) throw error;
+  }
+  try {
+    await copyFile(from, to, constants.COPYFILE_EXCL);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
