@@ -17,7 +17,7 @@ import { openProjectOnDisk } from './discover/project-on-disk.js';
 import { recoverCommand, recoveryLines, withProjectLock } from './commands/recover.js';
 import { runCommand } from './commands/run.js';
 import { stderrLogger } from './report/logger.js';
-import { planDocument, planText } from './report/plan-output.js';
+import { frameworkLabel, planDocument, planText } from './report/plan-output.js';
 import { Redactor } from './report/redact.js';
 import { runCounts, runDocument } from './report/run-output.js';
 import { summaryTable } from './report/summary.js';
@@ -58,7 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return print(args.json ? JSON.stringify(planDocument(plan, config), null, 2) : planText(plan, config), EXIT.ok);
     }
     const outcome = result.outcome;
-    const facts = { framework: config.framework.name, shard: `${config.shard.index}/${config.shard.count}`, wallMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(), interrupted: outcome.interrupted, pace: outcome.pace, failureReport: jsonTwinPath(config.failureLog) };
+    const facts = { framework: frameworkLabel(config), shard: `${config.shard.index}/${config.shard.count}`, wallMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(), interrupted: outcome.interrupted, pace: outcome.pace, failureReport: jsonTwinPath(config.failureLog) };
     for (const warning of outcome.runWarnings) logger.warning(warning);
     print(redactor.redact(args.json ? JSON.stringify(runDocument(outcome, config), null, 2) : `${summaryTable(outcome.results, facts)}\n${driftText(outcome.results)}`), EXIT.ok);
     if (result.interruptedBy) return interruptExitCode(result.interruptedBy);

@@ -19,7 +19,7 @@ import { collectShards, uploadFailureLog, uploadShard } from './publish/shards.j
 import { driftCounts, driftMarkdown } from './report/drift.js';
 import { jsonTwinPath } from './state/failure-log.js';
 import { actionsLogger, type Logger } from './report/logger.js';
-import { planText } from './report/plan-output.js';
+import { frameworkLabel, planText } from './report/plan-output.js';
 import { Redactor } from './report/redact.js';
 import { runCounts } from './report/run-output.js';
 import { summaryMarkdown } from './report/summary.js';
@@ -83,7 +83,7 @@ async function reportResults(config: Config, outcome: RunOutcome, logger: Logger
     logger.error(`${result.reason}; cassettes restored.\n${failureExcerpt(result.output)}`, { title: `rerecord: ${result.file} did not re-record`, file });
   }
   const facts = {
-    framework: config.framework.name,
+    framework: frameworkLabel(config),
     shard: `${config.shard.index}/${config.shard.count}`,
     wallMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(),
     interrupted: outcome.interrupted,

@@ -13,6 +13,8 @@ export interface Config {
   mode: Mode;
   priorityPatterns: readonly string[];
   framework: FrameworkPreset;
+  /** What detection found the framework by (`tests/conftest.py`); undefined when `framework` was given. */
+  frameworkEvidence: string | undefined;
   /** Absolute. Every other path below is relative to it, with forward slashes. */
   workingDirectory: string;
   testDir: string;
@@ -108,7 +110,8 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
   const project = environment.openProject(workingDirectory);
   if (!project) problems.push(`${label('working-directory')}: expected an existing folder, got ${JSON.stringify(workingDirectory)}`);
 
-  const framework = values.framework ? presetNamed(values.framework) : project && detectFramework(project);
+  const detected = values.framework || !project ? undefined : detectFramework(project);
+  const framework = values.framework ? presetNamed(values.framework) : detected?.preset;
   if (!framework && project) {
     problems.push(`${label('framework')}: could not detect the framework in ${workingDirectory} (found none of what each preset looks for: ${detectionClues()}); set it to one of ${FRAMEWORKS.join(', ')}`);
   }
@@ -132,6 +135,7 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
     mode: values.mode,
     priorityPatterns: Object.freeze(values['priority-patterns']),
     framework: preset,
+    frameworkEvidence: detected?.evidence,
     workingDirectory,
     testDir,
     testPattern: values['test-pattern'] || preset.defaultTestPattern,

@@ -127,8 +127,12 @@ export interface FrameworkPreset<Name extends string = string> {
    * `replay-command`, the user's own (custom: rerecord cannot switch an unknown library's mode).
    */
   replayWith: 'hook' | 'replay-command';
-  /** Absent: never detected (custom). */
-  detect?(project: ProjectFiles): boolean;
+  /**
+   * What in the project gives the framework away (`tests/conftest.py`, `nock in package.json`),
+   * shown with the plan so that a wrong guess is plain; undefined when nothing does. Absent: never
+   * detected (custom).
+   */
+  detect?(project: ProjectFiles): string | undefined;
   defaultCassetteDir(project: ProjectFiles, testDir: string): string;
   /** The preset as the project's own configuration (its helper files) and the user's settings set it up, read once when the config is loaded. */
   configure?(project: ProjectFiles, testDir: string, settings: PresetSettings): FrameworkPreset<Name>;

@@ -23,7 +23,17 @@ export function presetNamed(name: FrameworkName): FrameworkPreset<FrameworkName>
   return PRESETS.find((preset) => preset.name === name)!;
 }
 
-/** The first preset whose telltale files the project has. */
-export function detectFramework(project: ProjectFiles): FrameworkPreset<FrameworkName> | undefined {
-  return PRESETS.find((preset) => preset.detect?.(project) === true);
+export interface Detected {
+  preset: FrameworkPreset<FrameworkName>;
+  /** What gave it away: `tests/conftest.py`, `nock in package.json`. */
+  evidence: string;
+}
+
+/** The first preset whose telltale files the project has, with what gave it away. */
+export function detectFramework(project: ProjectFiles): Detected | undefined {
+  for (const preset of PRESETS) {
+    const evidence = preset.detect?.(project);
+    if (evidence !== undefined) return { preset, evidence };
+  }
+  return undefined;
 }

@@ -5,6 +5,7 @@ import type { Plan } from '../plan/plan.js';
 export function planDocument(plan: Plan, config: Config) {
   return {
     framework: config.framework.name,
+    frameworkDetectedFrom: config.frameworkEvidence ?? null,
     mode: config.mode,
     shard: `${config.shard.index}/${config.shard.count}`,
     selected: plan.selectedCount,
@@ -15,9 +16,14 @@ export function planDocument(plan: Plan, config: Config) {
   };
 }
 
+/** `pytest`, or `pytest, detected from tests/conftest.py` when nobody named it: a wrong guess is then plain. */
+export function frameworkLabel(config: Pick<Config, 'framework' | 'frameworkEvidence'>): string {
+  return config.frameworkEvidence === undefined ? config.framework.name : `${config.framework.name}, detected from ${config.frameworkEvidence}`;
+}
+
 export function planText(plan: Plan, config: Config): string {
   const lines = [
-    `${plan.files.length} of ${plan.selectedCount} selected files in shard ${config.shard.index}/${config.shard.count} (${config.framework.name}, mode ${config.mode}), ${config.workers} workers:`,
+    `${plan.files.length} of ${plan.selectedCount} selected files in shard ${config.shard.index}/${config.shard.count} (${frameworkLabel(config)}, mode ${config.mode}), ${config.workers} workers:`,
   ];
   for (const { file, cassettes, unresolved } of plan.files) {
     lines.push(`  ${file}`);

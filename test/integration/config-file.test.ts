@@ -19,10 +19,17 @@ describe('.rerecord.yml', () => {
     expect(planned(fromFile.stdout)).toEqual(['test/items.test.js']);
     const overridden = await runCli(['plan', '--json', '--priority-patterns', 'users'], { cwd: project.dir, env: cleanEnv() });
     expect(planned(overridden.stdout)).toEqual(['test/users.test.mjs']);
+    // What detection went by is said, so that a wrong guess is plain; a named framework needs no evidence.
+    expect(JSON.parse(fromFile.stdout).frameworkDetectedFrom).toBe('nock in package.json');
+    const text = await runCli(['plan'], { cwd: project.dir, env: cleanEnv() });
+    expect(text.stdout).toMatch(/^1 of 1 selected files in shard 1\/1 \(node, detected from nock in package\.json, mode priority\)/);
+    const named = await runCli(['plan', '--json', '--framework', 'node'], { cwd: project.dir, env: cleanEnv() });
+    expect(JSON.parse(named.stdout).frameworkDetectedFrom).toBeNull();
 
     const action = await runAction({ step: 'plan' }, { cwd: project.dir, env: cleanEnv() });
     expect(action.code, action.stdout).toBe(0);
     expect(action.outputs.selected).toBe('1');
+    expect(action.summary).toContain('(node, detected from nock in package.json, mode priority)');
     const actionOverridden = await runAction({ step: 'plan', 'priority-patterns': 'items,users' }, { cwd: project.dir, env: cleanEnv() });
     expect(actionOverridden.outputs.selected).toBe('2');
   });

@@ -29,7 +29,7 @@ export const node = definePreset({
   cassetteFormats: ['nock'],
   replayWith: 'hook',
 
-  detect: (project) => usesNpmPackage(project, 'nock'),
+  detect: (project) => (usesNpmPackage(project, 'nock') ? 'nock in package.json' : undefined),
 
   /** Where a helper under the test folder points nock back (`nockBack.fixtures = path.join(__dirname, 'x')`), else `<test-dir>/fixtures`. */
   defaultCassetteDir: (project, testDir) => findAssignedDirectory(project, testDir, FIXTURES_ASSIGNMENT)?.dir ?? path.posix.join(testDir, 'fixtures'),

@@ -36,7 +36,7 @@ export const polly = definePreset({
   cassetteFormats: ['har'],
   replayWith: 'hook',
 
-  detect: (project) => usesNpmPackage(project, '@pollyjs/core'),
+  detect: (project) => (usesNpmPackage(project, '@pollyjs/core') ? '@pollyjs/core in package.json' : undefined),
 
   defaultCassetteDir(project, testDir) {
     const found = findRecordingsDir(project, testDir);

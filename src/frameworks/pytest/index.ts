@@ -39,15 +39,23 @@ export const pytest = definePreset({
   replayWith: 'hook',
 
   detect(project) {
-    if (['pytest.ini', '.pytest.ini', 'conftest.py', 'tests/conftest.py', 'test/conftest.py'].some((file) => project.isFile(file))) return true;
+    const config = ['pytest.ini', '.pytest.ini', 'conftest.py', 'tests/conftest.py', 'test/conftest.py'].find((file) => project.isFile(file));
+    if (config) return config;
     const sections: Array<[string, RegExp]> = [
-      ['pyproject.toml', /^\[tool\.pytest\b/m],
+      ['pyproject.toml', /^\[tool\.pytest\b[^\]\n]*\]/m],
       ['setup.cfg', /^\[tool:pytest\]/m],
       ['tox.ini', /^\[pytest\]/m],
     ];
-    if (sections.some(([file, section]) => section.test(project.readText(file) ?? ''))) return true;
+    for (const [file, section] of sections) {
+      const found = section.exec(project.readText(file) ?? '');
+      if (found) return `${found[0]} in ${file}`;
+    }
     // A project that lists vcrpy (or a pytest plugin for it) among its dependencies tests with pytest.
-    return dependencyFiles(project).some((file) => VCR_DEPENDENCY.test(project.readText(file) ?? ''));
+    for (const file of dependencyFiles(project)) {
+      const found = VCR_DEPENDENCY.exec(project.readText(file) ?? '');
+      if (found) return `${found[0]} in ${file}`;
+    }
+    return undefined;
   },
 
   /**

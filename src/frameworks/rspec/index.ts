@@ -33,7 +33,7 @@ export const rspec = definePreset({
   cassetteFormats: ['vcr'],
   replayWith: 'hook',
 
-  detect: (project) => project.isFile('.rspec') || project.isFile('spec/spec_helper.rb'),
+  detect: (project) => ['.rspec', 'spec/spec_helper.rb'].find((file) => project.isFile(file)),
 
   /** The `cassette_library_dir =` of a helper file; VCR resolves a relative one against the cwd (the project root). */
   defaultCassetteDir(project, testDir) {

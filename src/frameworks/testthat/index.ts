@@ -80,7 +80,7 @@ function makeTestthat(settings: VcrSettings): FrameworkPreset<'testthat'> {
     cassetteFormats: ['vcr'],
     replayWith: 'hook',
 
-    detect: (project) => project.isDirectory('tests/testthat'),
+    detect: (project) => (project.isDirectory('tests/testthat') ? 'the tests/testthat folder' : undefined),
 
     configure: (project, testDir, { cassetteDirGiven }) => makeTestthat(readSettings(project, testDir, cassetteDirGiven)),
 

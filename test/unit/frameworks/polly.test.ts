@@ -105,9 +105,9 @@ describe('polly recording paths', () => {
 
 describe('polly detection and folders', () => {
   it('detects @pollyjs/core in package.json', () => {
-    expect(polly.detect!(memoryProject({ 'package.json': '{"devDependencies": {"@pollyjs/core": "^6.0.6"}}' }))).toBe(true);
-    expect(polly.detect!(memoryProject({ 'package.json': '{"devDependencies": {"@pollyjs/adapter-fetch": "^6", "nock": "^14"}}' }))).toBe(false);
-    expect(polly.detect!(memoryProject({ 'test/a.test.js': '' }))).toBe(false);
+    expect(polly.detect!(memoryProject({ 'package.json': '{"devDependencies": {"@pollyjs/core": "^6.0.6"}}' }))).toBe('@pollyjs/core in package.json');
+    expect(polly.detect!(memoryProject({ 'package.json': '{"devDependencies": {"@pollyjs/adapter-fetch": "^6", "nock": "^14"}}' }))).toBeUndefined();
+    expect(polly.detect!(memoryProject({ 'test/a.test.js': '' }))).toBeUndefined();
   });
 
   it.each([

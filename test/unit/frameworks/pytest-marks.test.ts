@@ -125,14 +125,14 @@ describe('parametrize ids', () => {
 
 describe('pytest detection from dependencies', () => {
   it.each([
-    [{ 'requirements-dev.txt': 'vcrpy==4.2\n' }, true],
-    [{ 'requirements/test.txt': 'x', 'requirements/requirements-test.txt': 'pytest-recording\n' }, true],
-    [{ 'pyproject.toml': '[project.optional-dependencies]\ntest = ["pytest-recording"]\n' }, true],
-    [{ 'setup.cfg': '[options.extras_require]\ntest =\n    vcrpy\n' }, true],
-    [{ 'tox.ini': '[testenv]\ndeps =\n    pytest-vcr\n' }, true],
-    [{ 'requirements.txt': 'vcrpy-unittest-helpers\n' }, false],
-  ])('%j -> %s', (files, detected) => {
-    expect(pytest.detect!(memoryProject(files))).toBe(detected);
+    [{ 'requirements-dev.txt': 'vcrpy==4.2\n' }, 'vcrpy in requirements-dev.txt'],
+    [{ 'requirements/test.txt': 'x', 'requirements/requirements-test.txt': 'pytest-recording\n' }, 'pytest-recording in requirements/requirements-test.txt'],
+    [{ 'pyproject.toml': '[project.optional-dependencies]\ntest = ["pytest-recording"]\n' }, 'pytest-recording in pyproject.toml'],
+    [{ 'setup.cfg': '[options.extras_require]\ntest =\n    vcrpy\n' }, 'vcrpy in setup.cfg'],
+    [{ 'tox.ini': '[testenv]\ndeps =\n    pytest-vcr\n' }, 'pytest-vcr in tox.ini'],
+    [{ 'requirements.txt': 'vcrpy-unittest-helpers\n' }, undefined],
+  ])('%j -> %s', (files, evidence) => {
+    expect(pytest.detect!(memoryProject(files))).toBe(evidence);
   });
 });
 

@@ -166,16 +166,16 @@ describe('python scanning helpers', () => {
 
 describe('pytest detection and defaults', () => {
   it.each([
-    [{ 'pytest.ini': '[pytest]\n' }, true],
-    [{ 'tests/conftest.py': '' }, true],
-    [{ 'conftest.py': '' }, true],
-    [{ 'pyproject.toml': '[project]\nname = "x"\n\n[tool.pytest.ini_options]\naddopts = "-q"\n' }, true],
-    [{ 'setup.cfg': '[metadata]\nname = x\n[tool:pytest]\n' }, true],
-    [{ 'tox.ini': '[tox]\n[pytest]\n' }, true],
-    [{ 'pyproject.toml': '[tool.black]\n', 'setup.py': '' }, false],
-    [{ 'package.json': '{}' }, false],
-  ])('%j -> %s', (files, detected) => {
-    expect(pytest.detect!(memoryProject(files))).toBe(detected);
+    [{ 'pytest.ini': '[pytest]\n' }, 'pytest.ini'],
+    [{ 'tests/conftest.py': '' }, 'tests/conftest.py'],
+    [{ 'conftest.py': '' }, 'conftest.py'],
+    [{ 'pyproject.toml': '[project]\nname = "x"\n\n[tool.pytest.ini_options]\naddopts = "-q"\n' }, '[tool.pytest.ini_options] in pyproject.toml'],
+    [{ 'setup.cfg': '[metadata]\nname = x\n[tool:pytest]\n' }, '[tool:pytest] in setup.cfg'],
+    [{ 'tox.ini': '[tox]\n[pytest]\n' }, '[pytest] in tox.ini'],
+    [{ 'pyproject.toml': '[tool.black]\n', 'setup.py': '' }, undefined],
+    [{ 'package.json': '{}' }, undefined],
+  ])('%j -> %s', (files, evidence) => {
+    expect(pytest.detect!(memoryProject(files))).toBe(evidence);
   });
 
   it('finds the cassette dir in conftest.py or a helper module, else <test-dir>/cassettes', () => {

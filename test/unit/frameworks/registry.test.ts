@@ -69,7 +69,7 @@ describe('what a preset declares is consistent', () => {
 describe('detection follows the registry order', () => {
   it('picks Polly over nock when a project has both, and never guesses custom', () => {
     const both = memoryProject({ 'package.json': JSON.stringify({ devDependencies: { nock: '^14', '@pollyjs/core': '^6' } }) });
-    expect(detectFramework(both)?.name).toBe('polly');
+    expect(detectFramework(both)).toMatchObject({ preset: { name: 'polly' }, evidence: '@pollyjs/core in package.json' });
     expect(detectFramework(memoryProject({ 'main.go': 'package main' }))).toBeUndefined();
     expect(custom.detect).toBeUndefined();
   });

@@ -156,9 +156,9 @@ describe('rspec cassette paths', () => {
 
 describe('rspec detection and defaults', () => {
   it('detects .rspec or spec/spec_helper.rb', () => {
-    expect(rspec.detect!(memoryProject({ '.rspec': '--require spec_helper\n' }))).toBe(true);
-    expect(rspec.detect!(memoryProject({ 'spec/spec_helper.rb': '' }))).toBe(true);
-    expect(rspec.detect!(memoryProject({ 'spec/foo_spec.rb': '', 'test/test_helper.rb': '' }))).toBe(false);
+    expect(rspec.detect!(memoryProject({ '.rspec': '--require spec_helper\n' }))).toBe('.rspec');
+    expect(rspec.detect!(memoryProject({ 'spec/spec_helper.rb': '' }))).toBe('spec/spec_helper.rb');
+    expect(rspec.detect!(memoryProject({ 'spec/foo_spec.rb': '', 'test/test_helper.rb': '' }))).toBeUndefined();
     expect(rspec).toMatchObject({ defaultTestDir: 'spec', defaultTestPattern: '**/*_spec.rb', defaultCommand: ['rspec', '{file}'], hookFiles: ['rerecord_vcr.rb'] });
   });
 
