@@ -24,7 +24,7 @@ import { AttemptPeers } from './run/peers.js';
 import { recoverRunFolder } from './run/recover.js';
 import { TreeWatch, WATCH_LIMIT } from './run/tree-watch.js';
 import { restoreState, sha256File, Vault } from './run/vault.js';
-import { confinedPath, isConfined, MANIFEST_PATH, OutOfBoundsError, projectRelative, TRANSACTIONS_DIR } from './state/paths.js';
+import { confinement, isConfined, MANIFEST_PATH, OutOfBoundsError, projectRelative, TRANSACTIONS_DIR } from './state/paths.js';
 import type { FileMapping } from './plan/map.js';
 
 export { MANIFEST_PATH };
@@ -70,10 +70,11 @@ export async function planRun(config: Config, warn: Warn, mode = config.mode): P
  */
 export function confinePlan(plan: Plan, workingDirectory: string, testFiles: ReadonlySet<string>): Plan {
   const notes: string[] = [];
+  const checkConfined = confinement(workingDirectory);
   const refusal = (cassette: string): string | undefined => {
     if (testFiles.has(cassette)) return `cassette ${JSON.stringify(cassette)} is a test file; refused`;
     try {
-      confinedPath(workingDirectory, cassette, 'cassette');
+      checkConfined(cassette, 'cassette');
       return undefined;
     } catch (error) {
       if (error instanceof OutOfBoundsError) return error.message;

@@ -23,21 +23,38 @@ export class OutOfBoundsError extends Error {}
  * `fixtures -> /elsewhere` puts every cassette under it out of bounds.
  */
 export function confinedPath(workingDirectory: string, candidate: string, what: string): string {
+  return confinement(workingDirectory)(candidate, what);
+}
+
+/**
+ * confinedPath for many paths checked at one moment (a plan's thousands of cassettes): each folder's
+ * real path is resolved once. Only for a pass over paths while nothing moves folders; a run checks
+ * each journal entry afresh, since a test may swap a folder for a symlink while it runs.
+ */
+export function confinement(workingDirectory: string): (candidate: string, what: string) => string {
   const root = path.resolve(workingDirectory);
-  const absolute = path.resolve(root, candidate.replaceAll('\\', '/'));
-  const relative = path.relative(root, absolute);
-  const refuse = (why: string) => new OutOfBoundsError(`${what} ${JSON.stringify(candidate)} ${why}; refused (rerecord only touches files inside ${root})`);
-  if (relative === '') throw refuse('is the working directory itself');
-  if (isOutside(relative)) throw refuse('resolves outside the working directory');
-  const first = relative.split(path.sep)[0];
-  if (first === '.git') throw refuse("is inside git's own folder .git/");
-  if (first === STATE_DIR) throw refuse(`is inside rerecord's own folder ${STATE_DIR}/`);
-  const realParent = realpathOfNearestAncestor(path.dirname(absolute));
   const realRoot = realpathOrSelf(root);
-  const realRelative = path.relative(realRoot, realParent);
-  if (isOutside(realRelative)) throw refuse(`lies under a symlinked folder that leads outside the working directory (${realParent})`);
-  if (realRelative.split(path.sep)[0] === '.git') throw refuse("lies under a symlinked folder that leads into .git/");
-  return absolute;
+  const realFolders = new Map<string, string>();
+  const realFolder = (directory: string) => {
+    let real = realFolders.get(directory);
+    if (real === undefined) realFolders.set(directory, (real = realpathOfNearestAncestor(directory)));
+    return real;
+  };
+  return (candidate, what) => {
+    const absolute = path.resolve(root, candidate.replaceAll('\\', '/'));
+    const relative = path.relative(root, absolute);
+    const refuse = (why: string) => new OutOfBoundsError(`${what} ${JSON.stringify(candidate)} ${why}; refused (rerecord only touches files inside ${root})`);
+    if (relative === '') throw refuse('is the working directory itself');
+    if (isOutside(relative)) throw refuse('resolves outside the working directory');
+    const first = relative.split(path.sep)[0];
+    if (first === '.git') throw refuse("is inside git's own folder .git/");
+    if (first === STATE_DIR) throw refuse(`is inside rerecord's own folder ${STATE_DIR}/`);
+    const realParent = realFolder(path.dirname(absolute));
+    const realRelative = path.relative(realRoot, realParent);
+    if (isOutside(realRelative)) throw refuse(`lies under a symlinked folder that leads outside the working directory (${realParent})`);
+    if (realRelative.split(path.sep)[0] === '.git') throw refuse("lies under a symlinked folder that leads into .git/");
+    return absolute;
+  };
 }
 
 /** Like confinedPath, but answers instead of throwing. */
