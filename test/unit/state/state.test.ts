@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunLock } from '../../../src/state/lock.js';
-import { confinedPath, isConfined, OutOfBoundsError } from '../../../src/state/paths.js';
+import { confinedPath, confinement, isConfined, OutOfBoundsError } from '../../../src/state/paths.js';
 import { recoverDeadRuns } from '../../../src/run/recover.js';
 import { Vault, sha256File } from '../../../src/run/vault.js';
 import { TreeWatch } from '../../../src/run/tree-watch.js';
@@ -41,6 +41,19 @@ describe('confinedPath', () => {
     expect(confinedPath(root, 'fixtures/new/deep.yml', 'cassette')).toBe(path.join(root, 'fixtures/new/deep.yml'));
     expect(isConfined(root, 'linked/x.yml')).toBe(false);
     expect(() => confinedPath(root, 'linked/x.yml', 'cassette')).toThrow(/symlinked folder that leads outside/);
+  });
+
+  it('checks many paths with each folder resolved once, with the same answers', async () => {
+    const root = await tempDir();
+    const elsewhere = await tempDir();
+    await mkdir(path.join(root, 'fixtures'));
+    await symlink(elsewhere, path.join(root, 'linked'));
+    const check = confinement(root);
+    for (const name of ['a.yml', 'b.yml', 'deep/c.yml']) {
+      expect(check(`fixtures/${name}`, 'cassette')).toBe(path.join(root, 'fixtures', name));
+      expect(() => check(`linked/${name}`, 'cassette')).toThrow(/symlinked folder that leads outside/);
+      expect(() => check(`../${name}`, 'cassette')).toThrow(/resolves outside the working directory/);
+    }
   });
 });
 
