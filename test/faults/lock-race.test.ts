@@ -5,26 +5,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ensureStateDirectory, processStartOf, RunLock } from '../../src/state/lock.js';
+import { useHarness } from './harness.js';
 
 const CONTENDERS = 8;
-let harnessDir: string;
-let harness: string;
-beforeAll(async () => {
-  harnessDir = await mkdtemp(path.join(os.tmpdir(), 'rerecord-lock-harness-'));
-  harness = path.join(harnessDir, 'take-lock.mjs');
-  await build({ entryPoints: [path.resolve('test/faults/fixtures/take-lock.ts')], bundle: true, platform: 'node', format: 'esm', outfile: harness, logLevel: 'warning' });
-});
-afterAll(() => rm(harnessDir, { recursive: true, force: true }));
+const takeLock = useHarness('take-lock');
 
 async function race(root: string): Promise<Array<{ taken: boolean; stale?: number }>> {
   const startAt = Date.now() + 1500;
   const children: ChildProcess[] = [];
   const answers = await Promise.all(
     Array.from({ length: CONTENDERS }, () => {
-      const child = spawn(process.execPath, [harness, root, String(startAt)], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [takeLock.file, root, String(startAt)], { stdio: ['pipe', 'pipe', 'inherit'] });
       children.push(child);
       return new Promise<{ taken: boolean; stale?: number }>((resolve, reject) => {
         let output = '';

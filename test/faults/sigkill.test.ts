@@ -1,13 +1,12 @@
 // rerecord killed with SIGKILL (nothing of it runs any more: no handler, no finally) must not
 // leave a single test process behind: the reaper notices and kills every marked process, daemons
 // that left the session included. Linux only, like the reaper.
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { environOf, isAlive, processesCarrying, reapersOf } from '../support/process-scan.js';
 import { cleanEnv, CLI, start } from '../support/run-bundle.js';
+import { useHarness } from './harness.js';
 import { killSurvivors, probe, readProbe, runMarker, shellProject, shellRun, waitUntil, type ShellProject } from './shell-project.js';
 
 // A daemon in a session of its own (its parent exits at once: re-parented, ppid chain gone), a
@@ -20,16 +19,11 @@ const STUBBORN_TEST = `
   ${probe('started', { daemon: '$daemon', sleeper: '$sleeper', leader: '$$' })}
   sleep 600`;
 
-let harnessDir: string;
-let harness: string;
+const runChild = useHarness('run-child');
 beforeAll(async () => {
-  harnessDir = await mkdtemp(path.join(os.tmpdir(), 'rerecord-harness-'));
-  harness = path.join(harnessDir, 'run-child.mjs');
-  await build({ entryPoints: [path.resolve('test/faults/fixtures/run-child.ts')], bundle: true, platform: 'node', format: 'esm', outfile: harness, logLevel: 'warning' });
   // Beside the bundle, as in dist/.
-  await copyFile(path.resolve('src/run/reaper-process.cjs'), path.join(harnessDir, 'reaper-process.cjs'));
+  await copyFile(path.resolve('src/run/reaper-process.cjs'), path.join(runChild.dir, 'reaper-process.cjs'));
 });
-afterAll(() => rm(harnessDir, { recursive: true, force: true }));
 
 let project: ShellProject;
 let marker: string | undefined;
@@ -56,7 +50,7 @@ async function killAndWaitForReaper(victim: ReturnType<typeof start>, started: R
 describe('SIGKILL of rerecord', () => {
   it('a process running runChild: the daemon, the background sleep and the test all die', async () => {
     project = await shellProject({});
-    const victim = start(harness, [STUBBORN_TEST], { cwd: project.dir, env: cleanEnv({ PROBES: project.probes }) });
+    const victim = start(runChild.file, [STUBBORN_TEST], { cwd: project.dir, env: cleanEnv({ PROBES: project.probes }) });
     const started = await readProbe(project, 'started');
     const reaped = await killAndWaitForReaper(victim, started);
     expect(processesCarrying(reaped, { prefix: true })).toEqual([]);
