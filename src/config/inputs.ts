@@ -18,7 +18,7 @@ import {
   wholeNumber,
   type Parser,
 } from './parsers.js';
-import { code, detectionClues, frameworkChoices, perPreset, presetsWhere } from '../frameworks/docs.js';
+import { codeSpan, detectionClues, frameworkChoices, perPreset, presetsWhere } from '../frameworks/docs.js';
 import { FRAMEWORK_NAMES, type FrameworkName } from '../frameworks/registry.js';
 
 export const STEPS = ['run', 'plan', 'audit', 'publish'] as const;
@@ -89,13 +89,13 @@ export const INPUTS = {
     surface: 'both',
   }),
   'test-dir': input({
-    description: `Folder holding the test files. Empty: the framework's (${perPreset((preset) => code(preset.defaultTestDir))}).`,
+    description: `Folder holding the test files. Empty: the framework's (${perPreset((preset) => codeSpan(preset.defaultTestDir))}).`,
     default: '',
     parse: text,
     surface: 'both',
   }),
   'test-pattern': input({
-    description: `Glob, under \`test-dir\`, of the test files. Empty: the framework's (${perPreset((preset) => code(preset.defaultTestPattern))}).`,
+    description: `Glob, under \`test-dir\`, of the test files. Empty: the framework's (${perPreset((preset) => codeSpan(preset.defaultTestPattern))}).`,
     default: '',
     parse: text,
     surface: 'both',
@@ -121,7 +121,7 @@ export const INPUTS = {
     surface: 'both',
   }),
   command: input({
-    description: `Command that runs one test file, as words with \`{file}\` where the file goes, or \`{dir}\` for its folder (quotes group words; no shell). Required for ${presetsWhere((preset) => preset.commandUse === 'required')}; optional elsewhere, the hook still loads (defaults: ${perPreset((preset) => (preset.commandUse === 'optional' ? code(preset.defaultCommand.join(' ')) : undefined))}); not used by ${presetsWhere((preset) => preset.commandUse === 'unused')}.`,
+    description: `Command that runs one test file, as words with \`{file}\` where the file goes, or \`{dir}\` for its folder (quotes group words; no shell). Required for ${presetsWhere((preset) => preset.commandUse === 'required')}; optional elsewhere, the hook still loads (defaults: ${perPreset((preset) => (preset.commandUse === 'optional' ? codeSpan(preset.defaultCommand.join(' ')) : undefined))}); not used by ${presetsWhere((preset) => preset.commandUse === 'unused')}.`,
     default: '',
     parse: commandTemplate,
     surface: 'both',

@@ -25,13 +25,14 @@ export function perPreset(value: (preset: Preset) => string | undefined, presets
   return [...groups].map(([shown, names]) => `${sentenceList(names, 'and')} ${shown}`).join('; ');
 }
 
-export function code(text: string): string {
+/** Markdown inline code. */
+export function codeSpan(text: string): string {
   return `\`${text}\``;
 }
 
-/** The names of the presets with a given command use, as `custom` or `node` and `polly`. */
+/** The names of the presets that pass `test`, as code: `custom`, or `node` and `polly`. */
 export function presetsWhere(test: (preset: Preset) => boolean, presets: readonly Preset[] = PRESETS): string {
-  return sentenceList(presets.filter(test).map((preset) => code(preset.name)), 'and');
+  return sentenceList(presets.filter(test).map((preset) => codeSpan(preset.name)), 'and');
 }
 
 /** What detection looks for, as plain text for an error message. */
@@ -44,13 +45,13 @@ export function frameworkTable(presets: readonly Preset[] = PRESETS): string {
   const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
   const rows = presets.map((preset) => {
     const { docs } = preset;
-    const command = preset.commandUse === 'unused' ? 'not used' : preset.commandUse === 'required' ? 'required' : code(preset.defaultCommand.join(' '));
+    const command = preset.commandUse === 'unused' ? 'not used' : preset.commandUse === 'required' ? 'required' : codeSpan(preset.defaultCommand.join(' '));
     const folder = docs.configuredCassetteDir === undefined ? docs.defaultCassetteDir : `${docs.configuredCassetteDir}, else ${docs.defaultCassetteDir}`;
     return [
-      code(preset.name),
+      codeSpan(preset.name),
       docs.summary,
       docs.detectedBy ?? 'never: set `framework`',
-      `${code(preset.defaultTestDir)}, ${code(preset.defaultTestPattern)}`,
+      `${codeSpan(preset.defaultTestDir)}, ${codeSpan(preset.defaultTestPattern)}`,
       folder,
       docs.cassetteFile,
       command,
