@@ -1,10 +1,12 @@
 // Installable like its peers: the packed tarball installs offline into an empty folder as one
 // package (no runtime dependencies: everything is bundled), and its bin plans a real project.
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PRESETS } from '../../src/frameworks/registry.js';
 import { copyProject, REPO_ROOT, type TempProject } from '../support/projects.js';
 import { cleanEnv, NODE } from '../support/run-bundle.js';
 
@@ -31,6 +33,14 @@ describe('the npm package', () => {
     const bin = path.join(consumer, 'node_modules', '.bin', 'rerecord');
     const help = execFileSync(NODE, [bin, '--help'], { cwd: consumer, env, encoding: 'utf8' });
     expect(help).toMatch(/^rerecord \d+\.\d+\.\d+: re-record VCR-style HTTP cassettes/);
+    // Every registered preset's record hook ships where the bundle looks for it, with the files the hooks share.
+    const frameworks = path.join(consumer, 'node_modules', 'rerecord', 'dist', 'frameworks');
+    for (const preset of PRESETS) {
+      for (const file of preset.hookFiles) expect(existsSync(path.join(frameworks, preset.name, 'hook', file)), `${preset.name}/hook/${file}`).toBe(true);
+    }
+    const sharedByHooks = readdirSync(path.join(REPO_ROOT, 'src/frameworks/shared')).filter((name) => name.endsWith('.cjs'));
+    expect(sharedByHooks.length).toBeGreaterThan(0);
+    for (const shared of sharedByHooks) expect(existsSync(path.join(frameworks, 'shared', shared)), shared).toBe(true);
     project = await copyProject('test/projects/testthat');
     const plan = JSON.parse(execFileSync(NODE, [bin, 'plan', '--json'], { cwd: project.dir, env, encoding: 'utf8' }));
     expect(plan.files.map((file: { file: string }) => file.file)).toContain('tests/testthat/test-items.R');
