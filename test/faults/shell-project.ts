@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach } from 'vitest';
 import { git, snapshotTree } from '../support/projects.js';
 import { PROCESS_TAG } from '../../src/run/reaper.js';
 import { processesCarrying } from '../support/process-scan.js';
@@ -80,6 +81,25 @@ export async function waitUntil(condition: () => boolean, what: string, limitMs 
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * One shell project per test: `create` makes it, `watchRun` names the run (from a probe's tag)
+ * whose processes are killed should the test fail; after each test both are cleaned up.
+ */
+export function useShellProjects(): { create(tests: Record<string, string>): Promise<ShellProject>; watchRun(tag: string): string } {
+  let current: ShellProject | undefined;
+  let marker: string | undefined;
+  afterEach(async () => {
+    killSurvivors(marker);
+    marker = undefined;
+    await current?.remove();
+    current = undefined;
+  });
+  return {
+    create: async (tests) => (current = await shellProject(tests)),
+    watchRun: (tag) => (marker = runMarker(tag)),
+  };
 }
 
 /** `<run>/<child>` -> the marker prefix every process of that run carries. */

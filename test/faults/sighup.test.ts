@@ -2,28 +2,23 @@
 // restores what was in flight and exits 129 (128 + 1), leaving no test process behind.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAlive, processesCarrying } from '../support/process-scan.js';
 import { cleanEnv, CLI, start } from '../support/run-bundle.js';
-import { cassetteHashes, killSurvivors, probe, readProbe, runMarker, shellProject, shellRun, type ShellProject } from './shell-project.js';
+import { cassetteHashes, probe, readProbe, shellRun, useShellProjects, type ShellProject } from './shell-project.js';
 
+const shellProjects = useShellProjects();
 let project: ShellProject;
-let marker: string | undefined;
-afterEach(async () => {
-  killSurvivors(marker);
-  marker = undefined;
-  await project.remove();
-});
 
 describe('SIGHUP', () => {
   it('stops the run, restores the cassette in flight and exits 129', async () => {
-    project = await shellProject({
+    project = await shellProjects.create({
       hangs: `echo half-recorded > test/fixtures/hangs.yml; setsid sh -c 'sleep 600' & ${probe('started', { daemon: '$!', leader: '$$' })}; sleep 600`,
     });
     const before = await cassetteHashes(project);
     const cli = start(CLI, shellRun(), { cwd: project.dir, env: cleanEnv({ PROBES: project.probes }) });
     const started = await readProbe(project, 'started');
-    marker = runMarker(started.tag!);
+    const marker = shellProjects.watchRun(started.tag!);
     cli.kill('SIGHUP');
     const result = await cli.finished;
     expect(result.code, result.stderr).toBe(129);
