@@ -1,17 +1,16 @@
 // The publish job of a matrix sees every shard or publishes nothing: a shard whose artifact is
 // missing is named; the job summary holds the merged failure table.
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, runAction } from '../support/run-bundle.js';
 import { startStandinResults } from '../support/standin-results.mjs';
 import { useOrigins, useStandinApi, useTempProjects } from '../support/suite.js';
+import { git } from '../support/git-repos.js';
 
 const KEY = 'matrix-9a8b7c6d-secret';
 const standin = useStandinApi(KEY, 'g2');
 const projects = useTempProjects();
 const COMMON = { 'api-key': KEY, 'api-key-env': 'STANDIN_API_KEY', 'cassette-functions': 'withFixture', retries: '0', mode: 'priority', 'priority-patterns': 'items,users,shared,dynamic,boom' };
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 const originOf = useOrigins();
 
 describe('a three-shard matrix', () => {

@@ -1,12 +1,11 @@
 // Idempotent publishing through the bundled action, against the stand-in GitHub: a re-run against
 // an unchanged API is a no-op (no push, no API write), drift vanishing closes the pull request, and
 // the pull request carries what a reviewer needs (draft, reviewers, assignees, failed files and why).
-import { execFileSync } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { cleanEnv, runAction } from '../support/run-bundle.js';
-import { startStandinGithub } from '../support/standin-github.mjs';
 import { startStandinResults } from '../support/standin-results.mjs';
-import { useOrigins, useStandinApi, useTempProjects } from '../support/suite.js';
+import { useOrigins, useStandinApi, useStandinGithub, useTempProjects } from '../support/suite.js';
+import { git } from '../support/git-repos.js';
 
 const KEY = 'idem-3c4d5e6f-secret';
 const TOKEN = 'ghs_idempotenttoken0123456789';
@@ -14,13 +13,8 @@ const standin = useStandinApi(KEY, 'g2');
 const projects = useTempProjects();
 const COMMON = { 'api-key': KEY, 'api-key-env': 'STANDIN_API_KEY', 'cassette-functions': 'withFixture', retries: '0', mode: 'priority', publish: 'pull-request', 'github-token': TOKEN };
 
-let github: Awaited<ReturnType<typeof startStandinGithub>>;
-beforeAll(async () => {
-  github = await startStandinGithub({ token: TOKEN });
-});
-afterAll(() => github.close());
+const github = useStandinGithub(TOKEN);
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 afterEach(async () => {
   standin.api.setGeneration('g2');
 });
@@ -28,8 +22,8 @@ afterEach(async () => {
 const originOf = useOrigins();
 
 const env = () =>
-  cleanEnv({ STANDIN_API_URL: standin.api.url, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/widgets', GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: '4242' });
-const writes = () => ['POST', 'PATCH', 'PUT', 'DELETE'].flatMap((method) => github.requests(method));
+  cleanEnv({ STANDIN_API_URL: standin.api.url, GITHUB_API_URL: github.api.url, GITHUB_REPOSITORY: 'acme/widgets', GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: '4242' });
+const writes = () => ['POST', 'PATCH', 'PUT', 'DELETE'].flatMap((method) => github.api.requests(method));
 const branchSha = (origin: string, branch: string) => git(origin, 'for-each-ref', '--format=%(objectname)', `refs/heads/${branch}`);
 
 describe('publish: pull-request, run again', () => {
@@ -39,7 +33,7 @@ describe('publish: pull-request, run again', () => {
     const first = await runAction(inputs, { cwd: await checkout(), env: env() });
     expect(first.code, first.stdout).toBe(1); // boom.test.js fails against the stand-in's 500
     expect(first.outputs).toMatchObject({ 'pull-request-operation': 'created' });
-    const pull = github.pulls('open').find((p: { head: { ref: string } }) => p.head.ref === 'rerecord/idem') as {
+    const pull = github.api.pulls('open').find((p: { head: { ref: string } }) => p.head.ref === 'rerecord/idem') as {
       draft: boolean;
       body: string;
       requested_reviewers: Array<{ login: string }>;
@@ -74,12 +68,12 @@ describe('publish: pull-request, run again', () => {
     const kept = await runAction({ ...inputs, 'keep-pull-request-open': 'true' }, { cwd: await checkout(), env: env() });
     expect(kept.code, kept.stdout).toBe(0);
     expect(kept.outputs['pull-request-operation']).toBe('unchanged');
-    expect(github.pulls('open').some((p: { number: number }) => p.number === number)).toBe(true);
+    expect(github.api.pulls('open').some((p: { number: number }) => p.number === number)).toBe(true);
 
     const closed = await runAction({ ...inputs, 'delete-branch': 'true' }, { cwd: await checkout(), env: env() });
     expect(closed.code, closed.stdout).toBe(0);
     expect(closed.outputs).toMatchObject({ 'pull-request-operation': 'closed', 'pull-request-number': String(number) });
-    const pull = github.pulls('closed').find((p: { number: number }) => p.number === number) as { comments: Array<{ body: string }> };
+    const pull = github.api.pulls('closed').find((p: { number: number }) => p.number === number) as { comments: Array<{ body: string }> };
     expect(pull).toBeDefined();
     expect(pull.comments.at(-1)!.body).toMatch(/found no real change left against `main`.*closing it/);
     expect(branchSha(origin, 'rerecord/vanish')).toBe('');

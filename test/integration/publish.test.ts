@@ -1,14 +1,13 @@
 // Publishing through the bundled action: a pull request against a stand-in GitHub REST API, and a
 // three-shard matrix whose final job merges the shards' artifacts (real @actions/artifact client
 // against a stand-in results service) into one commit. Real git, with a bare repository as origin.
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { cleanEnv, runAction, startAction } from '../support/run-bundle.js';
-import { startStandinGithub } from '../support/standin-github.mjs';
 import { startStandinResults } from '../support/standin-results.mjs';
-import { useOrigins, useStandinApi, useTempProjects } from '../support/suite.js';
+import { useOrigins, useStandinApi, useStandinGithub, useTempProjects } from '../support/suite.js';
+import { git } from '../support/git-repos.js';
 
 const KEY = 'pub-5d6e7f8a9b-secret';
 const TOKEN = 'ghs_publishtoken0123456789';
@@ -16,13 +15,8 @@ const standin = useStandinApi(KEY, 'g2');
 const projects = useTempProjects();
 const COMMON = { 'api-key': KEY, 'api-key-env': 'STANDIN_API_KEY', 'cassette-functions': 'withFixture', retries: '0', mode: 'priority' };
 
-let github: Awaited<ReturnType<typeof startStandinGithub>>;
-beforeAll(async () => {
-  github = await startStandinGithub({ token: TOKEN });
-});
-afterAll(() => github.close());
+const github = useStandinGithub(TOKEN);
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 afterEach(async () => {
   standin.api.setGeneration('g2');
 });
@@ -35,7 +29,7 @@ describe('publish: pull-request', () => {
   it('opens the pull request, updates it on the next drift, and does nothing when nothing changed', async () => {
     const { origin, checkout } = await originOf(await projects.copy('test/projects/node-nock'));
     const inputs = { ...COMMON, 'priority-patterns': 'items,users', publish: 'pull-request', 'github-token': TOKEN, 'pr-labels': 'cassettes' };
-    const env = () => cleanEnv({ STANDIN_API_URL: standin.api.url, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/widgets' });
+    const env = () => cleanEnv({ STANDIN_API_URL: standin.api.url, GITHUB_API_URL: github.api.url, GITHUB_REPOSITORY: 'acme/widgets' });
 
     const first = await runAction(inputs, { cwd: await checkout(), env: env() });
     expect(first.code, first.stdout).toBe(0);
@@ -45,7 +39,7 @@ describe('publish: pull-request', () => {
     expect(JSON.parse(show(origin, 'rerecord/cassettes', '.rerecord/manifest.json')).files['test/items.test.js']).toBeDefined();
     expect(JSON.parse(show(origin, 'main', 'test/fixtures/items.json'))[0].response.generation).toBe('g1');
     expect(first.outputs['commit-sha']).toBe(git(origin, 'rev-parse', 'rerecord/cassettes'));
-    const [pull] = github.pulls('open') as Array<{ body: string; labels: Array<{ name: string }>; base: { ref: string } }>;
+    const [pull] = github.api.pulls('open') as Array<{ body: string; labels: Array<{ name: string }>; base: { ref: string } }>;
     expect(pull!.body).toContain('$.generation');
     expect(pull!.labels.map((label) => label.name)).toEqual(['cassettes']);
     expect(pull!.base.ref).toBe('main');
@@ -54,7 +48,7 @@ describe('publish: pull-request', () => {
     const second = await runAction(inputs, { cwd: await checkout(), env: env() });
     expect(second.outputs).toMatchObject({ 'pull-request-operation': 'updated', 'pull-request-number': '1' });
     expect(JSON.parse(show(origin, 'rerecord/cassettes', 'test/fixtures/users.json'))[0].response.generation).toBe('g3');
-    expect(github.pulls('all')).toHaveLength(1);
+    expect(github.api.pulls('all')).toHaveLength(1);
 
     // The API still answers g3, but main still holds g1: the same change as the open pull request.
     const branchBefore = git(origin, 'rev-parse', 'rerecord/cassettes');
@@ -67,8 +61,8 @@ describe('publish: pull-request', () => {
   it('a cancelled run (SIGTERM mid-run) publishes nothing: no push, no pull request, no API write', async () => {
     const { origin, checkout } = await originOf(await projects.copy('test/projects/node-nock'));
     const inputs = { ...COMMON, mode: 'all', timeout: '60s', publish: 'pull-request', 'github-token': TOKEN };
-    const writesBefore = github.requests('POST').length + github.requests('PATCH').length;
-    const { child, result } = await startAction(inputs, { cwd: await checkout(), env: cleanEnv({ STANDIN_API_URL: standin.api.url, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/widgets' }) });
+    const writesBefore = github.api.requests('POST').length + github.api.requests('PATCH').length;
+    const { child, result } = await startAction(inputs, { cwd: await checkout(), env: cleanEnv({ STANDIN_API_URL: standin.api.url, GITHUB_API_URL: github.api.url, GITHUB_REPOSITORY: 'acme/widgets' }) });
     // Once one file has finished (its progress line), the run is surely mid-way: hang.test.js waits for the 60 s timeout.
     await new Promise<void>((resolve) => {
       let seen = '';
@@ -81,22 +75,22 @@ describe('publish: pull-request', () => {
     const run = await result;
     expect(run.code, run.stdout).toBe(143);
     expect(run.stdout).toMatch(/nothing published/);
-    expect(github.requests('POST').length + github.requests('PATCH').length).toBe(writesBefore);
+    expect(github.api.requests('POST').length + github.api.requests('PATCH').length).toBe(writesBefore);
     expect(git(origin, 'branch', '--list', 'rerecord/cassettes')).toBe('');
   });
 
   it('says which permissions the workflow needs when the token may not open pull requests', async () => {
     const { checkout } = await originOf(await projects.copy('test/projects/node-nock'));
-    github.refuse('create-pull');
+    github.api.refuse('create-pull');
     try {
       const result = await runAction(
         { ...COMMON, 'priority-patterns': 'items', publish: 'pull-request', 'github-token': TOKEN, branch: 'rerecord/denied' },
-        { cwd: await checkout(), env: cleanEnv({ STANDIN_API_URL: standin.api.url, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/widgets' }) },
+        { cwd: await checkout(), env: cleanEnv({ STANDIN_API_URL: standin.api.url, GITHUB_API_URL: github.api.url, GITHUB_REPOSITORY: 'acme/widgets' }) },
       );
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(/contents: write%0A\s*pull-requests: write/);
     } finally {
-      github.allow('create-pull');
+      github.api.allow('create-pull');
     }
   });
 });
@@ -157,24 +151,24 @@ describe('a three-shard matrix and its publish job', () => {
 describe('failures-from: artifact', () => {
   it('re-runs exactly the files the previous run of the workflow on this branch failed', async () => {
     const { checkout } = await originOf(await projects.copy('test/projects/node-nock'));
-    const previous = github.seedRun({ owner: 'acme', repo: 'widgets', workflow: 'refresh.yml', branch: 'main' });
-    github.seedArtifact({ runId: previous.id, owner: 'acme', repo: 'widgets', name: 'rerecord-failures-1-of-2', files: { 'failures.txt': 'test/items.test.js\n', 'failures.json': '{}' } });
-    github.seedArtifact({ runId: previous.id, owner: 'acme', repo: 'widgets', name: 'rerecord-failures-2-of-2', files: { 'failures.txt': 'test/users.test.mjs\n', 'failures.json': '{}' } });
-    github.seedArtifact({ runId: previous.id, owner: 'acme', repo: 'widgets', name: 'rerecord-cassettes', files: { 'x.json': '[]' } });
+    const previous = github.api.seedRun({ owner: 'acme', repo: 'widgets', workflow: 'refresh.yml', branch: 'main' });
+    github.api.seedArtifact({ runId: previous.id, owner: 'acme', repo: 'widgets', name: 'rerecord-failures-1-of-2', files: { 'failures.txt': 'test/items.test.js\n', 'failures.json': '{}' } });
+    github.api.seedArtifact({ runId: previous.id, owner: 'acme', repo: 'widgets', name: 'rerecord-failures-2-of-2', files: { 'failures.txt': 'test/users.test.mjs\n', 'failures.json': '{}' } });
+    github.api.seedArtifact({ runId: previous.id, owner: 'acme', repo: 'widgets', name: 'rerecord-cassettes', files: { 'x.json': '[]' } });
     const result = await runAction(
       { ...COMMON, mode: 'failures', 'failures-from': 'artifact', 'github-token': TOKEN },
       {
         cwd: await checkout(),
         env: cleanEnv({
           STANDIN_API_URL: standin.api.url,
-          GITHUB_API_URL: github.url,
+          GITHUB_API_URL: github.api.url,
           GITHUB_SERVER_URL: 'https://github.com',
           GITHUB_REPOSITORY: 'acme/widgets',
           GITHUB_WORKFLOW_REF: 'acme/widgets/.github/workflows/refresh.yml@refs/heads/main',
           GITHUB_REF_NAME: 'main',
           GITHUB_RUN_ID: '999999',
           ACTIONS_RUNTIME_TOKEN: 'unused-for-other-runs',
-          ACTIONS_RESULTS_URL: `${github.url}/`,
+          ACTIONS_RESULTS_URL: `${github.api.url}/`,
         }),
       },
     );
@@ -192,7 +186,7 @@ describe('failures-from: artifact', () => {
         cwd: await checkout(),
         env: cleanEnv({
           STANDIN_API_URL: standin.api.url,
-          GITHUB_API_URL: github.url,
+          GITHUB_API_URL: github.api.url,
           GITHUB_REPOSITORY: 'acme/widgets',
           GITHUB_WORKFLOW_REF: 'acme/widgets/.github/workflows/nightly.yml@refs/heads/main',
           GITHUB_REF_NAME: 'main',

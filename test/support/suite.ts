@@ -1,6 +1,5 @@
 // The set-up every integration suite shares: a stand-in API for the whole file, and temp projects
 // removed after each test.
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,8 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { copyProject, REPO_ROOT, type TempProject } from './projects.js';
 import { cleanEnv } from './run-bundle.js';
 import { startStandinApi } from './standin-api.mjs';
+import { startStandinGithub } from './standin-github.mjs';
+import { git } from './git-repos.js';
 
 export type StandinApi = Awaited<ReturnType<typeof startStandinApi>>;
 
@@ -25,6 +26,23 @@ export function useStandinApi(key: string, generation: string) {
     /** What a test process needs to reach the API with the key, as the tests read them. */
     env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
       return cleanEnv({ STANDIN_API_URL: this.api.url, STANDIN_API_KEY: key, ...extra });
+    },
+  };
+}
+
+export type StandinGithub = Awaited<ReturnType<typeof startStandinGithub>>;
+
+/** The stand-in GitHub (REST and artifacts) for the whole file, answering to `token`. */
+export function useStandinGithub(token: string) {
+  let api: StandinGithub | undefined;
+  beforeAll(async () => {
+    api = await startStandinGithub({ token });
+  });
+  afterAll(() => api?.close());
+  return {
+    get api(): StandinGithub {
+      if (!api) throw new Error('the stand-in GitHub starts in beforeAll');
+      return api;
     },
   };
 }
@@ -52,7 +70,6 @@ export function useOrigins() {
   afterEach(async () => {
     await Promise.all(roots.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
   });
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' });
   return async function originOf(project: TempProject): Promise<{ origin: string; checkout: () => Promise<string> }> {
     const root = await mkdtemp(path.join(os.tmpdir(), 'rerecord-origin-'));
     roots.push(root);
