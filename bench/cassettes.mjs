@@ -27,26 +27,21 @@ import { fileURLToPath, pathToFileURL, URLSearchParams } from 'node:url';
 import { build } from 'esbuild';
 import YAML from 'yaml';
 import { makeInteractions, reRecord, rng, toVcrYaml } from './cassette-gen.mjs';
-import { die, pool, run, timed, wholeNumber } from './common.mjs';
+import { die, flag, parseFlags, pool, run, timed } from './common.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(benchDir, '..');
 const cli = path.join(repo, 'dist', 'cli.js');
 
 // ---- options -------------------------------------------------------------------------------
-const opts = { corpusMb: 200, auditCassettes: 50_000, yamlMb: Infinity, reps: 3, seed: 20240601, keep: false };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const [flag, inline] = argv[i].split('=', 2);
-  const value = () => inline ?? argv[++i];
-  if (flag === '--corpus-mb') opts.corpusMb = wholeNumber(flag, value(), 1);
-  else if (flag === '--audit-cassettes') opts.auditCassettes = wholeNumber(flag, value(), 20);
-  else if (flag === '--yaml-mb') opts.yamlMb = wholeNumber(flag, value(), 0);
-  else if (flag === '--reps') opts.reps = wholeNumber(flag, value(), 1);
-  else if (flag === '--seed') opts.seed = wholeNumber(flag, value(), 0);
-  else if (flag === '--keep') opts.keep = true;
-  else die(`unknown option ${argv[i]} (known: --corpus-mb N, --audit-cassettes N, --yaml-mb N, --reps N, --seed N, --keep)`);
-}
+const opts = parseFlags({ corpusMb: 200, auditCassettes: 50_000, yamlMb: Infinity, reps: 3, seed: 20240601, keep: false }, {
+  '--corpus-mb': flag.whole('corpusMb', 1),
+  '--audit-cassettes': flag.whole('auditCassettes', 20),
+  '--yaml-mb': flag.whole('yamlMb', 0),
+  '--reps': flag.whole('reps', 1),
+  '--seed': flag.whole('seed', 0),
+  '--keep': flag.on('keep'),
+});
 
 /** A failed correctness check: the numbers would mean nothing. */
 function fail(section, message) {

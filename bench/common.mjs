@@ -14,6 +14,30 @@ export function wholeNumber(flag, text, min) {
   return n;
 }
 
+/** Kinds of flag for parseFlags: a whole number of at least `min`, any number, free text, or a switch. */
+export const flag = {
+  whole: (key, min) => ({ key, shown: 'N', read: (name, text) => wholeNumber(name, text, min) }),
+  number: (key) => ({ key, shown: 'X', read: (_name, text) => Number(text) }),
+  text: (key, shown) => ({ key, shown, read: (_name, text) => text }),
+  on: (key) => ({ key }),
+};
+
+/**
+ * `--name VALUE` and `--name=VALUE` from the command line into a copy of `defaults`, by the
+ * `flags` table (`{ '--tests': flag.whole('tests', 1), '--keep': flag.on('keep') }`). An unknown
+ * flag is fatal and lists the known ones.
+ */
+export function parseFlags(defaults, flags, argv = process.argv.slice(2)) {
+  const options = { ...defaults };
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i].split('=', 2);
+    const spec = flags[name];
+    if (!spec) die(`unknown option ${argv[i]} (known: ${Object.entries(flags).map(([known, { shown }]) => (shown ? `${known} ${shown}` : known)).join(', ')})`);
+    options[spec.key] = spec.read ? spec.read(name, inline ?? argv[++i]) : true;
+  }
+  return options;
+}
+
 /** A small, fast, seedable PRNG: the same seed gives the same suite on every machine. */
 export function mulberry32(seed) {
   let a = seed >>> 0;

@@ -11,22 +11,17 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { die, run, wholeNumber } from './common.mjs';
+import { die, flag, parseFlags, run } from './common.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'dist', 'cli.js');
 
-const opts = { tests: 10000, megabytes: 5, runs: 3, keep: false };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const [flag, inline] = argv[i].split('=', 2);
-  const value = () => inline ?? argv[++i];
-  if (flag === '--tests') opts.tests = wholeNumber(flag, value(), 1);
-  else if (flag === '--megabytes') opts.megabytes = wholeNumber(flag, value(), 1);
-  else if (flag === '--runs') opts.runs = wholeNumber(flag, value(), 1);
-  else if (flag === '--keep') opts.keep = true;
-  else die(`unknown option ${argv[i]} (known: --tests N, --megabytes N, --runs N, --keep)`);
-}
+const opts = parseFlags({ tests: 10000, megabytes: 5, runs: 3, keep: false }, {
+  '--tests': flag.whole('tests', 1),
+  '--megabytes': flag.whole('megabytes', 1),
+  '--runs': flag.whole('runs', 1),
+  '--keep': flag.on('keep'),
+});
 
 const HEADER = 'import pytest\nimport vcr\n\nfrom standin import get_json\n\nmy_vcr = vcr.VCR(cassette_library_dir="tests/cassettes")\n\n';
 

@@ -22,23 +22,18 @@ import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { startRateLimitedApi, rateLimitedSuiteFlags, writeRateLimitedSuite } from '../test/support/standin-ratelimited-api.mjs';
-import { die, pool, run, timed, wholeNumber } from './common.mjs';
+import { die, flag, parseFlags, pool, run, timed } from './common.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.join(benchDir, '..', 'dist', 'cli.js');
 
-const opts = { files: 60, requests: 5, rate: 20, workers: 16, keep: false };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const [flag, inline] = argv[i].split('=', 2);
-  const value = () => inline ?? argv[++i];
-  if (flag === '--files') opts.files = wholeNumber(flag, value(), 1);
-  else if (flag === '--requests') opts.requests = wholeNumber(flag, value(), 1);
-  else if (flag === '--rate') opts.rate = wholeNumber(flag, value(), 1);
-  else if (flag === '--workers') opts.workers = wholeNumber(flag, value(), 1);
-  else if (flag === '--keep') opts.keep = true;
-  else die(`unknown option ${argv[i]} (known: --files N, --requests N, --rate N, --workers N, --keep)`);
-}
+const opts = parseFlags({ files: 60, requests: 5, rate: 20, workers: 16, keep: false }, {
+  '--files': flag.whole('files', 1),
+  '--requests': flag.whole('requests', 1),
+  '--rate': flag.whole('rate', 1),
+  '--workers': flag.whole('workers', 1),
+  '--keep': flag.on('keep'),
+});
 if (!existsSync(cli)) die(`${cli} not found: run \`npm run bundle\` first (npm run bench does)`);
 
 const OLD = { batchSize: 20, workers: 8, pauseMs: 500, retries: 1, retryAfterMs: 1000 };

@@ -12,19 +12,14 @@ import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { die, pool, timed, wholeNumber } from './common.mjs';
+import { flag, parseFlags, pool, timed } from './common.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const opts = { children: 200, workers: 1, rounds: 3 };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const [flag, inline] = argv[i].split('=', 2);
-  const value = () => inline ?? argv[++i];
-  if (flag === '--children') opts.children = wholeNumber(flag, value(), 1);
-  else if (flag === '--workers') opts.workers = wholeNumber(flag, value(), 1);
-  else if (flag === '--rounds') opts.rounds = wholeNumber(flag, value(), 1);
-  else die(`unknown option ${argv[i]} (known: --children N, --workers N, --rounds N)`);
-}
+const opts = parseFlags({ children: 200, workers: 1, rounds: 3 }, {
+  '--children': flag.whole('children', 1),
+  '--workers': flag.whole('workers', 1),
+  '--rounds': flag.whole('rounds', 1),
+});
 
 // runChild as shipped: bundled with its reaper beside it, as in dist/.
 const work = await mkdtemp(path.join(os.tmpdir(), 'rerecord-bench-reaper-'));

@@ -14,20 +14,15 @@ import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { startStandinApi } from '../test/support/standin-api.mjs';
-import { die, mulberry32, run, timed, wholeNumber } from './common.mjs';
+import { die, flag, mulberry32, parseFlags, run, timed } from './common.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'dist', 'cli.js');
-const opts = { files: 120, rounds: 3, workers: 8 };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const [flag, inline] = argv[i].split('=', 2);
-  const value = () => inline ?? argv[++i];
-  if (flag === '--files') opts.files = wholeNumber(flag, value(), 1);
-  else if (flag === '--rounds') opts.rounds = wholeNumber(flag, value(), 1);
-  else if (flag === '--workers') opts.workers = wholeNumber(flag, value(), 1);
-  else die(`unknown option ${argv[i]} (known: --files N, --rounds N, --workers N)`);
-}
+const opts = parseFlags({ files: 120, rounds: 3, workers: 8 }, {
+  '--files': flag.whole('files', 1),
+  '--rounds': flag.whole('rounds', 1),
+  '--workers': flag.whole('workers', 1),
+});
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const nodeWord = JSON.stringify(process.execPath);

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
-import { die, mulberry32, pool, run, timed, wholeNumber } from './common.mjs';
+import { die, flag, mulberry32, parseFlags, pool, run, timed } from './common.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(benchDir, '..');
@@ -19,19 +19,14 @@ const cli = path.join(repo, 'dist', 'cli.js');
 const fakeTest = path.join(benchDir, 'fake-test.mjs');
 
 // ---- options -------------------------------------------------------------------------------
-const opts = { files: 340, seed: 20240601, scale: 1, workers: 8, keep: false, batchDelayMs: 500 };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const [flag, inline] = argv[i].split('=', 2);
-  const value = () => inline ?? argv[++i];
-  if (flag === '--files') opts.files = wholeNumber(flag, value(), 1);
-  else if (flag === '--seed') opts.seed = wholeNumber(flag, value(), 0);
-  else if (flag === '--workers') opts.workers = wholeNumber(flag, value(), 1);
-  else if (flag === '--scale') opts.scale = Number(value());
-  else if (flag === '--keep') opts.keep = true;
-  else if (flag === '--batch-delay-ms') opts.batchDelayMs = wholeNumber(flag, value(), 0);
-  else die(`unknown option ${argv[i]} (known: --files N, --seed N, --scale X, --workers N, --batch-delay-ms N, --keep)`);
-}
+const opts = parseFlags({ files: 340, seed: 20240601, scale: 1, workers: 8, keep: false, batchDelayMs: 500 }, {
+  '--files': flag.whole('files', 1),
+  '--seed': flag.whole('seed', 0),
+  '--scale': flag.number('scale'),
+  '--workers': flag.whole('workers', 1),
+  '--batch-delay-ms': flag.whole('batchDelayMs', 0),
+  '--keep': flag.on('keep'),
+});
 if (!(opts.scale > 0)) die('--scale must be a positive number');
 
 const BATCH_SIZE = 20;

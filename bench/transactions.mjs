@@ -10,19 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
-import { die, run, timed, wholeNumber } from './common.mjs';
+import { die, flag, parseFlags, run, timed } from './common.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const opts = { files: 120, rounds: 3, baselineRev: 'bd03910' };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const [flag, inline] = argv[i].split('=', 2);
-  const value = () => inline ?? argv[++i];
-  if (flag === '--files') opts.files = wholeNumber(flag, value(), 1);
-  else if (flag === '--rounds') opts.rounds = wholeNumber(flag, value(), 1);
-  else if (flag === '--baseline-rev') opts.baselineRev = value();
-  else die(`unknown option ${argv[i]} (known: --files N, --rounds N, --baseline-rev REV)`);
-}
+const opts = parseFlags({ files: 120, rounds: 3, baselineRev: 'bd03910' }, {
+  '--files': flag.whole('files', 1),
+  '--rounds': flag.whole('rounds', 1),
+  '--baseline-rev': flag.text('baselineRev', 'REV'),
+});
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'rerecord-bench-txn-'));
 try {
