@@ -36,6 +36,8 @@ interface GitOptions {
   allowFailure?: boolean;
   /** Written to git's standard input. */
   input?: string;
+  /** The most output kept; more fails the command. */
+  maxBuffer?: number;
 }
 
 /**
@@ -44,14 +46,22 @@ interface GitOptions {
  */
 const BASE_ENV = { GIT_LITERAL_PATHSPECS: '1', GIT_TERMINAL_PROMPT: '0' } as const;
 
-function git(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
+async function git(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
+  const result = await gitBytes(cwd, args, options);
+  return { ...result, stdout: result.stdout.toString('utf8') };
+}
+
+/** git with its standard output as bytes, undecoded: a file's content may be anything. */
+function gitBytes(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<Omit<GitResult, 'stdout'> & { stdout: Buffer }> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, ...BASE_ENV, ...options.env };
-    const child = execFile('git', args, { cwd, env, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+    const maxBuffer = options.maxBuffer ?? 64 * 1024 * 1024;
+    const child = execFile('git', args, { cwd, env, maxBuffer, encoding: 'buffer' }, (error, stdout, stderrBytes) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      const stderr = stderrBytes.toString('utf8');
       if (error && code === -1) return reject(new GitPublishError(`could not run git ${args[0]}: ${error.message}`));
       if (code !== 0 && !options.allowFailure) {
-        return reject(new GitPublishError(`git ${args[0]} failed (exit ${code}): ${(stderr || stdout).trim()}`));
+        return reject(new GitPublishError(`git ${args[0]} failed (exit ${code}): ${(stderr || stdout.toString('utf8')).trim()}`));
       }
       resolve({ code, stdout, stderr });
     });
@@ -251,14 +261,9 @@ export async function fetchBranch(cwd: string, remote: string, branch: string, o
 
 /** A file as the fetched remote branch holds it; undefined when it holds none. */
 /** The file's exact bytes on the fetched branch (a cassette may hold any bytes: never decoded here); undefined when absent. */
-export function fileOnRemoteBranch(cwd: string, remote: string, branch: string, file: string): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, ...BASE_ENV };
-    execFile('git', ['show', `refs/remotes/${remote}/${branch}:${file}`], { cwd, env, maxBuffer: 512 * 1024 * 1024, encoding: 'buffer' }, (error, stdout) => {
-      if (error && typeof error.code !== 'number') return reject(new GitPublishError(`could not run git show: ${error.message}`));
-      resolve(error ? undefined : stdout);
-    });
-  });
+export async function fileOnRemoteBranch(cwd: string, remote: string, branch: string, file: string): Promise<Buffer | undefined> {
+  const shown = await gitBytes(cwd, ['show', `refs/remotes/${remote}/${branch}:${file}`], { allowFailure: true, maxBuffer: 512 * 1024 * 1024 });
+  return shown.code === 0 ? shown.stdout : undefined;
 }
 
 /** The paths a fetched remote branch's tree differs in from HEAD's. */
