@@ -1,4 +1,5 @@
 // argv -> subcommand + raw input strings, named exactly like the action's inputs.
+import { plainText } from '../frameworks/docs.js';
 import type { InputSource } from './config.js';
 import { INPUTS, MODE_ALIASES, type InputName } from './inputs.js';
 
@@ -85,7 +86,7 @@ export function helpText(version: string): string {
     .filter(([, spec]) => spec.surface === 'both')
     .map(([name, spec]) => {
       const shown = spec.default === '' ? '' : ` (default: ${spec.default})`;
-      return `  --${name}${BOOLEAN_INPUTS.has(name) ? '' : ' VALUE'}\n      ${spec.description.replaceAll('`', '')}${shown}`;
+      return `  --${name}${BOOLEAN_INPUTS.has(name) ? '' : ' VALUE'}\n      ${plainText(spec.description)}${shown}`;
     });
   return [
     `rerecord ${version}: re-record VCR-style HTTP cassettes in parallel, restoring every cassette whose re-record fails.`,

@@ -1,11 +1,11 @@
 // Inputs -> one immutable Config, parsed once. Every problem is collected and thrown together.
 import path from 'node:path';
-import { detectionClues } from '../frameworks/docs.js';
-import { detectFramework, presetNamed } from '../frameworks/registry.js';
+import { detectionClues, plainText } from '../frameworks/docs.js';
+import { detectFramework, FRAMEWORK_NAMES, presetNamed } from '../frameworks/registry.js';
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import type { ProjectFiles } from '../frameworks/shared/project-files.js';
 import { ConfigError } from './errors.js';
-import { FRAMEWORKS, INPUTS, type InputName, type InputValues, type FailureSource, type LeakAction, type Mode, type PublishMode, type Severity, type Step, type VerifyMode } from './inputs.js';
+import { INPUTS, type InputName, type InputValues, type FailureSource, type LeakAction, type Mode, type PublishMode, type Severity, type Step, type VerifyMode } from './inputs.js';
 import { InputProblem, list, type HostMapping, type Shard } from './parsers.js';
 
 export interface Config {
@@ -113,7 +113,7 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
   const detected = values.framework || !project ? undefined : detectFramework(project);
   const framework = values.framework ? presetNamed(values.framework) : detected?.preset;
   if (!framework && project) {
-    problems.push(`${label('framework')}: could not detect the framework in ${workingDirectory} (found none of what each preset looks for: ${detectionClues()}); set it to one of ${FRAMEWORKS.join(', ')}`);
+    problems.push(`${label('framework')}: could not detect the framework in ${workingDirectory} (found none of what each preset looks for: ${detectionClues()}); set it to one of ${FRAMEWORK_NAMES.join(', ')}`);
   }
   const testDir = relativePath(values['test-dir'] || framework?.defaultTestDir || 'test');
   if (project && framework && !project.isDirectory(testDir)) {
@@ -190,7 +190,7 @@ function commandProblems(framework: FrameworkPreset | undefined, given: boolean,
     return [`${label('command')}: framework ${framework.name} needs a command with {file}, such as: go test ./... -run {file}`];
   }
   if (framework?.commandUse === 'unused' && given) {
-    return [`${label('command')}: not used by framework ${framework.name} (rerecord runs each file with its own runner: ${framework.docs.hookLoadedBy?.replaceAll('`', '') ?? 'none'}); remove it`];
+    return [`${label('command')}: not used by framework ${framework.name} (rerecord runs each file with its own runner: ${plainText(framework.docs.hookLoadedBy ?? 'none')}); remove it`];
   }
   return [];
 }

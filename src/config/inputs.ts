@@ -19,7 +19,8 @@ import {
   type Parser,
 } from './parsers.js';
 import { codeSpan, detectionClues, frameworkChoices, perPreset, presetsWhere } from '../frameworks/docs.js';
-import { FRAMEWORK_NAMES, type FrameworkName } from '../frameworks/registry.js';
+// The framework presets, their names, defaults and docs, are declared in the registry (src/frameworks).
+import { FRAMEWORK_NAMES } from '../frameworks/registry.js';
 
 export const STEPS = ['run', 'plan', 'audit', 'publish'] as const;
 export const PUBLISH_MODES = ['none', 'commit', 'pull-request', 'artifact'] as const;
@@ -27,13 +28,10 @@ export const FAILURE_SOURCES = ['file', 'artifact'] as const;
 export const MODES = ['all', 'priority', 'failures', 'missing', 'stale'] as const;
 export const LEAK_ACTIONS = ['fail', 'redact'] as const;
 export const SEVERITIES = ['error', 'warning', 'notice', 'never'] as const;
-/** The registry's presets (src/frameworks/registry.ts): their names, defaults and docs are declared there. */
-export const FRAMEWORKS = FRAMEWORK_NAMES;
 export const VERIFY_MODES = ['replay', 'none'] as const;
 
 export type Step = (typeof STEPS)[number];
 export type Mode = (typeof MODES)[number];
-export type { FrameworkName };
 export type LeakAction = (typeof LEAK_ACTIONS)[number];
 export type Severity = (typeof SEVERITIES)[number];
 export type PublishMode = (typeof PUBLISH_MODES)[number];
@@ -79,7 +77,7 @@ export const INPUTS = {
   framework: input({
     description: `Test framework preset: ${frameworkChoices()}. Detected from the project when empty (${detectionClues()}).`,
     default: '',
-    parse: optional(oneOf(FRAMEWORKS)),
+    parse: optional(oneOf(FRAMEWORK_NAMES)),
     surface: 'both',
   }),
   'working-directory': input({

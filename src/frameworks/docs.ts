@@ -25,6 +25,11 @@ export function perPreset(value: (preset: Preset) => string | undefined, presets
   return [...groups].map(([shown, names]) => `${sentenceList(names, 'and')} ${shown}`).join('; ');
 }
 
+/** A docs text for a message in a terminal: without the Markdown code marks. */
+export function plainText(markdown: string): string {
+  return markdown.replaceAll('`', '');
+}
+
 /** Markdown inline code. */
 export function codeSpan(text: string): string {
   return `\`${text}\``;
@@ -37,7 +42,7 @@ export function presetsWhere(test: (preset: Preset) => boolean, presets: readonl
 
 /** What detection looks for, as plain text for an error message. */
 export function detectionClues(presets: readonly Preset[] = PRESETS): string {
-  return presets.flatMap((preset) => (preset.docs.detectedBy === undefined ? [] : [`${preset.name}: ${preset.docs.detectedBy.replaceAll('`', '')}`])).join('; ');
+  return presets.flatMap((preset) => (preset.docs.detectedBy === undefined ? [] : [`${preset.name}: ${plainText(preset.docs.detectedBy)}`])).join('; ');
 }
 
 /** The README's table of presets, one row each. */
