@@ -123,11 +123,6 @@ export interface FrameworkPreset<Name extends string = string> {
   /** What its library writes (cassettes/formats): a recording read back as another format is not its library's. */
   cassetteFormats: readonly CassetteFormat[];
   /**
-   * How `verify: replay` runs a file: `hook`, the same command with the hook in strict replay mode;
-   * `replay-command`, the user's own (custom: rerecord cannot switch an unknown library's mode).
-   */
-  replayWith: 'hook' | 'replay-command';
-  /**
    * What in the project gives the framework away (`tests/conftest.py`, `nock in package.json`),
    * shown with the plan so that a wrong guess is plain; undefined when nothing does. Absent: never
    * detected (custom).

@@ -2,7 +2,7 @@
 // the library in its strict replay mode and the network refused. A recording that carries a
 // timestamp or nonce, lost interactions or was truncated fails here, not in the project's own CI.
 import type { VerifyMode } from '../config/inputs.js';
-import type { HookPaths } from '../frameworks/preset.js';
+import { hasRecordHook, type HookPaths } from '../frameworks/preset.js';
 import { formatDuration } from '../report/format.js';
 import type { AttemptSettings } from './attempt.js';
 import { runChild, type ChildOutcome } from './child.js';
@@ -68,7 +68,8 @@ export async function verifyReplay(
   const reverted = new Set(noiseOnly);
   if (kept.every(({ cassette }) => reverted.has(relative(cassette)))) return skipped('only noise changed; the old recordings were put back');
   if (settings.hostMapped) return skipped('record-host-map rewrote the origin, which the tests only ask for in their own replay set-up');
-  const ownCommand = check.preset.replayWith === 'replay-command';
+  // Without a record hook rerecord cannot switch the library to strict replay: only the user's replay-command can.
+  const ownCommand = !hasRecordHook(check.preset);
   if (ownCommand && settings.replayCommand.length === 0) return skipped(`no replay-command for framework ${check.preset.name}`);
 
   const hook: HookPaths = { hookDirectory: check.hookDirectory, journal: '', backupDirectory: '', mode: 'replay' };

@@ -27,7 +27,6 @@ export function customPreset(cassettePathTemplate = '{name}'): FrameworkPreset<'
     hookFiles: [],
     // Whatever the command's library writes; rerecord reads any format it knows.
     cassetteFormats: CASSETTE_FORMATS,
-    replayWith: 'replay-command',
     configure: (_project, _testDir, { cassettePath }) => customPreset(cassettePath),
     defaultCassetteDir: (_project, testDir) => path.posix.join(testDir, 'fixtures'),
     // `//` comments cover Go, JavaScript, TypeScript, Java, Kotlin, Rust, C#, Swift...

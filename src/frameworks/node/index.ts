@@ -27,7 +27,6 @@ export const node = definePreset({
   commandUse: 'optional',
   hookFiles: ['nock-back.cjs'],
   cassetteFormats: ['nock'],
-  replayWith: 'hook',
 
   detect: (project) => (usesNpmPackage(project, 'nock') ? 'nock in package.json' : undefined),
 

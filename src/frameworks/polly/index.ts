@@ -34,7 +34,6 @@ export const polly = definePreset({
   commandUse: 'optional',
   hookFiles: ['polly.cjs'],
   cassetteFormats: ['har'],
-  replayWith: 'hook',
 
   detect: (project) => (usesNpmPackage(project, '@pollyjs/core') ? '@pollyjs/core in package.json' : undefined),
 

@@ -36,7 +36,6 @@ export const pytest = definePreset({
   commandUse: 'optional',
   hookFiles: ['rerecord_vcrpy.py'],
   cassetteFormats: ['vcrpy'],
-  replayWith: 'hook',
 
   detect(project) {
     const config = ['pytest.ini', '.pytest.ini', 'conftest.py', 'tests/conftest.py', 'test/conftest.py'].find((file) => project.isFile(file));

@@ -31,7 +31,6 @@ export const rspec = definePreset({
   commandUse: 'optional',
   hookFiles: ['rerecord_vcr.rb'],
   cassetteFormats: ['vcr'],
-  replayWith: 'hook',
 
   detect: (project) => ['.rspec', 'spec/spec_helper.rb'].find((file) => project.isFile(file)),
 

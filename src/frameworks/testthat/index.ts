@@ -78,7 +78,6 @@ function makeTestthat(settings: VcrSettings): FrameworkPreset<'testthat'> {
     commandUse: 'unused',
     hookFiles: ['testthat.R'],
     cassetteFormats: ['vcr'],
-    replayWith: 'hook',
 
     detect: (project) => (project.isDirectory('tests/testthat') ? 'the tests/testthat folder' : undefined),
 

@@ -53,8 +53,6 @@ describe('what a preset declares is consistent', () => {
     else expect(preset.defaultCommand).toEqual([]);
     // Detected exactly when the docs say by what.
     expect(preset.detect === undefined).toBe(preset.docs.detectedBy === undefined);
-    // A hook that switches to strict replay needs a hook; without one, only the user's replay-command can replay.
-    expect(preset.replayWith === 'hook').toBe(preset.hookFiles.length > 0);
     expect(preset.docs.hookLoadedBy === undefined).toBe(preset.hookFiles.length === 0);
     expect(preset.cassetteFormats.length).toBeGreaterThan(0);
     for (const format of preset.cassetteFormats) expect(CASSETTE_FORMATS).toContain(format);
