@@ -11,7 +11,7 @@ export function hookDirectory(presetName: string): string {
 }
 
 /** Where the preset folders are: beside this module in the source, `frameworks/` beside the bundle. */
-export function frameworksRoot(): string {
+function frameworksRoot(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const bundled = path.join(here, 'frameworks');
   return existsSync(bundled) ? bundled : here;
