@@ -1,5 +1,5 @@
 // The built CLI and action re-record a real node --test + nock back project against the stand-in API.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allText, readFailureReports, snapshotTree, type TempProject } from '../support/projects.js';
@@ -50,6 +50,23 @@ describe('node + nock back, through the CLI', () => {
     expect(result.stdout + result.stderr).not.toContain(KEY);
     expect(result.stdout).toMatch(/5\/7 files re-recorded/);
     expect(result.stderr).toMatch(/\[7\/7\]/);
+  });
+
+  it("fails a passing file whose fixture ends up in a format nock does not write, and puts the old bytes back", async () => {
+    project = await projects.copy('test/projects/node-nock');
+    // After nock back saved items.json, the test overwrites it with a vcrpy cassette (valid JSON, readable, not nock's).
+    const vcrpy = JSON.stringify({ interactions: [{ request: { method: 'GET', uri: 'http://127.0.0.1/items', body: null, headers: {} }, response: { status: { code: 200, message: 'OK' }, headers: {}, body: { string: '{}' } } }], version: 1 });
+    await writeFile(
+      path.join(project.dir, 'test/overwrite.test.js'),
+      `'use strict';\nconst test = require('node:test');\nconst fs = require('node:fs');\nconst path = require('node:path');\nconst { withFixture, getJson } = require('./helpers/api');\n` +
+        `test('lists the items, then clobbers the fixture', async () => {\n  await withFixture('items.json', () => getJson('/items'));\n  fs.writeFileSync(path.join(__dirname, 'fixtures', 'items.json'), ${JSON.stringify(vcrpy)});\n});\n`,
+    );
+    const before = await snapshotTree(project.dir, FIXTURES);
+    const result = await runCli(['run', ...COMMON, '--priority-patterns', 'overwrite', '--mode', 'priority'], { cwd: project.dir, env: env() });
+    expect(result.code, result.stderr).toBe(1);
+    const { byFile } = await readFailureReports(project.dir);
+    expect(byFile['test/overwrite.test.js']?.reason).toMatch(/new recording test\/fixtures\/items\.json reads as a vcrpy cassette, which framework node does not write \(the old one was nock\); not kept/);
+    expect(await snapshotTree(project.dir, FIXTURES)).toEqual(before);
   });
 
   it('leaves recordings that replay green with no server running', async () => {
