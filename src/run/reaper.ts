@@ -37,6 +37,12 @@ export interface TreeSelector {
   groups?: readonly number[];
   /** When the tree's oldest member (the leader) was forked, in clock ticks after boot: older processes are skipped. */
   since?: number;
+  /** Processes that belong to the tree by pid (a child a warm worker forked). */
+  roots?: readonly number[];
+  /** A second marker, matched exactly: the warm worker's, which a forked child keeps without exec'ing. */
+  inherited?: string;
+  /** Never part of the tree, whatever they carry (the warm worker itself). */
+  spared?: readonly number[];
 }
 
 interface ProcessTable {
