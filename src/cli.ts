@@ -58,7 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return print(args.json ? JSON.stringify(planDocument(plan, config), null, 2) : planText(plan, config), EXIT.ok);
     }
     const outcome = result.outcome;
-    const facts = { framework: frameworkLabel(config), shard: `${config.shard.index}/${config.shard.count}`, wallMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(), interrupted: outcome.interrupted, pace: outcome.pace, failureReport: jsonTwinPath(config.failureLog) };
+    const facts = { framework: frameworkLabel(config), shard: `${config.shard.index}/${config.shard.count}`, wallMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(), interrupted: outcome.interrupted, pace: outcome.pace, processes: outcome.processes, failureReport: jsonTwinPath(config.failureLog) };
     for (const warning of outcome.runWarnings) logger.warning(warning);
     print(redactor.redact(args.json ? JSON.stringify(runDocument(outcome, config), null, 2) : `${summaryTable(outcome.results, facts)}\n${driftText(outcome.results)}`), EXIT.ok);
     if (result.interruptedBy) return interruptExitCode(result.interruptedBy);

@@ -88,6 +88,7 @@ async function reportResults(config: Config, outcome: RunOutcome, logger: Logger
     wallMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(),
     interrupted: outcome.interrupted,
     pace: outcome.pace,
+    processes: outcome.processes,
   };
   await writeSummary(`${summaryMarkdown(outcome.results, facts)}\n${driftMarkdown(outcome.results)}\nFailure log: \`${config.failureLog}\` (details: \`${jsonTwinPath(config.failureLog)}\`)\n`, redactor);
 }

@@ -23,6 +23,7 @@ import { keyScanNotice, type InspectSettings } from './run/inspect.js';
 import { AttemptPeers } from './run/peers.js';
 import { recoverRunFolder } from './run/recover.js';
 import { TreeWatch, WATCH_LIMIT } from './run/tree-watch.js';
+import type { WarmPool } from './run/warm-pool.js';
 import { restoreState, sha256File, Vault } from './run/vault.js';
 import { confinement, isConfined, MANIFEST_PATH, OutOfBoundsError, projectRelative, TRANSACTIONS_DIR } from './state/paths.js';
 import type { FileMapping } from './plan/map.js';
@@ -150,9 +151,11 @@ export interface RunOutcome {
   runWarnings: string[];
   /** How the run kept to the API's pace: requests, throttling absorbed, waits, concurrency. */
   pace?: PaceReport;
+  /** How the test processes were started: forked from warm workers, or fresh (and why). */
+  processes?: string;
 }
 
-export async function executeRun(config: Config, planned: PlannedRun, io: RunIo): Promise<RunOutcome> {
+export async function executeRun(config: Config, planned: PlannedRun, io: RunIo, warm?: WarmPool): Promise<RunOutcome> {
   const startedAt = new Date();
   const selected = planned.plan.files.map((mapping) => mapping.file);
   const progress = new Progress(selected.length, performance.now());
@@ -202,6 +205,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
         replay: { verify: config.verify, replayCommand: config.replayCommand, hostMapped: config.recordHostMap.length > 0 },
         watch: truncated ? undefined : watch,
         peers: new AttemptPeers(),
+        ...(warm ? { warm } : {}),
       },
       onFileDone: (result) => {
         io.logger.info(progress.line(result));
@@ -228,7 +232,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo)
   const finishedAt = new Date();
   await writeReports(results, finishedAt);
   await writeManifest(config, planned.manifest, results).catch((error: Error) => runWarnings.push(`could not write ${MANIFEST_PATH}: ${error.message}`));
-  return { results, interrupted: io.signal.aborted, startedAt, finishedAt, runWarnings, pace: governor.report() };
+  return { results, interrupted: io.signal.aborted, startedAt, finishedAt, runWarnings, pace: governor.report(), ...(warm ? { processes: warm.describe() } : {}) };
 }
 
 function knownRequests(manifest: Manifest): Map<string, number> {

@@ -9,6 +9,8 @@ import { runCounts } from '../report/run-output.js';
 import { runPreflight } from './preflight.js';
 import { checkRunPreconditions } from './preconditions.js';
 import { withProjectLock, type RecoveryNotice } from './recover.js';
+import { hookDirectory } from '../frameworks/hook-directory.js';
+import { WarmPool } from '../run/warm-pool.js';
 
 export type PublishDecision =
   | { kind: 'none'; why: string }
@@ -33,6 +35,15 @@ export interface RunCommandIo extends RunIo {
 }
 
 export async function runCommand(config: Config, io: RunCommandIo): Promise<RunCommandResult> {
+  const warm = config.dryRun ? undefined : warmPool(config, io);
+  try {
+    return await planAndRun(config, io, warm);
+  } finally {
+    await warm?.close();
+  }
+}
+
+async function planAndRun(config: Config, io: RunCommandIo, warm: WarmPool | undefined): Promise<RunCommandResult> {
   // Planning and its checks write nothing (bar recovering a dead run's leftovers): a problem found
   // here is exit 2 with the project as it was. The lock is taken only to execute.
   const { planned, recovery } = await withProjectLock(
@@ -43,7 +54,10 @@ export async function runCommand(config: Config, io: RunCommandIo): Promise<RunC
       const planned = await planRun(config, (message) => io.logger.warning(message));
       for (const note of planned.plan.notes) io.logger.warning(note);
       if (!config.dryRun) await checkRunPreconditions(config, planned.plan);
-      if (!config.dryRun && planned.plan.files.length > 0) await runPreflight(config, childEnvironment(process.env, config));
+      if (!config.dryRun && planned.plan.files.length > 0) {
+        await runPreflight(config, childEnvironment(process.env, config));
+        if (config.warm === 'on') await proveWarm(warm!);
+      }
       return { planned, recovery };
     },
     { readOnly: true },
@@ -56,7 +70,7 @@ export async function runCommand(config: Config, io: RunCommandIo): Promise<RunC
   }
   return withProjectLock(config.workingDirectory, 'run', io.logger, async () => {
     if (planned.plan.files.length === 0) io.logger.info('no test file selected: nothing to re-record');
-    const outcome = await executeRun(config, planned, io);
+    const outcome = await executeRun(config, planned, io, warm);
     const interruptedBy = io.interruptedBy();
     const publish = await decidePublish(config, outcome, interruptedBy, io);
     return { planned, outcome, recovery, publish, interruptedBy };
@@ -73,4 +87,25 @@ async function decidePublish(config: Config, outcome: RunOutcome, interruptedBy:
   if (config.publish === 'none') return { kind: 'none', why: 'publish: none' };
   const failed = runCounts(outcome).failedFiles;
   return { kind: 'published', outcome: await publishCassettes(config, outcome.results, failed, io.logger) };
+}
+
+function warmPool(config: Config, io: RunCommandIo): WarmPool {
+  return new WarmPool({
+    mode: config.warm,
+    preset: config.framework,
+    command: config.command,
+    hookDirectory: hookDirectory(config.framework.name),
+    workingDirectory: config.workingDirectory,
+    childEnv: childEnvironment(process.env, config),
+    // Loading is bounded like a test file: a package's load_all can be slow, a hung one is not warm.
+    readyTimeoutMs: config.timeoutMs,
+    redact: (text) => io.redactor.redact(text),
+    onFallback: (reason) => io.logger.warning(`warm workers: ${reason}`),
+  });
+}
+
+/** `warm: on`: a worker that cannot start is a pre-flight failure, before any test file runs. */
+async function proveWarm(warm: WarmPool): Promise<void> {
+  const problem = await warm.prove();
+  if (problem !== undefined) throw new ConfigError([`pre-flight: warm is on, but ${problem}; no test file was run. Fix: correct what it names, or set warm to auto (fresh processes when no worker can serve) or off`]);
 }

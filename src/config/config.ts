@@ -5,7 +5,7 @@ import { detectFramework, FRAMEWORK_NAMES, presetNamed } from '../frameworks/reg
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import type { ProjectFiles } from '../frameworks/shared/project-files.js';
 import { ConfigError } from './errors.js';
-import { INPUTS, type InputName, type InputValues, type FailureSource, type LeakAction, type Mode, type PublishMode, type Severity, type Step, type VerifyMode } from './inputs.js';
+import { INPUTS, type InputName, type InputValues, type FailureSource, type LeakAction, type Mode, type PublishMode, type Severity, type Step, type VerifyMode, type WarmMode } from './inputs.js';
 import { InputProblem, list, type HostMapping, type Shard } from './parsers.js';
 
 export interface Config {
@@ -31,6 +31,7 @@ export interface Config {
   timeoutMs: number;
   retries: number;
   verify: VerifyMode;
+  warm: WarmMode;
   /** For custom: how to run one file replaying only; empty when not given. */
   replayCommand: readonly string[];
   apiKey: string | undefined;
@@ -150,6 +151,7 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
     timeoutMs: values.timeout,
     retries: values.retries,
     verify: values.verify,
+    warm: values.warm,
     replayCommand: Object.freeze([...values['replay-command']]),
     apiKey,
     apiKeyEnv,

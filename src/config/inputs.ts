@@ -29,6 +29,7 @@ export const MODES = ['all', 'priority', 'failures', 'missing', 'stale'] as cons
 export const LEAK_ACTIONS = ['fail', 'redact'] as const;
 export const SEVERITIES = ['error', 'warning', 'notice', 'never'] as const;
 export const VERIFY_MODES = ['replay', 'none'] as const;
+export const WARM_MODES = ['auto', 'on', 'off'] as const;
 
 export type Step = (typeof STEPS)[number];
 export type Mode = (typeof MODES)[number];
@@ -37,6 +38,7 @@ export type Severity = (typeof SEVERITIES)[number];
 export type PublishMode = (typeof PUBLISH_MODES)[number];
 export type FailureSource = (typeof FAILURE_SOURCES)[number];
 export type VerifyMode = (typeof VERIFY_MODES)[number];
+export type WarmMode = (typeof WARM_MODES)[number];
 
 export interface InputSpec<T> {
   description: string;
@@ -174,6 +176,12 @@ export const INPUTS = {
       "`replay`: once a file's new recordings pass the leak, poison and noise checks, run the file again with the library in its strict replay mode and the network refused, and keep the recordings only if that run passes (a request carrying a timestamp or nonce fails it: `recording does not replay`). Not for `custom` without `replay-command`, nor with `record-host-map` (the tests ask the recording origin). `none`: keep them unverified.",
     default: 'replay',
     parse: oneOf(VERIFY_MODES),
+    surface: 'both',
+  }),
+  warm: input({
+    description: `Where the framework allows it (${presetsWhere((preset) => preset.warmWorker !== undefined)}), run test files in warm workers: one process per worker slot loads the runtime, the VCR library and the project's setup once, then forks a fresh child per test file, which starts from a state that never ran a test and is timed out, killed and restored like a fresh process. \`auto\`: warm where possible, else (the worker cannot load, forking is unsafe, the command is not the framework's own runner) a fresh process per file, said once in the log. \`on\`: a worker that cannot start is an error before any test runs (exit 2). \`off\`: a fresh process per file.`,
+    default: 'auto',
+    parse: oneOf(WARM_MODES),
     surface: 'both',
   }),
   'replay-command': input({

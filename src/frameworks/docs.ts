@@ -61,13 +61,14 @@ export function frameworkTable(presets: readonly Preset[] = PRESETS): string {
       docs.cassetteFile,
       command,
       docs.hookLoadedBy ?? 'none: rerecord moves the cassettes aside',
+      preset.warmWorker ? 'forked per file from a warm worker (`warm`)' : 'a fresh process per file',
     ]
       .map(cell)
       .join(' | ');
   });
   return [
-    '| `framework` | Runs | Detected by | Test files (`test-dir`, `test-pattern`) | Cassette folder (`cassette-dir`) | Cassette file | `command` | Record hook |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| `framework` | Runs | Detected by | Test files (`test-dir`, `test-pattern`) | Cassette folder (`cassette-dir`) | Cassette file | `command` | Record hook | Test processes |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n');
 }

@@ -57,6 +57,17 @@ export interface HookPaths {
   mode?: HookMode;
 }
 
+/** How to start a warm worker (WORKERS.md) for the user's command. */
+export interface WarmWorkerLaunch {
+  command: string;
+  args: string[];
+  /** The runner's own arguments from the user's command (the runner and `{file}` taken out); the file goes last. */
+  runnerArgs: string[];
+}
+
+/** A warm worker for this command, or why this command cannot run in one. */
+export type WarmWorkerPlan = WarmWorkerLaunch | { unavailable: string };
+
 export interface LaunchSpec {
   command: string;
   args: string[];
@@ -149,6 +160,11 @@ export interface FrameworkPreset<Name extends string = string> {
    */
   isCassetteFile?(relativePath: string): boolean;
   launch(absoluteFile: string, command: readonly string[], hook: HookPaths): LaunchSpec;
+  /**
+   * A warm worker that loads the runtime once and forks a child per file (WORKERS.md); its
+   * environment is `launch`'s without the per-file journal. Absent: a fresh process per file.
+   */
+  warmWorker?(command: readonly string[], hookDirectory: string): WarmWorkerPlan;
   /** The pre-flight check for this command; absent or undefined: nothing rerecord can check. */
   runtimeCheck?(command: readonly string[]): RuntimeCheck | undefined;
   /** The runner's own first failure in a failed file's output; absent: any preset's format is tried. */
@@ -185,4 +201,20 @@ export function mapByRefs(preset: FrameworkPreset, context: MappingContext): Fil
 /** Whether the preset's record hook journals what it touches; without one rerecord moves the cassettes aside itself. */
 export function hasRecordHook(preset: Pick<FrameworkPreset, 'hookFiles'>): boolean {
   return preset.hookFiles.length > 0;
+}
+
+/**
+ * The runner's arguments when `command` runs one of `runners` (word prefixes, such as
+ * `['python3', '-m', 'pytest']`; a prefix word may be a RegExp) with `{file}` as one whole word;
+ * else why it cannot run in a warm worker.
+ */
+export function runnerArguments(command: readonly string[], runners: ReadonlyArray<ReadonlyArray<string | RegExp>>): { runnerArgs: string[]; runner: string[] } | { unavailable: string } {
+  const shown = `\`${command.join(' ')}\``;
+  const runner = runners.find((words) => words.length <= command.length && words.every((word, index) => (typeof word === 'string' ? command[index] === word : word.test(command[index]!))));
+  if (!runner) return { unavailable: `the command ${shown} does not start the framework's own runner directly` };
+  const rest = command.slice(runner.length);
+  if (rest.some((word) => word.includes('{dir}') || (word.includes('{file}') && word !== '{file}')) || rest.filter((word) => word === '{file}').length !== 1) {
+    return { unavailable: `the command ${shown} does not take \`{file}\` as one argument of its own` };
+  }
+  return { runnerArgs: rest.filter((word) => word !== '{file}'), runner: command.slice(0, runner.length) };
 }

@@ -29,5 +29,6 @@ export function runDocument(outcome: RunOutcome, config: Config) {
     files: outcome.results.map(({ journaled: _j, output: _o, keptHashes: _k, ...rest }) => ({ ...rest, verified: verifiedOf(rest as typeof outcome.results[number]) })),
     warnings: outcome.runWarnings,
     pace: outcome.pace ?? null,
+    processes: outcome.processes ?? null,
   };
 }

@@ -12,6 +12,8 @@ export interface RunFacts {
   interrupted: boolean;
   /** How the run kept to the API's pace; absent for runs that never started a file. */
   pace?: PaceReport;
+  /** How the test processes were started: forked from warm workers, or fresh (and why). */
+  processes?: string;
   /** Where the full failure report is (outputs, reasons, attempts): named under the table when a file failed. */
   failureReport?: string;
 }
@@ -59,6 +61,7 @@ export function summaryMarkdown(results: readonly FileResult[], facts: RunFacts)
   const notes = unverifiedNotes(results);
   if (notes.length > 0) lines.push(...notes.map((note) => `> ${note}`), '');
   if (facts.pace) lines.push(`API pace: ${paceLine(facts.pace)}`, '');
+  if (facts.processes) lines.push(`Test processes: ${facts.processes}`, '');
   if (failing.length > 0) {
     lines.push('### Not re-recorded (cassettes restored byte for byte)', '', '| File | Status | Why | Time | Attempts |', '| --- | --- | --- | --- | --- |');
     for (const r of failing) lines.push(`| \`${cell(r.file)}\` | ${STATUS_MARK[r.status]} | ${cell(r.reason)} | ${formatDuration(r.durationMs)} | ${r.attempts} |`);
@@ -89,7 +92,7 @@ export function summaryTable(results: readonly FileResult[], facts: RunFacts): s
   const header = ['STATUS', 'TIME', 'TRIES', 'CASSETTES', 'VERIFIED', 'FILE', 'WHY'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const format = (row: string[]) => row.map((value, i) => (i === row.length - 1 ? value : value.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [format(header), ...rows.map(format), '', headline(results, facts), ...unverifiedNotes(results), ...(facts.pace ? [`API pace: ${paceLine(facts.pace)}`] : []), ...reportLine(results, facts, (p) => p)].join('\n');
+  return [format(header), ...rows.map(format), '', headline(results, facts), ...unverifiedNotes(results), ...(facts.pace ? [`API pace: ${paceLine(facts.pace)}`] : []), ...(facts.processes ? [`Test processes: ${facts.processes}`] : []), ...reportLine(results, facts, (p) => p)].join('\n');
 }
 
 const TRACE_SHOWN = 12;

@@ -10,7 +10,9 @@ import { composeReason, environmentError, firstFailure } from '../report/failure
 import { formatDuration } from '../report/format.js';
 import { recordedStatuses } from './recorded-statuses.js';
 import { isConfined, projectRelative } from '../state/paths.js';
-import { leftoverNote, runChild, type ChildOutcome } from './child.js';
+import { leftoverNote, type ChildOutcome } from './child.js';
+import { runTestProcess } from './test-process.js';
+import type { WarmRunner } from './warm-pool.js';
 import { inspectRecordings, type Inspection, type InspectSettings, type RecordedCassette } from './inspect.js';
 import { readJournal, type JournalEntry } from './journal.js';
 import { verifyReplay, type ReplaySettings, type Verified } from './replay.js';
@@ -41,6 +43,8 @@ export interface AttemptSettings {
   peers: AttemptPeers;
   /** Replay the kept recordings offline before keeping them; undefined: do not. */
   replay?: ReplaySettings;
+  /** Warm workers that fork the test processes; undefined: a fresh process per file. */
+  warm?: WarmRunner;
 }
 
 /** `unchanged`: re-recorded, but only noise differed, so its old bytes were put back. */
@@ -119,7 +123,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       journal: vault.journal,
       backupDirectory: vault.backupDirectory,
     });
-    observed.outcome = await runChild({
+    observed.outcome = await runTestProcess(absolute(file), {
       command: launch.command,
       args: launch.args,
       cwd: settings.workingDirectory,
@@ -127,7 +131,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       timeoutMs: settings.timeoutMs,
       signal: settings.signal,
       redact: settings.redact,
-    });
+    }, settings.warm);
     const leftover = leftoverNote(observed.outcome);
     if (leftover) warnings.push(leftover);
     await observe(observed, vault, peerId, settings);
@@ -267,6 +271,7 @@ function failureReason(outcome: ChildOutcome, timeoutMs: number): string | undef
   if (outcome.survivors.length > 0) return `processes the test started would not die (${outcome.survivors.map((p) => p.pid).join(', ')}); its recordings cannot be trusted`;
   if (outcome.cancelled) return 'cancelled: the run was interrupted';
   if (outcome.timedOut) return `timed out after ${formatDuration(timeoutMs)}; its process tree was killed`;
+  if (outcome.crash) return outcome.crash;
   if (outcome.signal) return `crashed: killed by ${outcome.signal}`;
   if (outcome.exitCode !== 0) return `tests failed (exit code ${outcome.exitCode})`;
   return undefined;

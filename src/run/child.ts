@@ -42,6 +42,8 @@ export interface ChildOutcome {
   survivors: StrayProcess[];
   /** The output pipes were still held open by a process outside the known tree; rerecord stopped reading them. */
   pipesAbandoned: boolean;
+  /** Why the test process ended without an exit status of its own (a warm worker that died under it). */
+  crash?: string;
 }
 
 /** How long the output may stay open after the tree is dead before its holders are looked for. */

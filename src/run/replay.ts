@@ -5,7 +5,8 @@ import type { VerifyMode } from '../config/inputs.js';
 import { hasRecordHook, type HookPaths } from '../frameworks/preset.js';
 import { formatDuration } from '../report/format.js';
 import type { AttemptSettings } from './attempt.js';
-import { runChild, type ChildOutcome } from './child.js';
+import type { ChildOutcome } from './child.js';
+import { runTestProcess } from './test-process.js';
 import type { RecordedCassette } from './inspect.js';
 import { sha256File } from './vault.js';
 
@@ -24,7 +25,7 @@ export interface ReplaySettings {
 }
 
 /** What the replay needs of the attempt's settings: the same launch, timeout, environment and redaction. */
-export type ReplayCheck = Pick<AttemptSettings, 'workingDirectory' | 'preset' | 'command' | 'timeoutMs' | 'hookDirectory' | 'childEnv' | 'signal' | 'redact' | 'replay'>;
+export type ReplayCheck = Pick<AttemptSettings, 'workingDirectory' | 'preset' | 'command' | 'timeoutMs' | 'hookDirectory' | 'childEnv' | 'signal' | 'redact' | 'replay' | 'warm'>;
 
 export interface ReplayResult {
   verified: Verified;
@@ -75,7 +76,7 @@ export async function verifyReplay(
   const hook: HookPaths = { hookDirectory: check.hookDirectory, journal: '', backupDirectory: '', mode: 'replay' };
   const launch = check.preset.launch(absoluteFile, ownCommand ? settings.replayCommand : check.command, hook);
   const before = await hashes(kept);
-  const replayed = await runChild({
+  const replayed = await runTestProcess(absoluteFile, {
     command: launch.command,
     args: launch.args,
     cwd: check.workingDirectory,
@@ -84,7 +85,7 @@ export async function verifyReplay(
     signal: check.signal,
     // Spread, so that it reaches runChild wherever the run core redacts the test's output.
     ...(check.redact ? { redact: check.redact } : {}),
-  });
+  }, ownCommand ? undefined : check.warm);
   const outcome = combine(recorded, replayed);
   const failure = replayFailure(replayed, check.timeoutMs) ?? (await rewritten(before, relative));
   return { verified: failure === undefined, failure: failure === undefined ? undefined : `recording does not replay: ${failure}`, outcome };
@@ -95,6 +96,7 @@ function replayFailure(outcome: ChildOutcome, timeoutMs: number): string | undef
   if (outcome.cancelled) return 'cancelled: the run was interrupted';
   if (outcome.timedOut) return `timed out after ${formatDuration(timeoutMs)} while replaying; its process tree was killed`;
   if (outcome.signal) return `killed by ${outcome.signal} while replaying`;
+  if (outcome.crash) return `${outcome.crash} while replaying`;
   if (outcome.survivors.length > 0) return `processes the replay started would not die (${outcome.survivors.map((p) => p.pid).join(', ')})`;
   if (outcome.exitCode !== 0) return firstFailureLine(outcome.output) ?? `tests failed (exit code ${outcome.exitCode})`;
   return undefined;

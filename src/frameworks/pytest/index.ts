@@ -3,7 +3,7 @@
 // journals it; PYTEST_PLUGINS loads it, so it also rides along with a custom `command` that ends up
 // running pytest.
 import path from 'node:path';
-import { definePreset, fillCommand, hookEnvironment, type CassetteRef, type MappingContext } from '../preset.js';
+import { definePreset, fillCommand, hookEnvironment, runnerArguments, type CassetteRef, type MappingContext } from '../preset.js';
 import { pytestFailure, pytestRuntimeCheck } from './runtime.js';
 import { declaredPytestPlugin, markedCassettes } from './marks.js';
 import { decoratorArguments, keywordArgument, positionalArguments, pythonLiteral, readPythonModule, resolveDirectory, type PythonModule } from './python-source.js';
@@ -12,6 +12,9 @@ import { blankStrings, findCassetteCalls, withWrappers } from '../shared/source-
 export { pythonCode, pythonLiteral } from './python-source.js';
 
 const PLUGIN = 'rerecord_vcrpy';
+const WORKER = 'rerecord_worker.py';
+const PYTHON = /(?:^|\/)python[\d.]*$/;
+const PYTEST = /(?:^|\/)(?:pytest|py\.test)$/;
 
 /** `vcr.use_cassette(`, `my_vcr.use_cassette(`, `self.vcr.use_cassette(`, a bare imported `use_cassette(`. */
 const CASSETTE_CALL = { callee: /(?<![\w])use_cassette\s*\(/, namedArgument: /^(?:path|name)\s*=(?!=)\s*/ };
@@ -34,7 +37,7 @@ export const pytest = definePreset({
   // `python3 -m` (not `pytest`) also puts the working directory on sys.path, as most projects expect.
   defaultCommand: ['python3', '-m', 'pytest', '{file}'],
   commandUse: 'optional',
-  hookFiles: ['rerecord_vcrpy.py'],
+  hookFiles: ['rerecord_vcrpy.py', WORKER],
   cassetteFormats: ['vcrpy'],
 
   detect(project) {
@@ -105,6 +108,15 @@ export const pytest = definePreset({
         PYTEST_PLUGINS: `${inherited('PYTEST_PLUGINS', ',')}${PLUGIN}`,
       },
     };
+  },
+
+  warmWorker(command, hookDirectory) {
+    // `python -m pytest …` names its Python; a bare `pytest` is taken to be python3's (a worker that
+    // cannot import pytest there says so, and the files run fresh).
+    const found = runnerArguments(command, [[PYTHON, '-m', 'pytest'], [PYTEST]]);
+    if ('unavailable' in found) return found;
+    const python = found.runner.length === 3 ? found.runner[0]! : 'python3';
+    return { command: python, args: [path.join(hookDirectory, WORKER)], runnerArgs: found.runnerArgs };
   },
 
   runtimeCheck: pytestRuntimeCheck,

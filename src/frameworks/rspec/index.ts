@@ -3,7 +3,7 @@
 // RUBYLIB + RUBYOPT rather than `rspec --require`, so that it also reaches a user's own command
 // (`bundle exec rspec {file}`, `bin/rspec {file}`): every Ruby process honours RUBYOPT.
 import path from 'node:path';
-import { definePreset, fillCommand, hookEnvironment } from '../preset.js';
+import { definePreset, fillCommand, hookEnvironment, runnerArguments } from '../preset.js';
 import { rspecFailure, rspecRuntimeCheck } from './runtime.js';
 import type { ProjectFiles } from '../shared/project-files.js';
 import { findRubyCassetteRefs, readRspecFile, type Serializer, type SharedLibrary } from './walker.js';
@@ -13,6 +13,8 @@ import { cassetteLibraryDir } from './ruby-paths.js';
 export { findRubyCassetteRefs } from './walker.js';
 
 const HOOK_FEATURE = 'rerecord_vcr';
+const WORKER = 'rerecord_worker.rb';
+const RSPEC = /(?:^|\/)rspec$/;
 const DEFAULT_CASSETTE_SUBDIR = 'fixtures/vcr_cassettes';
 
 export const rspec = definePreset({
@@ -29,7 +31,7 @@ export const rspec = definePreset({
   defaultTestPattern: '**/*_spec.rb',
   defaultCommand: ['rspec', '{file}'],
   commandUse: 'optional',
-  hookFiles: ['rerecord_vcr.rb'],
+  hookFiles: ['rerecord_vcr.rb', WORKER],
   cassetteFormats: ['vcr'],
 
   detect: (project) => ['.rspec', 'spec/spec_helper.rb'].find((file) => project.isFile(file)),
@@ -76,6 +78,13 @@ export const rspec = definePreset({
     // A Spring-preloaded app server (Rails binstubs) was started with another environment and would
     // run the specs without the hook: DISABLE_SPRING makes the binstub run them in this process.
     return { ...fillCommand(command, absoluteFile), env: { ...hookEnvironment(hook), RUBYLIB: rubylib, RUBYOPT: rubyopt, DISABLE_SPRING: '1' } };
+  },
+
+  warmWorker(command, hookDirectory) {
+    // The worker sets up bundler itself when there is a Gemfile, as `bundle exec` would.
+    const found = runnerArguments(command, [[RSPEC], ['bundle', 'exec', RSPEC]]);
+    if ('unavailable' in found) return found;
+    return { command: 'ruby', args: [path.join(hookDirectory, WORKER)], runnerArgs: found.runnerArgs };
   },
 
   runtimeCheck: rspecRuntimeCheck,

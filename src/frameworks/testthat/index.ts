@@ -76,7 +76,7 @@ function makeTestthat(settings: VcrSettings): FrameworkPreset<'testthat'> {
     defaultTestPattern: 'test*.[rR]',
     defaultCommand: [],
     commandUse: 'unused',
-    hookFiles: ['testthat.R'],
+    hookFiles: ['testthat.R', 'rerecord_hook.R', 'worker.R'],
     cassetteFormats: ['vcr'],
 
     detect: (project) => (project.isDirectory('tests/testthat') ? 'the tests/testthat folder' : undefined),
@@ -97,6 +97,8 @@ function makeTestthat(settings: VcrSettings): FrameworkPreset<'testthat'> {
       args: ['--vanilla', path.join(hook.hookDirectory, 'testthat.R'), absoluteFile],
       env: hookEnvironment(hook),
     }),
+    // testthat has only its own runner: every project can run warm.
+    warmWorker: (_command, hookDirectory) => ({ command: 'Rscript', args: ['--vanilla', path.join(hookDirectory, 'worker.R')], runnerArgs: [] }),
 
     runtimeCheck: testthatRuntimeCheck,
     firstFailure: testthatFailure,
