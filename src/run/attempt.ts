@@ -200,8 +200,12 @@ async function observe(observed: Observed, vault: AttemptVault, peerId: number, 
   settings.peers.claim(peerId, observed.journal.map((entry) => entry.cassette));
   if (!settings.watch) return;
   const named = new Set(vault.touched(observed.journal));
+  // Claims are read after the scan, never before: an attempt that started while the tree was being
+  // scanned has claimed its cassettes (planned, or journaled before its hook writes) by the time
+  // its write can be seen, so nothing it wrote is taken for nobody's.
+  const changes = await settings.watch.changes();
   const others = await settings.peers.claimedByOthers(peerId);
-  const nobodys = (await settings.watch.changes()).filter((changed) => !named.has(changed) && !others.has(changed));
+  const nobodys = changes.filter((changed) => !named.has(changed) && !others.has(changed));
   if (settings.peers.ranAlone(peerId)) {
     observed.unnamed = nobodys;
   } else {
