@@ -23,6 +23,7 @@ import { keyScanNotice, type InspectSettings } from './run/inspect.js';
 import { AttemptPeers } from './run/peers.js';
 import { recoverRunFolder } from './run/recover.js';
 import { TreeWatch, WATCH_LIMIT } from './run/tree-watch.js';
+import { CONFIG_FILE } from './config/config-file.js';
 import type { WarmPool } from './run/warm-pool.js';
 import { restoreState, sha256File, Vault } from './run/vault.js';
 import { confinement, isConfined, MANIFEST_PATH, OutOfBoundsError, projectRelative, TRANSACTIONS_DIR } from './state/paths.js';
@@ -33,6 +34,8 @@ export { MANIFEST_PATH };
 export interface PlannedRun {
   plan: Plan;
   manifest: Manifest;
+  /** Every test file found (relative), selected or not: none is ever a cassette. */
+  testFiles: string[];
 }
 
 /** Where planning's warnings go (a shallow clone that cannot date cassettes): the action's annotations, the CLI's stderr. */
@@ -62,7 +65,8 @@ export async function planRun(config: Config, warn: Warn, mode = config.mode): P
     maxAgeMs: config.maxAgeMs,
   });
   if (plan.problems.length > 0) throw new ConfigError(plan.problems);
-  return { plan: confinePlan(plan, config.workingDirectory, new Set(testFiles.map((test) => test.file))), manifest };
+  const testFileNames = testFiles.map((test) => test.file);
+  return { plan: confinePlan(plan, config.workingDirectory, new Set(testFileNames)), manifest, testFiles: testFileNames };
 }
 
 /**
@@ -206,6 +210,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
         watch: truncated ? undefined : watch,
         peers: new AttemptPeers(),
         ...(warm ? { warm } : {}),
+        neverCassettes: new Set([...planned.testFiles, CONFIG_FILE].map((file) => path.resolve(config.workingDirectory, file))),
       },
       onFileDone: (result) => {
         io.logger.info(progress.line(result));

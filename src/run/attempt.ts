@@ -1,7 +1,7 @@
 // One attempt at one test file: snapshot -> child with the record hook -> journal -> inspect ->
 // keep or restore. Whatever goes wrong inside, it stays with this file: the attempt fails with the
 // reason and every cassette it may have touched is put back; the run goes on.
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CassetteDiff } from '../cassettes/diff.js';
 import { hasRecordHook, type FrameworkPreset } from '../frameworks/preset.js';
@@ -45,6 +45,8 @@ export interface AttemptSettings {
   replay?: ReplaySettings;
   /** Warm workers that fork the test processes; undefined: a fresh process per file. */
   warm?: WarmRunner;
+  /** Files that are never cassettes, whatever a journal says (absolute): the test files and the config file. */
+  neverCassettes?: ReadonlySet<string>;
 }
 
 /** `unchanged`: re-recorded, but only noise differed, so its old bytes were put back. */
@@ -98,13 +100,15 @@ interface Observed {
   foreign: string[];
   /** What the new recordings hold, read before anything is kept or restored. */
   scan?: RecordingScan;
+  /** When the test process started (epoch ms): a file older than this is not the test's new file. */
+  childStartedAt: number;
 }
 
 export async function runAttempt(file: string, cassettes: readonly string[], settings: AttemptSettings): Promise<AttemptResult> {
   const absolute = (relative: string) => path.resolve(settings.workingDirectory, relative);
   const relative = (absolutePath: string) => projectRelative(settings.workingDirectory, absolutePath);
   const started = performance.now();
-  const observed: Observed = { outcome: undefined, journal: [], refused: [], unnamed: [], foreign: [] };
+  const observed: Observed = { outcome: undefined, journal: [], refused: [], unnamed: [], foreign: [], childStartedAt: Date.now() };
   let vault: AttemptVault | undefined;
   let childStarted = false;
   let reason: string | undefined;
@@ -117,6 +121,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
     settings.peers.followJournal(peerId, vault.journal);
     await vault.snapshot(cassettes.map(absolute));
     childStarted = true;
+    observed.childStartedAt = Date.now();
     if (!hasRecordHook(settings.preset)) await vault.moveAside();
     const launch = settings.preset.launch(absolute(file), settings.command, {
       hookDirectory: settings.hookDirectory,
@@ -195,8 +200,9 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
 /** Read what the attempt touched: the hook's journal (confined), and files nobody named. */
 async function observe(observed: Observed, vault: AttemptVault, peerId: number, settings: AttemptSettings): Promise<void> {
   const journal = await readJournal(vault.journal);
-  observed.refused = journal.filter((entry) => !isConfined(settings.workingDirectory, entry.cassette)).map((entry) => entry.cassette);
-  observed.journal = journal.filter((entry) => !observed.refused.includes(entry.cassette));
+  const { trusted, refused } = await trustJournal(journal, vault, settings, observed.childStartedAt);
+  observed.refused = refused;
+  observed.journal = trusted;
   settings.peers.claim(peerId, observed.journal.map((entry) => entry.cassette));
   if (!settings.watch) return;
   const named = new Set(vault.touched(observed.journal));
@@ -230,7 +236,7 @@ async function putEverythingBack(
   }
   let journal = observed.journal;
   try {
-    journal = await readJournal(vault.journal).then((entries) => entries.filter((entry) => isConfined(settings.workingDirectory, entry.cassette)));
+    journal = (await trustJournal(await readJournal(vault.journal), vault, settings, observed.childStartedAt)).trusted;
   } catch {
     // keep what was read before
   }
@@ -294,9 +300,49 @@ async function explainFailure(reason: string, observed: Observed, vault: Attempt
   return { reason: composeReason(reason, { environment, failure: firstFailure(settings.preset, outcome.output), statuses }), environmentError: environment };
 }
 
+/**
+ * A test can append lines to its own journal: each is held to what recovery holds them to. A cassette
+ * outside the project (or in .git/, .rerecord/), a test file or the config file, or a backup outside
+ * this attempt's backup folder is refused: never deleted, never restored, never copied from.
+ */
+async function trustJournal(journal: readonly JournalEntry[], vault: AttemptVault, settings: AttemptSettings, childStartedAt: number): Promise<{ trusted: JournalEntry[]; refused: string[] }> {
+  const trusted: JournalEntry[] = [];
+  const refused: string[] = [];
+  for (const entry of journal) {
+    const why = !isConfined(settings.workingDirectory, entry.cassette)
+      ? 'outside the project or inside .git/ or .rerecord/'
+      : settings.neverCassettes?.has(path.resolve(entry.cassette))
+        ? 'a test file or the config file, never a cassette'
+        : entry.backup !== null && !isInside(entry.backup, vault.backupDirectory)
+          ? `its backup ${entry.backup} is not in this attempt's backup folder`
+          : !entry.existed && (await untouchedSince(entry.cassette, childStartedAt))
+            ? 'said to be new, but it is older than the test and was not changed by it'
+            : undefined;
+    if (why === undefined) trusted.push(entry);
+    else refused.push(`${entry.cassette} (${why})`);
+  }
+  return { trusted, refused };
+}
+
+/**
+ * Whether the file exists and was created before the test started: a journal line calling it new is
+ * false, and deleting it would lose it. File systems stamp with a coarse clock, a few ms behind:
+ * hence the margin. Without a birth time, its last change stands in, with a second's margin.
+ */
+async function untouchedSince(file: string, startedAt: number): Promise<boolean> {
+  const info = await lstat(file).catch(() => undefined);
+  if (info === undefined) return false;
+  return info.birthtimeMs > 0 ? info.birthtimeMs < startedAt - 100 : Math.max(info.ctimeMs, info.mtimeMs) < startedAt - 1000;
+}
+
+function isInside(file: string, folder: string): boolean {
+  const relative = path.relative(folder, path.resolve(folder, file));
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
 function refusedReason(refused: readonly string[]): string | undefined {
   if (refused.length === 0) return undefined;
-  return `refused cassette path(s) outside the project or inside .git/: ${refused.join(', ')}`;
+  return `refused journal line(s) naming ${refused.join(', ')}; nothing they name was touched`;
 }
 
 /** A cassette that existed before and is gone after a "passing" run was not re-recorded: keep the old one. */

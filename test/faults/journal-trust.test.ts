@@ -1,0 +1,44 @@
+// A test can write to its own record-hook journal ($RERECORD_JOURNAL): the lines it forges are held
+// to what recovery holds them to. A forged line naming a test file as a new cassette would have
+// the file deleted on restore; one whose backup is .git/config or a file outside the project would
+// have that file copied into a cassette. Real pytest + vcrpy, the hook's own journal, the built CLI.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CASSETTES, expectOutsideUntouched, fileResult, projectHashes, recording, usePytestProjects } from '../support/pytest-fault-project.js';
+
+const projects = usePytestProjects('journal-3e9a-secret');
+
+describe('forged journal lines', () => {
+  it.each(['warm', 'fresh'])('are refused (%s processes): no test file deleted, nothing copied in from .git/ or outside, the cassettes back byte for byte', async (processes) => {
+    const forges = (lines: string) => `    import json, os
+    with open(os.environ["RERECORD_JOURNAL"], "a") as journal:
+        for line in json.loads(${JSON.stringify(lines)}):
+            journal.write(json.dumps(line) + "\\n")
+    assert False, "fails after forging its journal"
+`;
+    const project = await projects.create({ 'test_a_forges.py': recording('a_forges'), 'test_b_victim.py': recording('b_victim') });
+    const at = (relative: string) => path.join(project.dir, relative);
+    const lines = JSON.stringify([
+      { cassette: at('tests/test_b_victim.py'), existed: false, backup: null },
+      { cassette: at('pytest.ini'), existed: false, backup: null },
+      { cassette: at(`${CASSETTES}/b_victim.yaml`), existed: true, backup: at('.git/config') },
+      { cassette: at(`${CASSETTES}/c_never_recorded.yaml`), existed: true, backup: path.join(project.outside, 'victim.yaml') },
+    ]);
+    await writeFile(at('tests/test_a_forges.py'), recording('a_forges', forges(lines)));
+    const before = await projectHashes(project.dir);
+
+    const { code, json } = await projects.run(project, ['--warm', processes === 'warm' ? 'on' : 'off', '--workers', '1']);
+
+    expect(code).toBe(1);
+    const forged = fileResult(json, 'test_a_forges.py');
+    expect(forged.status).toBe('failed');
+    expect(forged.reason).toMatch(/AssertionError: fails after for/);
+    const after = await projectHashes(project.dir);
+    // b_victim.yaml was re-recorded by its own (passing) file; everything else is as it was.
+    expect({ ...after, [`${CASSETTES}/b_victim.yaml`]: 'rerecorded' }).toEqual({ ...before, [`${CASSETTES}/b_victim.yaml`]: 'rerecorded' });
+    expect(await readFile(at(`${CASSETTES}/b_victim.yaml`), 'utf8')).toContain('"generation":"g2"');
+    expect(fileResult(json, 'test_b_victim.py').status).toBe('succeeded');
+    await expectOutsideUntouched(project);
+  });
+});
