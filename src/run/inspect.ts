@@ -73,6 +73,8 @@ export async function inspectRecordings(
   const cap = settings.maxComparableBytes ?? MAX_COMPARABLE_BYTES;
   for (const entry of recorded) {
     const name = relative(entry.cassette);
+    const inName = secretInPath(name, settings);
+    if (inName) return { ...result, failure: inName };
     if ((await stat(entry.cassette)).size > cap) {
       const failure = await inspectLarge(entry, name, settings, cap, result);
       if (failure) return { ...result, failure };
@@ -109,6 +111,15 @@ export async function inspectRecordings(
     result.noiseOnly.push(relative(entry.cassette));
   }
   return result;
+}
+
+/** A new recording whose path spells a secret would be committed under that name: refused, and named only redacted. */
+function secretInPath(name: string, settings: InspectSettings): string | undefined {
+  const scanner = new SecretScanner(settings.secrets);
+  const found = scanner.find(name);
+  if (found.length === 0) return undefined;
+  const secrets = [...new Set(found.map((finding) => `${finding.secret} (${finding.encoding})`))].join(', ');
+  return `the new recording ${scanner.redact(name, settings.placeholder).text} has ${secrets} in its path: a secret is never written as a file name; it was removed`;
 }
 
 type Checked = { bytes: Buffer; warnings: string[] } | { failure: string };

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CASSETTES, expectOutsideUntouched, fileResult, projectHashes, recording, usePytestProjects } from '../support/pytest-fault-project.js';
 
-const projects = usePytestProjects('journal-3e9a-secret');
+const KEY = 'journal-3e9a-secret';
+const projects = usePytestProjects(KEY);
 
 describe('forged journal lines', () => {
   it.each(['warm', 'fresh'])('are refused (%s processes): no test file deleted, nothing copied in from .git/ or outside, the cassettes back byte for byte', async (processes) => {
@@ -39,6 +40,31 @@ describe('forged journal lines', () => {
     expect({ ...after, [`${CASSETTES}/b_victim.yaml`]: 'rerecorded' }).toEqual({ ...before, [`${CASSETTES}/b_victim.yaml`]: 'rerecorded' });
     expect(await readFile(at(`${CASSETTES}/b_victim.yaml`), 'utf8')).toContain('"generation":"g2"');
     expect(fileResult(json, 'test_b_victim.py').status).toBe('succeeded');
+    await expectOutsideUntouched(project);
+  });
+});
+
+describe('a cassette named after the key', () => {
+  it('fails its file: the file is removed, and neither the report nor the logs spell the key', async () => {
+    const namedAfterKey = `from standin import api_vcr, get_json
+import os
+
+
+def test_records():
+    with api_vcr.use_cassette("acct-" + os.environ["STANDIN_API_KEY"] + ".yaml"):
+        status, body = get_json("/items")
+    assert status == 200
+`;
+    const project = await projects.create({ 'test_a_named.py': namedAfterKey });
+    const before = await projectHashes(project.dir);
+
+    const result = await projects.run(project, ['--workers', '1']);
+
+    expect(result.code).toBe(1);
+    expect(fileResult(result.json, 'test_a_named.py').reason).toMatch(/^the new recording tests\/vcr_cassettes\/acct-<<<API_KEY>>>\.yaml has api-key \(raw\) in its path: a secret is never written as a file name; it was removed$/);
+    expect(await projectHashes(project.dir)).toEqual(before);
+    const logs = `${JSON.stringify(result.json)}${result.stderr}${await readFile(path.join(project.dir, '.rerecord/failures.json'), 'utf8')}`;
+    expect(logs).not.toContain(KEY);
     await expectOutsideUntouched(project);
   });
 });
