@@ -1,7 +1,7 @@
 // Cassette health without running a test: leaked secrets and token-shaped strings, poisoned
 // recordings, missing and orphaned cassettes, names shared by several files, old recordings.
 // Pure: the caller reads the files.
-import { describeLeak, findLeaks, findTokenShapes, type Secret } from '../cassettes/leaks.js';
+import { describeEncodedLeak, describeLeak, findEncodedLeaks, findLeaks, findTokenShapes, type Secret } from '../cassettes/leaks.js';
 import { describeRequest, type Cassette } from '../cassettes/model.js';
 import type { StatusMatcher } from '../cassettes/poison.js';
 import type { Severity } from '../config/inputs.js';
@@ -68,6 +68,7 @@ export function auditCassettes(input: AuditInput): AuditReport {
   const poisonedByStatus: Record<string, number> = {};
   for (const audited of input.cassettes) {
     for (const leak of findLeaks(audited.text, input.secrets)) add('secret', audited.path, `holds ${describeLeak(audited.path, leak).split(': ').slice(1).join(': ')}`, leak.line);
+    for (const leak of findEncodedLeaks(audited.text, input.secrets)) add('secret', audited.path, `holds ${describeEncodedLeak(audited.path, leak).split(': ').slice(1).join(': ')}`, leak.line);
     for (const token of findTokenShapes(audited.text)) add('token', audited.path, `holds what looks like a ${token.kind}`, token.line);
     if (audited.parseError) add('unreadable', audited.path, audited.parseError);
     for (const [status, requests, line] of poisonedStatuses(audited.cassette, input.isPoison)) {

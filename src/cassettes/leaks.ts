@@ -2,6 +2,7 @@
 // cassette (a header, a query string, an echoed body, Basic auth). We look for every secret in every
 // spelling a recorder may have written it in, and (for `rerecord audit`) for well-known token shapes.
 // Pure: text in, findings out. Findings name a secret, never carry its value.
+import { decodedPayloads } from './encoded-bodies.js';
 
 export interface Secret {
   /** How findings name it, e.g. 'api-key', 'extra-secrets[2]'. */
@@ -149,6 +150,31 @@ interface Hit {
 }
 
 /** Every place a secret shows up, in text order; overlapping spellings count once (see `mergeHits`). */
+/** A secret inside a body the cassette keeps encoded (base64, hex; gzip, deflate, br): where the encoded run starts, and how it was stored. */
+export interface EncodedLeak {
+  secret: string;
+  line: number;
+  how: string;
+}
+
+/**
+ * Secrets no spelling scan of the file can see: inside bodies stored compressed or encoded. One
+ * finding per secret and encoded run.
+ */
+export function findEncodedLeaks(text: string, secrets: readonly Secret[]): EncodedLeak[] {
+  const scanner = new SecretScanner(secrets);
+  if (scanner.empty) return [];
+  const found: EncodedLeak[] = [];
+  for (const payload of decodedPayloads(text)) {
+    for (const secret of new Set(scanner.find(payload.text).map((finding) => finding.secret))) found.push({ secret, line: payload.line, how: payload.how });
+  }
+  return found;
+}
+
+export function describeEncodedLeak(file: string, leak: EncodedLeak): string {
+  return `${file}:${leak.line}: ${leak.secret} inside a body stored as ${leak.how}`;
+}
+
 export function findLeaks(text: string, secrets: readonly Secret[]): LeakFinding[] {
   return scannerFor(secrets).find(text);
 }

@@ -6,7 +6,7 @@
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { diffCassettes, uncomparableDiff, type CassetteDiff, type DiffOptions } from '../cassettes/diff.js';
 import { decodeCassetteBytes, encodeCassetteText, parseCassette, type DecodedText } from '../cassettes/formats/index.js';
-import { describeLeak, findTokenRegions, replaceRegions, SecretScanner, type LeakFinding, type Secret, type TokenFinding, type TokenRegion } from '../cassettes/leaks.js';
+import { describeEncodedLeak, describeLeak, findEncodedLeaks, findTokenRegions, replaceRegions, SecretScanner, type LeakFinding, type Secret, type TokenFinding, type TokenRegion } from '../cassettes/leaks.js';
 import type { Cassette } from '../cassettes/model.js';
 import { describePoison, findPoison, type StatusMatcher } from '../cassettes/poison.js';
 import { putBack } from './vault.js';
@@ -133,6 +133,9 @@ async function checkNewBytes(entry: RecordedCassette, name: string, settings: In
   for (const { from, to } of settings.hostMap) text = text.split(asScanned(from, decoded)).join(asScanned(to, decoded));
   const scanner = new SecretScanner(settings.secrets, decoded.encoding);
   const leaks = scanner.regions(text);
+  // A key inside a compressed or encoded body cannot be redacted in place: it always fails the file.
+  const encoded = findEncodedLeaks(text, settings.secrets);
+  if (encoded.length > 0) return { failure: `leaked secret: ${encoded.slice(0, 3).map((leak) => describeEncodedLeak(name, leak)).join('; ')} (a compressed or encoded body cannot be redacted in place)` };
   const tokens = settings.tokenScan === false ? [] : await newTokens(text, entry.original, cap);
   if (settings.onLeak === 'fail' && (leaks.length > 0 || tokens.length > 0)) {
     return { failure: leakFailure(name, scanner.find(text), tokens) };

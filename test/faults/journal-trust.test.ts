@@ -68,3 +68,36 @@ def test_records():
     await expectOutsideUntouched(project);
   });
 });
+
+describe('a key the API echoed into a gzip-compressed answer', () => {
+  it('is found inside the compressed body vcrpy keeps as !!binary: the file fails, nothing is kept; audit finds it in a committed cassette too', async () => {
+    const echoes = `from standin import api_vcr, BASE_URL
+import gzip, json, os, urllib.request
+
+
+def test_echo():
+    with api_vcr.use_cassette("a_echo.yaml"):
+        request = urllib.request.Request(BASE_URL + "/echo", headers={"X-Api-Key": os.environ["STANDIN_API_KEY"], "Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request) as response:
+            body = json.loads(gzip.decompress(response.read()))
+    assert body["generation"] == "g2"
+`;
+    const project = await projects.create({ 'test_a_echo.py': echoes });
+    const before = await projectHashes(project.dir);
+
+    const result = await projects.run(project, ['--workers', '1', '--on-leak', 'redact']);
+
+    expect(result.code).toBe(1);
+    expect(fileResult(result.json, 'test_a_echo.py').reason).toMatch(/^leaked secret: tests\/vcr_cassettes\/a_echo\.yaml:\d+: api-key inside a body stored as gzip in base64 \(a compressed or encoded body cannot be redacted in place\)/);
+    expect(await projectHashes(project.dir)).toEqual(before);
+
+    // The same recording, committed by someone else: audit sees into it.
+    const { gzipSync } = await import('node:zlib');
+    const binary = gzipSync(JSON.stringify({ headers: { 'x-api-key': KEY } })).toString('base64').match(/.{1,60}/g)!.join('\n        ');
+    await writeFile(path.join(project.dir, CASSETTES, 'a_echo.yaml'), `interactions:\n- request:\n    body: null\n    headers: {}\n    method: GET\n    uri: http://api.test/echo\n  response:\n    body:\n      string: !!binary |\n        ${binary}\n    headers:\n      Content-Encoding:\n      - gzip\n    status:\n      code: 200\n      message: OK\nversion: 1\n`);
+    const audit = await projects.cli(project, ['audit', '--framework', 'pytest', '--api-key-env', 'STANDIN_API_KEY', '--json']);
+    expect(audit.code).toBe(1);
+    expect(audit.stdout).toMatch(/holds api-key inside a body stored as gzip in base64/);
+    expect(audit.stdout).not.toContain(KEY);
+  });
+});

@@ -87,6 +87,7 @@ export function usePytestProjects(key: string) {
       made.push(project);
       return project;
     },
+    cli: (project: PytestProject, args: readonly string[]) => runCli(args, { cwd: project.dir, env: env(project) }),
     async run(project: PytestProject, extra: readonly string[] = []): Promise<{ code: number | null; json: RunJson; stderr: string }> {
       const result = await runCli([...RUN, ...extra], { cwd: project.dir, env: env(project) });
       try {

@@ -1,6 +1,7 @@
 // A stand-in for a web API that test suites record cassettes against.
 // Plain JavaScript so that the demo can start it with nothing but Node.
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 
 /**
  * @typedef {object} StandinApiOptions
@@ -43,6 +44,9 @@ export async function startStandinApi(options) {
       hanging.add(res);
       return;
     }
+    // Echoes the request's headers (the key among them), gzip-compressed when the client accepts it:
+    // the recording then holds the key only inside compressed bytes.
+    if (url.pathname === '/echo') return sendCompressed(res, { generation: state.generation, headers: req.headers }, /\bgzip\b/.test(req.headers['accept-encoding'] ?? ''));
     if (!route) return send(res, 404, { error: 'not found', path: url.pathname });
     const [status, body] = route(state);
     return send(res, status, body);
@@ -102,4 +106,11 @@ function send(res, status, body) {
     'x-request-id': Math.random().toString(16).slice(2),
   });
   res.end(text);
+}
+
+function sendCompressed(res, body, gzip) {
+  if (!gzip) return send(res, 200, body);
+  const bytes = gzipSync(JSON.stringify(body));
+  res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': bytes.length });
+  res.end(bytes);
 }
