@@ -14,6 +14,7 @@ import { pytest } from '../../src/frameworks/pytest/index.js';
 import { rspec } from '../../src/frameworks/rspec/index.js';
 import { REPO_ROOT } from '../support/projects.js';
 import { useStandinApi } from '../support/suite.js';
+import { runWarm } from '../support/warm.js';
 
 const KEY = 'conformance-key-0f0f';
 /** The bundled hook folder of a preset, as the action runs it. */
@@ -192,7 +193,7 @@ function launch(testCase: HookCase, dir: string, journal: string, backupDirector
   }
 }
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+function runProcess(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd, env });
     let output = '';
@@ -215,7 +216,19 @@ async function project(testCase: HookCase): Promise<{ root: string; dir: string 
   return { root, dir };
 }
 
-describe.each(CASES)('$name implements the journal protocol', (testCase) => {
+/** Every row runs in a fresh process, and again in a child forked from a warm worker where the preset has one. */
+const ROWS = CASES.flatMap((testCase) => [
+  { ...testCase, processes: 'fresh' as const },
+  ...(testCase.preset.warmWorker ? [{ ...testCase, name: `${testCase.name}, warm`, processes: 'warm' as const }] : []),
+]);
+
+describe.each(ROWS)('$name implements the journal protocol', (testCase) => {
+  /** The file run as rerecord runs it: the preset's own launch, or forked from its warm worker. */
+  const run = (spec: { command: string; args: string[] }, dir: string, env: NodeJS.ProcessEnv) =>
+    testCase.processes === 'warm'
+      ? runWarm(testCase.preset, testCase.command, bundledHooks(testCase.preset), path.join(dir, testCase.testFile), dir, env)
+      : runProcess(spec.command, spec.args, dir, env);
+
   it('backs up, journals and deletes on first insertion only, records afresh, and keeps later insertions', async () => {
     const { root, dir } = await project(testCase);
     try {
@@ -223,7 +236,7 @@ describe.each(CASES)('$name implements the journal protocol', (testCase) => {
       const backups = path.join(root, 'backups');
       await mkdir(backups);
       const spec = launch(testCase, dir, journal, backups);
-      const result = await run(spec.command, spec.args, dir, standin.env(spec.env));
+      const result = await run(spec, dir, standin.env(spec.env));
       expect(result.code, result.output).toBe(0);
 
       const lines = (await readFile(journal, 'utf8')).split('\n');
@@ -260,7 +273,7 @@ describe.each(CASES)('$name implements the journal protocol', (testCase) => {
       const elsewhere = path.join(root, 'elsewhere');
       await mkdir(elsewhere);
       const spec = launch(testCase, dir, journal, backups);
-      const result = await run(spec.command, spec.args, dir, standin.env({ ...spec.env, RERECORD_ROOT: elsewhere }));
+      const result = await run(spec, dir, standin.env({ ...spec.env, RERECORD_ROOT: elsewhere }));
       expect(result.code, result.output).not.toBe(0);
       expect(result.output).toMatch(/rerecord: refusing cassette .* outside the project/);
       expect(await readFile(path.join(dir, testCase.existing), 'utf8')).toBe(OLD_BYTES);
@@ -280,7 +293,7 @@ describe.each(CASES)('$name implements the journal protocol', (testCase) => {
       const spec = launch(testCase, dir, journal, backups, 'replay');
       expect(spec.env.RERECORD_MODE).toBe('replay');
       // Even a journal left in the environment is not written in replay mode.
-      const result = await run(spec.command, spec.args, dir, standin.env({ ...spec.env, RERECORD_JOURNAL: journal, RERECORD_BACKUP_DIR: backups, RERECORD_ROOT: dir }));
+      const result = await run(spec, dir, standin.env({ ...spec.env, RERECORD_JOURNAL: journal, RERECORD_BACKUP_DIR: backups, RERECORD_ROOT: dir }));
       expect(result.code, result.output).not.toBe(0);
       expect(await readFile(path.join(dir, testCase.existing), 'utf8')).toBe(OLD_BYTES);
       await expect(readFile(path.join(dir, testCase.fresh), 'utf8')).rejects.toThrow(/ENOENT/);
@@ -299,7 +312,7 @@ describe.each(CASES)('$name implements the journal protocol', (testCase) => {
       const env: NodeJS.ProcessEnv = standin.env(spec.env);
       delete env.RERECORD_JOURNAL;
       delete env.RERECORD_BACKUP_DIR;
-      await run(spec.command, spec.args, dir, env);
+      await run(spec, dir, env);
       expect(await readFile(path.join(dir, testCase.existing), 'utf8')).toBe(OLD_BYTES);
       await expect(readFile(journal, 'utf8')).rejects.toThrow(/ENOENT/);
     } finally {
