@@ -77,7 +77,11 @@ function looksLikeText(bytes: Buffer): boolean {
   } catch {
     return false;
   }
-  return !/[\u0000-\u0008\u000e-\u001f\u007f-\u009f\ufffd]/.test(text);
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if ((code < 32 && code !== 9 && code !== 10 && code !== 13) || (code >= 0x7f && code <= 0x9f) || code === 0xfffd) return false;
+  }
+  return true;
 }
 
 function lineFinder(text: string): (index: number) => number {

@@ -63,6 +63,11 @@ export interface WarmWorkerLaunch {
   args: string[];
   /** The runner's own arguments from the user's command (the runner and `{file}` taken out); the file goes last. */
   runnerArgs: string[];
+  /**
+   * A script (as the command names it: on PATH, or a path) whose `#!` interpreter runs the worker
+   * instead of `command`: a bare `pytest` runs in its own Python, which may be a virtualenv's.
+   */
+  interpreterOf?: string;
 }
 
 /** A warm worker for this command, or why this command cannot run in one. */

@@ -4,6 +4,7 @@
 import type { ChildOutcome } from './child.js';
 import type { WarmMode } from '../config/inputs.js';
 import type { FrameworkPreset, WarmWorkerLaunch } from '../frameworks/preset.js';
+import { scriptInterpreter } from './shebang.js';
 import { WarmWorker, type WarmRequest, type WorkerLaunch } from './warm-worker.js';
 
 export interface WarmPoolSettings {
@@ -53,7 +54,12 @@ export class WarmPool implements WarmRunner {
       this.fallBack(plan.unavailable);
       return;
     }
-    this.launch = { ...workerLaunch(plan, settings), runnerArgs: plan.runnerArgs };
+    const launch = workerLaunch(plan, settings);
+    if ('unavailable' in launch) {
+      this.fallBack(launch.unavailable);
+      return;
+    }
+    this.launch = { ...launch, runnerArgs: plan.runnerArgs };
   }
 
   /** Why files run in fresh processes; undefined while workers serve. */
@@ -137,10 +143,17 @@ export class WarmPool implements WarmRunner {
   }
 }
 
-function workerLaunch(plan: WarmWorkerLaunch, settings: WarmPoolSettings): WorkerLaunch {
+function workerLaunch(plan: WarmWorkerLaunch, settings: WarmPoolSettings): WorkerLaunch | { unavailable: string } {
   // The same environment a fresh process of this preset gets, less what belongs to one file.
   const fresh = settings.preset.launch('', settings.command, { hookDirectory: settings.hookDirectory, journal: '', backupDirectory: '' }).env;
   const env: NodeJS.ProcessEnv = { ...settings.childEnv, ...fresh, RERECORD_ROOT: settings.workingDirectory, RERECORD_WORKER: '1' };
   for (const name of PER_FILE_VARIABLES) delete env[name];
-  return { command: plan.command, args: plan.args, cwd: settings.workingDirectory, env, readyTimeoutMs: settings.readyTimeoutMs, ...(settings.redact ? { redact: settings.redact } : {}) };
+  let { command, args } = plan;
+  if (plan.interpreterOf !== undefined) {
+    const interpreter = scriptInterpreter(plan.interpreterOf, settings.workingDirectory, env.PATH);
+    if ('unavailable' in interpreter) return { unavailable: `cannot tell which interpreter runs ${plan.interpreterOf}: ${interpreter.unavailable}` };
+    command = interpreter.command;
+    args = [...interpreter.args, ...plan.args];
+  }
+  return { command, args, cwd: settings.workingDirectory, env, readyTimeoutMs: settings.readyTimeoutMs, ...(settings.redact ? { redact: settings.redact } : {}) };
 }

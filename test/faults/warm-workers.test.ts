@@ -161,4 +161,20 @@ describe('warm workers (pytest + vcrpy)', () => {
     expect(await hashes(project.dir)).toEqual(before);
     await outsideUntouched(project);
   });
+
+  it('a bare `pytest` command runs warm in the Python of its #! line; a command that is not the runner runs fresh and says why', async () => {
+    const project = await projects.create({ 'test_a.py': recording('a') });
+    const bin = path.join(path.dirname(project.dir), 'venv-bin');
+    await mkdir(bin);
+    await writeFile(path.join(bin, 'pytest'), '#!/usr/bin/python3\nimport sys\nfrom pytest import console_main\nsys.exit(console_main())\n', { mode: 0o755 });
+    const env = { ...projects.env(project), PATH: `${bin}${path.delimiter}${projects.env(project).PATH ?? ''}` };
+
+    const warm = JSON.parse((await runCli([...RUN, '--command', 'pytest -q {file}'], { cwd: project.dir, env })).stdout) as { processes: string; files: Array<{ status: string }> };
+    expect(warm.files.map((file) => file.status)).toEqual(['succeeded']);
+    expect(warm.processes).toMatch(/^forked from 1 warm worker/);
+
+    const fresh = await runCli([...RUN, '--command', 'sh -c "exec pytest -q $0" {file}'], { cwd: project.dir, env });
+    expect((JSON.parse(fresh.stdout) as { processes: string }).processes).toBe("a fresh process per file (the command `sh -c exec pytest -q $0 {file}` does not start the framework's own runner directly)");
+    expect(fresh.stderr).toContain("warm workers: the command `sh -c exec pytest -q $0 {file}` does not start the framework's own runner directly; every test file runs in a fresh process instead");
+  });
 });

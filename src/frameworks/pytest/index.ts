@@ -111,12 +111,12 @@ export const pytest = definePreset({
   },
 
   warmWorker(command, hookDirectory) {
-    // `python -m pytest …` names its Python; a bare `pytest` is taken to be python3's (a worker that
-    // cannot import pytest there says so, and the files run fresh).
+    // `python -m pytest …` names its Python; a bare `pytest` runs in the Python of its `#!` line.
     const found = runnerArguments(command, [[PYTHON, '-m', 'pytest'], [PYTEST]]);
     if ('unavailable' in found) return found;
-    const python = found.runner.length === 3 ? found.runner[0]! : 'python3';
-    return { command: python, args: [path.join(hookDirectory, WORKER)], runnerArgs: found.runnerArgs };
+    const worker = [path.join(hookDirectory, WORKER)];
+    if (found.runner.length === 3) return { command: found.runner[0]!, args: worker, runnerArgs: found.runnerArgs };
+    return { command: 'python3', args: worker, runnerArgs: found.runnerArgs, interpreterOf: found.runner[0]! };
   },
 
   runtimeCheck: pytestRuntimeCheck,

@@ -23,14 +23,14 @@ describe('runnerArguments', () => {
 });
 
 describe('warm worker plans of the presets', () => {
-  it('pytest: `python -m pytest` runs the worker in that Python; a bare pytest in python3; anything else runs fresh', () => {
+  it('pytest: `python -m pytest` runs the worker in that Python; a bare pytest in the Python of its #! line; anything else runs fresh', () => {
     expect(pytest.warmWorker!(['/usr/bin/python3.11', '-m', 'pytest', '-p', 'no:cacheprovider', '{file}'], HOOKS)).toEqual({
       command: '/usr/bin/python3.11',
       args: ['/hooks/rerecord_worker.py'],
       runnerArgs: ['-p', 'no:cacheprovider'],
     });
-    expect(pytest.warmWorker!(['pytest', '-q', '{file}'], HOOKS)).toEqual({ command: 'python3', args: ['/hooks/rerecord_worker.py'], runnerArgs: ['-q'] });
-    expect(pytest.warmWorker!(['.venv/bin/py.test', '{file}'], HOOKS)).toMatchObject({ command: 'python3', runnerArgs: [] });
+    expect(pytest.warmWorker!(['pytest', '-q', '{file}'], HOOKS)).toEqual({ command: 'python3', args: ['/hooks/rerecord_worker.py'], runnerArgs: ['-q'], interpreterOf: 'pytest' });
+    expect(pytest.warmWorker!(['.venv/bin/py.test', '{file}'], HOOKS)).toMatchObject({ interpreterOf: '.venv/bin/py.test', runnerArgs: [] });
     expect(pytest.warmWorker!(['poetry', 'run', 'pytest', '{file}'], HOOKS)).toEqual({ unavailable: "the command `poetry run pytest {file}` does not start the framework's own runner directly" });
   });
 
