@@ -125,7 +125,8 @@ export class WarmWorker {
     const started = performance.now();
     const id = ++this.nextId;
     const tag = nextProcessTag();
-    const end = `\u0000rerecord-end-${randomBytes(8).toString('hex')}\u0000`;
+    // No NUL in it: R strings cannot hold one. The record separators keep it off any real output.
+    const end = `\u001e[rerecord-end-${randomBytes(8).toString('hex')}]\u001e`;
     const output = new ActiveOutput(end, new OutputTail(request.outputLimitBytes ?? 64 * 1024, request.redact));
     this.active = output;
     const outcome: ChildOutcome = { exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: undefined, output: '', durationMs: 0, strays: [], survivors: [], pipesAbandoned: false };

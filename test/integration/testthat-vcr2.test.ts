@@ -15,6 +15,8 @@ import { allText, readFailureReports, REPO_ROOT, snapshotTree, type TempProject 
 import { cleanEnv, runCli } from '../support/run-bundle.js';
 import { startStandinApi } from '../support/standin-api.mjs';
 import { useTempProjects } from '../support/suite.js';
+import { runWarm } from '../support/warm.js';
+import { testthat } from '../../src/frameworks/testthat/index.js';
 
 const R_LIBS_VCR2 = process.env.RERECORD_TEST_R_LIBS_VCR2;
 const KEY = 'r2-key-91d4e7-secret';
@@ -110,6 +112,41 @@ describe('R testthat + vcr 2 + httr2', () => {
       'tests/testthat/fixtures/status_configured.yml',
     ]);
     expect(JSON.parse(await readFile(path.join(project.dir, 'tests/testthat/_vcr/status_json.json'), 'utf8')).recorded_with).toMatch(/^VCR-vcr\/2\./);
+  });
+
+  it('warm: files fork from a worker that loaded the package once; options, variables, globals and the working directory of one file never reach the next; a segfault and a worker killed under a file are restored', async () => {
+    project = await projects.copy(PROJECT);
+    const standin = await startApi('g1');
+    const env = () => vcr2Env({ STANDIN_API_URL: standin.url, STANDIN_API_KEY: KEY });
+    const tests = path.join(project.dir, 'tests/testthat');
+    // Each file first checks that nothing of the other reached it, then leaves its own marks:
+    // whichever runs second proves the isolation.
+    const checksThenLeaks = (name: string, cassette: string, path_: string) =>
+      `test_that("sees nothing of another file, then leaks", {\n  vcr::use_cassette("${cassette}", { res <- api_get("${path_}") })\n  expect_equal(httr2::resp_status(res), 200)\n  expect_null(getOption("rr.leak"))\n  expect_equal(Sys.getenv("RR_LEAK"), "")\n  expect_false(exists("rr_leak", envir = globalenv()))\n  expect_equal(normalizePath(getwd()), normalizePath(${JSON.stringify(path.join(project.dir, 'tests/testthat'))}))\n  options(rr.leak = "${name}")\n  Sys.setenv(RR_LEAK = "${name}")\n  assign("rr_leak", "${name}", envir = globalenv())\n  setwd(tempdir())\n})\n`;
+    await writeFile(path.join(tests, 'test-a-leaks.R'), checksThenLeaks('a', 'items', '/items'));
+    await writeFile(path.join(tests, 'test-b-leaks.R'), checksThenLeaks('b', 'item_one', '/items/1'));
+    await writeFile(path.join(tests, 'test-c-segfaults.R'), 'test_that("crashes", {\n  vcr::use_cassette("item_two", { res <- api_get("/items/2") })\n  tools::pskill(Sys.getpid(), 11L)\n})\n');
+    // The child learns its worker's pid from its parent: R has no getppid(), /proc has it.
+    await writeFile(path.join(tests, 'test-d-kills-worker.R'), 'test_that("kills its worker", {\n  vcr::use_cassette("item_three", { res <- api_get("/items/3") })\n  parent <- strsplit(readLines(sprintf("/proc/%d/stat", Sys.getpid())), " ")[[1]][4]\n  system(paste("kill -9", parent))\n  Sys.sleep(30)\n})\n');
+    await mkdir(path.join(tests, '_vcr'), { recursive: true });
+    for (const name of ['item_two', 'item_three']) await writeFile(path.join(tests, '_vcr', `${name}.yml`), `http_interactions: []\nrecorded_with: old ${name}\n`);
+    const before = await cassettesIn(project.dir);
+    const select = ['--test-pattern', 'test-[a-d]-*.R'];
+    const result = await runCli(['run', ...select, '--warm', 'on', '--workers', '1', '--timeout', '60s', '--retries', '0', '--api-key-env', 'STANDIN_API_KEY', '--json'], { cwd: project.dir, env: await env() });
+    const report = JSON.parse(result.stdout) as { processes: string; files: Array<{ file: string; status: string; reason: string }> };
+    const byFile = Object.fromEntries(report.files.map((file) => [path.basename(file.file), file]));
+    expect(byFile['test-a-leaks.R']!.status, byFile['test-a-leaks.R']!.reason).toBe('succeeded');
+    expect(byFile['test-b-leaks.R']!.status, byFile['test-b-leaks.R']!.reason).toBe('succeeded');
+    expect(byFile['test-c-segfaults.R']!.reason).toMatch(/^crashed: /);
+    expect(byFile['test-d-kills-worker.R']!.reason).toMatch(/^the warm worker \(pid \d+\) died \(killed by SIGKILL\) while the test ran/);
+    // A second worker only when a file ran after the one that killed the first.
+    expect(report.processes).toMatch(/^forked from [12] warm workers? \(each loaded testthat [\d.]+, vcr 2\.1\.0, standinclient \(load_all\)/);
+    const after = await cassettesIn(project.dir);
+    for (const name of ['item_two', 'item_three']) {
+      const file = `tests/testthat/_vcr/${name}.yml`;
+      expect(before.has(file)).toBe(true);
+      expect(sha256(after.get(file)), file).toBe(sha256(before.get(file)));
+    }
   });
 
   it('re-records end to end: fresh data kept, a failed file restored byte for byte, both blocks of a twice-inserted cassette kept, replays offline', async () => {
@@ -208,8 +245,10 @@ describe.each(STACKS)('R record hook conformance on $stack', ({ source, folder, 
     return { work, journal: path.join(work, 'journal.jsonl'), backups, test };
   }
 
-  async function runHook(test: string, hookEnv: Record<string, string>, standinUrl: string) {
-    return rscript([HOOK, test], { cwd: project.dir, env: await rEnv({ STANDIN_API_URL: standinUrl, STANDIN_API_KEY: KEY, ...hookEnv }) });
+  async function runHook(test: string, hookEnv: Record<string, string>, standinUrl: string, processes: 'fresh' | 'warm' = 'fresh') {
+    const env = await rEnv({ STANDIN_API_URL: standinUrl, STANDIN_API_KEY: KEY, ...hookEnv });
+    if (processes === 'warm') return runWarm(testthat, [], path.dirname(HOOK), test, project.dir, env);
+    return rscript([HOOK, test], { cwd: project.dir, env });
   }
 
   const readJournal = async (file: string) =>
@@ -218,7 +257,7 @@ describe.each(STACKS)('R record hook conformance on $stack', ({ source, folder, 
       .filter(Boolean)
       .map((line) => JSON.parse(line) as { cassette: string; existed: boolean; backup: string | null });
 
-  it('journals each cassette once with its backup, records fresh on the first insertion, appends on the second, leaves ignored cassettes alone', async () => {
+  it.each(['fresh', 'warm'] as const)('journals each cassette once with its backup, records fresh on the first insertion, appends on the second, leaves ignored cassettes alone (%s process)', async (processes) => {
     const { work, journal, backups, test } = await prepare();
     const cassette = path.join(project.dir, folder, 'conformance.yml');
     const original = 'http_interactions: []\nrecorded_with: an old recording\n';
@@ -227,7 +266,7 @@ describe.each(STACKS)('R record hook conformance on $stack', ({ source, folder, 
     await writeFile(ignored, original);
     const standin = await startApi('g5');
     try {
-      const result = await runHook(test, { RERECORD_JOURNAL: journal, RERECORD_BACKUP_DIR: backups }, standin.url);
+      const result = await runHook(test, { RERECORD_JOURNAL: journal, RERECORD_BACKUP_DIR: backups }, standin.url, processes);
       expect(result.code, result.output).toBe(0);
       const entries = await readJournal(journal);
       expect(entries.map((entry) => [path.relative(project.dir, entry.cassette), entry.existed])).toEqual([
