@@ -1,6 +1,6 @@
 // The built CLI re-records a real RSpec + Ruby VCR project against the stand-in API.
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allText, readFailureReports, snapshotTree, type TempProject } from '../support/projects.js';
@@ -125,5 +125,37 @@ describe('RSpec + Ruby VCR, through the CLI', () => {
     const log = await readFile(path.join(project.dir, '.rerecord/failures.txt'), 'utf8');
     expect(log.split('\n').filter(Boolean).length).toBeGreaterThan(0);
     expect(await allText(project.dir)).not.toContain(KEY);
+  });
+
+  it('warm: files fork from one worker that loaded rspec-core and spec_helper once; what one file sets never reaches the next', async () => {
+    project = await projects.copy('test/projects/rspec');
+    for (const spec of ['boom', 'dynamic', 'hang', 'shared_a', 'shared_b', 'users']) await rm(path.join(project.dir, 'spec', `${spec}_spec.rb`));
+    // Each file first checks that nothing of the other reached it, then leaves its marks.
+    const checksThenLeaks = (name: string) => `RSpec.describe '${name}' do
+  it 'sees nothing of another file, then leaks' do
+    expect(ENV['RR_LEAK']).to be_nil
+    expect($rr_leak).to be_nil
+    expect(defined?(RrLeak)).to be_nil
+    expect(Dir.pwd).to eq(${JSON.stringify(project.dir)})
+    response = VCR.use_cassette('${name}') { api_get('/items') }
+    expect(response.code).to eq('200')
+    ENV['RR_LEAK'] = '${name}'
+    $rr_leak = '${name}'
+    Object.const_set(:RrLeak, '${name}')
+    Dir.chdir('/')
+  end
+end
+`;
+    await writeFile(path.join(project.dir, 'spec/leak_a_spec.rb'), checksThenLeaks('leak_a'));
+    await writeFile(path.join(project.dir, 'spec/leak_b_spec.rb'), checksThenLeaks('leak_b'));
+    const result = await runCli(['run', ...COMMON, '--workers', '1', '--warm', 'on', '--json'], { cwd: project.dir, env: env() });
+    const report = JSON.parse(result.stdout) as { processes: string; files: Array<{ file: string; status: string; reason: string }> };
+    expect(report.files.map((file) => [file.file, file.status, file.reason]).sort()).toEqual([
+      ['spec/items_spec.rb', 'succeeded', ''],
+      ['spec/leak_a_spec.rb', 'succeeded', ''],
+      ['spec/leak_b_spec.rb', 'succeeded', ''],
+    ]);
+    expect(report.processes).toMatch(/^forked from 1 warm worker \(each loaded rspec-core [\d.]+, the project's spec_helper, vcr [\d.]+/);
+    expect(generationOf(await cassette('leak_b'))).toBe('g2');
   });
 });
