@@ -32,17 +32,41 @@ path. Two of its own behaviours need pinning too, in pytest_configure:
   to "all", so a recording test is never cut off from the API it records.
 - its "rewrite" mode (from the command line, `vcr_config` or a mark) deletes the cassette itself,
   before Cassette.load, where no backup is taken: we turn every merged record_mode into "all".
+
+A warm worker (rerecord_worker.py, WORKERS.md) imports this module once, without any RERECORD_*
+setting, and forks a child per test file: the child calls configure_from_environment() with its own
+environment before pytest runs, so everything below reads the settings when it is called, never
+what they were at import. The worker imports this module before pytest marks it for assertion
+rewriting, hence PYTEST_DONT_REWRITE (it holds no assert), so pytest does not warn that it was
+already imported.
 """
 import json
 import os
 import sys
 
-_JOURNAL = os.environ.get("RERECORD_JOURNAL")
-_BACKUP_DIR = os.environ.get("RERECORD_BACKUP_DIR")
-_REPLAY = os.environ.get("RERECORD_MODE") == "replay"
-_ACTIVE = _REPLAY or bool(_JOURNAL and _BACKUP_DIR)
+_JOURNAL = None
+_BACKUP_DIR = None
+_ROOT = None
+_REPLAY = False
+_ACTIVE = False
 
 _seen = set()  # absolute cassette paths already prepared in this process
+_patched = False  # Cassette.load replaced (once per process: the patch reads the settings per call)
+
+
+def configure_from_environment():
+    """(Re)reads RERECORD_JOURNAL, RERECORD_BACKUP_DIR, RERECORD_MODE and RERECORD_ROOT from
+    os.environ and forgets the cassettes seen so far; patches vcrpy once the settings ask for it.
+    Runs at import (a fresh process) and in each child a warm worker forks (its new environment)."""
+    global _JOURNAL, _BACKUP_DIR, _ROOT, _REPLAY, _ACTIVE
+    _JOURNAL = os.environ.get("RERECORD_JOURNAL")
+    _BACKUP_DIR = os.environ.get("RERECORD_BACKUP_DIR")
+    _ROOT = os.environ.get("RERECORD_ROOT")
+    _REPLAY = os.environ.get("RERECORD_MODE") == "replay"
+    _ACTIVE = _REPLAY or bool(_JOURNAL and _BACKUP_DIR)
+    _seen.clear()
+    if _ACTIVE:
+        _patch_vcrpy()
 
 
 def _copy_to_backup_dir(cassette):
@@ -61,7 +85,7 @@ def _copy_to_backup_dir(cassette):
 def _refuse_outside_root(cassette):
     # Only a cassette inside the project rerecord runs in (and outside .git/ and .rerecord/) is
     # backed up and deleted; symlinked folders are followed, as vcrpy's own write would.
-    root = os.environ.get("RERECORD_ROOT")
+    root = _ROOT
     if not root:
         return
     absolute = os.path.abspath(cassette)
@@ -89,6 +113,9 @@ def _start_fresh(cassette):
 
 
 def _patch_vcrpy():
+    global _patched
+    if _patched:
+        return
     try:
         from vcr.cassette import Cassette
     except ImportError:
@@ -102,6 +129,8 @@ def _patch_vcrpy():
     original_load = Cassette.load.__func__
 
     def load(cls, **kwargs):
+        if not _ACTIVE:
+            return original_load(cls, **kwargs)
         if _REPLAY:
             kwargs["record_mode"] = record_none
             return original_load(cls, **kwargs)
@@ -119,28 +148,36 @@ def _patch_vcrpy():
         return original_load(cls, **kwargs)
 
     Cassette.load = classmethod(load)
+    _patched = True
 
 
-if _ACTIVE:
-    _patch_vcrpy()
+def _pinned_recording_mode():
+    return "none" if _REPLAY else "all"
 
 
 def _pin_pytest_recording(config):
-    if "pytest_recording.plugin" not in sys.modules or not hasattr(config.option, "record_mode"):
+    # Registered, not merely imported: a warm worker imports pytest-recording for every child.
+    plugin = sys.modules.get("pytest_recording.plugin")
+    if plugin is None or not config.pluginmanager.is_registered(plugin) or not hasattr(config.option, "record_mode"):
         return
-    pinned = "none" if _REPLAY else "all"
-    config.option.record_mode = pinned
+    config.option.record_mode = _pinned_recording_mode()
     import pytest_recording._vcr as recording_vcr
 
     original_merge = recording_vcr.merge_kwargs
+    if getattr(original_merge, "_rerecord_pinned", False):
+        return
 
     def merge_kwargs(*args, **kwargs):
         merged = original_merge(*args, **kwargs)
-        if "record_mode" in merged:
-            merged = dict(merged, record_mode=pinned)
+        if _ACTIVE and "record_mode" in merged:
+            merged = dict(merged, record_mode=_pinned_recording_mode())
         return merged
 
+    merge_kwargs._rerecord_pinned = True
     recording_vcr.merge_kwargs = merge_kwargs
+
+
+configure_from_environment()
 
 
 def pytest_configure(config):

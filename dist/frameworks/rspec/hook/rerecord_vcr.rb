@@ -25,14 +25,24 @@
 return if defined?(RerecordVcr) # a second copy (RUBYOPT and --require): one journal, one patch
 
 module RerecordVcr
-  JOURNAL = ENV['RERECORD_JOURNAL'].to_s
-  BACKUP_DIR = ENV['RERECORD_BACKUP_DIR'].to_s
-  SEEN = {} # absolute cassette paths already prepared in this process
   LOCK = Thread::Mutex.new
-  REPLAY = ENV['RERECORD_MODE'] == 'replay'
+
+  class << self
+    attr_reader :journal, :backup_dir, :replay
+  end
+
+  # Reads the settings from the environment and forgets every cassette seen so far: at load, and
+  # again in each child a warm worker forks (rerecord_worker.rb), whose patch is already in place.
+  def self.configure_from_environment
+    @journal = ENV['RERECORD_JOURNAL'].to_s
+    @backup_dir = ENV['RERECORD_BACKUP_DIR'].to_s
+    @replay = ENV['RERECORD_MODE'] == 'replay'
+    @seen = {} # absolute cassette paths already prepared in this process
+  end
+  configure_from_environment
 
   def self.enabled?
-    REPLAY || (!JOURNAL.empty? && File.directory?(BACKUP_DIR))
+    replay || (!journal.empty? && File.directory?(backup_dir))
   end
 
   def self.patch!(cassette_class)
@@ -42,7 +52,9 @@ module RerecordVcr
 
   module ForceRecord
     def initialize(name, options = {})
-      if RerecordVcr::REPLAY
+      return super unless RerecordVcr.enabled?
+
+      if RerecordVcr.replay
         # Replays what the file holds and nothing else; no interval that would record again.
         super(name, (options || {}).merge(record: :none, re_record_interval: nil))
         return
@@ -58,12 +70,12 @@ module RerecordVcr
     return unless path
     refuse_outside_root(path)
     LOCK.synchronize do
-      next if SEEN[path]
-      SEEN[path] = true
+      next if @seen[path]
+      @seen[path] = true
       existed = File.file?(path)
       backup = existed ? copy_to_backup_dir(path) : nil
       # One line, written and closed before the delete: a kill -9 leaves a truthful journal.
-      File.open(JOURNAL, 'a') { |f| f.write(%({"cassette":#{json(path)},"existed":#{existed},"backup":#{backup ? json(backup) : 'null'}}\n)) }
+      File.open(journal, 'a') { |f| f.write(%({"cassette":#{json(path)},"existed":#{existed},"backup":#{backup ? json(backup) : 'null'}}\n)) }
       begin
         File.delete(path) if existed
       rescue Errno::ENOENT
@@ -106,7 +118,7 @@ module RerecordVcr
   def self.copy_to_backup_dir(path)
     n = 1
     begin
-      target = File.join(BACKUP_DIR, "#{n}-#{File.basename(path)}")
+      target = File.join(backup_dir, "#{n}-#{File.basename(path)}")
       File.open(target, File::WRONLY | File::CREAT | File::EXCL | File::BINARY) do |out|
         File.open(path, 'rb') { |src| IO.copy_stream(src, out) }
       end
@@ -126,7 +138,8 @@ module RerecordVcr
   end
 end
 
-if RerecordVcr.enabled?
+# A warm worker patches before any child has settings: each child's settings decide per cassette.
+if RerecordVcr.enabled? || ENV['RERECORD_WORKER'] == '1'
   if defined?(::VCR::Cassette)
     RerecordVcr.patch!(::VCR::Cassette)
   else
