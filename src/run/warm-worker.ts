@@ -50,6 +50,8 @@ type WorkerMessage =
 const MARKER_GRACE_MS = 2000;
 /** How long a worker gets to answer that it forked: it reads the request and forks at once. */
 const FORK_ANSWER_MS = 30_000;
+/** How long a worker may take to report a child it was told to kill has ended. */
+const STUCK_AFTER_KILL_MS = 10_000;
 /** Output of the worker's own loading kept for the message when it cannot start. */
 const LOADING_OUTPUT_BYTES = 4096;
 
@@ -132,10 +134,14 @@ export class WarmWorker {
     const outcome: ChildOutcome = { exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: undefined, output: '', durationMs: 0, strays: [], survivors: [], pipesAbandoned: false };
     let childTree: TreeSelector | undefined;
     let killTimer: NodeJS.Timeout | undefined;
+    // Once the child is killed its worker answers at once; one that does not is stuck, and lost.
+    let answerBy = Infinity;
     const killChild = () => {
       if (!childTree) return;
       signalTree(childTree, 'SIGTERM');
       killTimer ??= setTimeout(() => childTree && signalTree(childTree, 'SIGKILL'), request.killGraceMs ?? 3000);
+      answerBy = Math.min(answerBy, performance.now() + (request.killGraceMs ?? 3000) + STUCK_AFTER_KILL_MS);
+      this.notify();
     };
     const timeout = setTimeout(() => {
       outcome.timedOut = true;
@@ -148,7 +154,8 @@ export class WarmWorker {
     try {
       const line = JSON.stringify({ id, file: request.file, args: request.args, cwd: request.cwd, env: { ...request.env, [tag.name]: tag.value }, end });
       (this.process.stdin as Writable).write(`${line}\n`);
-      const forked = await this.messageFor(id, FORK_ANSWER_MS);
+      const forkBy = performance.now() + FORK_ANSWER_MS;
+      const forked = await this.messageFor(id, () => forkBy);
       if (!forked || !('started' in forked)) {
         outcome.crash = this.lostWorker('before it forked the test');
         return outcome;
@@ -163,7 +170,7 @@ export class WarmWorker {
       };
       if (request.signal.aborted) onAbort();
       else request.signal.addEventListener('abort', onAbort, { once: true });
-      const ended = await this.messageFor(id, Infinity);
+      const ended = await this.messageFor(id, () => answerBy);
       clearTimeout(timeout);
       if (!ended) outcome.crash = this.lostWorker('while the test ran');
       else if ('exit' in ended) outcome.exitCode = ended.exit;
@@ -204,17 +211,16 @@ export class WarmWorker {
     while (this.alive && performance.now() < deadline) await this.changed(deadline - performance.now());
   }
 
-  /** The next message about request `id` (older requests' stragglers are dropped); undefined when the worker died or `ms` passed. */
-  private async messageFor(id: number, ms: number): Promise<WorkerMessage | undefined> {
-    const deadline = performance.now() + ms;
+  /** The next message about request `id` (older requests' stragglers are dropped); undefined when the worker died or the deadline (which may move) passed. */
+  private async messageFor(id: number, deadline: () => number): Promise<WorkerMessage | undefined> {
     for (;;) {
       const message = this.messages.shift();
       if (message) {
         if ('id' in message && message.id === id) return message;
         continue;
       }
-      if (!this.alive || performance.now() >= deadline) return undefined;
-      await this.changed(deadline - performance.now());
+      if (!this.alive || performance.now() >= deadline()) return undefined;
+      await this.changed(deadline() - performance.now());
     }
   }
 

@@ -87,7 +87,8 @@ def test_echo():
 
     const result = await projects.run(project, ['--workers', '1', '--on-leak', 'redact']);
 
-    expect(result.code).toBe(1);
+    const cassette = await readFile(path.join(project.dir, CASSETTES, 'a_echo.yaml'), 'utf8').catch(() => '(none)');
+    expect(result.code, `${JSON.stringify(result.json.files)}\n${result.stderr}\n${cassette}`).toBe(1);
     expect(fileResult(result.json, 'test_a_echo.py').reason).toMatch(/^leaked secret: tests\/vcr_cassettes\/a_echo\.yaml:\d+: api-key inside a body stored as gzip in base64 \(a compressed or encoded body cannot be redacted in place\)/);
     expect(await projectHashes(project.dir)).toEqual(before);
 
