@@ -7,8 +7,8 @@
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
 export interface DecodedPayload {
-  /** 1-based line of the file where the encoded run starts. */
-  line: number;
+  /** Where in the file the encoded run starts. */
+  offset: number;
   /** How it was stored: `base64`, `gzip in base64`, `gzip in hex`, ... */
   how: string;
   text: string;
@@ -27,7 +27,6 @@ const HEX_RUN = /(?:[0-9a-fA-F]{2}){20,}/g;
 export function decodedPayloads(text: string, depth = 0): DecodedPayload[] {
   const mayBeBrotli = /content-encoding[^\n]{0,40}\bbr\b/i.test(text);
   const found: DecodedPayload[] = [];
-  const lineAt = lineFinder(text);
   const visit = (run: string, at: number, bytes: Buffer, kind: string) => {
     const opened = open(bytes, mayBeBrotli);
     // Plain base64 of readable text is scanned as well: a body stored encoded without compression.
@@ -35,8 +34,8 @@ export function decodedPayloads(text: string, depth = 0): DecodedPayload[] {
     if (!payload) return;
     const decoded = payload.bytes.toString('utf8');
     const how = payload.how ? `${payload.how} in ${kind}` : kind;
-    found.push({ line: lineAt(at), how, text: decoded });
-    if (depth + 1 < MAX_DEPTH) for (const inner of decodedPayloads(decoded, depth + 1)) found.push({ line: lineAt(at), how: `${inner.how} in ${how}`, text: inner.text });
+    found.push({ offset: at, how, text: decoded });
+    if (depth + 1 < MAX_DEPTH) for (const inner of decodedPayloads(decoded, depth + 1)) found.push({ offset: at, how: `${inner.how} in ${how}`, text: inner.text });
   };
   for (const match of text.matchAll(BASE64_RUN)) {
     // Joined across a YAML block's line breaks (and a block sequence's `- ` markers).
@@ -82,19 +81,4 @@ function looksLikeText(bytes: Buffer): boolean {
     if ((code < 32 && code !== 9 && code !== 10 && code !== 13) || (code >= 0x7f && code <= 0x9f) || code === 0xfffd) return false;
   }
   return true;
-}
-
-function lineFinder(text: string): (index: number) => number {
-  const starts = [0];
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
-  return (index) => {
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (starts[middle]! <= index) low = middle;
-      else high = middle - 1;
-    }
-    return low + 1;
-  };
 }

@@ -164,11 +164,11 @@ export interface EncodedLeak {
 export function findEncodedLeaks(text: string, secrets: readonly Secret[]): EncodedLeak[] {
   const scanner = new SecretScanner(secrets);
   if (scanner.empty) return [];
-  const found: EncodedLeak[] = [];
-  for (const payload of decodedPayloads(text)) {
-    for (const secret of new Set(scanner.find(payload.text).map((finding) => finding.secret))) found.push({ secret, line: payload.line, how: payload.how });
-  }
-  return found;
+  const payloads = decodedPayloads(text).sort((a, b) => a.offset - b.offset);
+  const lines = locate(text, payloads.map((payload) => payload.offset));
+  return payloads.flatMap((payload, index) =>
+    [...new Set(scanner.find(payload.text).map((finding) => finding.secret))].map((secret) => ({ secret, line: lines[index]!.line, how: payload.how })),
+  );
 }
 
 export function describeEncodedLeak(file: string, leak: EncodedLeak): string {
