@@ -110,19 +110,21 @@ function carries(pid, entry, prefix) {
 
 /**
  * The processes that belong to a tree: those whose environment carries `marker` (exactly, or as a
- * prefix when `prefix`), those in one of `groups` (as process group or session), and every
- * descendant of those; only processes forked at or after `since` (the tree's oldest member).
- * Never this process or its ancestors.
+ * prefix when `prefix`), those in one of `groups` (as process group or session), the `roots`
+ * themselves, those carrying `inherited` (a warm worker's tag, which a child forked from the worker
+ * keeps in its environment without exec'ing), and every descendant of those; only processes forked
+ * at or after `since` (the tree's oldest member). Never this process, its ancestors or `spared`.
  */
-function findTree({ marker, prefix = false, groups = [], since = 0 }) {
+function findTree({ marker, prefix = false, groups = [], since = 0, roots = [], inherited, spared: alsoSpared = [] }) {
   const processes = listProcesses(since);
-  const spared = new Set([process.pid, process.ppid]);
+  const spared = new Set([process.pid, process.ppid, ...alsoSpared]);
   const members = new Set();
   for (const entry of processes) {
     if (spared.has(entry.pid)) continue;
-    if (groups.includes(entry.group) || groups.includes(entry.session) || carries(entry.pid, marker, prefix)) members.add(entry.pid);
+    if (roots.includes(entry.pid) || groups.includes(entry.group) || groups.includes(entry.session) || carries(entry.pid, marker, prefix) || (inherited !== undefined && carries(entry.pid, inherited, false))) {
+      members.add(entry.pid);
+    }
   }
-  // Children of members, however deep (a child that replaced its environment is still a child).
   let grew = members.size > 0;
   while (grew) {
     grew = false;

@@ -71,13 +71,15 @@ export async function planRun(config: Config, warn: Warn, mode = config.mode): P
 
 /**
  * Drop every cassette path that must never be touched (outside the project, inside .git/ or
- * .rerecord/, or a test file itself), wherever it came from (source, manifest), with a note each.
+ * .rerecord/, a test file itself, or the config file), wherever it came from (source, manifest),
+ * with a note each.
  */
 export function confinePlan(plan: Plan, workingDirectory: string, testFiles: ReadonlySet<string>): Plan {
   const notes: string[] = [];
   const checkConfined = confinement(workingDirectory);
   const refusal = (cassette: string): string | undefined => {
     if (testFiles.has(cassette)) return `cassette ${JSON.stringify(cassette)} is a test file; refused`;
+    if (path.posix.normalize(cassette) === CONFIG_FILE) return `cassette ${JSON.stringify(cassette)} is rerecord's config file ${CONFIG_FILE}, never a cassette; refused (it is neither moved aside nor re-recorded)`;
     try {
       checkConfined(cassette, 'cassette');
       return undefined;

@@ -303,7 +303,9 @@ async function explainFailure(reason: string, observed: Observed, vault: Attempt
 /**
  * A test can append lines to its own journal: each is held to what recovery holds them to. A cassette
  * outside the project (or in .git/, .rerecord/), a test file or the config file, or a backup outside
- * this attempt's backup folder is refused: never deleted, never restored, never copied from.
+ * this attempt's backup folder is refused: never deleted, never restored, never copied from. The one
+ * exception is a test file or the config file that really was moved aside (an earlier hook's, or a
+ * custom command's, journal): it goes back from its backup, and the file fails all the same.
  */
 async function trustJournal(journal: readonly JournalEntry[], vault: AttemptVault, settings: AttemptSettings, childStartedAt: number): Promise<{ trusted: JournalEntry[]; refused: string[] }> {
   const trusted: JournalEntry[] = [];
@@ -318,8 +320,15 @@ async function trustJournal(journal: readonly JournalEntry[], vault: AttemptVaul
           : !entry.existed && (await untouchedSince(entry.cassette, childStartedAt))
             ? 'said to be new, but it is older than the test and was not changed by it'
             : undefined;
-    if (why === undefined) trusted.push(entry);
-    else refused.push(`${entry.cassette} (${why})`);
+    if (why === undefined) {
+      trusted.push(entry);
+      continue;
+    }
+    // A hook that resolved a name onto a test file or the config file at run time has moved it
+    // aside with a true backup in this attempt's folder: refused as a cassette, but put back.
+    const putBack = settings.neverCassettes?.has(path.resolve(entry.cassette)) && entry.existed && entry.backup !== null && isInside(entry.backup, vault.backupDirectory);
+    if (putBack) trusted.push(entry);
+    refused.push(`${entry.cassette} (${why}${putBack ? '; put back from its backup' : ''})`);
   }
   return { trusted, refused };
 }

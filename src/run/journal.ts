@@ -1,6 +1,7 @@
 // The record hooks append one JSON line per cassette they open: which file, whether it existed,
 // where its original bytes were copied. It is the exact list of what a test run touched.
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 
 export interface JournalEntry {
   cassette: string;
@@ -29,7 +30,9 @@ function parseLine(line: string): JournalEntry | undefined {
   try {
     const data = JSON.parse(line) as Partial<JournalEntry>;
     if (typeof data.cassette !== 'string' || typeof data.existed !== 'boolean') return undefined;
-    return { cassette: data.cassette, existed: data.existed, backup: typeof data.backup === 'string' ? data.backup : null };
+    // A library may name `<folder>/../x.yml`: one spelling per file, as the tree scan and the snapshots spell it.
+    const cassette = path.isAbsolute(data.cassette) ? path.normalize(data.cassette) : data.cassette;
+    return { cassette, existed: data.existed, backup: typeof data.backup === 'string' ? data.backup : null };
   } catch {
     return undefined;
   }
