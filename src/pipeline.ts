@@ -1,7 +1,7 @@
 // The stages both entry points share: config -> plan -> execute -> reports on disk.
 // Effects live here and in run/; planning stays pure in plan/.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
@@ -26,6 +26,7 @@ import { TreeWatch, WATCH_LIMIT } from './run/tree-watch.js';
 import { CONFIG_FILE } from './config/config-file.js';
 import type { WarmPool } from './run/warm-pool.js';
 import { restoreState, sha256File, Vault } from './run/vault.js';
+import { readOwnFile, writeOwnFile } from './state/own-files.js';
 import { confinement, isConfined, MANIFEST_PATH, OutOfBoundsError, projectRelative, TRANSACTIONS_DIR } from './state/paths.js';
 import type { FileMapping } from './plan/map.js';
 
@@ -45,7 +46,7 @@ export type Warn = (message: string) => void;
 export async function planRun(config: Config, warn: Warn, mode = config.mode): Promise<PlannedRun> {
   const at = (relative: string) => path.resolve(config.workingDirectory, relative);
   const testFiles = await readSources(config.workingDirectory, await findTestFiles(config.workingDirectory, config.testDir, config.testPattern));
-  const manifest = await readManifest(at(MANIFEST_PATH));
+  const manifest = await readManifest(config.workingDirectory);
   const failureLog = mode === 'failures' ? await readFailureLog(config) : undefined;
   const recordedAt = mode === 'stale' ? await recordingDates(config, warn) : undefined;
   const plan = buildPlan({
@@ -117,8 +118,13 @@ async function readFailureLog(config: Config): Promise<string[] | undefined> {
     const { fetchPreviousFailures } = await import('./publish/previous-failures.js');
     return fetchPreviousFailures(config);
   }
-  const text = await readOptional(path.resolve(config.workingDirectory, config.failureLog));
-  return text === undefined ? undefined : projectRelativeLines(config, parseFailureLog(text));
+  let text: Buffer | undefined;
+  try {
+    text = await readOwnFile(config.workingDirectory, config.failureLog);
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
+  }
+  return text === undefined ? undefined : projectRelativeLines(config, parseFailureLog(text.toString('utf8')));
 }
 
 /** Failure logs may hold absolute paths (the old scripts wrote them); inside the project they are read as relative ones. */
@@ -364,11 +370,9 @@ async function writeFailureReports(
 ): Promise<void> {
   const finished = new Set(results.map((result) => result.file));
   const pending = selected.filter((file) => !finished.has(file));
-  const logPath = path.resolve(config.workingDirectory, config.failureLog);
-  await mkdir(path.dirname(logPath), { recursive: true });
-  await writeFile(logPath, failureLogText(results, pending));
+  await writeOwnFile(config.workingDirectory, config.failureLog, failureLogText(results, pending));
   const report = failureReport(results, timing, `${config.shard.index}/${config.shard.count}`);
-  await writeFile(jsonTwinPath(logPath), `${JSON.stringify(redactor.redactDeep(report), null, 2)}\n`);
+  await writeOwnFile(config.workingDirectory, jsonTwinPath(config.failureLog), `${JSON.stringify(redactor.redactDeep(report), null, 2)}\n`);
 }
 
 async function writeManifest(config: Config, manifest: Manifest, results: readonly FileResult[]): Promise<void> {
@@ -381,25 +385,15 @@ async function writeManifest(config: Config, manifest: Manifest, results: readon
     durationMs: result.durationMs / Math.max(1, result.attempts),
     requests: result.requests,
   }));
-  const target = path.resolve(config.workingDirectory, MANIFEST_PATH);
-  await mkdir(path.dirname(target), { recursive: true });
-  await writeFile(target, serializeManifest(mergeManifest(manifest, learned)));
+  await writeOwnFile(config.workingDirectory, MANIFEST_PATH, serializeManifest(mergeManifest(manifest, learned)));
 }
 
-async function readManifest(file: string): Promise<Manifest> {
-  const text = await readOptional(file);
-  if (text === undefined) return EMPTY_MANIFEST;
+/** The committed manifest; a problem with it (a symlink, not JSON) is exit 2 naming it. */
+async function readManifest(workingDirectory: string): Promise<Manifest> {
   try {
-    return parseManifest(text, MANIFEST_PATH);
+    const bytes = await readOwnFile(workingDirectory, MANIFEST_PATH);
+    return bytes === undefined ? EMPTY_MANIFEST : parseManifest(bytes.toString('utf8'), MANIFEST_PATH);
   } catch (error) {
     throw new ConfigError([(error as Error).message]);
-  }
-}
-
-async function readOptional(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    return undefined;
   }
 }

@@ -12,6 +12,7 @@ import { MANIFEST_PATH, secretsOf } from '../pipeline.js';
 import { driftHeadline, driftCounts, driftMarkdown, type DriftSource } from '../report/drift.js';
 import type { Logger } from '../report/logger.js';
 import { keepTimingsOf, parseManifest, serializeManifest } from '../state/manifest.js';
+import { readOwnFile, writeOwnFile } from '../state/own-files.js';
 import { uploadFiles } from './artifacts.js';
 import type { FileResult } from '../run/execute.js';
 import { commitPaths, deleteRemoteBranch, fetchBranch, fileOnRemoteBranch, pathsDifferingFromHead, publishBranch, pushWithRebase, remoteBranchSha, tokenAuthEnv } from './git.js';
@@ -238,9 +239,9 @@ async function steadyManifestAgainstBranch(cwd: string, branch: string): Promise
     published = undefined;
   }
   if (!published) return;
-  const file = path.resolve(cwd, MANIFEST_PATH);
-  const current = parseManifest(await readFile(file, 'utf8'), MANIFEST_PATH);
-  await writeFile(file, serializeManifest(keepTimingsOf(current, published)));
+  const bytes = await readOwnFile(cwd, MANIFEST_PATH);
+  if (bytes === undefined) return;
+  await writeOwnFile(cwd, MANIFEST_PATH, serializeManifest(keepTimingsOf(parseManifest(bytes.toString('utf8'), MANIFEST_PATH), published)));
 }
 
 /** The last line of defence: nothing with a secret in it is committed or uploaded. */

@@ -1,12 +1,13 @@
 // Artifacts between jobs: every shard uploads what it re-recorded and its failure report; the
 // final `step: publish` job downloads them all, merges, and publishes once.
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { MANIFEST_PATH } from '../pipeline.js';
 import { failureLogText, jsonTwinPath, type FailureReport } from '../state/failure-log.js';
 import { EMPTY_MANIFEST, parseManifest, serializeManifest } from '../state/manifest.js';
+import { readOwnFile, writeOwnFile } from '../state/own-files.js';
 import type { FileResult } from '../run/execute.js';
 import { artifactNameForShard, downloadArtifactsByPrefix, uploadFiles } from './artifacts.js';
 import { missingShardsMessage, shardCount } from './expected-shards.js';
@@ -44,7 +45,8 @@ export async function collectShards(config: Config): Promise<MergedShards> {
         report: JSON.parse(await readFile(path.join(directory, jsonTwinPath(config.failureLog)), 'utf8')) as FailureReport,
       })),
     );
-    const base = await readFile(path.resolve(config.workingDirectory, MANIFEST_PATH), 'utf8').then((text) => parseManifest(text, MANIFEST_PATH), () => EMPTY_MANIFEST);
+    const manifest = await readOwnFile(config.workingDirectory, MANIFEST_PATH);
+    const base = manifest === undefined ? EMPTY_MANIFEST : parseManifest(manifest.toString('utf8'), MANIFEST_PATH);
     const merged = mergeShards(base, uploads);
     if (merged.conflicts.length > 0) {
       const list = merged.conflicts.map(({ cassette, shards: from }) => `${cassette} (${from.join(', ')})`).join('; ');
@@ -64,11 +66,8 @@ export async function collectShards(config: Config): Promise<MergedShards> {
 }
 
 async function writeMergedReports(config: Config, merged: MergedShards, reports: readonly FailureReport[]): Promise<void> {
-  const at = (relative: string) => path.resolve(config.workingDirectory, relative);
-  await mkdir(path.dirname(at(MANIFEST_PATH)), { recursive: true });
-  await writeFile(at(MANIFEST_PATH), serializeManifest(merged.manifest));
-  await mkdir(path.dirname(at(config.failureLog)), { recursive: true });
-  await writeFile(at(config.failureLog), failureLogText([], merged.failed));
+  await writeOwnFile(config.workingDirectory, MANIFEST_PATH, serializeManifest(merged.manifest));
+  await writeOwnFile(config.workingDirectory, config.failureLog, failureLogText([], merged.failed));
   const count = (status: string) => merged.results.filter((file) => file.status === status).length;
   const report: FailureReport = {
     version: 1,
@@ -78,5 +77,5 @@ async function writeMergedReports(config: Config, merged: MergedShards, reports:
     summary: { selected: merged.results.length, succeeded: count('succeeded'), failed: count('failed'), notRun: count('not-run') },
     files: merged.results,
   };
-  await writeFile(jsonTwinPath(at(config.failureLog)), `${JSON.stringify(report, null, 2)}\n`);
+  await writeOwnFile(config.workingDirectory, jsonTwinPath(config.failureLog), `${JSON.stringify(report, null, 2)}\n`);
 }

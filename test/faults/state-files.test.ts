@@ -1,8 +1,10 @@
-// rerecord's config file (.rerecord.yml) is never a cassette: not in the plan, not for a record
-// hook. Each case injects the fault for real (the config file named as a cassette, or asked of a
-// record hook) on the built CLI and real child processes, then checks the sha256 of every file in
-// the project and beside it, and that no test process survived.
-import { readFile, writeFile } from 'node:fs/promises';
+// rerecord's own files (.rerecord/, the failure log) and its config file cannot be used to read or
+// write anything else, and never lose what they held. Each case injects the fault for real
+// (committed and planted symlinks, the config file named as a cassette) on the built CLI and real
+// child processes, then checks the sha256 of every file in the project and beside it, and that no
+// test process survived.
+import { existsSync } from 'node:fs';
+import { lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git } from '../support/projects.js';
@@ -21,8 +23,16 @@ afterEach(async () => {
 async function project(tests: Record<string, string>, cassettes: Record<string, string | Buffer>): Promise<FaultProject> {
   const p = await makeFaultProject(tests, cassettes);
   made.push(p);
+  // A credentials file beside the project: the file a planted link or a replaced state file exposes.
+  await writeFile(path.join(p.outside, 'credentials'), CREDENTIALS);
   return p;
 }
+
+const CREDENTIALS = '[default]\naws_access_key_id = AKIAFAKEEXAMPLE12345\naws_secret_access_key = fakeSecretKeyDoNotUse/0123456789abcdef\n';
+/** No message may carry any of these: they exist only inside the credentials file. */
+const expectNothingQuoted = (output: string) => {
+  for (const piece of ['[default]', 'aws_', 'AKIAFAKE', 'fakeSecret']) expect(output).not.toContain(piece);
+};
 
 /** A test script line that writes a fresh, valid recording of `name`. */
 const writes = (name: string, body = 'fresh') => `printf '%s' '${cassetteYaml(body).replaceAll("'", "'\\''")}' > "$FIX/${name}.yml"`;
@@ -30,6 +40,105 @@ const commit = (dir: string) => {
   git(dir, 'add', '-A');
   git(dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'state');
 };
+const MANIFEST = `${JSON.stringify({ version: 1, files: { 'tests/a.sh': { cassettes: ['fixtures/a.yml'], durationMs: 100 } } }, null, 2)}\n`;
+
+describe("rerecord's own files are never read or written through a symlink", () => {
+  it.each(['.rerecord/.gitignore', '.rerecord/manifest.json', '.rerecord/failures.txt', '.rerecord/failures.json', '.rerecord/lock'])(
+    'a committed %s linked to a file outside: run (and plan, for what plan reads) exits 2 naming it, and nothing in or beside the project changes',
+    async (file) => {
+      const p = await project({ 'a.sh': `# use_cassette("a")\n${writes('a')}` }, { 'a.yml': cassetteYaml('old a') });
+      await mkdir(path.join(p.dir, '.rerecord'));
+      await symlink('../../outside/credentials', path.join(p.dir, file));
+      commit(p.dir);
+      const before = await treeHashes(p.dir, ['.git']);
+      const outside = await treeHashes(p.outside);
+      // The failure log is written by run alone (and read by --mode failures): plan has no business with it.
+      for (const command of file.includes('failures') ? ['run'] : ['run', 'plan']) {
+        const result = await rerecord(p, [command, ...customFlags(p.token)]);
+        expect(result.code, result.stderr).toBe(2);
+        expect(result.stderr).toContain(`${file}: expected a regular file that rerecord writes, found a symlink; rerecord never reads or writes its own files through a symlink`);
+        expectNothingQuoted(result.stdout + result.stderr);
+      }
+      expect(await treeHashes(p.dir, ['.git'])).toEqual(before);
+      expect(await treeHashes(p.outside)).toEqual(outside);
+    },
+  );
+
+  it('.rerecord itself a symlink to a folder outside: run, plan and recover exit 2 naming it; no lock, backup or report lands there', async () => {
+    const p = await project({ 'a.sh': `# use_cassette("a")\n${writes('a')}` }, { 'a.yml': cassetteYaml('old a') });
+    await mkdir(path.join(p.outside, 'state'));
+    await writeFile(path.join(p.outside, 'state', 'manifest.json'), MANIFEST);
+    await symlink('../outside/state', path.join(p.dir, '.rerecord'));
+    commit(p.dir);
+    const before = await treeHashes(p.dir, ['.git']);
+    const outside = await treeHashes(p.outside);
+    for (const command of ['run', 'plan', 'recover']) {
+      const result = await rerecord(p, command === 'recover' ? ['recover'] : [command, ...customFlags(p.token)]);
+      expect(result.code, `${command}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toContain('.rerecord: expected a real folder, found a symlink; rerecord keeps its own files only in real folders inside the working directory');
+    }
+    expect(await treeHashes(p.dir, ['.git'])).toEqual(before);
+    expect(await treeHashes(p.outside)).toEqual(outside);
+  });
+
+  it.each([
+    ['under a symlinked folder', 'logs', async (p: FaultProject) => symlink('../outside', path.join(p.dir, 'logs')), 'logs: expected a real folder, found a symlink'],
+    [
+      'itself a symlink',
+      'logs/failures.txt',
+      async (p: FaultProject) => {
+        await mkdir(path.join(p.dir, 'logs'));
+        await symlink('../../outside/credentials', path.join(p.dir, 'logs/failures.txt'));
+      },
+      'logs/failures.txt: expected a regular file that rerecord writes, found a symlink',
+    ],
+    [
+      'with its JSON twin a symlink',
+      'logs/failures.json',
+      async (p: FaultProject) => {
+        await mkdir(path.join(p.dir, 'logs'));
+        await symlink('../../outside/credentials', path.join(p.dir, 'logs/failures.json'));
+      },
+      'logs/failures.json: expected a regular file that rerecord writes, found a symlink',
+    ],
+  ])('a configured failure log %s is exit 2 before any test runs, naming %s', async (_how, _name, plant, message) => {
+    const p = await project({ 'a.sh': `# use_cassette("a")\ntouch "$FIX/../ran"\n${writes('a')}` }, { 'a.yml': cassetteYaml('old a') });
+    await plant(p);
+    const before = await treeHashes(p.dir, ['.git']);
+    const outside = await treeHashes(p.outside);
+    const result = await rerecord(p, ['run', ...customFlags(p.token, ['--failure-log', 'logs/failures.txt'])]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`failure-log: ${message}`);
+    expect(existsSync(path.join(p.dir, 'ran'))).toBe(false);
+    expect(await treeHashes(p.dir, ['.git'])).toEqual(before);
+    expect(await treeHashes(p.outside)).toEqual(outside);
+  });
+
+  it('links a test plants in .rerecord/ while rerecord runs are never written through: the reports and the manifest are refused, saying so', async () => {
+    const plant = (name: string) => `rm -f ".rerecord/${name}" && ln -s "$PWD/../outside/credentials" ".rerecord/${name}"`;
+    const p = await project(
+      { 'a.sh': `# use_cassette("a")\n${writes('a')}\n${plant('manifest.json')}\n${plant('failures.txt')}\n${plant('failures.json')}\nexit 1`, 'b.sh': `# use_cassette("b")\n${writes('b')}` },
+      { 'a.yml': cassetteYaml('old a'), 'b.yml': cassetteYaml('old b') },
+    );
+    await mkdir(path.join(p.dir, '.rerecord'));
+    await writeFile(path.join(p.dir, '.rerecord/manifest.json'), MANIFEST);
+    commit(p.dir);
+    const before = await treeHashes(p.dir);
+    const outside = await treeHashes(p.outside);
+    const result = await rerecord(p, ['run', ...customFlags(p.token, ['--workers', '1', '--batch-size', '1'])]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/could not write the failure log \.rerecord\/failures\.txt: \.rerecord\/failures\.(json|txt): expected a regular file that rerecord writes, found a symlink/);
+    expect(result.stderr).toMatch(/could not write \.rerecord\/manifest\.json: \.rerecord\/manifest\.json: expected a regular file that rerecord writes, found a symlink/);
+    expectNothingQuoted(result.stdout + result.stderr);
+    expect(await treeHashes(p.outside)).toEqual(outside);
+    for (const name of ['manifest.json', 'failures.txt', 'failures.json']) expect((await lstat(path.join(p.dir, '.rerecord', name))).isSymbolicLink(), name).toBe(true);
+    // a.sh failed: its cassette is back; b.sh passed: its recording is kept.
+    const after = await treeHashes(p.dir);
+    expect(after['fixtures/a.yml']).toBe(before['fixtures/a.yml']);
+    expect(await readFile(path.join(p.dir, 'fixtures/b.yml'), 'utf8')).toContain('fresh');
+    expect({ ...after, 'fixtures/b.yml': 'kept' }).toEqual({ ...before, 'fixtures/b.yml': 'kept' });
+  });
+});
 
 describe('the config file is never a cassette', () => {
   const CONFIG = 'retries: 0\nbatch-delay: 0s\n';
