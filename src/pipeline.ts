@@ -27,6 +27,7 @@ import { CONFIG_FILE } from './config/config-file.js';
 import type { WarmPool } from './run/warm-pool.js';
 import { restoreState, sha256File, Vault } from './run/vault.js';
 import { readOwnFile, writeOwnFile } from './state/own-files.js';
+import { StateFolder } from './state/state-folder.js';
 import { confinement, isConfined, MANIFEST_PATH, OutOfBoundsError, projectRelative, TRANSACTIONS_DIR } from './state/paths.js';
 import type { FileMapping } from './plan/map.js';
 
@@ -172,12 +173,17 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
   const selected = planned.plan.files.map((mapping) => mapping.file);
   const progress = new Progress(selected.length, performance.now());
   const runWarnings: string[] = [];
-  const writeReports = (results: readonly FileResult[], finishedAt = new Date()) =>
-    writeFailureReports(config, io.redactor, results, selected, { startedAt, finishedAt }).catch((error: Error) => {
-      const warning = `could not write the failure log ${config.failureLog}: ${error.message}`;
-      io.logger.warning(warning);
-      if (!runWarnings.includes(warning)) runWarnings.push(warning);
-    });
+  const warnOnce = (warning: string) => {
+    io.logger.warning(warning);
+    if (!runWarnings.includes(warning)) runWarnings.push(warning);
+  };
+  // A test may move .rerecord/ away and plant a link in its place: it is put back before rerecord writes there again.
+  const stateFolder = await StateFolder.pin(config.workingDirectory);
+  const keepStateFolder = () => stateFolder.check().then((moved) => moved && warnOnce(moved), (error: Error) => warnOnce(error.message));
+  const writeReports = async (results: readonly FileResult[], finishedAt = new Date()) => {
+    await keepStateFolder();
+    await writeFailureReports(config, io.redactor, results, selected, { startedAt, finishedAt }).catch((error: Error) => warnOnce(`could not write the failure log ${config.failureLog}: ${error.message}`));
+  };
   const keyNotice = keyScanNotice(inspectSettings(config));
   if (keyNotice) io.logger.warning(keyNotice);
   const { watch, truncated } = await TreeWatch.start(watchedFolders(config, planned.plan));
@@ -219,6 +225,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
         peers: new AttemptPeers(),
         ...(warm ? { warm } : {}),
         neverCassettes: new Set([...planned.testFiles, CONFIG_FILE].map((file) => path.resolve(config.workingDirectory, file))),
+        stateFolder,
       },
       onFileDone: (result) => {
         io.logger.info(progress.line(result));
@@ -232,11 +239,14 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
     for (const note of foreign.notes) io.logger.warning(note);
   } catch (error) {
     // Not one file's error (those stay with their file): put back everything still in flight.
+    await keepStateFolder();
+    await stateFolder.close();
     const recovery = await recoverRunFolder(config.workingDirectory, vault.folder);
     const left = recovery.failed.map((failure) => `${failure.cassette} (${failure.error})`);
     await writeReports(results);
     throw new Error(`${(error as Error).message}${left.length > 0 ? `; could not restore: ${left.join(', ')} (run rerecord recover)` : '; every cassette in flight was restored'}`);
   }
+  await keepStateFolder();
   if (results.some((result) => (result.unrestored?.length ?? 0) > 0)) {
     runWarnings.push(`some cassettes could not be restored: their backups stay in ${TRANSACTIONS_DIR}/; run \`rerecord recover\` once the cause is fixed`);
   } else {
@@ -245,6 +255,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
   const finishedAt = new Date();
   await writeReports(results, finishedAt);
   await writeManifest(config, planned.manifest, results).catch((error: Error) => runWarnings.push(`could not write ${MANIFEST_PATH}: ${error.message}`));
+  await stateFolder.close();
   return { results, interrupted: io.signal.aborted, startedAt, finishedAt, runWarnings, pace: governor.report(), ...(warm ? { processes: warm.describe() } : {}) };
 }
 

@@ -47,6 +47,8 @@ export interface AttemptSettings {
   warm?: WarmRunner;
   /** Files that are never cassettes, whatever a journal says (absolute): the test files and the config file. */
   neverCassettes?: ReadonlySet<string>;
+  /** rerecord's own folder as the run pinned it: `check` puts it back (saying so) when a test moved it away. */
+  stateFolder?: { check(): Promise<string | undefined> };
 }
 
 /** `unchanged`: re-recorded, but only noise differed, so its old bytes were put back. */
@@ -117,6 +119,9 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
   const warnings: string[] = [];
   const peerId = settings.peers.begin(file, cassettes.map(absolute));
   try {
+    // Another file's test may have moved .rerecord/ away: the transaction opens only in the real one.
+    const movedBefore = await settings.stateFolder?.check();
+    if (movedBefore) warnings.push(movedBefore);
     vault = await settings.vault.openAttempt(file);
     settings.peers.followJournal(peerId, vault.journal);
     await vault.snapshot(cassettes.map(absolute));
@@ -137,6 +142,9 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       signal: settings.signal,
       redact: settings.redact,
     }, settings.warm);
+    // Before its journal is read and anything put back: the real .rerecord/, whatever the test did to it.
+    const moved = await settings.stateFolder?.check();
+    if (moved) reason = `${moved}; a test must leave rerecord's folder alone, so the file fails`;
     const leftover = leftoverNote(observed.outcome);
     if (leftover) warnings.push(leftover);
     await observe(observed, vault, peerId, settings);

@@ -1,8 +1,8 @@
 // rerecord's own files (.rerecord/, the failure log) and its config file cannot be used to read or
 // write anything else, and never lose what they held. Each case injects the fault for real
-// (committed and planted symlinks, the config file named as a cassette) on the built CLI and real
-// child processes, then checks the sha256 of every file in the project and beside it, and that no
-// test process survived.
+// (committed and planted symlinks, .rerecord moved away mid-run, the config file named as a
+// cassette) on the built CLI and real child processes, then checks the sha256 of every file in the
+// project and beside it, and that no test process survived.
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -137,6 +137,34 @@ describe("rerecord's own files are never read or written through a symlink", () 
     expect(after['fixtures/a.yml']).toBe(before['fixtures/a.yml']);
     expect(await readFile(path.join(p.dir, 'fixtures/b.yml'), 'utf8')).toContain('fresh');
     expect({ ...after, 'fixtures/b.yml': 'kept' }).toEqual({ ...before, 'fixtures/b.yml': 'kept' });
+  });
+  it('a test that moves .rerecord away and plants a link to a folder outside in its place: the real folder is put back, the file fails and its cassette comes back; nothing lands outside', async () => {
+    const p = await project(
+      {
+        'a.sh': `# use_cassette("a")\n${writes('a')}\nmv .rerecord .rerecord-moved && ln -s ../outside/state .rerecord\nexit 0`,
+        'b.sh': `# use_cassette("b")\n${writes('b')}`,
+      },
+      { 'a.yml': cassetteYaml('old a'), 'b.yml': cassetteYaml('old b') },
+    );
+    await mkdir(path.join(p.outside, 'state'));
+    const before = await treeHashes(p.dir);
+    const outside = await treeHashes(p.outside);
+    // One at a time: a file running beside the one that moves the folder could still write behind the link before the next look.
+    const result = await rerecord(p, ['run', ...customFlags(p.token, ['--workers', '1', '--json'])]);
+    expect(result.code, result.stderr).toBe(1);
+    const files = (JSON.parse(result.stdout) as { files: Array<{ file: string; status: string; reason: string }> }).files;
+    expect(files.find((file) => file.file === 'tests/a.sh')).toMatchObject({ status: 'failed' });
+    expect(files.find((file) => file.file === 'tests/a.sh')!.reason).toMatch(
+      /^rerecord's folder \.rerecord\/ was moved to \.rerecord-moved and a symlink put in its place while the run went on: put back; what stood in its place is in \.rerecord\/recovered\/\d+-in-place-of-rerecord; a test must leave rerecord's folder alone, so the file fails/,
+    );
+    expect(files.find((file) => file.file === 'tests/b.sh')).toMatchObject({ status: 'succeeded' });
+    expect((await lstat(path.join(p.dir, '.rerecord'))).isDirectory()).toBe(true);
+    expect(existsSync(path.join(p.dir, '.rerecord-moved'))).toBe(false);
+    expect(await readFile(path.join(p.dir, '.rerecord/failures.txt'), 'utf8')).toBe('tests/a.sh\n');
+    const after = await treeHashes(p.dir);
+    expect(await readFile(path.join(p.dir, 'fixtures/b.yml'), 'utf8')).toContain('fresh');
+    expect({ ...after, 'fixtures/b.yml': 'kept' }).toEqual({ ...before, 'fixtures/b.yml': 'kept' });
+    expect(await treeHashes(p.outside)).toEqual(outside);
   });
 });
 
