@@ -13,6 +13,7 @@ import { buildPlan, type Plan } from './plan/plan.js';
 import { failureLogText, failureReport, jsonTwinPath, parseFailureLog } from './state/failure-log.js';
 import type { Logger } from './report/logger.js';
 import { EMPTY_MANIFEST, mergeManifest, parseManifest, serializeManifest, type Manifest } from './state/manifest.js';
+import { entryNumbers } from './report/format.js';
 import { Progress } from './report/progress.js';
 import type { Redactor } from './report/redact.js';
 import { parsePoisonStatuses } from './cassettes/poison.js';
@@ -130,14 +131,16 @@ async function readFailureLog(config: Config): Promise<string[] | undefined> {
 
 /** Failure logs may hold absolute paths (the old scripts wrote them); inside the project they are read as relative ones. */
 function projectRelativeLines(config: Config, lines: readonly string[]): string[] {
-  const outside: string[] = [];
-  const relative = lines.map((line) => {
+  const outside: number[] = [];
+  const relative = lines.map((line, index) => {
     if (!path.isAbsolute(line)) return line;
     const inside = projectRelative(config.workingDirectory, line);
-    if (inside.startsWith('../') || inside === '..') outside.push(line);
+    if (inside.startsWith('../') || inside === '..') outside.push(index + 1);
     return inside;
   });
-  if (outside.length > 0) throw new ConfigError([`${config.failureLog}: lists files outside the working directory ${config.workingDirectory}: ${outside.slice(0, 5).join(', ')}`]);
+  if (outside.length > 0) {
+    throw new ConfigError([`${config.failureLog}: ${outside.length} of the ${lines.length} files it lists are outside the working directory ${config.workingDirectory} (${entryNumbers(outside)}, not shown); remove them`]);
+  }
   return relative;
 }
 
@@ -399,7 +402,7 @@ async function writeManifest(config: Config, manifest: Manifest, results: readon
   await writeOwnFile(config.workingDirectory, MANIFEST_PATH, serializeManifest(mergeManifest(manifest, learned)));
 }
 
-/** The committed manifest; a problem with it (a symlink, not JSON) is exit 2 naming it. */
+/** The committed manifest; a problem with it (a symlink, not rerecord's JSON) is exit 2 naming it. */
 async function readManifest(workingDirectory: string): Promise<Manifest> {
   try {
     const bytes = await readOwnFile(workingDirectory, MANIFEST_PATH);

@@ -57,7 +57,8 @@ export class RunLock {
 }
 
 export function describeHolder(holder: LockHolder): string {
-  return `rerecord ${holder.command} (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt})`;
+  const host = /^[\w.-]{1,253}$/.test(holder.host) ? holder.host : 'a host whose name is not shown';
+  return `rerecord ${holder.command} (pid ${holder.pid} on ${host}, started ${holder.startedAt})`;
 }
 
 /**
@@ -157,12 +158,22 @@ async function readHolder(workingDirectory: string): Promise<LockHolder | undefi
   return bytes === undefined ? undefined : parseHolder(bytes);
 }
 
+/**
+ * The holder a lock names, or undefined when it is not a lock rerecord wrote. Its fields reach
+ * messages, so each must look like what rerecord writes there: no other bytes of the file are shown.
+ */
 function parseHolder(bytes: Buffer): LockHolder | undefined {
   try {
     const data = JSON.parse(bytes.toString('utf8')) as Partial<LockHolder>;
-    if (typeof data.pid !== 'number' || typeof data.host !== 'string') return undefined;
-    const processStart = typeof data.processStart === 'string' ? data.processStart : undefined;
-    return { pid: data.pid, host: data.host, startedAt: String(data.startedAt ?? 'unknown'), command: String(data.command ?? 'run'), processStart };
+    if (!Number.isInteger(data.pid) || typeof data.host !== 'string') return undefined;
+    const shaped = (value: unknown, pattern: RegExp, otherwise: string) => (typeof value === 'string' && pattern.test(value) ? value : otherwise);
+    return {
+      pid: data.pid!,
+      host: data.host,
+      startedAt: shaped(data.startedAt, /^\d{4}-\d\d-\d\dT[\d:.]+Z$/, 'unknown'),
+      command: shaped(data.command, /^[a-z-]{1,20}$/, 'run'),
+      processStart: shaped(data.processStart, /^[\w:-]{1,80}$/, '') || undefined,
+    };
   } catch {
     return undefined;
   }

@@ -1,8 +1,9 @@
 // rerecord's own files (.rerecord/, the failure log) and its config file cannot be used to read or
-// write anything else, and never lose what they held. Each case injects the fault for real
-// (committed and planted symlinks, .rerecord moved away mid-run, the config file named as a
-// cassette) on the built CLI and real child processes, then checks the sha256 of every file in the
-// project and beside it, and that no test process survived.
+// write anything else, never lose what they held, and never show their bytes in a message. Each
+// case injects the fault for real (committed and planted symlinks, .rerecord moved away mid-run, a
+// credentials file in a state file's place, the config file named as a cassette) on the built CLI
+// and real child processes, then checks the sha256 of every file in the project and beside it, and
+// that no test process survived.
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,9 +30,10 @@ async function project(tests: Record<string, string>, cassettes: Record<string, 
 }
 
 const CREDENTIALS = '[default]\naws_access_key_id = AKIAFAKEEXAMPLE12345\naws_secret_access_key = fakeSecretKeyDoNotUse/0123456789abcdef\n';
-/** No message may carry any of these: they exist only inside the credentials file. */
+const JSON_CREDENTIALS = '{"type": "service_account", "private_key_id": "fakekeyid0123456789", "private_key": "-----BEGIN PRIVATE KEY-----\\nMIIfakefake\\n"}\n';
+/** No message may carry any of these: they exist only inside the credentials files. */
 const expectNothingQuoted = (output: string) => {
-  for (const piece of ['[default]', 'aws_', 'AKIAFAKE', 'fakeSecret']) expect(output).not.toContain(piece);
+  for (const piece of ['[default]', 'aws_', 'AKIAFAKE', 'fakeSecret', 'service_account', 'fakekeyid', 'PRIVATE KEY', 'MIIfake']) expect(output).not.toContain(piece);
 };
 
 /** A test script line that writes a fresh, valid recording of `name`. */
@@ -165,6 +167,41 @@ describe("rerecord's own files are never read or written through a symlink", () 
     expect(await readFile(path.join(p.dir, 'fixtures/b.yml'), 'utf8')).toContain('fresh');
     expect({ ...after, 'fixtures/b.yml': 'kept' }).toEqual({ ...before, 'fixtures/b.yml': 'kept' });
     expect(await treeHashes(p.outside)).toEqual(outside);
+  });
+});
+
+describe('no message quotes a state file', () => {
+  it.each([
+    ['replaced by a credentials file', async (file: string) => writeFile(file, CREDENTIALS), 'not a manifest written by rerecord'],
+    ['replaced by a JSON credentials file', async (file: string) => writeFile(file, JSON_CREDENTIALS), 'not a manifest written by rerecord'],
+    ['linked to a credentials file', async (file: string) => symlink('../../outside/credentials', file), 'expected a regular file that rerecord writes, found a symlink'],
+  ])('.rerecord/manifest.json %s: run, plan and audit exit 2 naming it and what was expected, and show none of its bytes', async (_how, plant, expected) => {
+    const p = await project({ 'a.sh': `# use_cassette("a")\n${writes('a')}` }, { 'a.yml': cassetteYaml('old a') });
+    await mkdir(path.join(p.dir, '.rerecord'));
+    await plant(path.join(p.dir, '.rerecord/manifest.json'));
+    commit(p.dir);
+    const before = await treeHashes(p.dir, ['.git']);
+    for (const command of ['run', 'plan', 'audit']) {
+      const result = await rerecord(p, [command, ...customFlags(p.token)]);
+      expect(result.code, `${command}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toContain(`.rerecord/manifest.json: ${expected}`);
+      expectNothingQuoted(result.stdout + result.stderr);
+    }
+    expect(await treeHashes(p.dir, ['.git'])).toEqual(before);
+  });
+
+  it.each([
+    ['failures.txt (without a JSON twin) replaced by a credentials file', 'failures.txt', CREDENTIALS, /\.rerecord\/failures\.txt: 3 of the 3 files it lists are outside the test folder tests \(entries 1, 2 and 3, not shown\)/],
+  ])('%s: --mode failures exits 2 naming it, quoting nothing', async (_how, name, content, message) => {
+    const p = await project({ 'a.sh': `# use_cassette("a")\n${writes('a')}` }, { 'a.yml': cassetteYaml('old a') });
+    await mkdir(path.join(p.dir, '.rerecord'));
+    await writeFile(path.join(p.dir, '.rerecord', name), content);
+    const before = await treeHashes(p.dir, ['.git']);
+    const result = await rerecord(p, ['run', ...customFlags(p.token, ['--mode', 'failures'])]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expectNothingQuoted(result.stdout + result.stderr);
+    expect(await treeHashes(p.dir, ['.git'])).toEqual(before);
   });
 });
 

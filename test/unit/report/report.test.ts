@@ -80,8 +80,13 @@ describe('manifest', () => {
     );
   });
 
-  it('names the file when it is not JSON', () => {
-    expect(() => parseManifest('{oops', '.rerecord/manifest.json')).toThrow(/^\.rerecord\/manifest\.json: not valid JSON/);
+  it.each([
+    ['not JSON', 'aws_access_key_id = AKIAEXAMPLESECRET1\n'],
+    ['JSON of another shape', '{"AKIAEXAMPLESECRET1": true}'],
+    ['files that are a list', '{"files": ["AKIAEXAMPLESECRET1"]}'],
+  ])('names the file when it is %s, and quotes nothing of it', (_kind, text) => {
+    expect(() => parseManifest(text, '.rerecord/manifest.json')).toThrow(/^\.rerecord\/manifest\.json: not a manifest written by rerecord \(expected JSON of the form/);
+    expect(() => parseManifest(text, '.rerecord/manifest.json')).not.toThrow(/AKIA|aws_/);
   });
 });
 
