@@ -10,7 +10,7 @@ import { listCassetteFiles } from './discover/recording-dates.js';
 import { findTestFiles, readSources } from './discover/test-files.js';
 import { hookDirectory } from './frameworks/hook-directory.js';
 import { buildPlan, type Plan } from './plan/plan.js';
-import { failureLogText, failureReport, jsonTwinPath, parseFailureLog } from './state/failure-log.js';
+import { failureLogText, failureReport, filesToRerun, jsonTwinPath, parseFailureLog, parseFailureReport } from './state/failure-log.js';
 import type { Logger } from './report/logger.js';
 import { EMPTY_MANIFEST, mergeManifest, parseManifest, serializeManifest, type Manifest } from './state/manifest.js';
 import { entryNumbers } from './report/format.js';
@@ -49,7 +49,7 @@ export async function planRun(config: Config, warn: Warn, mode = config.mode): P
   const at = (relative: string) => path.resolve(config.workingDirectory, relative);
   const testFiles = await readSources(config.workingDirectory, await findTestFiles(config.workingDirectory, config.testDir, config.testPattern));
   const manifest = await readManifest(config.workingDirectory);
-  const failureLog = mode === 'failures' ? await readFailureLog(config) : undefined;
+  const failureLog = mode === 'failures' ? await readFailureLog(config, warn) : undefined;
   const recordedAt = mode === 'stale' ? await recordingDates(config, warn) : undefined;
   const plan = buildPlan({
     mode,
@@ -114,23 +114,44 @@ export function confinePlan(plan: Plan, workingDirectory: string, testFiles: Rea
   };
 }
 
-/** The last run's failure log: from the working tree, or from the previous run's artifacts. */
-async function readFailureLog(config: Config): Promise<string[] | undefined> {
+/**
+ * The last run's failure log: from the working tree, or from the previous run's artifacts. The JSON
+ * twin is the source of truth; the text form is read only when there is no twin.
+ */
+async function readFailureLog(config: Config, warn: Warn): Promise<string[] | undefined> {
   if (config.failuresFrom === 'artifact') {
     const { fetchPreviousFailures } = await import('./publish/previous-failures.js');
     return fetchPreviousFailures(config);
   }
-  let text: Buffer | undefined;
+  const twin = jsonTwinPath(config.failureLog);
   try {
-    text = await readOwnFile(config.workingDirectory, config.failureLog);
+    const report = await readOwnFile(config.workingDirectory, twin);
+    const text = await readOwnFile(config.workingDirectory, config.failureLog).catch(() => undefined);
+    if (report !== undefined) {
+      const files = parseFailureReport(report.toString('utf8'), twin).toRerun;
+      if (text !== undefined && !sameFiles(files, text.toString('utf8'), config.failureLog)) {
+        warn(`${config.failureLog} does not list what ${twin} lists (edited, or cut short); ${twin} is the source of truth and is what runs: edit its "toRerun" list, or delete it to run what ${config.failureLog} lists`);
+      }
+      return projectRelativeLines(config, files, twin);
+    }
+    return text === undefined ? undefined : projectRelativeLines(config, parseFailureLog(text.toString('utf8'), config.failureLog), config.failureLog);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError([(error as Error).message]);
   }
-  return text === undefined ? undefined : projectRelativeLines(config, parseFailureLog(text.toString('utf8')));
+}
+
+function sameFiles(files: readonly string[], text: string, where: string): boolean {
+  try {
+    const listed = parseFailureLog(text, where);
+    return listed.length === files.length && listed.every((file, index) => file === files[index]);
+  } catch {
+    return false;
+  }
 }
 
 /** Failure logs may hold absolute paths (the old scripts wrote them); inside the project they are read as relative ones. */
-function projectRelativeLines(config: Config, lines: readonly string[]): string[] {
+function projectRelativeLines(config: Config, lines: readonly string[], where: string): string[] {
   const outside: number[] = [];
   const relative = lines.map((line, index) => {
     if (!path.isAbsolute(line)) return line;
@@ -139,7 +160,7 @@ function projectRelativeLines(config: Config, lines: readonly string[]): string[
     return inside;
   });
   if (outside.length > 0) {
-    throw new ConfigError([`${config.failureLog}: ${outside.length} of the ${lines.length} files it lists are outside the working directory ${config.workingDirectory} (${entryNumbers(outside)}, not shown); remove them`]);
+    throw new ConfigError([`${where}: ${outside.length} of the ${lines.length} files it lists are outside the working directory ${config.workingDirectory} (${entryNumbers(outside)}, not shown); remove them`]);
   }
   return relative;
 }
@@ -374,7 +395,11 @@ export function childEnvironment(env: NodeJS.ProcessEnv, config: Pick<Config, 'a
   return child;
 }
 
-/** Checkpoints list every selected file not yet re-recorded, so a crash still leaves a usable `--failures` list. */
+/**
+ * Checkpoints list every selected file not yet re-recorded, so a crash still leaves a usable
+ * `--failures` list. The JSON twin first: it is what `mode: failures` reads, and a failure writing
+ * the text form after it leaves the two consistent in what runs next.
+ */
 async function writeFailureReports(
   config: Config,
   redactor: Redactor,
@@ -384,9 +409,9 @@ async function writeFailureReports(
 ): Promise<void> {
   const finished = new Set(results.map((result) => result.file));
   const pending = selected.filter((file) => !finished.has(file));
-  await writeOwnFile(config.workingDirectory, config.failureLog, failureLogText(results, pending));
-  const report = failureReport(results, timing, `${config.shard.index}/${config.shard.count}`);
+  const report = failureReport(results, timing, `${config.shard.index}/${config.shard.count}`, pending);
   await writeOwnFile(config.workingDirectory, jsonTwinPath(config.failureLog), `${JSON.stringify(redactor.redactDeep(report), null, 2)}\n`);
+  await writeOwnFile(config.workingDirectory, config.failureLog, failureLogText(filesToRerun(results, pending)));
 }
 
 async function writeManifest(config: Config, manifest: Manifest, results: readonly FileResult[]): Promise<void> {

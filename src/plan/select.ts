@@ -10,7 +10,7 @@ export interface SelectionInput {
   testFiles: readonly string[];
   testDir: string;
   priorityPatterns: readonly string[];
-  /** Lines of the last failure log; undefined when there is none. */
+  /** The files the last failure log lists, as read from it (names exact: no trimming, no comments); undefined when there is none. */
   failureLog: readonly string[] | undefined;
   failureLogPath: string;
   /** For `missing`: whether any cassette the file uses is not recorded yet. */
@@ -118,11 +118,10 @@ function selectFailures(input: SelectionInput): Selection {
   const files: string[] = [];
   const outside: number[] = [];
   const gone: number[] = [];
-  const entries = input.failureLog.map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
   // The log could hold anything (a credentials file linked in its place): messages name entries by
   // position and never quote them.
-  for (const [index, entry] of entries.entries()) {
-    const file = path.posix.normalize(entry.replaceAll('\\', '/'));
+  for (const [index, entry] of input.failureLog.entries()) {
+    const file = path.posix.normalize(entry);
     if (path.posix.isAbsolute(file) || !isInside(file, input.testDir)) outside.push(index + 1);
     else if (known.has(file)) files.push(file);
     else gone.push(index + 1);
@@ -131,7 +130,7 @@ function selectFailures(input: SelectionInput): Selection {
     ? [`${input.failureLogPath}: ${gone.length === 1 ? 'a file it lists is no longer a test file' : `${gone.length} files it lists are no longer test files`} (${entryNumbers(gone)}, not shown); skipped`]
     : [];
   const problems = outside.length
-    ? [`${input.failureLogPath}: ${outside.length} of the ${entries.length} files it lists are outside the test folder ${input.testDir} (${entryNumbers(outside)}, not shown); remove them`]
+    ? [`${input.failureLogPath}: ${outside.length} of the ${input.failureLog.length} files it lists are outside the test folder ${input.testDir} (${entryNumbers(outside)}, not shown); remove them`]
     : [];
   return { files: [...new Set(files)], notes, problems };
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { MANIFEST_PATH } from '../pipeline.js';
-import { failureLogText, jsonTwinPath, type FailureReport } from '../state/failure-log.js';
+import { failureLogText, jsonTwinPath, parseFailureReport, type FailureReport } from '../state/failure-log.js';
 import { EMPTY_MANIFEST, parseManifest, serializeManifest } from '../state/manifest.js';
 import { readOwnFile, writeOwnFile } from '../state/own-files.js';
 import type { FileResult } from '../run/execute.js';
@@ -38,11 +38,12 @@ export async function collectShards(config: Config): Promise<MergedShards> {
     if (shards.length === 0) throw new Error(`step publish: no ${SHARD_ARTIFACT}-* artifacts in this run; run the shards (step: run with shard: i/n) in jobs this one needs:`);
     const count = shardCount(SHARD_ARTIFACT, shards.map((shard) => shard.name), config.shard.count);
     if (count.missing.length > 0) throw new Error(missingShardsMessage(SHARD_ARTIFACT, count));
+    const twin = jsonTwinPath(config.failureLog);
     const uploads = await Promise.all(
       shards.map(async ({ name, directory }) => ({
         name,
         directory,
-        report: JSON.parse(await readFile(path.join(directory, jsonTwinPath(config.failureLog)), 'utf8')) as FailureReport,
+        report: parseFailureReport(await readFile(path.join(directory, twin), 'utf8'), `${twin} in artifact ${name}`),
       })),
     );
     const manifest = await readOwnFile(config.workingDirectory, MANIFEST_PATH);
@@ -66,8 +67,6 @@ export async function collectShards(config: Config): Promise<MergedShards> {
 }
 
 async function writeMergedReports(config: Config, merged: MergedShards, reports: readonly FailureReport[]): Promise<void> {
-  await writeOwnFile(config.workingDirectory, MANIFEST_PATH, serializeManifest(merged.manifest));
-  await writeOwnFile(config.workingDirectory, config.failureLog, failureLogText([], merged.failed));
   const count = (status: string) => merged.results.filter((file) => file.status === status).length;
   const report: FailureReport = {
     version: 1,
@@ -75,7 +74,10 @@ async function writeMergedReports(config: Config, merged: MergedShards, reports:
     finishedAt: reports.map((r) => r.finishedAt).sort().at(-1) ?? new Date().toISOString(),
     shard: `merged from ${reports.length} shards`,
     summary: { selected: merged.results.length, succeeded: count('succeeded'), failed: count('failed'), notRun: count('not-run') },
+    toRerun: merged.failed,
     files: merged.results,
   };
+  await writeOwnFile(config.workingDirectory, MANIFEST_PATH, serializeManifest(merged.manifest));
   await writeOwnFile(config.workingDirectory, jsonTwinPath(config.failureLog), `${JSON.stringify(report, null, 2)}\n`);
+  await writeOwnFile(config.workingDirectory, config.failureLog, failureLogText(merged.failed));
 }

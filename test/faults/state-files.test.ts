@@ -1,11 +1,12 @@
 // rerecord's own files (.rerecord/, the failure log) and its config file cannot be used to read or
 // write anything else, never lose what they held, and never show their bytes in a message. Each
 // case injects the fault for real (committed and planted symlinks, .rerecord moved away mid-run, a
-// credentials file in a state file's place, the config file named as a cassette) on the built CLI
-// and real child processes, then checks the sha256 of every file in the project and beside it, and
-// that no test process survived.
+// credentials file in a state file's place, a test file named with a newline, a full 2 MB tmpfs,
+// the config file named as a cassette) on the built CLI and real child processes, then checks the
+// sha256 of every file in the project and beside it, and that no test process survived.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git } from '../support/projects.js';
@@ -191,6 +192,8 @@ describe('no message quotes a state file', () => {
   });
 
   it.each([
+    ['failures.json replaced by a credentials file', 'failures.json', CREDENTIALS, /\.rerecord\/failures\.json: not a failure report written by rerecord/],
+    ['failures.json replaced by a JSON credentials file', 'failures.json', JSON_CREDENTIALS, /\.rerecord\/failures\.json: not a failure report written by rerecord/],
     ['failures.txt (without a JSON twin) replaced by a credentials file', 'failures.txt', CREDENTIALS, /\.rerecord\/failures\.txt: 3 of the 3 files it lists are outside the test folder tests \(entries 1, 2 and 3, not shown\)/],
   ])('%s: --mode failures exits 2 naming it, quoting nothing', async (_how, name, content, message) => {
     const p = await project({ 'a.sh': `# use_cassette("a")\n${writes('a')}` }, { 'a.yml': cassetteYaml('old a') });
@@ -202,6 +205,75 @@ describe('no message quotes a state file', () => {
     expect(result.stderr).toMatch(message);
     expectNothingQuoted(result.stdout + result.stderr);
     expect(await treeHashes(p.dir, ['.git'])).toEqual(before);
+  });
+});
+
+describe('the failure log', () => {
+  const NEWLINE_TEST = 'a\nb.sh';
+  type RunJson = { files: Array<{ file: string; status: string }> };
+
+  it('a failing test file whose name holds a newline takes one escaped line; --mode failures re-runs exactly it, from the JSON twin or from the text alone', async () => {
+    const p = await project(
+      { [NEWLINE_TEST]: `# use_cassette("n")\n${writes('n')}\nexit 1`, 'ok.sh': `# use_cassette("ok")\n${writes('ok')}`, 'b.sh': `# use_cassette("b")\n${writes('b')}` },
+      { 'n.yml': cassetteYaml('old n'), 'ok.yml': cassetteYaml('old ok'), 'b.yml': cassetteYaml('old b') },
+    );
+    const first = await rerecord(p, ['run', ...customFlags(p.token)]);
+    expect(first.code, first.stderr).toBe(1);
+    expect(await readFile(path.join(p.dir, '.rerecord/failures.txt'), 'utf8')).toBe('"tests/a\\nb.sh"\n');
+    const report = JSON.parse(await readFile(path.join(p.dir, '.rerecord/failures.json'), 'utf8')) as { toRerun: string[] };
+    expect(report.toRerun).toEqual([`tests/${NEWLINE_TEST}`]);
+
+    for (const source of ['the JSON twin', 'the text alone']) {
+      if (source === 'the text alone') await rm(path.join(p.dir, '.rerecord/failures.json'));
+      const before = await treeHashes(p.dir);
+      const again = await rerecord(p, ['run', ...customFlags(p.token, ['--mode', 'failures', '--json'])]);
+      expect(again.code, `${source}: ${again.stderr}`).toBe(1);
+      expect((JSON.parse(again.stdout) as RunJson).files.map((file) => [file.file, file.status])).toEqual([[`tests/${NEWLINE_TEST}`, 'failed']]);
+      expect(again.stderr).not.toMatch(/not a test file|outside the test folder/);
+      // It failed again: every cassette as it was.
+      expect(await treeHashes(p.dir)).toEqual(before);
+    }
+  });
+
+  it('a full disk (a 2 MB tmpfs holding the failure log) leaves the last log whole, not truncated, and --mode failures still reads it', async () => {
+    const p = await project(
+      { 'a.sh': `# use_cassette("a")\n${writes('a')}\n[ -e logs/full ] && { head -c 3000000 /dev/zero > logs/filler; head -c 6000 /dev/zero | tr '\\0' x; }\nexit 1`, 'b.sh': `# use_cassette("b")\n${writes('b')}` },
+      { 'a.yml': cassetteYaml('old a'), 'b.yml': cassetteYaml('old b') },
+    );
+    const logs = path.join(p.dir, 'logs');
+    await mkdir(logs);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', logs]);
+    try {
+      const flags = customFlags(p.token, ['--failure-log', 'logs/failures.txt', '--workers', '1']);
+      const first = await rerecord(p, ['run', ...flags]);
+      expect(first.code, first.stderr).toBe(1);
+      const lastLog = await treeHashes(logs);
+      expect(await readFile(path.join(logs, 'failures.txt'), 'utf8')).toBe('tests/a.sh\n');
+      // The second time, a.sh fills the disk before it fails, and prints enough that its report needs
+      // more room than the last one held: written in place, it would be cut off where the disk ran out.
+      await writeFile(path.join(logs, 'full'), '');
+      const before = await treeHashes(p.dir);
+      const outside = await treeHashes(p.outside);
+      const second = await rerecord(p, ['run', ...flags]);
+      expect(second.code, second.stderr).toBe(1);
+      expect(second.stderr).toMatch(/could not write the failure log logs\/failures\.txt: .*ENOSPC/);
+      const now = await treeHashes(logs);
+      expect({ 'failures.txt': now['failures.txt'], 'failures.json': now['failures.json'] }).toEqual({ 'failures.txt': lastLog['failures.txt'], 'failures.json': lastLog['failures.json'] });
+      expect(Object.keys(now).sort()).toEqual(['failures.json', 'failures.txt', 'filler', 'full']);
+      const after = await treeHashes(p.dir);
+      for (const file of Object.keys(before).filter((name) => !name.startsWith('logs/'))) {
+        if (file === 'fixtures/b.yml') continue; // re-recorded by b.sh, which passed
+        expect(after[file], file).toBe(before[file]);
+      }
+      expect(await treeHashes(p.outside)).toEqual(outside);
+      // The whole log from the run before is still what --mode failures runs.
+      await rm(path.join(logs, 'filler'));
+      await rm(path.join(logs, 'full'));
+      const resumed = await rerecord(p, ['run', ...flags, '--mode', 'failures', '--json']);
+      expect((JSON.parse(resumed.stdout) as RunJson).files.map((file) => file.file), resumed.stderr).toEqual(['tests/a.sh']);
+    } finally {
+      execFileSync('umount', ['-l', logs]);
+    }
   });
 });
 

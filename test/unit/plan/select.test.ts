@@ -32,10 +32,8 @@ describe('selectFiles', () => {
     expect(selectFiles(input({ mode: 'priority' })).problems[0]).toMatch(/needs priority-patterns/);
   });
 
-  it('failures: reads the log, skips comments and blanks, notes vanished files by position, not by name', () => {
-    const selection = selectFiles(
-      input({ mode: 'failures', failureLog: ['tests/testthat/test-items.R', '', '# a comment', 'tests/testthat/test-gone.R', 'tests/testthat/test-items.R'] }),
-    );
+  it('failures: selects the listed test files once each, and notes vanished ones by position, not by name', () => {
+    const selection = selectFiles(input({ mode: 'failures', failureLog: ['tests/testthat/test-items.R', 'tests/testthat/test-gone.R', 'tests/testthat/test-items.R'] }));
     expect(selection.files).toEqual(['tests/testthat/test-items.R']);
     expect(selection.notes).toEqual(['.rerecord/failures.txt: a file it lists is no longer a test file (entry 2, not shown); skipped']);
     expect(selection.problems).toEqual([]);
