@@ -12,13 +12,14 @@ import type { FileResult } from '../run/execute.js';
 import { artifactNameForShard, downloadArtifactsByPrefix, uploadFiles } from './artifacts.js';
 import { missingShardsMessage, shardCount } from './expected-shards.js';
 import { mergeShards, type MergedShards } from './merge-shards.js';
-import { changedCassettes } from './publish.js';
+import { changedCassettes, refuseOwnFilesNotOurs } from './publish.js';
 
 export const SHARD_ARTIFACT = 'rerecord-shard';
 export const FAILURES_ARTIFACT = 'rerecord-failures';
 
 /** In Actions the failure log and its JSON twin are always uploaded, named per shard. */
 export async function uploadFailureLog(config: Config): Promise<void> {
+  await refuseOwnFilesNotOurs(config.workingDirectory, [config.failureLog, jsonTwinPath(config.failureLog)], 'upload the failure log');
   const log = path.resolve(config.workingDirectory, config.failureLog);
   await uploadFiles(artifactNameForShard(FAILURES_ARTIFACT, config.shard), [log, jsonTwinPath(log)], path.dirname(log), { retentionDays: config.retentionDays });
 }
@@ -26,7 +27,9 @@ export async function uploadFailureLog(config: Config): Promise<void> {
 /** What the publish job needs from this shard: its changed cassettes, manifest and failure report. */
 export async function uploadShard(config: Config, results: readonly FileResult[]): Promise<void> {
   const at = (relative: string) => path.resolve(config.workingDirectory, relative);
-  const files = [...changedCassettes(results), MANIFEST_PATH, config.failureLog, jsonTwinPath(config.failureLog)].map(at);
+  const own = [MANIFEST_PATH, config.failureLog, jsonTwinPath(config.failureLog)];
+  await refuseOwnFilesNotOurs(config.workingDirectory, own, `upload shard ${config.shard.index}/${config.shard.count}`);
+  const files = [...changedCassettes(results), ...own].map(at);
   await uploadFiles(artifactNameForShard(SHARD_ARTIFACT, config.shard), files, config.workingDirectory, { retentionDays: config.retentionDays });
 }
 

@@ -10,6 +10,8 @@ import { lstat, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git } from '../support/projects.js';
+import { cleanEnv, runAction } from '../support/run-bundle.js';
+import { startStandinResults } from '../support/standin-results.mjs';
 import { cassetteYaml, customFlags, makeFaultProject, rerecord, treeHashes, waitForNoSurvivors, type FaultProject } from '../support/fault-project.js';
 import { CASSETTES, expectOutsideUntouched, fileResult, projectHashes, recording, usePytestProjects } from '../support/pytest-fault-project.js';
 
@@ -141,6 +143,25 @@ describe("rerecord's own files are never read or written through a symlink", () 
     expect(await readFile(path.join(p.dir, 'fixtures/b.yml'), 'utf8')).toContain('fresh');
     expect({ ...after, 'fixtures/b.yml': 'kept' }).toEqual({ ...before, 'fixtures/b.yml': 'kept' });
   });
+  it('on a runner, links a test plants in place of the failure log are never uploaded: the artifact holds nothing from behind them', async () => {
+    const plant = (name: string) => `rm -f ".rerecord/${name}" && ln -s "$PWD/../outside/credentials" ".rerecord/${name}"`;
+    const p = await project({ 'a.sh': `# use_cassette("a")\n${writes('a')}\n${plant('failures.txt')}\n${plant('failures.json')}\nexit 1` }, { 'a.yml': cassetteYaml('old a') });
+    const outside = await treeHashes(p.outside);
+    const results = await startStandinResults({ repository: 'acme/widgets' });
+    try {
+      const inputs = { framework: 'custom', 'test-dir': 'tests', 'test-pattern': '*.sh', 'cassette-dir': 'fixtures', 'cassette-functions': 'use_cassette', 'cassette-path': '{name}.yml', command: `sh {file} ${p.token}`, retries: '0' };
+      const run = await runAction(inputs, { cwd: p.dir, env: cleanEnv(results.env()) });
+      expect(run.code, run.stdout).toBe(1);
+      for (const artifact of results.artifacts) for (const bytes of Object.values(artifact.files)) expectNothingQuoted(Buffer.from(bytes as Uint8Array).toString('latin1'));
+      expect(run.stdout).toMatch(/could not upload the failure log: refusing to upload the failure log: \.rerecord\/failures\.txt: expected a regular file that rerecord writes, found a symlink/);
+      expectNothingQuoted(run.stdout + run.stderr + run.summary);
+      expect(results.artifacts.map((artifact) => artifact.name)).not.toContain('rerecord-failures');
+    } finally {
+      await results.close();
+    }
+    expect(await treeHashes(p.outside)).toEqual(outside);
+  });
+
   it('a test that moves .rerecord away and plants a link to a folder outside in its place: the real folder is put back, the file fails and its cassette comes back; nothing lands outside', async () => {
     const p = await project(
       {
