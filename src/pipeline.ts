@@ -1,7 +1,7 @@
 // The stages both entry points share: config -> plan -> execute -> reports on disk.
 // Effects live here and in run/; planning stays pure in plan/.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
@@ -10,9 +10,10 @@ import { listCassetteFiles } from './discover/recording-dates.js';
 import { findTestFiles, readSources } from './discover/test-files.js';
 import { hookDirectory } from './frameworks/hook-directory.js';
 import { buildPlan, type Plan } from './plan/plan.js';
-import { failureLogText, failureReport, jsonTwinPath, parseFailureLog } from './state/failure-log.js';
+import { failureLogText, failureReport, filesToRerun, jsonTwinPath, parseFailureLog, parseFailureReport } from './state/failure-log.js';
 import type { Logger } from './report/logger.js';
 import { EMPTY_MANIFEST, mergeManifest, parseManifest, serializeManifest, type Manifest } from './state/manifest.js';
+import { entryNumbers } from './report/format.js';
 import { Progress } from './report/progress.js';
 import type { Redactor } from './report/redact.js';
 import { parsePoisonStatuses } from './cassettes/poison.js';
@@ -26,6 +27,8 @@ import { TreeWatch, WATCH_LIMIT } from './run/tree-watch.js';
 import { CONFIG_FILE } from './config/config-file.js';
 import type { WarmPool } from './run/warm-pool.js';
 import { restoreState, sha256File, Vault } from './run/vault.js';
+import { readOwnFile, writeOwnFile } from './state/own-files.js';
+import { StateFolder } from './state/state-folder.js';
 import { confinement, isConfined, MANIFEST_PATH, OutOfBoundsError, projectRelative, TRANSACTIONS_DIR } from './state/paths.js';
 import type { FileMapping } from './plan/map.js';
 
@@ -45,8 +48,8 @@ export type Warn = (message: string) => void;
 export async function planRun(config: Config, warn: Warn, mode = config.mode): Promise<PlannedRun> {
   const at = (relative: string) => path.resolve(config.workingDirectory, relative);
   const testFiles = await readSources(config.workingDirectory, await findTestFiles(config.workingDirectory, config.testDir, config.testPattern));
-  const manifest = await readManifest(at(MANIFEST_PATH));
-  const failureLog = mode === 'failures' ? await readFailureLog(config) : undefined;
+  const manifest = await readManifest(config.workingDirectory);
+  const failureLog = mode === 'failures' ? await readFailureLog(config, warn) : undefined;
   const recordedAt = mode === 'stale' ? await recordingDates(config, warn) : undefined;
   const plan = buildPlan({
     mode,
@@ -71,13 +74,15 @@ export async function planRun(config: Config, warn: Warn, mode = config.mode): P
 
 /**
  * Drop every cassette path that must never be touched (outside the project, inside .git/ or
- * .rerecord/, or a test file itself), wherever it came from (source, manifest), with a note each.
+ * .rerecord/, a test file itself, or the config file), wherever it came from (source, manifest),
+ * with a note each.
  */
 export function confinePlan(plan: Plan, workingDirectory: string, testFiles: ReadonlySet<string>): Plan {
   const notes: string[] = [];
   const checkConfined = confinement(workingDirectory);
   const refusal = (cassette: string): string | undefined => {
     if (testFiles.has(cassette)) return `cassette ${JSON.stringify(cassette)} is a test file; refused`;
+    if (path.posix.normalize(cassette) === CONFIG_FILE) return `cassette ${JSON.stringify(cassette)} is rerecord's config file ${CONFIG_FILE}, never a cassette; refused (it is neither moved aside nor re-recorded)`;
     try {
       checkConfined(cassette, 'cassette');
       return undefined;
@@ -109,26 +114,54 @@ export function confinePlan(plan: Plan, workingDirectory: string, testFiles: Rea
   };
 }
 
-/** The last run's failure log: from the working tree, or from the previous run's artifacts. */
-async function readFailureLog(config: Config): Promise<string[] | undefined> {
+/**
+ * The last run's failure log: from the working tree, or from the previous run's artifacts. The JSON
+ * twin is the source of truth; the text form is read only when there is no twin.
+ */
+async function readFailureLog(config: Config, warn: Warn): Promise<string[] | undefined> {
   if (config.failuresFrom === 'artifact') {
     const { fetchPreviousFailures } = await import('./publish/previous-failures.js');
     return fetchPreviousFailures(config);
   }
-  const text = await readOptional(path.resolve(config.workingDirectory, config.failureLog));
-  return text === undefined ? undefined : projectRelativeLines(config, parseFailureLog(text));
+  const twin = jsonTwinPath(config.failureLog);
+  try {
+    const report = await readOwnFile(config.workingDirectory, twin);
+    const text = await readOwnFile(config.workingDirectory, config.failureLog).catch(() => undefined);
+    if (report !== undefined) {
+      const files = parseFailureReport(report.toString('utf8'), twin).toRerun;
+      if (text !== undefined && !sameFiles(files, text.toString('utf8'), config.failureLog)) {
+        warn(`${config.failureLog} does not list what ${twin} lists (edited, or cut short); ${twin} is the source of truth and is what runs: edit its "toRerun" list, or delete it to run what ${config.failureLog} lists`);
+      }
+      return projectRelativeLines(config, files, twin);
+    }
+    return text === undefined ? undefined : projectRelativeLines(config, parseFailureLog(text.toString('utf8'), config.failureLog), config.failureLog);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError([(error as Error).message]);
+  }
+}
+
+function sameFiles(files: readonly string[], text: string, where: string): boolean {
+  try {
+    const listed = parseFailureLog(text, where);
+    return listed.length === files.length && listed.every((file, index) => file === files[index]);
+  } catch {
+    return false;
+  }
 }
 
 /** Failure logs may hold absolute paths (the old scripts wrote them); inside the project they are read as relative ones. */
-function projectRelativeLines(config: Config, lines: readonly string[]): string[] {
-  const outside: string[] = [];
-  const relative = lines.map((line) => {
+function projectRelativeLines(config: Config, lines: readonly string[], where: string): string[] {
+  const outside: number[] = [];
+  const relative = lines.map((line, index) => {
     if (!path.isAbsolute(line)) return line;
     const inside = projectRelative(config.workingDirectory, line);
-    if (inside.startsWith('../') || inside === '..') outside.push(line);
+    if (inside.startsWith('../') || inside === '..') outside.push(index + 1);
     return inside;
   });
-  if (outside.length > 0) throw new ConfigError([`${config.failureLog}: lists files outside the working directory ${config.workingDirectory}: ${outside.slice(0, 5).join(', ')}`]);
+  if (outside.length > 0) {
+    throw new ConfigError([`${where}: ${outside.length} of the ${lines.length} files it lists are outside the working directory ${config.workingDirectory} (${entryNumbers(outside)}, not shown); remove them`]);
+  }
   return relative;
 }
 
@@ -164,12 +197,17 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
   const selected = planned.plan.files.map((mapping) => mapping.file);
   const progress = new Progress(selected.length, performance.now());
   const runWarnings: string[] = [];
-  const writeReports = (results: readonly FileResult[], finishedAt = new Date()) =>
-    writeFailureReports(config, io.redactor, results, selected, { startedAt, finishedAt }).catch((error: Error) => {
-      const warning = `could not write the failure log ${config.failureLog}: ${error.message}`;
-      io.logger.warning(warning);
-      if (!runWarnings.includes(warning)) runWarnings.push(warning);
-    });
+  const warnOnce = (warning: string) => {
+    io.logger.warning(warning);
+    if (!runWarnings.includes(warning)) runWarnings.push(warning);
+  };
+  // A test may move .rerecord/ away and plant a link in its place: it is put back before rerecord writes there again.
+  const stateFolder = await StateFolder.pin(config.workingDirectory);
+  const keepStateFolder = () => stateFolder.check().then((moved) => moved && warnOnce(moved), (error: Error) => warnOnce(error.message));
+  const writeReports = async (results: readonly FileResult[], finishedAt = new Date()) => {
+    await keepStateFolder();
+    await writeFailureReports(config, io.redactor, results, selected, { startedAt, finishedAt }).catch((error: Error) => warnOnce(`could not write the failure log ${config.failureLog}: ${error.message}`));
+  };
   const keyNotice = keyScanNotice(inspectSettings(config));
   if (keyNotice) io.logger.warning(keyNotice);
   const { watch, truncated } = await TreeWatch.start(watchedFolders(config, planned.plan));
@@ -211,6 +249,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
         peers: new AttemptPeers(),
         ...(warm ? { warm } : {}),
         neverCassettes: new Set([...planned.testFiles, CONFIG_FILE].map((file) => path.resolve(config.workingDirectory, file))),
+        stateFolder,
       },
       onFileDone: (result) => {
         io.logger.info(progress.line(result));
@@ -224,11 +263,14 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
     for (const note of foreign.notes) io.logger.warning(note);
   } catch (error) {
     // Not one file's error (those stay with their file): put back everything still in flight.
+    await keepStateFolder();
+    await stateFolder.close();
     const recovery = await recoverRunFolder(config.workingDirectory, vault.folder);
     const left = recovery.failed.map((failure) => `${failure.cassette} (${failure.error})`);
     await writeReports(results);
     throw new Error(`${(error as Error).message}${left.length > 0 ? `; could not restore: ${left.join(', ')} (run rerecord recover)` : '; every cassette in flight was restored'}`);
   }
+  await keepStateFolder();
   if (results.some((result) => (result.unrestored?.length ?? 0) > 0)) {
     runWarnings.push(`some cassettes could not be restored: their backups stay in ${TRANSACTIONS_DIR}/; run \`rerecord recover\` once the cause is fixed`);
   } else {
@@ -237,6 +279,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
   const finishedAt = new Date();
   await writeReports(results, finishedAt);
   await writeManifest(config, planned.manifest, results).catch((error: Error) => runWarnings.push(`could not write ${MANIFEST_PATH}: ${error.message}`));
+  await stateFolder.close();
   return { results, interrupted: io.signal.aborted, startedAt, finishedAt, runWarnings, pace: governor.report(), ...(warm ? { processes: warm.describe() } : {}) };
 }
 
@@ -352,7 +395,11 @@ export function childEnvironment(env: NodeJS.ProcessEnv, config: Pick<Config, 'a
   return child;
 }
 
-/** Checkpoints list every selected file not yet re-recorded, so a crash still leaves a usable `--failures` list. */
+/**
+ * Checkpoints list every selected file not yet re-recorded, so a crash still leaves a usable
+ * `--failures` list. The JSON twin first: it is what `mode: failures` reads, and a failure writing
+ * the text form after it leaves the two consistent in what runs next.
+ */
 async function writeFailureReports(
   config: Config,
   redactor: Redactor,
@@ -362,11 +409,9 @@ async function writeFailureReports(
 ): Promise<void> {
   const finished = new Set(results.map((result) => result.file));
   const pending = selected.filter((file) => !finished.has(file));
-  const logPath = path.resolve(config.workingDirectory, config.failureLog);
-  await mkdir(path.dirname(logPath), { recursive: true });
-  await writeFile(logPath, failureLogText(results, pending));
-  const report = failureReport(results, timing, `${config.shard.index}/${config.shard.count}`);
-  await writeFile(jsonTwinPath(logPath), `${JSON.stringify(redactor.redactDeep(report), null, 2)}\n`);
+  const report = failureReport(results, timing, `${config.shard.index}/${config.shard.count}`, pending);
+  await writeOwnFile(config.workingDirectory, jsonTwinPath(config.failureLog), `${JSON.stringify(redactor.redactDeep(report), null, 2)}\n`);
+  await writeOwnFile(config.workingDirectory, config.failureLog, failureLogText(filesToRerun(results, pending)));
 }
 
 async function writeManifest(config: Config, manifest: Manifest, results: readonly FileResult[]): Promise<void> {
@@ -379,25 +424,15 @@ async function writeManifest(config: Config, manifest: Manifest, results: readon
     durationMs: result.durationMs / Math.max(1, result.attempts),
     requests: result.requests,
   }));
-  const target = path.resolve(config.workingDirectory, MANIFEST_PATH);
-  await mkdir(path.dirname(target), { recursive: true });
-  await writeFile(target, serializeManifest(mergeManifest(manifest, learned)));
+  await writeOwnFile(config.workingDirectory, MANIFEST_PATH, serializeManifest(mergeManifest(manifest, learned)));
 }
 
-async function readManifest(file: string): Promise<Manifest> {
-  const text = await readOptional(file);
-  if (text === undefined) return EMPTY_MANIFEST;
+/** The committed manifest; a problem with it (a symlink, not rerecord's JSON) is exit 2 naming it. */
+async function readManifest(workingDirectory: string): Promise<Manifest> {
   try {
-    return parseManifest(text, MANIFEST_PATH);
+    const bytes = await readOwnFile(workingDirectory, MANIFEST_PATH);
+    return bytes === undefined ? EMPTY_MANIFEST : parseManifest(bytes.toString('utf8'), MANIFEST_PATH);
   } catch (error) {
     throw new ConfigError([(error as Error).message]);
-  }
-}
-
-async function readOptional(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    return undefined;
   }
 }

@@ -5,6 +5,8 @@ import { ConfigError } from '../config/errors.js';
 import type { Logger } from '../report/logger.js';
 import { recoverDeadRuns, type RecoveryReport } from '../run/recover.js';
 import { describeHolder, RunLock, type LockHolder } from '../state/lock.js';
+import { OwnFileError, ownPathProblems } from '../state/own-files.js';
+import { OWN_PATHS } from '../state/paths.js';
 import { listRunFolders } from '../state/transactions.js';
 
 export interface RecoveryNotice {
@@ -19,9 +21,14 @@ export async function withProjectLock<T>(
   work: (recovery: RecoveryNotice | undefined) => Promise<T>,
   options: { readOnly?: boolean } = {},
 ): Promise<T> {
+  // rerecord's own folder and files are what rerecord made, or the command stops before touching anything.
+  const problems = await ownPathProblems(workingDirectory, OWN_PATHS);
+  if (problems.length > 0) throw new ConfigError(problems);
   // A read-only command (plan, audit) writes nothing unless a dead run left something to put back.
   if (options.readOnly && (await listRunFolders(workingDirectory)).length === 0) return work(undefined);
-  const attempt = await RunLock.acquire(workingDirectory, command);
+  const attempt = await RunLock.acquire(workingDirectory, command).catch((error: Error) => {
+    throw error instanceof OwnFileError ? new ConfigError([error.message]) : error;
+  });
   if (!attempt.taken) {
     throw new ConfigError([`another rerecord is running in ${workingDirectory}: ${describeHolder(attempt.holder)}; wait for it to finish (or, if that process is gone, delete .rerecord/lock)`]);
   }

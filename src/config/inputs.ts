@@ -206,7 +206,8 @@ export const INPUTS = {
     surface: 'both',
   }),
   'failure-log': input({
-    description: 'Failure log: one test file per line that did not re-record; `mode: failures` reads it. A JSON twin with per-file details is written beside it (`.json`).',
+    description:
+      'Failure log: one test file per line that did not re-record (a name a line cannot carry as it is, such as one holding a newline, as a JSON string in double quotes). A JSON twin with per-file details is written beside it (`.json`); `mode: failures` reads the twin, or the text form when there is no twin. Both are written whole (aside, then renamed), never through a symlink.',
     default: '.rerecord/failures.txt',
     parse: text,
     surface: 'both',

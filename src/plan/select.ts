@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { minimatch } from 'minimatch';
 import type { Mode } from '../config/inputs.js';
+import { entryNumbers } from '../report/format.js';
 
 export interface SelectionInput {
   mode: Mode;
@@ -9,7 +10,7 @@ export interface SelectionInput {
   testFiles: readonly string[];
   testDir: string;
   priorityPatterns: readonly string[];
-  /** Lines of the last failure log; undefined when there is none. */
+  /** The files the last failure log lists, as read from it (names exact: no trimming, no comments); undefined when there is none. */
   failureLog: readonly string[] | undefined;
   failureLogPath: string;
   /** For `missing`: whether any cassette the file uses is not recorded yet. */
@@ -115,18 +116,23 @@ function selectFailures(input: SelectionInput): Selection {
   }
   const known = new Set(input.testFiles);
   const files: string[] = [];
-  const notes: string[] = [];
-  const outside: string[] = [];
-  for (const entry of new Set(input.failureLog.map((line) => line.trim()).filter((line) => line && !line.startsWith('#')))) {
-    const file = path.posix.normalize(entry.replaceAll('\\', '/'));
-    if (path.posix.isAbsolute(file) || !isInside(file, input.testDir)) outside.push(entry);
+  const outside: number[] = [];
+  const gone: number[] = [];
+  // The log could hold anything (a credentials file linked in its place): messages name entries by
+  // position and never quote them.
+  for (const [index, entry] of input.failureLog.entries()) {
+    const file = path.posix.normalize(entry);
+    if (path.posix.isAbsolute(file) || !isInside(file, input.testDir)) outside.push(index + 1);
     else if (known.has(file)) files.push(file);
-    else notes.push(`${file} is listed in ${input.failureLogPath} but is no longer a test file; skipped`);
+    else gone.push(index + 1);
   }
-  const problems = outside.length
-    ? [`${input.failureLogPath} lists files outside the test folder ${input.testDir}: ${outside.map((e) => JSON.stringify(e)).join(', ')}; remove those lines`]
+  const notes = gone.length
+    ? [`${input.failureLogPath}: ${gone.length === 1 ? 'a file it lists is no longer a test file' : `${gone.length} files it lists are no longer test files`} (${entryNumbers(gone)}, not shown); skipped`]
     : [];
-  return { files, notes, problems };
+  const problems = outside.length
+    ? [`${input.failureLogPath}: ${outside.length} of the ${input.failureLog.length} files it lists are outside the test folder ${input.testDir} (${entryNumbers(outside)}, not shown); remove them`]
+    : [];
+  return { files: [...new Set(files)], notes, problems };
 }
 
 function isInside(file: string, folder: string): boolean {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { getOctokit } from '@actions/github';
 import type { Config } from '../config/config.js';
-import { parseFailureLog } from '../state/failure-log.js';
+import { jsonTwinPath, parseFailureLog, parseFailureReport } from '../state/failure-log.js';
 import { downloadFromRun } from './artifacts.js';
 import { findLatestRun } from './pull-request.js';
 import { FAILURES_ARTIFACT } from './shards.js';
@@ -42,7 +42,11 @@ async function readFailureLog(name: string, runId: number, where: { owner: strin
   try {
     const found = await downloadFromRun(name, destination, { token: where.token, workflowRunId: runId, repositoryOwner: where.owner, repositoryName: where.repo });
     if (!found) return [];
-    return parseFailureLog(await readFile(path.join(found, logName), 'utf8').catch(() => ''));
+    // As from the working tree: the JSON twin is the source of truth, the text form read only without it.
+    const twin = path.basename(jsonTwinPath(logName));
+    const report = await readFile(path.join(found, twin), 'utf8').catch(() => undefined);
+    if (report !== undefined) return parseFailureReport(report, `${twin} in artifact ${name}`).toRerun;
+    return parseFailureLog(await readFile(path.join(found, logName), 'utf8').catch(() => ''), `${logName} in artifact ${name}`);
   } finally {
     await rm(destination, { recursive: true, force: true });
   }

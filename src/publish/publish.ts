@@ -12,6 +12,7 @@ import { MANIFEST_PATH, secretsOf } from '../pipeline.js';
 import { driftHeadline, driftCounts, driftMarkdown, type DriftSource } from '../report/drift.js';
 import type { Logger } from '../report/logger.js';
 import { keepTimingsOf, parseManifest, serializeManifest } from '../state/manifest.js';
+import { ownPathProblems, readOwnFile, writeOwnFile } from '../state/own-files.js';
 import { uploadFiles } from './artifacts.js';
 import type { FileResult } from '../run/execute.js';
 import { commitPaths, deleteRemoteBranch, fetchBranch, fileOnRemoteBranch, pathsDifferingFromHead, publishBranch, pushWithRebase, remoteBranchSha, tokenAuthEnv } from './git.js';
@@ -48,6 +49,7 @@ export async function publishCassettes(config: Config, results: readonly Publish
     return config.publish === 'pull-request' ? closeWhenNoDriftLeft(config, results, logger) : NOTHING;
   }
   const paths = [...cassettes, MANIFEST_PATH];
+  await refuseOwnFilesNotOurs(config.workingDirectory, [MANIFEST_PATH], 'publish');
   await refuseLeaks(config, paths);
   switch (config.publish) {
     case 'artifact': {
@@ -238,9 +240,18 @@ async function steadyManifestAgainstBranch(cwd: string, branch: string): Promise
     published = undefined;
   }
   if (!published) return;
-  const file = path.resolve(cwd, MANIFEST_PATH);
-  const current = parseManifest(await readFile(file, 'utf8'), MANIFEST_PATH);
-  await writeFile(file, serializeManifest(keepTimingsOf(current, published)));
+  const bytes = await readOwnFile(cwd, MANIFEST_PATH);
+  if (bytes === undefined) return;
+  await writeOwnFile(cwd, MANIFEST_PATH, serializeManifest(keepTimingsOf(parseManifest(bytes.toString('utf8'), MANIFEST_PATH), published)));
+}
+
+/**
+ * A file of rerecord's own that a test replaced by a symlink while the run went on (its write was
+ * refused) is neither read, committed nor uploaded: what it points to could be anything.
+ */
+export async function refuseOwnFilesNotOurs(workingDirectory: string, files: readonly string[], what: string): Promise<void> {
+  const problems = await ownPathProblems(workingDirectory, files);
+  if (problems.length > 0) throw new Error(`refusing to ${what}: ${problems.join('; ')}`);
 }
 
 /** The last line of defence: nothing with a secret in it is committed or uploaded. */

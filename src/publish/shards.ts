@@ -1,23 +1,25 @@
 // Artifacts between jobs: every shard uploads what it re-recorded and its failure report; the
 // final `step: publish` job downloads them all, merges, and publishes once.
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { MANIFEST_PATH } from '../pipeline.js';
-import { failureLogText, jsonTwinPath, type FailureReport } from '../state/failure-log.js';
+import { failureLogText, jsonTwinPath, parseFailureReport, type FailureReport } from '../state/failure-log.js';
 import { EMPTY_MANIFEST, parseManifest, serializeManifest } from '../state/manifest.js';
+import { readOwnFile, writeOwnFile } from '../state/own-files.js';
 import type { FileResult } from '../run/execute.js';
 import { artifactNameForShard, downloadArtifactsByPrefix, uploadFiles } from './artifacts.js';
 import { missingShardsMessage, shardCount } from './expected-shards.js';
 import { mergeShards, type MergedShards } from './merge-shards.js';
-import { changedCassettes } from './publish.js';
+import { changedCassettes, refuseOwnFilesNotOurs } from './publish.js';
 
 export const SHARD_ARTIFACT = 'rerecord-shard';
 export const FAILURES_ARTIFACT = 'rerecord-failures';
 
 /** In Actions the failure log and its JSON twin are always uploaded, named per shard. */
 export async function uploadFailureLog(config: Config): Promise<void> {
+  await refuseOwnFilesNotOurs(config.workingDirectory, [config.failureLog, jsonTwinPath(config.failureLog)], 'upload the failure log');
   const log = path.resolve(config.workingDirectory, config.failureLog);
   await uploadFiles(artifactNameForShard(FAILURES_ARTIFACT, config.shard), [log, jsonTwinPath(log)], path.dirname(log), { retentionDays: config.retentionDays });
 }
@@ -25,7 +27,9 @@ export async function uploadFailureLog(config: Config): Promise<void> {
 /** What the publish job needs from this shard: its changed cassettes, manifest and failure report. */
 export async function uploadShard(config: Config, results: readonly FileResult[]): Promise<void> {
   const at = (relative: string) => path.resolve(config.workingDirectory, relative);
-  const files = [...changedCassettes(results), MANIFEST_PATH, config.failureLog, jsonTwinPath(config.failureLog)].map(at);
+  const own = [MANIFEST_PATH, config.failureLog, jsonTwinPath(config.failureLog)];
+  await refuseOwnFilesNotOurs(config.workingDirectory, own, `upload shard ${config.shard.index}/${config.shard.count}`);
+  const files = [...changedCassettes(results), ...own].map(at);
   await uploadFiles(artifactNameForShard(SHARD_ARTIFACT, config.shard), files, config.workingDirectory, { retentionDays: config.retentionDays });
 }
 
@@ -37,14 +41,16 @@ export async function collectShards(config: Config): Promise<MergedShards> {
     if (shards.length === 0) throw new Error(`step publish: no ${SHARD_ARTIFACT}-* artifacts in this run; run the shards (step: run with shard: i/n) in jobs this one needs:`);
     const count = shardCount(SHARD_ARTIFACT, shards.map((shard) => shard.name), config.shard.count);
     if (count.missing.length > 0) throw new Error(missingShardsMessage(SHARD_ARTIFACT, count));
+    const twin = jsonTwinPath(config.failureLog);
     const uploads = await Promise.all(
       shards.map(async ({ name, directory }) => ({
         name,
         directory,
-        report: JSON.parse(await readFile(path.join(directory, jsonTwinPath(config.failureLog)), 'utf8')) as FailureReport,
+        report: parseFailureReport(await readFile(path.join(directory, twin), 'utf8'), `${twin} in artifact ${name}`),
       })),
     );
-    const base = await readFile(path.resolve(config.workingDirectory, MANIFEST_PATH), 'utf8').then((text) => parseManifest(text, MANIFEST_PATH), () => EMPTY_MANIFEST);
+    const manifest = await readOwnFile(config.workingDirectory, MANIFEST_PATH);
+    const base = manifest === undefined ? EMPTY_MANIFEST : parseManifest(manifest.toString('utf8'), MANIFEST_PATH);
     const merged = mergeShards(base, uploads);
     if (merged.conflicts.length > 0) {
       const list = merged.conflicts.map(({ cassette, shards: from }) => `${cassette} (${from.join(', ')})`).join('; ');
@@ -64,11 +70,6 @@ export async function collectShards(config: Config): Promise<MergedShards> {
 }
 
 async function writeMergedReports(config: Config, merged: MergedShards, reports: readonly FailureReport[]): Promise<void> {
-  const at = (relative: string) => path.resolve(config.workingDirectory, relative);
-  await mkdir(path.dirname(at(MANIFEST_PATH)), { recursive: true });
-  await writeFile(at(MANIFEST_PATH), serializeManifest(merged.manifest));
-  await mkdir(path.dirname(at(config.failureLog)), { recursive: true });
-  await writeFile(at(config.failureLog), failureLogText([], merged.failed));
   const count = (status: string) => merged.results.filter((file) => file.status === status).length;
   const report: FailureReport = {
     version: 1,
@@ -76,7 +77,10 @@ async function writeMergedReports(config: Config, merged: MergedShards, reports:
     finishedAt: reports.map((r) => r.finishedAt).sort().at(-1) ?? new Date().toISOString(),
     shard: `merged from ${reports.length} shards`,
     summary: { selected: merged.results.length, succeeded: count('succeeded'), failed: count('failed'), notRun: count('not-run') },
+    toRerun: merged.failed,
     files: merged.results,
   };
-  await writeFile(jsonTwinPath(at(config.failureLog)), `${JSON.stringify(report, null, 2)}\n`);
+  await writeOwnFile(config.workingDirectory, MANIFEST_PATH, serializeManifest(merged.manifest));
+  await writeOwnFile(config.workingDirectory, jsonTwinPath(config.failureLog), `${JSON.stringify(report, null, 2)}\n`);
+  await writeOwnFile(config.workingDirectory, config.failureLog, failureLogText(merged.failed));
 }

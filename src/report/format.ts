@@ -7,3 +7,11 @@ export function formatDuration(ms: number): string {
   const minutes = Math.round(totalSeconds / 60);
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
+
+/** `entry 3`, `entries 1, 4 and 9`, `entries 1, 2, 3, 4, 5 and 7 more`: a log's entries named by position, never quoted. */
+export function entryNumbers(numbers: readonly number[]): string {
+  if (numbers.length === 1) return `entry ${numbers[0]}`;
+  const shown = numbers.slice(0, 5).map(String);
+  if (numbers.length > 5) return `entries ${shown.join(', ')} and ${numbers.length - 5} more`;
+  return `entries ${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
+}

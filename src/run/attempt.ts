@@ -47,6 +47,8 @@ export interface AttemptSettings {
   warm?: WarmRunner;
   /** Files that are never cassettes, whatever a journal says (absolute): the test files and the config file. */
   neverCassettes?: ReadonlySet<string>;
+  /** rerecord's own folder as the run pinned it: `check` puts it back (saying so) when a test moved it away. */
+  stateFolder?: { check(): Promise<string | undefined> };
 }
 
 /** `unchanged`: re-recorded, but only noise differed, so its old bytes were put back. */
@@ -117,6 +119,9 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
   const warnings: string[] = [];
   const peerId = settings.peers.begin(file, cassettes.map(absolute));
   try {
+    // Another file's test may have moved .rerecord/ away: the transaction opens only in the real one.
+    const movedBefore = await settings.stateFolder?.check();
+    if (movedBefore) warnings.push(movedBefore);
     vault = await settings.vault.openAttempt(file);
     settings.peers.followJournal(peerId, vault.journal);
     await vault.snapshot(cassettes.map(absolute));
@@ -137,6 +142,9 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       signal: settings.signal,
       redact: settings.redact,
     }, settings.warm);
+    // Before its journal is read and anything put back: the real .rerecord/, whatever the test did to it.
+    const moved = await settings.stateFolder?.check();
+    if (moved) reason = `${moved}; a test must leave rerecord's folder alone, so the file fails`;
     const leftover = leftoverNote(observed.outcome);
     if (leftover) warnings.push(leftover);
     await observe(observed, vault, peerId, settings);
@@ -303,7 +311,9 @@ async function explainFailure(reason: string, observed: Observed, vault: Attempt
 /**
  * A test can append lines to its own journal: each is held to what recovery holds them to. A cassette
  * outside the project (or in .git/, .rerecord/), a test file or the config file, or a backup outside
- * this attempt's backup folder is refused: never deleted, never restored, never copied from.
+ * this attempt's backup folder is refused: never deleted, never restored, never copied from. The one
+ * exception is a test file or the config file that really was moved aside (an earlier hook's, or a
+ * custom command's, journal): it goes back from its backup, and the file fails all the same.
  */
 async function trustJournal(journal: readonly JournalEntry[], vault: AttemptVault, settings: AttemptSettings, childStartedAt: number): Promise<{ trusted: JournalEntry[]; refused: string[] }> {
   const trusted: JournalEntry[] = [];
@@ -318,8 +328,15 @@ async function trustJournal(journal: readonly JournalEntry[], vault: AttemptVaul
           : !entry.existed && (await untouchedSince(entry.cassette, childStartedAt))
             ? 'said to be new, but it is older than the test and was not changed by it'
             : undefined;
-    if (why === undefined) trusted.push(entry);
-    else refused.push(`${entry.cassette} (${why})`);
+    if (why === undefined) {
+      trusted.push(entry);
+      continue;
+    }
+    // A hook that resolved a name onto a test file or the config file at run time has moved it
+    // aside with a true backup in this attempt's folder: refused as a cassette, but put back.
+    const putBack = settings.neverCassettes?.has(path.resolve(entry.cassette)) && entry.existed && entry.backup !== null && isInside(entry.backup, vault.backupDirectory);
+    if (putBack) trusted.push(entry);
+    refused.push(`${entry.cassette} (${why}${putBack ? '; put back from its backup' : ''})`);
   }
   return { trusted, refused };
 }

@@ -39,9 +39,14 @@ export class TreeWatch {
     return [...changed].sort();
   }
 
-  /** The given paths now stand as accepted (kept or restored). */
+  /**
+   * The given paths now stand as accepted (kept or restored). Only paths under the watched folders:
+   * one outside them is never in a scan, so accepting it would report it as removed ever after (and
+   * the next failing file would "restore" it to absent: a journaled file elsewhere deleted).
+   */
   async accept(files: Iterable<string>): Promise<void> {
     for (const file of files) {
+      if (!this.roots.some((root) => file.startsWith(`${root}${path.sep}`))) continue;
       const signature = await signatureOf(file);
       if (signature === undefined) this.accepted.delete(file);
       else this.accepted.set(file, signature);

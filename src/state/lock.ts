@@ -8,11 +8,11 @@
 // those bytes, so a lock is never deleted out from under a new holder.
 import { createHash } from 'node:crypto';
 import { constants, readFileSync } from 'node:fs';
-import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, lstat, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { readOwnFile, removeOwnFile, writeOwnFile, writeSynced } from './own-files.js';
 import { LOCK_PATH, STATE_DIR, STATE_GITIGNORE } from './paths.js';
-import { writeSynced } from './transactions.js';
 
 export interface LockHolder {
   pid: number;
@@ -28,7 +28,7 @@ const UNKNOWN_HOLDER: LockHolder = { pid: 0, host: 'unknown', startedAt: 'unknow
 export type LockAttempt = { taken: true; lock: RunLock; stale: LockHolder | undefined } | { taken: false; holder: LockHolder };
 
 export class RunLock {
-  private constructor(private readonly file: string) {}
+  private constructor(private readonly workingDirectory: string) {}
 
   /** Take the lock; a stale one (dead pid on this host, or unreadable) is taken over and returned as `stale`. */
   static async acquire(workingDirectory: string, command: string): Promise<LockAttempt> {
@@ -37,36 +37,43 @@ export class RunLock {
     const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command, processStart: processStartOf(process.pid) };
     const text = `${JSON.stringify(me)}\n`;
     for (let tries = 0; tries < 5; tries++) {
-      if (await createWhole(file, text)) return { taken: true, lock: new RunLock(file), stale: undefined };
-      const bytes = await readFile(file).catch(() => undefined);
+      if (await createWhole(file, text)) return { taken: true, lock: new RunLock(workingDirectory), stale: undefined };
+      const bytes = await readLock(workingDirectory);
       if (bytes === undefined) continue;
       const holder = parseHolder(bytes);
       if (holder && isAlive(holder)) return { taken: false, holder };
-      if (await takeOver(file, bytes, text)) return { taken: true, lock: new RunLock(file), stale: holder ?? UNKNOWN_HOLDER };
+      if (await takeOver(workingDirectory, bytes, text)) return { taken: true, lock: new RunLock(workingDirectory), stale: holder ?? UNKNOWN_HOLDER };
       // Another taker is replacing it: look again once it is done.
       await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
     }
-    const holder = await readHolder(file);
+    const holder = await readHolder(workingDirectory);
     return { taken: false, holder: holder ?? UNKNOWN_HOLDER };
   }
 
   async release(): Promise<void> {
-    const holder = await readHolder(this.file);
-    if (holder?.pid === process.pid && holder.host === os.hostname()) await rm(this.file, { force: true });
+    const holder = await readHolder(this.workingDirectory);
+    if (holder?.pid === process.pid && holder.host === os.hostname()) await removeOwnFile(this.workingDirectory, LOCK_PATH);
   }
 }
 
 export function describeHolder(holder: LockHolder): string {
-  return `rerecord ${holder.command} (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt})`;
+  const host = /^[\w.-]{1,253}$/.test(holder.host) ? holder.host : 'a host whose name is not shown';
+  return `rerecord ${holder.command} (pid ${holder.pid} on ${host}, started ${holder.startedAt})`;
 }
 
-/** `.rerecord/` with a .gitignore that keeps transactions, the lock and recovered files out of commits. */
+/**
+ * `.rerecord/` (a real folder, created if need be) with a .gitignore that keeps transactions, the
+ * lock and recovered files out of commits. An OwnFileError when either is a symlink or not what rerecord made.
+ */
 export async function ensureStateDirectory(workingDirectory: string): Promise<void> {
-  const directory = path.join(workingDirectory, STATE_DIR);
-  await mkdir(directory, { recursive: true });
-  const ignore = path.join(directory, '.gitignore');
-  const current = await readFile(ignore, 'utf8').catch(() => undefined);
-  if (current !== STATE_GITIGNORE) await writeFile(ignore, STATE_GITIGNORE);
+  const ignore = `${STATE_DIR}/.gitignore`;
+  const current = await readOwnFile(workingDirectory, ignore);
+  if (current?.toString('utf8') !== STATE_GITIGNORE) await writeOwnFile(workingDirectory, ignore, STATE_GITIGNORE);
+}
+
+/** The lock's bytes, never read through a symlink; undefined when there is none or it is not a regular file. */
+async function readLock(workingDirectory: string): Promise<Buffer | undefined> {
+  return readOwnFile(workingDirectory, LOCK_PATH).catch(() => undefined);
 }
 
 /** A marker older than this was left by a taker that died mid-takeover (which takes milliseconds). */
@@ -87,7 +94,8 @@ async function createWhole(file: string, text: string): Promise<boolean> {
  * one that creates the marker named after those bytes goes on; it renames ours over the lock only
  * if the lock still holds them (a slow taker finds a new holder there and backs off).
  */
-async function takeOver(file: string, staleBytes: Buffer, text: string): Promise<boolean> {
+async function takeOver(workingDirectory: string, staleBytes: Buffer, text: string): Promise<boolean> {
+  const file = path.join(workingDirectory, LOCK_PATH);
   const marker = `${file}.takeover.${createHash('sha256').update(staleBytes).digest('hex').slice(0, 16)}`;
   const aside = await writeAside(file, text);
   try {
@@ -96,7 +104,7 @@ async function takeOver(file: string, staleBytes: Buffer, text: string): Promise
       return false;
     }
     try {
-      const now = await readFile(file).catch(() => undefined);
+      const now = await readLock(workingDirectory);
       if (now === undefined) return await linkExclusive(aside, file);
       if (!now.equals(staleBytes)) return false;
       await rename(aside, file);
@@ -110,7 +118,7 @@ async function takeOver(file: string, staleBytes: Buffer, text: string): Promise
 }
 
 async function removeIfAbandoned(marker: string): Promise<void> {
-  const info = await stat(marker).catch(() => undefined);
+  const info = await lstat(marker).catch(() => undefined);
   if (info && Date.now() - info.mtimeMs > ABANDONED_MARKER_MS) await rm(marker, { force: true });
 }
 
@@ -145,17 +153,27 @@ async function linkExclusive(from: string, to: string): Promise<boolean> {
   }
 }
 
-async function readHolder(file: string): Promise<LockHolder | undefined> {
-  const bytes = await readFile(file).catch(() => undefined);
+async function readHolder(workingDirectory: string): Promise<LockHolder | undefined> {
+  const bytes = await readLock(workingDirectory);
   return bytes === undefined ? undefined : parseHolder(bytes);
 }
 
+/**
+ * The holder a lock names, or undefined when it is not a lock rerecord wrote. Its fields reach
+ * messages, so each must look like what rerecord writes there: no other bytes of the file are shown.
+ */
 function parseHolder(bytes: Buffer): LockHolder | undefined {
   try {
     const data = JSON.parse(bytes.toString('utf8')) as Partial<LockHolder>;
-    if (typeof data.pid !== 'number' || typeof data.host !== 'string') return undefined;
-    const processStart = typeof data.processStart === 'string' ? data.processStart : undefined;
-    return { pid: data.pid, host: data.host, startedAt: String(data.startedAt ?? 'unknown'), command: String(data.command ?? 'run'), processStart };
+    if (!Number.isInteger(data.pid) || typeof data.host !== 'string') return undefined;
+    const shaped = (value: unknown, pattern: RegExp, otherwise: string) => (typeof value === 'string' && pattern.test(value) ? value : otherwise);
+    return {
+      pid: data.pid!,
+      host: data.host,
+      startedAt: shaped(data.startedAt, /^\d{4}-\d\d-\d\dT[\d:.]+Z$/, 'unknown'),
+      command: shaped(data.command, /^[a-z-]{1,20}$/, 'run'),
+      processStart: shaped(data.processStart, /^[\w:-]{1,80}$/, '') || undefined,
+    };
   } catch {
     return undefined;
   }

@@ -17,15 +17,20 @@ export interface Manifest {
 
 export const EMPTY_MANIFEST: Manifest = { version: 1, files: {} };
 
+/**
+ * The manifest as rerecord wrote it. An error names `where` and what was expected, never a byte of
+ * the content: the file may be anything (a credentials file put or linked in its place).
+ */
 export function parseManifest(text: string, where: string): Manifest {
+  const refuse = () => new Error(`${where}: not a manifest written by rerecord (expected JSON of the form {"version": 1, "files": {...}}); nothing of its content is shown. Delete it to start afresh`);
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${where}: not valid JSON (${(error as Error).message}); delete it to start afresh`);
+  } catch {
+    throw refuse();
   }
   const files = (data as Manifest | null)?.files;
-  if (typeof files !== 'object' || files === null) throw new Error(`${where}: expected {"version": 1, "files": {...}}`);
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) throw refuse();
   const clean: Record<string, ManifestEntry> = {};
   for (const [file, entry] of Object.entries(files)) {
     const cassettes = Array.isArray(entry?.cassettes) ? entry.cassettes.filter((c): c is string => typeof c === 'string') : [];

@@ -12,6 +12,11 @@ export const LOCK_PATH = `${STATE_DIR}/lock`;
 export const TRANSACTIONS_DIR = `${STATE_DIR}/txn`;
 /** Where recovery moves what a dead run wrote but never kept, instead of deleting it. */
 export const RECOVERED_DIR = `${STATE_DIR}/recovered`;
+/**
+ * rerecord's own folders (a trailing `/`) and files, each of which must be absent, a real folder or a
+ * regular file, never a symlink: checked before any command touches anything (src/state/own-files.ts).
+ */
+export const OWN_PATHS = [`${STATE_DIR}/`, `${TRANSACTIONS_DIR}/`, `${RECOVERED_DIR}/`, `${STATE_DIR}/.gitignore`, LOCK_PATH, MANIFEST_PATH] as const;
 /** What git must not pick up from `.rerecord/`: only the manifest is meant to be committed. */
 export const STATE_GITIGNORE = '/txn/\n/lock\n/recovered/\n';
 

@@ -13,9 +13,10 @@
 // whole folder. Small records are fsynced; bulk copies are left to the kernel (see the README's
 // Guarantees: power loss between write and flush is not covered).
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { readDurable } from './own-files.js';
 import { TRANSACTIONS_DIR } from './paths.js';
 
 /** A file as it was: its bytes copied to `copy`, or a symlink to `link`, or absent. */
@@ -60,48 +61,8 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 15)}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Write a file's text and fsync it before closing; `wx` refuses a file that exists. */
-export async function writeSynced(file: string, text: string, flag: 'w' | 'wx' = 'w'): Promise<void> {
-  const handle = await open(file, flag);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Write a small record and fsync it, so it is on disk before anything it describes happens. */
-export async function writeDurably(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeSynced(temporary, text);
-  await rename(temporary, file);
-  await syncDirectory(path.dirname(file));
-}
-
-export async function appendDurably(file: string, line: string): Promise<void> {
-  const handle = await open(file, 'a');
-  try {
-    await handle.appendFile(`${line}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  try {
-    const handle = await open(directory, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some filesystems refuse fsync on a folder; the rename is still atomic.
-  }
-}
+// The journal's records are written like every file rerecord owns (./own-files.ts).
+export { appendDurably, writeDurably } from './own-files.js';
 
 export function runRecord(id: string, roots: readonly string[]): RunRecord {
   return { id, pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), roots: [...roots] };
@@ -110,8 +71,9 @@ export function runRecord(id: string, roots: readonly string[]): RunRecord {
 /** Every run folder left in `.rerecord/txn/` (by this or a dead run). */
 export async function listRunFolders(workingDirectory: string): Promise<string[]> {
   const root = transactionsRoot(workingDirectory);
-  const names = await readdir(root).catch(() => [] as string[]);
-  return names.filter((name) => !name.startsWith('.')).map((name) => path.join(root, name));
+  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  // Only real folders: a symlink placed here is never followed (it could lead anywhere).
+  return entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => path.join(root, entry.name));
 }
 
 export interface RunFolderContents {
@@ -127,10 +89,11 @@ export async function readRunFolder(folder: string): Promise<RunFolderContents> 
   const record = await readJson<RunRecord>(path.join(folder, 'run.json'));
   const baseline = await readJsonLines<SavedState>(path.join(folder, 'baseline.jsonl'));
   const settled = await readJsonLines<Settlement>(path.join(folder, 'settled.jsonl'));
-  const names = await readdir(folder).catch(() => [] as string[]);
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
   const attempts = await Promise.all(
-    names
-      .filter((name) => name.startsWith('attempt-'))
+    entries
+      .filter((entry) => entry.isDirectory() && entry.name.startsWith('attempt-'))
+      .map((entry) => entry.name)
       .sort()
       .map(async (name) => {
         const attemptFolder = path.join(folder, name);
@@ -146,7 +109,8 @@ export async function removeFolder(folder: string): Promise<void> {
 
 async function readJson<T>(file: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
+    const bytes = await readDurable(file);
+    return bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as T);
   } catch {
     return undefined;
   }
@@ -154,7 +118,10 @@ async function readJson<T>(file: string): Promise<T | undefined> {
 
 /** A torn last line (the writer was killed mid-write) is skipped. */
 async function readJsonLines<T>(file: string): Promise<T[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
+  const text = await readDurable(file).then(
+    (bytes) => bytes?.toString('utf8') ?? '',
+    () => '',
+  );
   const values: T[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;

@@ -152,8 +152,10 @@ describe('failures-from: artifact', () => {
   it('re-runs exactly the files the previous run of the workflow on this branch failed', async () => {
     const { checkout } = await originOf(await projects.copy('test/projects/node-nock'));
     const previous = github.api.seedRun({ owner: 'acme', repo: 'widgets', workflow: 'refresh.yml', branch: 'main' });
-    github.api.seedArtifact({ runId: previous.id, owner: 'acme', repo: 'widgets', name: 'rerecord-failures-1-of-2', files: { 'failures.txt': 'test/items.test.js\n', 'failures.json': '{}' } });
-    github.api.seedArtifact({ runId: previous.id, owner: 'acme', repo: 'widgets', name: 'rerecord-failures-2-of-2', files: { 'failures.txt': 'test/users.test.mjs\n', 'failures.json': '{}' } });
+    // One shard's log with its JSON twin (what is read), the other's as an older rerecord left it: the text alone.
+    const twin = { version: 1, toRerun: ['test/items.test.js'], files: [{ file: 'test/items.test.js', status: 'failed', cassettes: [] }] };
+    github.api.seedArtifact({ runId: previous.id, owner: 'acme', repo: 'widgets', name: 'rerecord-failures-1-of-2', files: { 'failures.txt': 'test/items.test.js\n', 'failures.json': JSON.stringify(twin) } });
+    github.api.seedArtifact({ runId: previous.id, owner: 'acme', repo: 'widgets', name: 'rerecord-failures-2-of-2', files: { 'failures.txt': 'test/users.test.mjs\n' } });
     github.api.seedArtifact({ runId: previous.id, owner: 'acme', repo: 'widgets', name: 'rerecord-cassettes', files: { 'x.json': '[]' } });
     const result = await runAction(
       { ...COMMON, mode: 'failures', 'failures-from': 'artifact', 'github-token': TOKEN },

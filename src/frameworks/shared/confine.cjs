@@ -1,5 +1,6 @@
 // Shared by the Node record hooks: a cassette path is only backed up and deleted when it lies
-// inside RERECORD_ROOT (the project rerecord runs in) and outside .git/ and .rerecord/.
+// inside RERECORD_ROOT (the project rerecord runs in), outside .git/ and .rerecord/, and is not
+// rerecord's config file .rerecord.yml.
 // Symlinked folders are followed, as the library's own write would follow them.
 'use strict';
 /* eslint-disable @typescript-eslint/no-require-imports -- a --require preload is CommonJS by nature */
@@ -27,8 +28,8 @@ function refuseOutsideRoot(file) {
   const resolved = path.join(realOrNull(folder) || folder, ...rest);
   const relative = path.relative(realOrNull(root) || root, resolved);
   const first = relative.split(path.sep)[0];
-  if (relative === '' || first === '..' || path.isAbsolute(relative) || first === '.git' || first === '.rerecord') {
-    throw new Error(`rerecord: refusing cassette ${file}: it lies outside the project ${root} (or inside .git/ or .rerecord/); nothing was touched`);
+  if (relative === '' || first === '..' || path.isAbsolute(relative) || first === '.git' || first === '.rerecord' || relative === '.rerecord.yml') {
+    throw new Error(`rerecord: refusing cassette ${file}: it lies outside the project ${root} (or inside .git/ or .rerecord/, or is .rerecord.yml); nothing was touched`);
   }
 }
 

@@ -32,19 +32,19 @@ describe('selectFiles', () => {
     expect(selectFiles(input({ mode: 'priority' })).problems[0]).toMatch(/needs priority-patterns/);
   });
 
-  it('failures: reads the log, skips comments and blanks, notes vanished files', () => {
-    const selection = selectFiles(
-      input({ mode: 'failures', failureLog: ['tests/testthat/test-items.R', '', '# a comment', 'tests/testthat/test-gone.R', 'tests/testthat/test-items.R'] }),
-    );
+  it('failures: selects the listed test files once each, and notes vanished ones by position, not by name', () => {
+    const selection = selectFiles(input({ mode: 'failures', failureLog: ['tests/testthat/test-items.R', 'tests/testthat/test-gone.R', 'tests/testthat/test-items.R'] }));
     expect(selection.files).toEqual(['tests/testthat/test-items.R']);
-    expect(selection.notes).toEqual(['tests/testthat/test-gone.R is listed in .rerecord/failures.txt but is no longer a test file; skipped']);
+    expect(selection.notes).toEqual(['.rerecord/failures.txt: a file it lists is no longer a test file (entry 2, not shown); skipped']);
     expect(selection.problems).toEqual([]);
   });
 
-  it('failures: rejects entries outside the test folder, naming them', () => {
-    const selection = selectFiles(input({ mode: 'failures', failureLog: ['/etc/passwd', '../x/test-a.R', 'tests/testthat/../../R/code.R', 'tests/testthat/test-auth.R'] }));
+  it('failures: rejects entries outside the test folder, by position, never quoting them (the log could be a credentials file)', () => {
+    const selection = selectFiles(
+      input({ mode: 'failures', failureLog: ['/etc/passwd', '../x/test-a.R', 'tests/testthat/../../R/code.R', 'tests/testthat/test-auth.R', 'aws_secret_access_key = AKIAEXAMPLE'] }),
+    );
     expect(selection.problems).toEqual([
-      '.rerecord/failures.txt lists files outside the test folder tests/testthat: "/etc/passwd", "../x/test-a.R", "tests/testthat/../../R/code.R"; remove those lines',
+      '.rerecord/failures.txt: 4 of the 5 files it lists are outside the test folder tests/testthat (entries 1, 2, 3 and 5, not shown); remove them',
     ]);
   });
 

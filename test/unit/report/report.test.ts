@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { failureExcerpt } from '../../../src/report/excerpt.js';
-import { failureLogText, failureReport, jsonTwinPath, parseFailureLog } from '../../../src/state/failure-log.js';
+import { failureLogText, failureReport, filesToRerun, jsonTwinPath, parseFailureLog, parseFailureReport } from '../../../src/state/failure-log.js';
 import { formatDuration } from '../../../src/report/format.js';
 import { keepTimingsOf, mergeManifest, parseManifest, serializeManifest } from '../../../src/state/manifest.js';
 import { Progress } from '../../../src/report/progress.js';
@@ -25,10 +25,30 @@ const result = (file: string, status: FileResult['status'], extra: Partial<FileR
 
 describe('failure log', () => {
   it('lists failed and not-run files, then files still pending at a checkpoint', () => {
-    const text = failureLogText([result('a', 'succeeded'), result('b', 'failed'), result('c', 'not-run')], ['d']);
+    const files = filesToRerun([result('a', 'succeeded'), result('b', 'failed'), result('c', 'not-run')], ['d']);
+    const text = failureLogText(files);
     expect(text).toBe('b\nc\nd\n');
-    expect(parseFailureLog(text)).toEqual(['b', 'c', 'd']);
-    expect(failureLogText([result('a', 'succeeded')])).toBe('');
+    expect(parseFailureLog(text, 'log')).toEqual(['b', 'c', 'd']);
+    expect(failureLogText(filesToRerun([result('a', 'succeeded')]))).toBe('');
+  });
+
+  it('writes a name a line cannot carry as it is as a JSON string, and reads every name back exactly', () => {
+    const names = ['tests/a\nb.sh', 'tests/ lead.sh', 'tests/trail.sh ', '#hash.sh', '"quoted.sh', 'tests/back\\slash.sh', 'tests/tab\there.sh', 'tests/plain "inner" quote.sh', 'tests/ünï.sh', 'tests/sep\u2028.sh'];
+    const text = failureLogText(names);
+    expect(text.split('\n')).toHaveLength(names.length + 1);
+    expect(text).toContain('"tests/a\\nb.sh"\n');
+    expect(text).toContain('tests/plain "inner" quote.sh\n');
+    expect(text).toContain('tests/ünï.sh\n');
+    expect(parseFailureLog(text, 'log')).toEqual(names);
+  });
+
+  it('reads old logs: blanks and comments skipped, lines trimmed, Windows separators as slashes', () => {
+    expect(parseFailureLog('tests/a.R\r\n\n# a comment\n  tests\\b.R  \n', 'log')).toEqual(['tests/a.R', 'tests/b.R']);
+  });
+
+  it('a broken quoted line is an error naming the line, not its content', () => {
+    expect(() => parseFailureLog('tests/a.R\n"AKIASECRET\n', '.rerecord/failures.txt')).toThrow(/^\.rerecord\/failures\.txt: line 2 starts with a double quote but is not a file name/);
+    expect(() => parseFailureLog('"AKIASECRET', 'log')).not.toThrow(/AKIA/);
   });
 
   it.each([
@@ -40,11 +60,28 @@ describe('failure log', () => {
     expect(jsonTwinPath(log)).toBe(twin);
   });
 
-  it('JSON report counts statuses and keeps only the tail of the output', () => {
-    const report = failureReport([result('a', 'succeeded'), result('b', 'failed', { output: 'x'.repeat(50) })], { startedAt: new Date(0), finishedAt: new Date(1000) }, '1/1', 10);
-    expect(report.summary).toEqual({ selected: 2, succeeded: 1, failed: 1, notRun: 0 });
+  it('JSON report counts statuses, lists what to re-run, and keeps only the tail of the output', () => {
+    const report = failureReport([result('a', 'succeeded'), result('b', 'failed', { output: 'x'.repeat(50) })], { startedAt: new Date(0), finishedAt: new Date(1000) }, '1/1', ['c'], 10);
+    expect(report.summary).toEqual({ selected: 3, succeeded: 1, failed: 1, notRun: 1 });
+    expect(report.toRerun).toEqual(['b', 'c']);
     expect(report.files[1]!.outputTail).toBe('x'.repeat(10));
     expect(report.files[1]).not.toHaveProperty('output');
+    expect(parseFailureReport(JSON.stringify(report), 'r').toRerun).toEqual(['b', 'c']);
+  });
+
+  it('a report written before toRerun existed lists its files that did not succeed', () => {
+    const old = { version: 1, files: [{ file: 'a', status: 'succeeded', cassettes: [] }, { file: 'b', status: 'failed', cassettes: [] }] };
+    expect(parseFailureReport(JSON.stringify(old), 'r').toRerun).toEqual(['b']);
+  });
+
+  it.each([
+    ['not JSON', 'aws_access_key_id = AKIAEXAMPLESECRET1'],
+    ['JSON of another shape', '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----AKIAEXAMPLESECRET1"}'],
+    ['a list', '["AKIAEXAMPLESECRET1"]'],
+    ['files that are not entries', '{"version": 1, "files": ["AKIAEXAMPLESECRET1"]}'],
+  ])('a JSON twin that is %s is refused naming the file, quoting nothing', (_kind, text) => {
+    expect(() => parseFailureReport(text, '.rerecord/failures.json')).toThrow(/^\.rerecord\/failures\.json: not a failure report written by rerecord/);
+    expect(() => parseFailureReport(text, '.rerecord/failures.json')).not.toThrow(/AKIA|service_account|BEGIN/);
   });
 });
 
@@ -80,8 +117,13 @@ describe('manifest', () => {
     );
   });
 
-  it('names the file when it is not JSON', () => {
-    expect(() => parseManifest('{oops', '.rerecord/manifest.json')).toThrow(/^\.rerecord\/manifest\.json: not valid JSON/);
+  it.each([
+    ['not JSON', 'aws_access_key_id = AKIAEXAMPLESECRET1\n'],
+    ['JSON of another shape', '{"AKIAEXAMPLESECRET1": true}'],
+    ['files that are a list', '{"files": ["AKIAEXAMPLESECRET1"]}'],
+  ])('names the file when it is %s, and quotes nothing of it', (_kind, text) => {
+    expect(() => parseManifest(text, '.rerecord/manifest.json')).toThrow(/^\.rerecord\/manifest\.json: not a manifest written by rerecord \(expected JSON of the form/);
+    expect(() => parseManifest(text, '.rerecord/manifest.json')).not.toThrow(/AKIA|aws_/);
   });
 });
 

@@ -79,6 +79,22 @@ describe('RunLock', () => {
   });
 });
 
+describe('TreeWatch', () => {
+  it('accepting a file outside the watched folders (a journaled cassette elsewhere) never reports it as changed afterwards', async () => {
+    const root = await tempDir();
+    await mkdir(path.join(root, 'fixtures'));
+    await mkdir(path.join(root, 'elsewhere'));
+    await writeFile(path.join(root, 'fixtures/a.yml'), 'a');
+    await writeFile(path.join(root, 'elsewhere/kept.yml'), 'kept by a passing file');
+    const { watch } = await TreeWatch.start([path.join(root, 'fixtures')]);
+    await watch.accept([path.join(root, 'elsewhere/kept.yml'), path.join(root, 'fixtures/a.yml')]);
+    // Reported as changed, the next failing file would have restored it to how the run found it: absent.
+    expect(await watch.changes()).toEqual([]);
+    await writeFile(path.join(root, 'fixtures/a.yml'), 'changed');
+    expect(await watch.changes()).toEqual([path.join(root, 'fixtures/a.yml')]);
+  });
+});
+
 describe('recoverDeadRuns', () => {
   it('restores an unsettled attempt from its snapshot, keeps what settled attempts kept, and moves unkept new files aside', async () => {
     const root = await tempDir();

@@ -84,8 +84,8 @@ module RerecordVcr
     end
   end
 
-  # Only a cassette inside the project rerecord runs in (and outside .git/ and .rerecord/) is backed
-  # up and deleted; symlinked folders are followed, as VCR's own write would.
+  # Only a cassette inside the project rerecord runs in (outside .git/ and .rerecord/, and not the
+  # config file .rerecord.yml) is backed up and deleted; symlinked folders are followed, as VCR's own write would.
   def self.refuse_outside_root(path)
     root = ENV['RERECORD_ROOT'].to_s
     return if root.empty?
@@ -98,9 +98,10 @@ module RerecordVcr
     resolved = File.join(File.realpath(folder), *rest)
     real_root = File.realpath(root)
     inside = resolved.start_with?(real_root + File::SEPARATOR)
-    first = inside ? resolved[(real_root.length + 1)..].split(File::SEPARATOR).first : nil
-    return if inside && !['.git', '.rerecord'].include?(first)
-    raise "rerecord: refusing cassette #{path}: it lies outside the project #{root} (or inside .git/ or .rerecord/); nothing was touched"
+    relative = inside ? resolved[(real_root.length + 1)..] : nil
+    first = inside ? relative.split(File::SEPARATOR).first : nil
+    return if inside && !['.git', '.rerecord'].include?(first) && relative != '.rerecord.yml'
+    raise "rerecord: refusing cassette #{path}: it lies outside the project #{root} (or inside .git/ or .rerecord/, or is .rerecord.yml); nothing was touched"
   end
 
   # nil (with a warning) when VCR cannot tell a file: a custom persister, or no cassette_library_dir.

@@ -104,22 +104,23 @@ cassette_file_v1 <- function(name, serialize_with) {
   sprintf("%s/%s.%s", path.expand(vcr:::cassette_path()), name, ext)
 }
 
-# Only a cassette inside the project rerecord runs in (RERECORD_ROOT), and
-# outside its .git/ and .rerecord/, is backed up and deleted. absolute_path()
-# has already followed symlinked folders, as vcr's own write would.
+# Only a cassette inside the project rerecord runs in (RERECORD_ROOT), outside
+# its .git/ and .rerecord/ and not its config file .rerecord.yml, is backed up
+# and deleted. absolute_path() has already followed symlinked folders, as vcr's
+# own write would.
 refuse_outside_root <- function(file) {
   root <- Sys.getenv("RERECORD_ROOT")
   if (!nzchar(root)) return(invisible())
   root <- normalizePath(root, winslash = "/", mustWork = FALSE)
   inside <- startsWith(file, paste0(root, "/"))
-  first <- if (inside) strsplit(substring(file, nchar(root) + 2L), "/", fixed = TRUE)[[1L]][1L] else ""
-  if (!inside || first %in% c(".git", ".rerecord")) {
+  relative <- if (inside) substring(file, nchar(root) + 2L) else ""
+  first <- if (inside) strsplit(relative, "/", fixed = TRUE)[[1L]][1L] else ""
+  if (!inside || first %in% c(".git", ".rerecord") || identical(relative, ".rerecord.yml")) {
     stop("rerecord: refusing cassette ", file, ": it lies outside the project ", root,
-      " (or inside .git/ or .rerecord/); nothing was touched", call. = FALSE)
+      " (or inside .git/ or .rerecord/, or is .rerecord.yml); nothing was touched", call. = FALSE)
   }
   invisible()
 }
-
 
 # Runs at the top of every insert_cassette call, before vcr reads the file.
 # TRUE on the cassette's first insertion in this process.

@@ -83,8 +83,8 @@ def _copy_to_backup_dir(cassette):
 
 
 def _refuse_outside_root(cassette):
-    # Only a cassette inside the project rerecord runs in (and outside .git/ and .rerecord/) is
-    # backed up and deleted; symlinked folders are followed, as vcrpy's own write would.
+    # Only a cassette inside the project rerecord runs in (outside .git/ and .rerecord/, and not the
+    # config file .rerecord.yml) is backed up and deleted; symlinked folders are followed, as vcrpy's own write would.
     root = _ROOT
     if not root:
         return
@@ -92,9 +92,9 @@ def _refuse_outside_root(cassette):
     resolved = os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
     relative = os.path.relpath(resolved, os.path.realpath(root))
     first = relative.split(os.sep)[0]
-    if relative == "." or first == ".." or os.path.isabs(relative) or first in (".git", ".rerecord"):
+    if relative in (".", ".rerecord.yml") or first == ".." or os.path.isabs(relative) or first in (".git", ".rerecord"):
         raise RuntimeError(
-            "rerecord: refusing cassette %s: it lies outside the project %s (or inside .git/ or .rerecord/); nothing was touched"
+            "rerecord: refusing cassette %s: it lies outside the project %s (or inside .git/ or .rerecord/, or is .rerecord.yml); nothing was touched"
             % (cassette, root)
         )
 
