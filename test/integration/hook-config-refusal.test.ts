@@ -20,18 +20,16 @@ const ask: Record<string, (root: string, cassette: string) => string> = {
     run(PYTHON, ['-c', `import sys\nsys.path.insert(0, ${JSON.stringify(path.join(HOOKS, 'pytest/hook'))})\nimport rerecord_vcrpy\ntry:\n    rerecord_vcrpy._refuse_outside_root(sys.argv[1]); print("ok")\nexcept RuntimeError as e:\n    print(e)`, cassette], root),
   rspec: (root, cassette) =>
     run('ruby', ['-e', `load ${JSON.stringify(path.join(HOOKS, 'rspec/hook/rerecord_vcr.rb'))}\nbegin\n  RerecordVcr.refuse_outside_root(ARGV[0]); puts 'ok'\nrescue => e\n  puts e.message\nend`, cassette], root),
-  // The R runner is a script that runs a test file: only its two functions are taken out and
-  // evaluated, the path spelled as the runner spells it (absolute_path) before the check.
+  // The R hook's shared functions (rerecord_hook.R), as both of its entry points load them: the
+  // path spelled as the hook spells it (absolute_path) before the check.
   testthat: (root, cassette) =>
     run(
       'Rscript',
       [
         '-e',
         [
-          `lines <- readLines(${JSON.stringify(path.join(HOOKS, 'testthat/hook/testthat.R'))})`,
-          'take <- function(name) { start <- grep(paste0("^", name, " <- function"), lines); end <- start + which(lines[start:length(lines)] == "}")[1] - 1; eval(parse(text = lines[start:end]), globalenv()) }',
-          'take("absolute_path"); take("refuse_outside_root")',
-          'cat(tryCatch({ refuse_outside_root(absolute_path(commandArgs(TRUE)[1])); "ok" }, error = function(e) conditionMessage(e)), "\\n")',
+          `hook <- new.env(); sys.source(${JSON.stringify(path.join(HOOKS, 'testthat/hook/rerecord_hook.R'))}, envir = hook)`,
+          'cat(tryCatch({ hook$refuse_outside_root(hook$absolute_path(commandArgs(TRUE)[1])); "ok" }, error = function(e) conditionMessage(e)), "\\n")',
         ].join('\n'),
         cassette,
       ],
