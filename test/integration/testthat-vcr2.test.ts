@@ -306,6 +306,18 @@ describe.each(STACKS)('R record hook conformance on $stack', ({ source, folder, 
     }
   });
 
+  it.each(['fresh', 'warm'] as const)('fails a file whose test errored before a warning (testthat keeps only the last result in its data frame) (%s process)', async (processes) => {
+    const { work, journal, backups, test } = await prepare();
+    await writeFile(test, 'test_that("errors, then warns", {\n  on.exit(warning("a warning after the error"))\n  stop("the request failed")\n})\n');
+    try {
+      const result = await runHook(test, { RERECORD_JOURNAL: journal, RERECORD_BACKUP_DIR: backups }, 'http://127.0.0.1:9', processes);
+      expect(result.code, result.output).toBe(1);
+      expect(result.output).toContain('the request failed');
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to start without RERECORD_JOURNAL or an existing RERECORD_BACKUP_DIR (exit 2), touching nothing', async () => {
     const { work, journal, test } = await prepare();
     const cassette = path.join(project.dir, folder, 'conformance.yml');
