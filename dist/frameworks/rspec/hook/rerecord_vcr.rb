@@ -21,6 +21,9 @@
 #   extension and VCR's own file-name sanitizing.
 # - It requires nothing (not even json or fileutils, which are gems): under `bundle exec` it runs
 #   before bundler/setup, and activating a default gem early clashes with a Gemfile.lock pinning it.
+# - In a warm worker (rerecord_worker.rb, RERECORD_WORKER=1) the patch goes in before any child has
+#   settings; each forked child calls configure_from_environment with its own environment, so the
+#   steps above hold per child exactly as per fresh process.
 
 return if defined?(RerecordVcr) # a second copy (RUBYOPT and --require): one journal, one patch
 
@@ -33,16 +36,19 @@ module RerecordVcr
 
   # Reads the settings from the environment and forgets every cassette seen so far: at load, and
   # again in each child a warm worker forks (rerecord_worker.rb), whose patch is already in place.
+  # Whether the hook is on is decided here, once per process, as it always was at load.
+  # (RERECORD_ROOT is read where a cassette is checked, so a child's new environment counts too.)
   def self.configure_from_environment
     @journal = ENV['RERECORD_JOURNAL'].to_s
     @backup_dir = ENV['RERECORD_BACKUP_DIR'].to_s
     @replay = ENV['RERECORD_MODE'] == 'replay'
+    @enabled = @replay || (!@journal.empty? && File.directory?(@backup_dir))
     @seen = {} # absolute cassette paths already prepared in this process
   end
   configure_from_environment
 
   def self.enabled?
-    replay || (!journal.empty? && File.directory?(backup_dir))
+    @enabled
   end
 
   def self.patch!(cassette_class)
@@ -137,21 +143,28 @@ module RerecordVcr
     end
     %("#{body}")
   end
-end
 
-# A warm worker patches before any child has settings: each child's settings decide per cassette.
-if RerecordVcr.enabled? || ENV['RERECORD_WORKER'] == '1'
-  if defined?(::VCR::Cassette)
-    RerecordVcr.patch!(::VCR::Cassette)
-  else
+  # Patches VCR::Cassette now, or at the end of its first `class Cassette` body if VCR is not
+  # loaded yet. Idempotent: a warm worker calls it again after its own loading.
+  def self.install
+    if defined?(::VCR::Cassette)
+      patch!(::VCR::Cassette)
+      @watch&.disable
+      return
+    end
+    return if @watch&.enabled?
+
     # Fires at the end of every class/module body until VCR::Cassette shows up; then switched off.
-    RerecordVcr::WATCH = TracePoint.new(:end) do |tp|
+    @watch = TracePoint.new(:end) do |tp|
       # Identity, not #name: a class may redefine `self.name`.
       if defined?(::VCR::Cassette) && tp.self.equal?(::VCR::Cassette)
         RerecordVcr.patch!(tp.self)
-        RerecordVcr::WATCH.disable
+        @watch.disable # (the block runs with self = RerecordVcr)
       end
     end
-    RerecordVcr::WATCH.enable
+    @watch.enable
   end
 end
+
+# A warm worker patches before any child has settings: each child's settings decide per cassette.
+RerecordVcr.install if RerecordVcr.enabled? || ENV['RERECORD_WORKER'] == '1'
