@@ -22,7 +22,8 @@
 # The cassette's file is asked of vcr itself, so that `dir =`, the configured folder, vcr 2's
 # default (testthat::test_path("_vcr")) and the serializer's extension resolve exactly as the
 # running vcr resolves them. The settings are read by configure(), at start and again in every
-# forked child: the trace, installed once, consults them at each call.
+# forked child: the trace, installed once (in a worker: before any child exists), consults them at
+# each call, so a child records or replays as its own environment says.
 
 journal <- ""
 backup_dir <- ""
@@ -98,7 +99,7 @@ cassette_file_v2 <- function(name, dir, serialize_with) {
 # vcr 1 builds the path in Cassette$new, which also writes the file, so the
 # same expression is evaluated here: <cassette_path()>/<name>.<yml|json>.
 cassette_file_v1 <- function(name, serialize_with) {
-  serialize_with <- serialize_with %||% vcr_configuration()$serialize_with
+  serialize_with <- serialize_with %||% vcr::vcr_configuration()$serialize_with
   ext <- switch(serialize_with, yaml = "yml", json = "json", NULL)
   if (is.null(ext)) return(NULL)
   sprintf("%s/%s.%s", path.expand(vcr:::cassette_path()), name, ext)
