@@ -21,7 +21,8 @@ const MIN_HEX = 40;
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 const MAX_DEPTH = 2;
 
-const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}(?:[ \t]*\r?\n[ \t]*(?:-[ \t]+)?[A-Za-z0-9+/_-]{4,}={0,2})*/g;
+// A continuation line is base64 to its end: the YAML key that follows a block (`headers:`) is not.
+const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}(?:[ \t]*\r?\n[ \t]*(?:-[ \t]+)?[A-Za-z0-9+/_-]{4,}={0,2}(?=[ \t]*(?:\r?\n|$)))*/g;
 const HEX_RUN = /(?:[0-9a-fA-F]{2}){20,}/g;
 
 export function decodedPayloads(text: string, depth = 0): DecodedPayload[] {

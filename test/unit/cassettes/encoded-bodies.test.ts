@@ -16,6 +16,12 @@ describe('findEncodedLeaks', () => {
     expect(findEncodedLeaks(yaml, SECRETS)).toEqual([{ secret: 'api-key', line: 5, how: 'gzip in base64' }]);
   });
 
+  it('ends a block at the YAML key after it (a vcrpy recording the leak scan once missed: "headers" was read as more base64)', () => {
+    const block = 'H4sIAAAAAAAAAy3OQQrDIBRF0b28sVqNhVJX0S1Y81Fb+QY10DRk7yXQ8R2cuyMSU/MjV4ZDnCCQ\n        yM/UOtyOVPuAg5luSiutjLtqqy0E1k5N+kh85sc2UmW5tlLy82KVMRD4SL9k+aYNDq+6NvZFWrp7\n        2Sk0GhDwIdAyJHGoc+Z48t+8QCBUZgr/pVBqJxzHD5Iem4eqAAAA';
+    const yaml = `  response:\n    body:\n      string: !!binary |\n        ${block}\n    headers:\n      content-encoding:\n      - gzip\n`;
+    expect(findEncodedLeaks(yaml, [{ name: 'api-key', value: 'journal-3e9a-secret' }])).toEqual([{ secret: 'api-key', line: 4, how: 'gzip in base64' }]);
+  });
+
   it('finds it in a Ruby VCR base64_string, a vcr 2 raw_gzip string, nock hex and a deflate body', () => {
     const ruby = `      base64_string: |\n        ${gzipSync(body).toString('base64').match(/.{1,60}/g)!.join('\n        ')}\n`;
     expect(findEncodedLeaks(ruby, SECRETS).map((leak) => leak.how)).toEqual(['gzip in base64']);
