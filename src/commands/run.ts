@@ -46,7 +46,8 @@ export async function runCommand(config: Config, io: RunCommandIo): Promise<RunC
       if (!config.dryRun && planned.plan.files.length > 0) await runPreflight(config, childEnvironment(process.env, config));
       return { planned, recovery };
     },
-    { readOnly: true },
+    // `plan` (a dry run) only reads; a real run's planning recovers a dead run first.
+    { access: config.dryRun ? 'read' : 'plan' },
   );
   if (config.dryRun) return { planned, outcome: undefined, recovery, publish: { kind: 'none', why: 'dry run' }, interruptedBy: undefined };
   if (config.shard.count > 1 && config.publish !== 'none' && !io.onRunner) {

@@ -9,7 +9,7 @@ import { DEFAULT_POISON_STATUSES, parsePoisonStatuses } from '../cassettes/poiso
 import { composeReason, environmentError, firstFailure } from '../report/failure-reason.js';
 import { formatDuration } from '../report/format.js';
 import { recordedStatuses } from './recorded-statuses.js';
-import { isConfined, projectRelative } from '../state/paths.js';
+import { projectRelative } from '../state/paths.js';
 import { leftoverNote, runChild, type ChildOutcome } from './child.js';
 import { inspectRecordings, type Inspection, type InspectSettings, type RecordedCassette } from './inspect.js';
 import { readJournal, type JournalEntry } from './journal.js';
@@ -88,6 +88,8 @@ interface Observed {
   outcome: ChildOutcome | undefined;
   journal: JournalEntry[];
   refused: string[];
+  /** Touched paths whose folder a test swapped for a link leading outside: never read, left alone. */
+  escaped: string[];
   /** Changed files under the watched folders that nobody named, attributed to this attempt. */
   unnamed: string[];
   /** Changed files nobody named while other files ran too: reported, not ours to keep or restore. */
@@ -100,7 +102,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
   const absolute = (relative: string) => path.resolve(settings.workingDirectory, relative);
   const relative = (absolutePath: string) => projectRelative(settings.workingDirectory, absolutePath);
   const started = performance.now();
-  const observed: Observed = { outcome: undefined, journal: [], refused: [], unnamed: [], foreign: [] };
+  const observed: Observed = { outcome: undefined, journal: [], refused: [], escaped: [], unnamed: [], foreign: [] };
   let vault: AttemptVault | undefined;
   let childStarted = false;
   let reason: string | undefined;
@@ -131,14 +133,14 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
     const leftover = leftoverNote(observed.outcome);
     if (leftover) warnings.push(leftover);
     await observe(observed, vault, peerId, settings);
-    observed.scan = await scanRecordings(vault.touched(observed.journal, observed.unnamed).map((cassette) => ({ cassette, original: originalCopy(vault!, cassette, observed.journal) })));
+    observed.scan = await scanRecordings(readable(vault, observed).map((cassette) => ({ cassette, original: originalCopy(vault!, cassette, observed.journal) })));
     collisions = await settings.peers.conflicts(peerId, vault.touched(observed.journal, observed.unnamed));
     if (collisions.length > 0) {
       collidedWith = [...new Set(collisions.flatMap((collision) => collision.files))].sort();
       reason = `shared ${collisions.map((c) => relative(c.cassette)).join(', ')} with ${collidedWith.join(', ')}, which ran at the same time (a cassette name computed at run time); retried after it`;
     }
     reason ??= rateLimitedReason(observed.outcome, observed.scan);
-    reason ??= failureReason(observed.outcome, settings.timeoutMs) ?? refusedReason(observed.refused) ?? (await unrecordedReason(vault, observed.journal, relative));
+    reason ??= failureReason(observed.outcome, settings.timeoutMs) ?? refusedReason(observed.refused) ?? escapedReason(observed.escaped, relative) ?? (await unrecordedReason(vault, observed.journal, relative));
     if (reason === undefined) {
       const kept = await keptCassettes(vault, observed, !hasRecordHook(settings.preset));
       const readability = await checkReadable(kept, relative, settings.preset);
@@ -169,7 +171,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
   const restored = await putEverythingBack(vault, observed, childStarted, { skip: leaveToOthers, fromBaseline }, settings);
   const unrestored = restored.failed.map((failure) => relative(failure.cassette));
   if (unrestored.length > 0) {
-    reason += `; could not restore ${restored.failed.map((f) => `${relative(f.cassette)} (${f.error})`).join(', ')}: its backup stays in .rerecord/txn/, run \`rerecord recover\``;
+    reason += `; could not restore ${restored.failed.map((f) => `${relative(f.cassette)} (${f.error})`).join(', ')}: what it saved stays in ${vault!.keptIn}; fix the cause, then run \`rerecord recover\``;
   }
   return {
     ...baseOf(observed, started, relative, settings),
@@ -191,15 +193,18 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
 /** Read what the attempt touched: the hook's journal (confined), and files nobody named. */
 async function observe(observed: Observed, vault: AttemptVault, peerId: number, settings: AttemptSettings): Promise<void> {
   const journal = await readJournal(vault.journal);
-  observed.refused = journal.filter((entry) => !isConfined(settings.workingDirectory, entry.cassette)).map((entry) => entry.cassette);
-  observed.journal = journal.filter((entry) => !observed.refused.includes(entry.cassette));
+  const confined = vault.confine(journal);
+  observed.refused = confined.refused;
+  observed.journal = confined.entries;
   settings.peers.claim(peerId, observed.journal.map((entry) => entry.cassette));
+  observed.escaped = vault.escaped(observed.journal);
   if (!settings.watch) return;
   const named = new Set(vault.touched(observed.journal));
   const others = await settings.peers.claimedByOthers(peerId);
   const nobodys = (await settings.watch.changes()).filter((changed) => !named.has(changed) && !others.has(changed));
   if (settings.peers.ranAlone(peerId)) {
     observed.unnamed = nobodys;
+    observed.escaped = vault.escaped(observed.journal, observed.unnamed);
   } else {
     // Not ours to keep or restore: the run settles these once every file has ended. Noticed once.
     observed.foreign = nobodys;
@@ -222,7 +227,7 @@ async function putEverythingBack(
   }
   let journal = observed.journal;
   try {
-    journal = await readJournal(vault.journal).then((entries) => entries.filter((entry) => isConfined(settings.workingDirectory, entry.cassette)));
+    journal = vault.confine(await readJournal(vault.journal)).entries;
   } catch {
     // keep what was read before
   }
@@ -277,12 +282,22 @@ async function explainFailure(reason: string, observed: Observed, vault: Attempt
   const outcome = observed.outcome;
   if (!outcome || !vault || outcome.cancelled || outcome.exitCode === 0 || !reason.startsWith('tests failed')) return { reason, environmentError: undefined };
   const environment = environmentError(outcome.output);
-  const recordings = vault.touched(observed.journal, observed.unnamed).map((cassette) => {
+  const recordings = readable(vault, observed).map((cassette) => {
     const original = vault.originalOf(cassette, observed.journal);
     return { cassette, original: original.kind === 'file' ? original.copy! : null };
   });
   const statuses = await recordedStatuses(recordings, settings.inspect?.isPoison ?? DEFAULT_POISON, relative).catch(() => undefined);
   return { reason: composeReason(reason, { environment, failure: firstFailure(settings.preset, outcome.output), statuses }), environmentError: environment };
+}
+
+/** What the attempt touched that may be read: not what lies in a folder now leading outside. */
+function readable(vault: AttemptVault, observed: Observed): string[] {
+  return vault.touched(observed.journal, observed.unnamed).filter((file) => !observed.escaped.includes(file));
+}
+
+function escapedReason(escaped: readonly string[], relative: (p: string) => string): string | undefined {
+  if (escaped.length === 0) return undefined;
+  return `a cassette folder was replaced by a link leading outside the project while the test ran: ${escaped.map(relative).join(', ')} left alone`;
 }
 
 function refusedReason(refused: readonly string[]): string | undefined {

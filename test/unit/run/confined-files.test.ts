@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { asideName, confinedPutBack, confinedUnlink, EscapedPathError, pinFolder } from '../../../src/run/confined-files.js';
+import { Vault } from '../../../src/run/vault.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -61,5 +62,28 @@ describe('confined file operations', () => {
     const name = asideName(`${'é'.repeat(127)}.yml`);
     expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255);
     expect(name).toMatch(/^[0-9a-f]{6}-é+$/);
+  });
+});
+
+describe('AttemptVault.confine', () => {
+  it('keeps a journal entry whose watched folder was swapped (to restore later), refuses one outside or with a backup elsewhere', async () => {
+    const root = await tempDir();
+    const outside = await tempDir();
+    await mkdir(path.join(root, 'fixtures'));
+    const vault = await Vault.create(root, [path.join(root, 'fixtures')], []);
+    const attempt = await vault.openAttempt('tests/a');
+    await attempt.snapshot([]);
+    await rm(path.join(root, 'fixtures'), { recursive: true });
+    await symlink(outside, path.join(root, 'fixtures'));
+    const entries = [
+      { cassette: path.join(root, 'fixtures/swapped.yml'), existed: true, backup: path.join(attempt.backupDirectory, '1-swapped.yml') },
+      { cassette: path.join(outside, 'victim.yml'), existed: false, backup: null },
+      { cassette: path.join(root, 'other/x.yml'), existed: true, backup: path.join(outside, 'evil') },
+    ];
+    const { entries: kept, refused } = attempt.confine(entries);
+    expect(kept.map((entry) => entry.cassette)).toEqual([path.join(root, 'fixtures/swapped.yml')]);
+    expect(refused).toEqual([path.join(outside, 'victim.yml'), path.join(root, 'other/x.yml')]);
+    expect(attempt.escaped(kept)).toEqual([path.join(root, 'fixtures/swapped.yml')]);
+    await vault.dispose();
   });
 });

@@ -79,6 +79,12 @@ describe('RunLock', () => {
   });
 });
 
+/** What a run folder looks like once its process died: another pid (one that does not run), no reaper. */
+async function markDead(folder: string): Promise<void> {
+  const record = JSON.parse(await readFile(path.join(folder, 'run.json'), 'utf8'));
+  await writeFile(path.join(folder, 'run.json'), JSON.stringify({ ...record, pid: 2 ** 22 + 1, processStart: undefined, reaper: undefined }));
+}
+
 describe('recoverDeadRuns', () => {
   it('restores an unsettled attempt from its snapshot, keeps what settled attempts kept, and moves unkept new files aside', async () => {
     const root = await tempDir();
@@ -102,6 +108,10 @@ describe('recoverDeadRuns', () => {
     await writeFile(file('inflight.yml'), 'half');
     await writeFile(file('unnamed.yml'), 'changed by the dead run');
     await writeFile(file('brand-new.yml'), 'created by the dead run');
+    // Its own process runs: never touched.
+    expect(await recoverDeadRuns(root)).toMatchObject({ runs: [], files: [], live: [{ folder: vault.folder, why: 'this process' }] });
+    expect(await readFile(file('inflight.yml'), 'utf8')).toBe('half');
+    await markDead(vault.folder);
 
     const report = await recoverDeadRuns(root);
     expect(report.failed).toEqual([]);
@@ -133,7 +143,8 @@ describe('recoverDeadRuns', () => {
         JSON.stringify({ cassette: path.join(root, 'fixtures/a.yml'), existed: true, backup: path.join(outside, 'evil-backup') }),
       ].join('\n'),
     );
-    await recoverDeadRuns(root);
+    await markDead(vault.folder);
+    expect(await recoverDeadRuns(root)).toMatchObject({ runs: [path.basename(vault.folder)], failed: [] });
     expect(await readFile(path.join(outside, 'victim.yml'), 'utf8')).toBe('outside');
     expect(await readFile(path.join(root, 'fixtures/a.yml'), 'utf8')).toBe('a');
   });
