@@ -126,6 +126,25 @@ describe('recoverDeadRuns', () => {
     expect(await sha256File(file('kept.yml'))).toHaveLength(64);
   });
 
+  it("recovers, once, a dead run an older release left in .rerecord/txn/ (no heartbeat, no reaper's word: all of it is the dead run's)", async () => {
+    const root = await tempDir();
+    await mkdir(path.join(root, 'fixtures'));
+    await writeFile(path.join(root, 'fixtures/a.yml'), 'half');
+    const folder = path.join(root, '.rerecord/txn/20260101-000000-1-abcdef');
+    const attempt = path.join(folder, 'attempt-00001');
+    await mkdir(path.join(attempt, 'snapshot'), { recursive: true });
+    await writeFile(path.join(attempt, 'snapshot/0-a.yml'), 'old a');
+    const saved = { path: path.join(root, 'fixtures/a.yml'), kind: 'file', copy: path.join(attempt, 'snapshot/0-a.yml') };
+    await writeFile(path.join(folder, 'run.json'), JSON.stringify({ id: path.basename(folder), pid: 2 ** 22 + 1, host: os.hostname(), startedAt: '2026-01-01T00:00:00.000Z', roots: [path.join(root, 'fixtures')] }));
+    await writeFile(path.join(attempt, 'intent.json'), JSON.stringify({ file: 'tests/a', startedAt: '2026-01-01T00:00:01.000Z', saved: [saved] }));
+
+    const report = await recoverDeadRuns(root);
+    expect(report).toMatchObject({ runs: [path.basename(folder)], failed: [], live: [] });
+    expect(report.files).toEqual([{ cassette: 'fixtures/a.yml', action: 'restored', movedTo: expect.stringMatching(/^\.rerecord\/recovered\//) }]);
+    expect(await readFile(path.join(root, 'fixtures/a.yml'), 'utf8')).toBe('old a');
+    await expect(readFile(path.join(root, '.rerecord/txn'))).rejects.toThrow(/ENOENT/);
+  });
+
   it('refuses a journal that points outside the project or at a backup outside its transaction', async () => {
     const root = await tempDir();
     const outside = await tempDir();
