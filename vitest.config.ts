@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/projects/**', 'node_modules/**'],
+    // A vault made outside a git repository goes to $XDG_STATE_HOME: a temp folder per test file.
+    setupFiles: ['test/support/state-home.ts'],
     // Integration tests start real R and Node processes; two cores on CI.
     testTimeout: 180_000,
     hookTimeout: 60_000,

@@ -187,17 +187,33 @@ module.exports = { listProcesses, isRunning, startTicks, findTree, descriptorTar
 
 // ---- the reaper ---------------------------------------------------------------------------------
 // `node reaper-process.cjs RERECORD_PROCESS_TAG=<run>/`: rerecord starts one per process, in its
-// own session (a closed terminal or Ctrl-C does not reach it) with a pipe on its stdin that
-// rerecord never writes. When the pipe closes, rerecord is gone, however it died (SIGKILL
+// own session (a closed terminal or Ctrl-C does not reach it) with a pipe on its stdin. When the pipe closes, rerecord is gone, however it died (SIGKILL
 // included): kill everything carrying the run's marker, and their children, until none is left.
-function reap(marker, since) {
+//
+// rerecord writes one line per run folder (`{"runFolder": "..."}`) on that pipe. Once every process
+// of the run is gone, the reaper writes `ended.json` into each such folder that still exists (a run
+// that finished removed its own): from that moment nothing of the run writes any more, so recovery
+// knows that a cassette changed later was changed by someone else, and leaves it alone.
+function reap(marker, since, runFolders, parentGone) {
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   const deadline = Date.now() + 10_000;
   // Two empty scans in a row: a process forking while we killed its parent is caught by the next.
-  for (let quiet = 0; quiet < 2 && Date.now() < deadline; ) {
+  let quiet = 0;
+  while (quiet < 2 && Date.now() < deadline) {
     const found = signalAll(findTree({ marker, prefix: true, since }), 'SIGKILL');
     quiet = found.length === 0 ? quiet + 1 : 0;
     Atomics.wait(sleeper, 0, 0, 20);
+  }
+  // Only when rerecord is gone and so is every process found: otherwise the run's end is not known.
+  if (parentGone() && quiet >= 2) {
+    const text = `${JSON.stringify({ endedAt: new Date().toISOString(), by: 'reaper' })}\n`;
+    for (const folder of runFolders) {
+      try {
+        fs.writeFileSync(`${folder}/ended.json`, text, { flag: 'wx' });
+      } catch {
+        // The run finished and removed its folder, or a stamp is already there.
+      }
+    }
   }
   process.exit(0);
 }
@@ -211,20 +227,38 @@ if (require.main === module) {
   const parent = process.ppid;
   // Every test of the run is forked after the reaper: nothing older is looked at.
   const since = startTicks(process.pid);
+  const runFolders = [];
+  let pipeClosed = false;
+  let pending = '';
   let reaping = false;
   const onParentGone = () => {
     if (reaping) return;
     reaping = true;
-    reap(marker, since);
+    reap(marker, since, runFolders, () => pipeClosed || process.ppid !== parent);
+  };
+  const onPipeClosed = () => {
+    pipeClosed = true;
+    onParentGone();
   };
   // A hangup or interrupt is meant for rerecord, which handles it; the reaper only watches.
   for (const signal of ['SIGINT', 'SIGHUP', 'SIGPIPE']) process.on(signal, () => {});
   // Asked to stop: leave nothing of the run behind.
   process.on('SIGTERM', onParentGone);
-  process.stdin.on('data', () => {});
-  process.stdin.on('end', onParentGone);
-  process.stdin.on('close', onParentGone);
-  process.stdin.on('error', onParentGone);
+  process.stdin.on('data', (chunk) => {
+    pending += chunk.toString('utf8');
+    for (let newline = pending.indexOf('\n'); newline !== -1; newline = pending.indexOf('\n')) {
+      try {
+        const { runFolder } = JSON.parse(pending.slice(0, newline));
+        if (typeof runFolder === 'string') runFolders.push(runFolder);
+      } catch {
+        // Not a line rerecord wrote: ignore it.
+      }
+      pending = pending.slice(newline + 1);
+    }
+  });
+  process.stdin.on('end', onPipeClosed);
+  process.stdin.on('close', onPipeClosed);
+  process.stdin.on('error', onPipeClosed);
   // Belt and braces: a pipe end leaked into another process would keep the pipe open.
   setInterval(() => {
     if (process.ppid !== parent) onParentGone();

@@ -14,7 +14,7 @@ import { writeConfigFile } from './commands/init.js';
 import { withConfigFile } from './config/config-file.js';
 import { ConfigError } from './config/errors.js';
 import { openProjectOnDisk } from './discover/project-on-disk.js';
-import { recoverCommand, recoveryLines, withProjectLock } from './commands/recover.js';
+import { deadRunWarnings, recoverCommand, recoveryLines, withProjectLock } from './commands/recover.js';
 import { runCommand } from './commands/run.js';
 import { stderrLogger } from './report/logger.js';
 import { frameworkLabel, planDocument, planText } from './report/plan-output.js';
@@ -48,7 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const interrupt = listenForInterrupt((signal) => logger.warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));
   try {
     if (args.subcommand === 'audit') {
-      const report = await withProjectLock(config.workingDirectory, 'audit', logger, () => runAudit(config, (message) => logger.warning(message)), { readOnly: true });
+      const report = await withProjectLock(config.workingDirectory, 'audit', logger, () => runAudit(config, (message) => logger.warning(message)), { access: 'read' });
       print(redactor.redact(args.json ? JSON.stringify(report, null, 2) : auditText(report)), EXIT.ok);
       return auditFails(report, config.failOn) ? EXIT.failed : EXIT.ok;
     }
@@ -94,6 +94,9 @@ async function diffCommand(args: CliArgs): Promise<number> {
   if (args.problems.length + problems.length > 0) return reportError(new ConfigError([...args.problems, ...problems]), args.json);
   const [oldTarget, newTarget] = args.positionals as [string, string];
   try {
+    // Only reads: a dead run's half-written cassettes are said, never put back here.
+    const logger = stderrLogger(new Redactor([]));
+    for (const line of await deadRunWarnings(process.cwd())) logger.warning(line);
     const targets = { old: oldTarget, new: newTarget, ...(args.pathspecs ? { pathspecs: args.pathspecs } : {}) };
     const { diffs, identical } = await diffTargets(targets, { volatileHeaders: values['volatile-headers'], volatileFields: values['volatile-fields'] });
     if (args.json) print(JSON.stringify(diffs, null, 2), EXIT.ok);

@@ -36,7 +36,7 @@ export async function run(): Promise<void> {
     const config = loadConfig(withConfigFile(actionInputs, process.cwd()), { cwd: process.cwd(), env: process.env, openProject: openProjectOnDisk });
     redactor = new Redactor([config.apiKey, rawKey, ...config.extraSecrets]);
     const logger = actionsLogger(redactor);
-    if (config.step === 'audit') return await withProjectLock(config.workingDirectory, 'audit', logger, () => auditStep(config, logger, redactor), { readOnly: true });
+    if (config.step === 'audit') return await withProjectLock(config.workingDirectory, 'audit', logger, () => auditStep(config, logger, redactor), { access: 'read' });
     if (config.step === 'publish') return await withProjectLock(config.workingDirectory, 'publish', logger, () => publishStep(config, logger, redactor));
     const onRunner = Boolean(process.env.ACTIONS_RUNTIME_TOKEN && process.env.ACTIONS_RESULTS_URL);
     const result = await runCommand(config, {

@@ -26,10 +26,10 @@ import { recoverRunFolder } from './run/recover.js';
 import { TreeWatch, WATCH_LIMIT } from './run/tree-watch.js';
 import { CONFIG_FILE } from './config/config-file.js';
 import type { WarmPool } from './run/warm-pool.js';
-import { restoreState, sha256File, Vault } from './run/vault.js';
+import { Vault } from './run/vault.js';
 import { readOwnFile, writeOwnFile } from './state/own-files.js';
 import { StateFolder } from './state/state-folder.js';
-import { confinement, isConfined, MANIFEST_PATH, OutOfBoundsError, projectRelative, TRANSACTIONS_DIR } from './state/paths.js';
+import { confinement, isConfined, MANIFEST_PATH, OutOfBoundsError, projectRelative } from './state/paths.js';
 import type { FileMapping } from './plan/map.js';
 
 export { MANIFEST_PATH };
@@ -272,7 +272,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
   }
   await keepStateFolder();
   if (results.some((result) => (result.unrestored?.length ?? 0) > 0)) {
-    runWarnings.push(`some cassettes could not be restored: their backups stay in ${TRANSACTIONS_DIR}/; run \`rerecord recover\` once the cause is fixed`);
+    runWarnings.push(`some cassettes could not be restored: their backups stay in ${vault.folder}; run \`rerecord recover\` once the cause is fixed`);
   } else {
     await vault.dispose();
   }
@@ -309,7 +309,7 @@ async function settleForeignChanges(results: readonly FileResult[], vault: Vault
       const failedWriter = writers.find((writer) => failed.has(writer));
       const leaked = failedWriter ? false : await holdsSecret(file, secrets);
       if (failedWriter || leaked) {
-        const restored = await restoreState(vault.baselineOf(file) ?? { path: file, kind: 'absent' }, vault.recoveredFolder()).then(
+        const restored = await vault.putBack(vault.baselineOf(file) ?? { path: file, kind: 'absent' }).then(
           () => undefined,
           (error: Error) => error.message,
         );
@@ -348,14 +348,14 @@ async function refuseLateWrites(results: FileResult[], vault: Vault, config: Con
   for (const result of results) {
     const late: string[] = [];
     for (const [cassette, hash] of result.keptHashes ?? []) {
-      const now = await sha256File(cassette).catch(() => 'gone');
+      const now = (await vault.hashOf(cassette).catch(() => undefined)) ?? 'gone';
       if (now !== hash) late.push(cassette);
     }
     if (late.length === 0) {
       checked.push(result);
       continue;
     }
-    for (const cassette of late) await restoreState(vault.baselineOf(cassette) ?? { path: cassette, kind: 'absent' }, vault.recoveredFolder());
+    for (const cassette of late) await vault.putBack(vault.baselineOf(cassette) ?? { path: cassette, kind: 'absent' });
     const names = late.map((cassette) => projectRelative(config.workingDirectory, cassette));
     checked.push({
       ...result,

@@ -60,7 +60,8 @@ async function planAndRun(config: Config, io: RunCommandIo, warm: WarmPool | und
       }
       return { planned, recovery };
     },
-    { readOnly: true },
+    // `plan` (a dry run) only reads; a real run's planning recovers a dead run first.
+    { access: config.dryRun ? 'read' : 'plan' },
   );
   if (config.dryRun) return { planned, outcome: undefined, recovery, publish: { kind: 'none', why: 'dry run' }, interruptedBy: undefined };
   if (config.shard.count > 1 && config.publish !== 'none' && !io.onRunner) {

@@ -9,7 +9,7 @@ import { DEFAULT_POISON_STATUSES, parsePoisonStatuses } from '../cassettes/poiso
 import { composeReason, environmentError, firstFailure } from '../report/failure-reason.js';
 import { formatDuration } from '../report/format.js';
 import { recordedStatuses } from './recorded-statuses.js';
-import { isConfined, projectRelative } from '../state/paths.js';
+import { projectRelative } from '../state/paths.js';
 import { leftoverNote, type ChildOutcome } from './child.js';
 import { runTestProcess } from './test-process.js';
 import type { WarmRunner } from './warm-pool.js';
@@ -96,6 +96,8 @@ interface Observed {
   outcome: ChildOutcome | undefined;
   journal: JournalEntry[];
   refused: string[];
+  /** Touched paths whose folder a test swapped for a link leading outside: never read, left alone. */
+  escaped: string[];
   /** Changed files under the watched folders that nobody named, attributed to this attempt. */
   unnamed: string[];
   /** Changed files nobody named while other files ran too: reported, not ours to keep or restore. */
@@ -110,7 +112,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
   const absolute = (relative: string) => path.resolve(settings.workingDirectory, relative);
   const relative = (absolutePath: string) => projectRelative(settings.workingDirectory, absolutePath);
   const started = performance.now();
-  const observed: Observed = { outcome: undefined, journal: [], refused: [], unnamed: [], foreign: [], childStartedAt: Date.now() };
+  const observed: Observed = { outcome: undefined, journal: [], refused: [], escaped: [], unnamed: [], foreign: [], childStartedAt: Date.now() };
   let vault: AttemptVault | undefined;
   let childStarted = false;
   let reason: string | undefined;
@@ -142,20 +144,21 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       signal: settings.signal,
       redact: settings.redact,
     }, settings.warm);
-    // Before its journal is read and anything put back: the real .rerecord/, whatever the test did to it.
+    // Before anything is written to it: the real .rerecord/, whatever a test did to it. The
+    // transaction is in the vault, so what the test recorded stands; the run says what happened.
     const moved = await settings.stateFolder?.check();
-    if (moved) reason = `${moved}; a test must leave rerecord's folder alone, so the file fails`;
+    if (moved) warnings.push(moved);
     const leftover = leftoverNote(observed.outcome);
     if (leftover) warnings.push(leftover);
     await observe(observed, vault, peerId, settings);
-    observed.scan = await scanRecordings(vault.touched(observed.journal, observed.unnamed).map((cassette) => ({ cassette, original: originalCopy(vault!, cassette, observed.journal) })));
+    observed.scan = await scanRecordings(readable(vault, observed).map((cassette) => ({ cassette, original: originalCopy(vault!, cassette, observed.journal) })));
     collisions = await settings.peers.conflicts(peerId, vault.touched(observed.journal, observed.unnamed));
     if (collisions.length > 0) {
       collidedWith = [...new Set(collisions.flatMap((collision) => collision.files))].sort();
       reason = `shared ${collisions.map((c) => relative(c.cassette)).join(', ')} with ${collidedWith.join(', ')}, which ran at the same time (a cassette name computed at run time); retried after it`;
     }
     reason ??= rateLimitedReason(observed.outcome, observed.scan);
-    reason ??= failureReason(observed.outcome, settings.timeoutMs) ?? refusedReason(observed.refused) ?? (await unrecordedReason(vault, observed.journal, relative));
+    reason ??= failureReason(observed.outcome, settings.timeoutMs) ?? refusedReason(observed.refused) ?? escapedReason(observed.escaped, relative) ?? (await unrecordedReason(vault, observed.journal, relative));
     if (reason === undefined) {
       const kept = await keptCassettes(vault, observed, !hasRecordHook(settings.preset));
       const readability = await checkReadable(kept, relative, settings.preset);
@@ -186,7 +189,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
   const restored = await putEverythingBack(vault, observed, childStarted, { skip: leaveToOthers, fromBaseline }, settings);
   const unrestored = restored.failed.map((failure) => relative(failure.cassette));
   if (unrestored.length > 0) {
-    reason += `; could not restore ${restored.failed.map((f) => `${relative(f.cassette)} (${f.error})`).join(', ')}: its backup stays in .rerecord/txn/, run \`rerecord recover\``;
+    reason += `; could not restore ${restored.failed.map((f) => `${relative(f.cassette)} (${f.error})`).join(', ')}: what it saved stays in ${vault!.keptIn}; fix the cause, then run \`rerecord recover\``;
   }
   return {
     ...baseOf(observed, started, relative, settings),
@@ -212,6 +215,7 @@ async function observe(observed: Observed, vault: AttemptVault, peerId: number, 
   observed.refused = refused;
   observed.journal = trusted;
   settings.peers.claim(peerId, observed.journal.map((entry) => entry.cassette));
+  observed.escaped = vault.escaped(observed.journal);
   if (!settings.watch) return;
   const named = new Set(vault.touched(observed.journal));
   // Claims are read after the scan, never before: an attempt that started while the tree was being
@@ -222,6 +226,7 @@ async function observe(observed: Observed, vault: AttemptVault, peerId: number, 
   const nobodys = changes.filter((changed) => !named.has(changed) && !others.has(changed));
   if (settings.peers.ranAlone(peerId)) {
     observed.unnamed = nobodys;
+    observed.escaped = vault.escaped(observed.journal, observed.unnamed);
   } else {
     // Not ours to keep or restore: the run settles these once every file has ended. Noticed once.
     observed.foreign = nobodys;
@@ -300,7 +305,7 @@ async function explainFailure(reason: string, observed: Observed, vault: Attempt
   const outcome = observed.outcome;
   if (!outcome || !vault || outcome.cancelled || outcome.exitCode === 0 || !reason.startsWith('tests failed')) return { reason, environmentError: undefined };
   const environment = environmentError(outcome.output);
-  const recordings = vault.touched(observed.journal, observed.unnamed).map((cassette) => {
+  const recordings = readable(vault, observed).map((cassette) => {
     const original = vault.originalOf(cassette, observed.journal);
     return { cassette, original: original.kind === 'file' ? original.copy! : null };
   });
@@ -317,11 +322,12 @@ async function explainFailure(reason: string, observed: Observed, vault: Attempt
  */
 async function trustJournal(journal: readonly JournalEntry[], vault: AttemptVault, settings: AttemptSettings, childStartedAt: number): Promise<{ trusted: JournalEntry[]; refused: string[] }> {
   const trusted: JournalEntry[] = [];
-  const refused: string[] = [];
-  for (const entry of journal) {
-    const why = !isConfined(settings.workingDirectory, entry.cassette)
-      ? 'outside the project or inside .git/ or .rerecord/'
-      : settings.neverCassettes?.has(path.resolve(entry.cassette))
+  // The vault's own rule first: inside the project (a folder swapped for a link to outside is kept
+  // to be named as escaped, never followed), and a backup only from this attempt's folder.
+  const confined = vault.confine(journal);
+  const refused = confined.refused.map((cassette) => `${cassette} (outside the project or inside .git/ or .rerecord/, or its backup outside this attempt's folder)`);
+  for (const entry of confined.entries) {
+    const why = settings.neverCassettes?.has(path.resolve(entry.cassette))
         ? 'a test file or the config file, never a cassette'
         : entry.backup !== null && !isInside(entry.backup, vault.backupDirectory)
           ? `its backup ${entry.backup} is not in this attempt's backup folder`
@@ -355,6 +361,16 @@ async function untouchedSince(file: string, startedAt: number): Promise<boolean>
 function isInside(file: string, folder: string): boolean {
   const relative = path.relative(folder, path.resolve(folder, file));
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/** What the attempt touched that may be read: not what lies in a folder now leading outside. */
+function readable(vault: AttemptVault, observed: Observed): string[] {
+  return vault.touched(observed.journal, observed.unnamed).filter((file) => !observed.escaped.includes(file));
+}
+
+function escapedReason(escaped: readonly string[], relative: (p: string) => string): string | undefined {
+  if (escaped.length === 0) return undefined;
+  return `a cassette folder was replaced by a link leading outside the project while the test ran: ${escaped.map(relative).join(', ')} left alone`;
 }
 
 function refusedReason(refused: readonly string[]): string | undefined {

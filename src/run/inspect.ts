@@ -4,11 +4,13 @@
 // character per byte) and written back only where a feature had to change something, so bytes that
 // are not UTF-8 survive a redaction or a host rewrite untouched.
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { diffCassettes, uncomparableDiff, type CassetteDiff, type DiffOptions } from '../cassettes/diff.js';
 import { decodeCassetteBytes, encodeCassetteText, parseCassette, type DecodedText } from '../cassettes/formats/index.js';
 import { describeEncodedLeak, describeLeak, findEncodedLeaks, findTokenRegions, replaceRegions, SecretScanner, type LeakFinding, type Secret, type TokenFinding, type TokenRegion } from '../cassettes/leaks.js';
 import type { Cassette } from '../cassettes/model.js';
 import { describePoison, findPoison, type StatusMatcher } from '../cassettes/poison.js';
+import { temporaryName } from './confined-files.js';
 import { putBack } from './vault.js';
 
 /** Recordings larger than this are never read whole: kept as a change, scanned for leaks in chunks. */
@@ -240,7 +242,8 @@ async function readSmall(file: string, cap: number): Promise<Buffer | 'too large
 }
 
 async function writeAtomically(file: string, bytes: Buffer): Promise<void> {
-  const temporary = `${file}.rerecord-inspect`;
+  // A short sibling name: a cassette's own name may already be as long as a name can be.
+  const temporary = path.join(path.dirname(file), temporaryName());
   await writeFile(temporary, bytes);
   await rename(temporary, file);
 }

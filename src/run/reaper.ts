@@ -9,7 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { processStartOf, type ProcessIdentity } from '../state/process-identity.js';
 import { sleep } from './sleep.js';
 
 /** The environment variable that marks every process of one test (and, by prefix, of one run). */
@@ -73,12 +75,29 @@ let run: { id: string; children: number; reaper: ChildProcess | undefined } | un
 
 /** The marker for the next test process; starts this process's reaper on first use. */
 export function nextProcessTag(): { name: typeof PROCESS_TAG; value: string; marker: string } {
+  const current = thisRun();
+  const value = `${current.id}/${++current.children}`;
+  return { name: PROCESS_TAG, value, marker: `${PROCESS_TAG}=${value}` };
+}
+
+/**
+ * Tells the reaper (starting it if need be) about a run folder: once rerecord died and every test
+ * process is gone, it writes the time into it (see reaper-process.cjs). Returns the reaper, for the
+ * run's record; undefined where there is none.
+ */
+export function watchRunFolder(folder: string): ProcessIdentity | undefined {
+  const reaper = thisRun().reaper;
+  if (!reaper?.pid || !reaper.stdin) return undefined;
+  reaper.stdin.write(`${JSON.stringify({ runFolder: folder })}\n`);
+  return { pid: reaper.pid, host: os.hostname(), processStart: processStartOf(reaper.pid) };
+}
+
+function thisRun(): NonNullable<typeof run> {
   if (!run) {
     const id = `${process.pid}-${randomBytes(6).toString('hex')}`;
     run = { id, children: 0, reaper: SUPPORTED ? startReaper(`${PROCESS_TAG}=${id}/`) : undefined };
   }
-  const value = `${run.id}/${++run.children}`;
-  return { name: PROCESS_TAG, value, marker: `${PROCESS_TAG}=${value}` };
+  return run;
 }
 
 function startReaper(runMarker: string): ChildProcess {
@@ -90,6 +109,8 @@ function startReaper(runMarker: string): ChildProcess {
   const reaper = spawn(process.execPath, [REAPER_SCRIPT, runMarker], { cwd: '/', detached: true, stdio: ['pipe', 'ignore', 'ignore'], env });
   // It cannot fail to start unless the machine is out of processes; tests would not start either.
   reaper.on('error', () => {});
+  // A reaper gone before us (killed by someone) must not take rerecord down with a broken pipe.
+  reaper.stdin?.on('error', () => {});
   // Neither the reaper nor its pipe keeps rerecord alive: our exit closes the pipe, which is the point.
   reaper.unref();
   (reaper.stdin as unknown as { unref(): void } | null)?.unref();

@@ -1,13 +1,15 @@
 // Finds what a test wrote that nobody told us about: a scan of the cassette folders (not a guess)
 // before the run and after each file, compared by lstat signature. A file created or changed
 // without the journal or the mapping naming it is still checked, and put back when its file fails.
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { TEMPORARY_NAME } from './confined-files.js';
 
 /** Folders a test run writes into that are never cassettes: caches, dependencies, our own state. */
 const NEVER_CASSETTES = new Set(['.git', '.rerecord', 'node_modules', '__pycache__', '.pytest_cache', '.Rproj.user', '.bundle']);
-/** rerecord's own temporary siblings, and byte-compiled Python. */
+/** rerecord's own temporary siblings (and an older release's), and byte-compiled Python. */
 const IGNORED_FILE = /\.rerecord-[0-9a-f]{8}$|\.pyc$|\.tmp$/;
+const ignored = (name: string) => IGNORED_FILE.test(name) || TEMPORARY_NAME.test(name);
 
 export const WATCH_LIMIT = { files: 50_000 } as const;
 
@@ -15,12 +17,15 @@ export type TreeState = Map<string, string>;
 
 export class TreeWatch {
   private accepted: TreeState = new Map();
+  /** Where each root really was when the watch began. */
+  private readonly realRoots = new Map<string, string>();
 
   private constructor(readonly roots: readonly string[]) {}
 
   /** Scan once to learn the starting state; `truncated` when a folder holds more than WATCH_LIMIT files. */
   static async start(roots: readonly string[]): Promise<{ watch: TreeWatch; truncated: boolean }> {
     const watch = new TreeWatch(topmost(roots));
+    for (const root of watch.roots) watch.realRoots.set(root, await realpath(root).catch(() => root));
     const { state, truncated } = await scanTree(watch.roots);
     watch.accepted = state;
     return { watch, truncated };
@@ -30,9 +35,15 @@ export class TreeWatch {
     return [...this.accepted.keys()];
   }
 
-  /** Paths whose state differs from the last accepted one: created, changed or removed. */
+  /**
+   * Paths whose state differs from the last accepted one: created, changed or removed. A root a
+   * test swapped for a symlink (it now leads elsewhere) is not looked into: what it held counts as
+   * removed, and what it now shows is never taken for new files of the project.
+   */
   async changes(): Promise<string[]> {
-    const { state } = await scanTree(this.roots);
+    const unmoved: string[] = [];
+    for (const root of this.roots) if ((await realpath(root).catch(() => undefined)) === this.realRoots.get(root)) unmoved.push(root);
+    const { state } = await scanTree(unmoved);
     const changed = new Set<string>();
     for (const [file, signature] of state) if (this.accepted.get(file) !== signature) changed.add(file);
     for (const file of this.accepted.keys()) if (!state.has(file)) changed.add(file);
@@ -67,7 +78,7 @@ export async function scanTree(roots: readonly string[]): Promise<{ state: TreeS
       const full = path.join(directory, entry.name);
       if (entry.isDirectory()) {
         if (!NEVER_CASSETTES.has(entry.name)) await visit(full);
-      } else if (!IGNORED_FILE.test(entry.name)) {
+      } else if (!ignored(entry.name)) {
         const signature = await signatureOf(full);
         if (signature !== undefined) state.set(full, signature);
       }

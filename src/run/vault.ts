@@ -1,58 +1,106 @@
-// Keeps the original bytes of every cassette a run may touch, inside the project, durably, and
-// puts them back exactly. Three layers, each a fallback for the next:
+// Keeps the original bytes of every cassette a run may touch, durably, in the project's vault
+// (under the git directory: see state/vault-location.ts), and puts them back exactly. Three
+// layers, each a fallback for the next:
 // - the run's baseline: every cassette-like file under the watched folders, copied at the start;
 // - each attempt's snapshot of the cassettes it is known to use, taken right before its child starts;
 // - the record hook's own backups of anything else it opens (journaled before it deletes).
 // Restore prefers the attempt's snapshot (it predates the child and follows earlier keeps), then
-// the hook's backup, then the baseline.
-import { createHash, randomBytes } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
-import { copyFile, lstat, mkdir, readlink, rename, rm, rmdir, symlink } from 'node:fs/promises';
+// the hook's backup, then the baseline. Every read, write and delete in the project goes through
+// confined-files.ts, which checks at that moment that the cassette's folder is still inside it.
+import { constants } from 'node:fs';
+import { copyFile, mkdir, readlink, rename, rm, rmdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RECOVERED_DIR } from '../state/paths.js';
+import { ConfigError } from '../config/errors.js';
+import { isConfined, isInsideLexically, RECOVERED_DIR } from '../state/paths.js';
 import {
   appendDurably,
+  HEARTBEAT_FILE,
+  HEARTBEAT_MS,
   removeFolder,
   runRecord,
-  transactionsRoot,
   writeDurably,
   newRunId,
   type AttemptIntent,
   type SavedState,
   type Settlement,
 } from '../state/transactions.js';
+import { vaultRoot } from '../state/vault-location.js';
+import { confinedCopyOut, confinedLstat, confinedMoveInto, confinedPutBack, confinedSha256, confinedSymlink, confinedUnlink, inFolderOf, sha256File, temporaryName } from './confined-files.js';
 import type { JournalEntry } from './journal.js';
+import { watchRunFolder } from './reaper.js';
+
+export { sha256File };
+
+/** A FIFO, socket or folder where a cassette should be: nobody's recording, never copied. */
+export class NotARecordingError extends Error {}
 
 export class Vault {
   private sequence = 0;
-  private readonly baselineByPath: Map<string, SavedState>;
+  private readonly baselineByPath = new Map<string, SavedState>();
+  private heartbeat: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly workingDirectory: string,
     readonly id: string,
     readonly folder: string,
-    baseline: readonly SavedState[],
-  ) {
-    this.baselineByPath = new Map(baseline.map((state) => [state.path, state]));
+    /** The watched cassette folders, checked to lie inside the project when the run began. */
+    readonly roots: readonly string[],
+  ) {}
+
+  /**
+   * Start a run's transaction in the project's vault: its record (made aside, then renamed into
+   * place), then a baseline of `files` (absolute, cassette-like, under the watched `roots`). A
+   * baseline that cannot be taken whole (a full disk, an unreadable file) is a ConfigError with
+   * everything it wrote removed: no test runs on a baseline with holes in it.
+   */
+  static async create(workingDirectory: string, roots: readonly string[], files: readonly string[], options: { vault?: string } = {}): Promise<Vault> {
+    const root = options.vault ?? (await vaultRoot(workingDirectory));
+    const id = newRunId();
+    const vault = new Vault(workingDirectory, id, path.join(root, id), roots);
+    const aside = path.join(root, `.${id}`);
+    try {
+      await mkdir(path.join(aside, 'baseline'), { recursive: true });
+      const reaper = watchRunFolder(vault.folder);
+      await writeDurably(path.join(aside, 'run.json'), `${JSON.stringify(runRecord(id, workingDirectory, roots, reaper))}\n`);
+      await writeFile(path.join(aside, HEARTBEAT_FILE), '');
+      await rename(aside, vault.folder);
+    } catch (error) {
+      await removeFolder(aside);
+      await removeEmpty(root);
+      throw new ConfigError([`could not start the run's vault in ${root}: ${(error as Error).message}; nothing was touched and no test ran`]);
+    }
+    vault.heartbeat = setInterval(() => {
+      const now = new Date();
+      utimes(path.join(vault.folder, HEARTBEAT_FILE), now, now).catch(() => undefined);
+    }, HEARTBEAT_MS).unref();
+    try {
+      await vault.takeBaseline(files);
+    } catch (error) {
+      await vault.dispose();
+      throw new ConfigError([
+        `could not take the run's baseline (a copy of every file in the cassette folders, kept in ${root}): ${(error as Error).message}; ` +
+          'everything it had copied was removed, no test ran and nothing in the project was touched. Free space there (or make the file readable), then run again',
+      ]);
+    }
+    return vault;
   }
 
-  /** Start a run's transaction: its record, then a baseline of `files` (absolute, cassette-like, under the watched `roots`). */
-  static async create(workingDirectory: string, roots: readonly string[], files: readonly string[]): Promise<Vault> {
-    const id = newRunId();
-    const folder = path.join(transactionsRoot(workingDirectory), id);
-    await mkdir(path.join(folder, 'baseline'), { recursive: true });
-    await writeDurably(path.join(folder, 'run.json'), `${JSON.stringify(runRecord(id, roots))}\n`);
-    const baseline: SavedState[] = [];
+  private async takeBaseline(files: readonly string[]): Promise<void> {
     const lines: string[] = [];
     for (const [index, file] of files.entries()) {
-      // A FIFO or socket in a cassette folder is nobody's recording: the attempt that names it fails on its own.
-      const state = await saveState(file, path.join(folder, 'baseline', String(index))).catch(() => undefined);
-      if (!state || state.kind === 'absent') continue;
-      baseline.push(state);
+      let state: SavedState;
+      try {
+        state = await saveState(this.workingDirectory, file, path.join(this.folder, 'baseline', String(index)));
+      } catch (error) {
+        // A FIFO or socket in a cassette folder is nobody's recording: the attempt that names it fails on its own.
+        if (error instanceof NotARecordingError) continue;
+        throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
+      }
+      if (state.kind === 'absent') continue;
+      this.baselineByPath.set(state.path, state);
       lines.push(JSON.stringify(state));
     }
-    await writeDurably(path.join(folder, 'baseline.jsonl'), lines.length > 0 ? `${lines.join('\n')}\n` : '');
-    return new Vault(workingDirectory, id, folder, baseline);
+    await writeDurably(path.join(this.folder, 'baseline.jsonl'), lines.length > 0 ? `${lines.join('\n')}\n` : '');
   }
 
   baselineOf(file: string): SavedState | undefined {
@@ -68,9 +116,10 @@ export class Vault {
 
   /** The run is over and every attempt settled: nothing is left to recover. */
   async dispose(): Promise<void> {
+    clearInterval(this.heartbeat);
     await removeFolder(this.folder);
-    // The parent goes too when no other run's folder is in it: a finished run leaves nothing behind.
-    await rmdir(path.dirname(this.folder)).catch(() => undefined);
+    // The vault's folders go too when no other run's folder is in them: a finished run leaves nothing behind.
+    await removeEmpty(path.dirname(this.folder));
   }
 
   async recordSettlement(settlement: Settlement): Promise<void> {
@@ -79,6 +128,16 @@ export class Vault {
 
   recoveredFolder(): string {
     return path.join(this.workingDirectory, RECOVERED_DIR, this.id);
+  }
+
+  /** Make a cassette what `state` says (see restoreState), its folder checked as it acts. */
+  putBack(state: SavedState): Promise<void> {
+    return restoreState(state, { root: this.workingDirectory, recovered: this.recoveredFolder() });
+  }
+
+  /** sha256 of a cassette's bytes, read through its checked folder; undefined when it is not a file. */
+  hashOf(file: string): Promise<string | undefined> {
+    return confinedSha256(this.workingDirectory, file);
   }
 }
 
@@ -96,12 +155,18 @@ export class AttemptVault {
     this.backupDirectory = path.join(dir, 'backup');
   }
 
+  /** Where what this attempt saved stays while it is unsettled (for messages: `rerecord recover` reads it there). */
+  get keptIn(): string {
+    return this.run.folder;
+  }
+
   /** Save each cassette before the child runs, then write the intent durably: from here on a crash is recoverable. */
   async snapshot(cassettes: readonly string[]): Promise<void> {
     for (const cassette of cassettes) {
       if (this.snapshots.has(cassette)) continue;
-      const copy = path.join(this.dir, 'snapshot', `${this.snapshots.size}-${path.basename(cassette)}`);
-      this.snapshots.set(cassette, await saveState(cassette, copy));
+      // Named by number only: a cassette's own name may already be as long as a name can be.
+      const copy = path.join(this.dir, 'snapshot', String(this.snapshots.size));
+      this.snapshots.set(cassette, await saveState(this.run.workingDirectory, cassette, copy));
     }
     const intent: AttemptIntent = { file: this.file, startedAt: new Date().toISOString(), saved: [...this.snapshots.values()] };
     await writeDurably(path.join(this.dir, 'intent.json'), `${JSON.stringify(intent)}\n`);
@@ -109,12 +174,38 @@ export class AttemptVault {
 
   /** For frameworks without a record hook: remove the snapshotted cassettes so the run records afresh. */
   async moveAside(): Promise<void> {
-    for (const state of this.snapshots.values()) if (state.kind !== 'absent') await rm(state.path, { force: true });
+    for (const state of this.snapshots.values()) if (state.kind !== 'absent') await confinedUnlink(this.run.workingDirectory, state.path);
   }
 
   /** The state a cassette had before this attempt: its snapshot, else the hook's backup, else the run's baseline. */
   originalOf(cassette: string, journal: readonly JournalEntry[]): SavedState {
     return originalState(cassette, this.snapshots, journal, (file) => this.run.baselineOf(file));
+  }
+
+  /**
+   * Splits a hook's journal into the entries to act on and those refused outright. An entry is
+   * refused when it names a place outside the project (or in .git/ or .rerecord/), or lies in a
+   * folder that leads outside and was never known to be inside. One whose folder was inside when
+   * it was saved (the hook backed it up, and hooks refuse what lies outside; or a watched folder, a
+   * planned cassette's) and now leads outside was swapped for a symlink while the test ran: it is
+   * kept, to be put back once that folder leads inside again (acting on it now is refused at that
+   * moment, and its backup stays). A backup named outside this attempt's folder is refused too.
+   */
+  confine(journal: readonly JournalEntry[]): { entries: JournalEntry[]; refused: string[] } {
+    const wd = this.run.workingDirectory;
+    const knownFolders = [...this.run.roots, ...[...this.snapshots.keys()].map((cassette) => path.dirname(cassette))];
+    const known = (entry: JournalEntry) => entry.backup !== null || knownFolders.some((folder) => entry.cassette.startsWith(`${folder}${path.sep}`));
+    // A backup is only read from this attempt's own folder, wherever a journal line says it is.
+    const backupHere = (entry: JournalEntry) => entry.backup === null || !path.relative(this.dir, path.resolve(this.dir, entry.backup)).startsWith('..');
+    const refused = journal
+      .filter((entry) => !backupHere(entry) || (!isConfined(wd, entry.cassette) && !(isInsideLexically(wd, entry.cassette) && known(entry))))
+      .map((entry) => entry.cassette);
+    return { entries: journal.filter((entry) => !refused.includes(entry.cassette)), refused };
+  }
+
+  /** Touched paths whose folder now leads outside the project: never read, and left alone. */
+  escaped(journal: readonly JournalEntry[], extra: readonly string[] = []): string[] {
+    return this.touched(journal, extra).filter((file) => !isConfined(this.run.workingDirectory, file));
   }
 
   /** Every cassette this attempt may have touched: the snapshot's and the journal's, plus any the caller names. */
@@ -124,7 +215,8 @@ export class AttemptVault {
 
   /**
    * Put every touched cassette back byte for byte (a symlink as the same symlink); what did not
-   * exist before is removed. Goes on past a failure and reports every path it could not restore.
+   * exist before is removed. Goes on past a failure and reports every path it could not restore
+   * (a folder that now leads outside the project among them: left alone, its backup kept).
    */
   async restore(journal: readonly JournalEntry[], extra: readonly string[] = [], fromBaseline: ReadonlySet<string> = new Set()): Promise<RestoreReport> {
     const report: RestoreReport = { restored: [], failed: [] };
@@ -133,7 +225,7 @@ export class AttemptVault {
       const baseline = fromBaseline.has(cassette) ? (this.run.baselineOf(cassette) ?? { path: cassette, kind: 'absent' as const }) : undefined;
       const original = baseline ?? this.originalOf(cassette, journal);
       try {
-        await restoreState(original, this.run.recoveredFolder());
+        await this.run.putBack(original);
         report.restored.push({ cassette, existed: original.kind !== 'absent' });
       } catch (error) {
         report.failed.push({ cassette, error: (error as Error).message });
@@ -168,85 +260,53 @@ export function originalState(
   return baselineOf(cassette) ?? { path: cassette, kind: 'absent' };
 }
 
-/** Record how `file` stands now: a copy of its bytes at `copy`, its symlink target, or its absence. */
-export async function saveState(file: string, copy: string): Promise<SavedState> {
-  const info = await lstat(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
-    throw error;
-  });
+/** Record how `file` (inside `root`) stands now: a copy of its bytes at `copy`, its symlink target, or its absence. */
+export async function saveState(root: string, file: string, copy: string): Promise<SavedState> {
+  const info = await confinedLstat(root, file);
   if (!info) return { path: file, kind: 'absent' };
-  if (info.isSymbolicLink()) return { path: file, kind: 'symlink', link: await readlink(file) };
-  if (!info.isFile()) throw new Error(`${file} is not a regular file (a folder or device where a cassette should be); not touched`);
-  await copyFile(file, copy, constants.COPYFILE_FICLONE);
+  if (info.isSymbolicLink()) return { path: file, kind: 'symlink', link: (await inFolderOf(root, file, (at, name) => readlink(at(name))))! };
+  if (!info.isFile()) throw new NotARecordingError(`${file} is not a regular file (a folder or device where a cassette should be); not touched`);
+  await confinedCopyOut(root, file, copy);
   return { path: file, kind: 'file', copy, sha256: await sha256File(copy) };
 }
 
 /**
  * Make `state.path` what `state` says, atomically per file, then check it. Anything in the way
- * that is not a file (a folder a test left where the cassette was) is moved into `recoveredFolder`,
- * never deleted.
+ * that is not a file (a folder a test left where the cassette was) is moved into `recovered`,
+ * never deleted. A cassette whose folder no longer resolves inside `root` is left alone
+ * (EscapedPathError).
  */
-export async function restoreState(state: SavedState, recoveredFolder: string): Promise<void> {
-  const current = await lstat(state.path).catch(() => undefined);
-  if (current?.isDirectory()) await moveAway(state.path, recoveredFolder);
+export async function restoreState(state: SavedState, where: { root: string; recovered: string }): Promise<void> {
+  const current = await confinedLstat(where.root, state.path);
+  if (current?.isDirectory()) await confinedMoveInto(where.root, state.path, where.recovered);
   if (state.kind === 'absent') {
-    // ENOTDIR: a parent became a file (the cassette folder was itself restored): nothing to remove.
-    await rm(state.path, { force: true }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOTDIR') throw error;
-    });
+    // Nothing there, or its folder is gone (or became a file): nothing to remove.
+    if (current && !current.isDirectory()) await confinedUnlink(where.root, state.path);
     return;
   }
-  await mkdir(path.dirname(state.path), { recursive: true });
-  const temporary = `${state.path}.rerecord-${randomBytes(4).toString('hex')}`;
-  if (state.kind === 'symlink') {
-    await symlink(state.link!, temporary);
-    await rename(temporary, state.path);
-    const now = await readlink(state.path);
-    if (now !== state.link) throw new Error(`restoring the symlink ${state.path} did not reproduce its target`);
-    return;
-  }
-  await putBack(state.copy!, state.path, state.sha256);
+  if (state.kind === 'symlink') return confinedSymlink(where.root, state.path, state.link!);
+  await confinedPutBack(where.root, state.copy!, state.path, state.sha256);
 }
 
-/** Write through a temporary sibling and rename, so a crash mid-copy never leaves half a cassette; then verify. */
+/**
+ * A passing file's noise-only recording gets its old bytes back: through a short temporary sibling
+ * and a rename, so a crash mid-copy never leaves half a cassette; then verified. (Its folder was
+ * checked when the attempt was observed, a moment before.)
+ */
 export async function putBack(copy: string, cassette: string, expectedSha256?: string): Promise<void> {
-  await mkdir(path.dirname(cassette), { recursive: true });
-  const temporary = `${cassette}.rerecord-${randomBytes(4).toString('hex')}`;
-  const copyThenRename = async () => {
-    try {
-      await copyFile(copy, temporary, constants.COPYFILE_FICLONE);
-      await rename(temporary, cassette);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
-  };
+  const temporary = path.join(path.dirname(cassette), temporaryName());
   try {
-    await copyThenRename();
+    await copyFile(copy, temporary, constants.COPYFILE_FICLONE);
+    await rename(temporary, cassette);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-    // A full disk, most likely filled by the failed recording itself: drop it (its backup is safe
-    // in .rerecord/txn/) to make room, then copy again.
-    await rm(cassette, { force: true });
-    await copyThenRename();
+    await rm(temporary, { force: true });
+    throw error;
   }
   const expected = expectedSha256 ?? (await sha256File(copy));
   if ((await sha256File(cassette)) !== expected) throw new Error(`restoring ${cassette} did not reproduce its original bytes`);
 }
 
-/** Hashed as a stream: a recording of any size is never one string. */
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
-}
-
-async function moveAway(file: string, recoveredFolder: string): Promise<void> {
-  const target = path.join(recoveredFolder, `${Date.now()}-${randomBytes(3).toString('hex')}-${path.basename(file)}`);
-  await mkdir(recoveredFolder, { recursive: true });
-  await rename(file, target);
+/** Removes a folder of the vault if nothing is left in it, and its parent likewise (the per-project folder, then `rerecord/`). */
+async function removeEmpty(folder: string): Promise<void> {
+  if (await rmdir(folder).then(() => true, () => false)) await rmdir(path.dirname(folder)).catch(() => undefined);
 }

@@ -7,12 +7,15 @@
 // marker named after its bytes, and the winner replaces the lock by rename only if it still holds
 // those bytes, so a lock is never deleted out from under a new holder.
 import { createHash } from 'node:crypto';
-import { constants, readFileSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { copyFile, link, lstat, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readOwnFile, removeOwnFile, writeOwnFile, writeSynced } from './own-files.js';
 import { LOCK_PATH, STATE_DIR, STATE_GITIGNORE } from './paths.js';
+import { isRunning, processStartOf } from './process-identity.js';
+
+export { processStartOf };
 
 export interface LockHolder {
   pid: number;
@@ -181,31 +184,10 @@ function parseHolder(bytes: Buffer): LockHolder | undefined {
 
 /**
  * A holder on another host cannot be checked: treat it as alive (a shared folder over NFS is not
- * ours to break). On this host, its pid must exist and, where /proc tells, still be the same process.
+ * ours to break). On this host, its pid must exist and, where /proc tells, still be the same process;
+ * a lock holding our own pid is a dead run's (we have not written ours yet).
  */
 function isAlive(holder: LockHolder): boolean {
-  if (holder.host !== os.hostname()) return true;
-  if (holder.pid === process.pid) return false;
-  try {
-    process.kill(holder.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const now = processStartOf(holder.pid);
-  // Unknown on either side (no /proc, an old lock): the live pid is all there is to go by.
-  return holder.processStart === undefined || now === undefined || now === holder.processStart;
-}
-
-/** `<boot id>:<start time in clock ticks>` from /proc, which no other process shares; undefined without /proc. */
-export function processStartOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces and parentheses): state is field 3, starttime field 22.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    const start = fields[19];
-    return start === undefined ? undefined : `${bootId}:${start}`;
-  } catch {
-    return undefined;
-  }
+  if (holder.host === os.hostname() && holder.pid === process.pid) return false;
+  return isRunning(holder);
 }

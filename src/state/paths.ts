@@ -62,6 +62,19 @@ export function confinement(workingDirectory: string): (candidate: string, what:
   };
 }
 
+/**
+ * Whether `candidate` names a place inside the working directory and outside .git/ and .rerecord/,
+ * by its spelling alone: whether its folders still lead there is checked when it is acted on
+ * (run/confined-files.ts), since a test may swap a folder for a symlink at any moment.
+ */
+export function isInsideLexically(workingDirectory: string, candidate: string): boolean {
+  const root = path.resolve(workingDirectory);
+  const relative = path.relative(root, path.resolve(root, candidate.replaceAll('\\', '/')));
+  if (relative === '' || isOutside(relative)) return false;
+  const first = relative.split(path.sep)[0];
+  return first !== '.git' && first !== STATE_DIR;
+}
+
 /** Like confinedPath, but answers instead of throwing. */
 export function isConfined(workingDirectory: string, candidate: string): boolean {
   try {

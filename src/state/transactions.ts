@@ -1,23 +1,28 @@
-// The transaction journal: what a run has in flight, on disk inside the project, so that a run
-// killed by anything (SIGKILL included) leaves enough behind for the next start to put every
-// cassette back.
+// The transaction journal: what a run has in flight, on disk in the project's vault (see
+// vault-location.ts: under the git directory, where `git clean -fdX` and `git stash --all` cannot
+// reach it), so that a run killed by anything (SIGKILL included) leaves enough behind for the next
+// start to put every cassette back.
 //
-//   .rerecord/txn/<run>/run.json            who ran, when, which folders were watched
-//   .rerecord/txn/<run>/baseline.jsonl      every cassette-like file in those folders at the start
-//   .rerecord/txn/<run>/baseline/<n>        a copy of each (symlinks are recorded, not copied)
-//   .rerecord/txn/<run>/settled.jsonl       one line per finished attempt: what it kept
-//   .rerecord/txn/<run>/attempt-<n>/        one attempt in flight: intent.json, snapshot/, backup/,
-//                                           hook-journal.jsonl (the record hook's own journal)
+//   <vault>/<run>/run.json            who ran (pid, host, process start stamp, its reaper), when, which folders were watched
+//   <vault>/<run>/alive               touched every few seconds while the run lives (its mtime is the last sign of life)
+//   <vault>/<run>/ended.json          written by the run's reaper once rerecord died and every test process is gone
+//   <vault>/<run>/baseline.jsonl      every cassette-like file in those folders at the start
+//   <vault>/<run>/baseline/<n>        a copy of each (symlinks are recorded, not copied)
+//   <vault>/<run>/settled.jsonl       one line per finished attempt: what it kept
+//   <vault>/<run>/attempt-<n>/        one attempt in flight: intent.json, snapshot/, backup/,
+//                                     hook-journal.jsonl (the record hook's own journal)
 //
-// An attempt's folder exists exactly while the attempt is unsettled; a finished run removes its
-// whole folder. Small records are fsynced; bulk copies are left to the kernel (see the README's
-// Guarantees: power loss between write and flush is not covered).
+// A run folder appears whole (made aside with its run.json, then renamed into place); an attempt's
+// folder exists exactly while the attempt is unsettled; a finished run removes its whole folder.
+// Small records are fsynced; bulk copies are left to the kernel (see the README's Guarantees:
+// power loss between write and flush is not covered). Folders from releases that kept
+// transactions in `.rerecord/txn/` are still read, to recover them.
 import { randomBytes } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readDurable } from './own-files.js';
-import { TRANSACTIONS_DIR } from './paths.js';
+import { isRunning, thisProcess, type ProcessIdentity } from './process-identity.js';
+import { legacyTransactionsRoot } from './vault-location.js';
 
 /** A file as it was: its bytes copied to `copy`, or a symlink to `link`, or absent. */
 export interface SavedState {
@@ -31,13 +36,15 @@ export interface SavedState {
   sha256?: string;
 }
 
-export interface RunRecord {
+export interface RunRecord extends ProcessIdentity {
   id: string;
-  pid: number;
-  host: string;
   startedAt: string;
+  /** The project it ran in. */
+  workingDirectory?: string;
   /** Absolute folders whose cassette-like files were saved in the baseline. */
   roots: string[];
+  /** The reaper that kills the run's tests when it dies (Linux): while it runs, they may still write. */
+  reaper?: ProcessIdentity | undefined;
 }
 
 export interface AttemptIntent {
@@ -53,27 +60,71 @@ export interface Settlement {
   kept: string[];
 }
 
-export function transactionsRoot(workingDirectory: string): string {
-  return path.join(workingDirectory, TRANSACTIONS_DIR);
-}
+/** Its mtime is the run's last sign of life; touched every HEARTBEAT_MS. */
+export const HEARTBEAT_FILE = 'alive';
+export const HEARTBEAT_MS = 2000;
+/** Written by the run's reaper once rerecord died and every process of the run is gone. */
+export const ENDED_FILE = 'ended.json';
+/** Without the reaper's word: how long after its last heartbeat a dead run's tests may still have written. */
+const AFTER_LAST_HEARTBEAT_MS = 10_000;
+/** A run on another host (which cannot be asked) is gone when its heartbeat is older than this. */
+const OTHER_HOST_SILENT_MS = 120_000;
 
 export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 15)}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
 // The journal's records are written like every file rerecord owns (./own-files.ts).
-export { appendDurably, writeDurably } from './own-files.js';
+export { appendDurably, writeDurably, writeSynced } from './own-files.js';
 
-export function runRecord(id: string, roots: readonly string[]): RunRecord {
-  return { id, pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), roots: [...roots] };
+export function runRecord(id: string, workingDirectory: string, roots: readonly string[], reaper: ProcessIdentity | undefined): RunRecord {
+  return { id, ...thisProcess(), startedAt: new Date().toISOString(), workingDirectory, roots: [...roots], reaper };
 }
 
-/** Every run folder left in `.rerecord/txn/` (by this or a dead run). */
-export async function listRunFolders(workingDirectory: string): Promise<string[]> {
-  const root = transactionsRoot(workingDirectory);
-  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
-  // Only real folders: a symlink placed here is never followed (it could lead anywhere).
-  return entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => path.join(root, entry.name));
+/** Every run folder in the vault (a live run's, or a dead one's), and any left in the old `.rerecord/txn/`. */
+export async function listRunFolders(vault: string, workingDirectory: string): Promise<string[]> {
+  const folders: string[] = [];
+  for (const root of [vault, legacyTransactionsRoot(workingDirectory)]) {
+    const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+    // Dot names are run folders still being made (or a record written aside).
+    folders.push(...entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => path.join(root, entry.name)));
+  }
+  return folders;
+}
+
+export type RunLiveness = { live: true; why: string; reaping?: boolean } | { live: false; reaping?: undefined };
+
+/**
+ * Whether the run that owns `folder` may still be working in it: its own process (pid and start
+ * stamp) still runs, or its reaper is still killing its tests. Never judged by the lock, which
+ * anyone may have deleted. A run on another host counts as live until its heartbeat goes silent.
+ */
+export async function runLiveness(folder: string, record: RunRecord | undefined): Promise<RunLiveness> {
+  if (!record || typeof record.pid !== 'number' || typeof record.host !== 'string') return { live: false };
+  const me = thisProcess();
+  if (record.pid === me.pid && record.host === me.host && record.processStart === me.processStart) return { live: true, why: 'this process' };
+  const lastSign = await lastSignOfLife(folder);
+  const silentTooLong = () => Date.now() - lastSign > OTHER_HOST_SILENT_MS;
+  if (isRunning(record, () => !silentTooLong())) return { live: true, why: `rerecord (pid ${record.pid} on ${record.host}, started ${record.startedAt}) is still running` };
+  if (record.reaper && isRunning(record.reaper, () => false)) return { live: true, reaping: true, why: `its reaper (pid ${record.reaper.pid}) is still stopping its tests` };
+  return { live: false };
+}
+
+/**
+ * When the dead run and its tests stopped writing, in ms: the reaper's word when it wrote one,
+ * else shortly after its last heartbeat; Infinity when the folder tells neither (an old release's).
+ */
+export async function runEndedAt(folder: string): Promise<number> {
+  const ended = await readJson<{ endedAt?: string }>(path.join(folder, ENDED_FILE));
+  const stamped = ended?.endedAt ? Date.parse(ended.endedAt) : Number.NaN;
+  if (!Number.isNaN(stamped)) return stamped;
+  const heartbeat = await stat(path.join(folder, HEARTBEAT_FILE)).catch(() => undefined);
+  return heartbeat ? heartbeat.mtimeMs + HEARTBEAT_MS + AFTER_LAST_HEARTBEAT_MS : Number.POSITIVE_INFINITY;
+}
+
+async function lastSignOfLife(folder: string): Promise<number> {
+  const times = await Promise.all([HEARTBEAT_FILE, 'run.json'].map((name) => stat(path.join(folder, name)).then((info) => info.mtimeMs, () => 0)));
+  return Math.max(...times);
 }
 
 export interface RunFolderContents {

@@ -151,9 +151,9 @@ describe.each(Object.entries(RUNTIMES))('%s', (_name, runtime) => {
     await waitUntil(() => !isAlive(reapers[0]!), 'the reaper to finish');
     expect(isAlive(Number(started.daemon))).toBe(false);
     expect(processesCarrying(marker, { prefix: true })).toEqual([]);
-    // The hook had backed the cassette up and replaced it; only the transaction in .rerecord/txn/ has it.
+    // The hook had backed the cassette up and replaced it; only the transaction in the vault (.git/rerecord/) has it.
     expect(await readFile(path.join(project.dir, runtime.cassette)).catch(() => Buffer.alloc(0))).not.toEqual(before);
-    expect(existsSync(path.join(project.dir, '.rerecord/txn'))).toBe(true);
+    expect(existsSync(path.join(project.dir, '.git/rerecord'))).toBe(true);
     const recovered = await runCli(['recover'], { cwd: project.dir, env: project.env });
     expect(recovered.code, recovered.stderr).toBe(0);
     expect(recovered.stdout).toContain(`restored ${runtime.cassette}`);

@@ -56,8 +56,8 @@ describe('rerecord killed with SIGKILL mid-run', () => {
     await waitForFile(path.join(p.dir, 'started-a'));
     run.kill('SIGKILL');
     await run.finished;
-    // The dead run's transaction is in the project, not in a temp folder.
-    expect(existsSync(path.join(p.dir, '.rerecord/txn'))).toBe(true);
+    // The dead run's transaction is in the project's git directory, where cleaning the work tree cannot reach it.
+    expect(existsSync(path.join(p.dir, '.git/rerecord'))).toBe(true);
 
     const recovered = await rerecord(p, ['recover']);
     expect(recovered.code, recovered.stderr).toBe(0);
@@ -67,7 +67,7 @@ describe('rerecord killed with SIGKILL mid-run', () => {
     delete after['started-a'];
     expect(after).toEqual(before);
     expect(await treeHashes(p.outside)).toEqual(outside);
-    expect(existsSync(path.join(p.dir, '.rerecord/txn'))).toBe(false);
+    expect(existsSync(path.join(p.dir, '.git/rerecord'))).toBe(false);
     expect(existsSync(path.join(p.dir, '.rerecord/lock'))).toBe(false);
   });
 

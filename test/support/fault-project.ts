@@ -6,6 +6,7 @@ import { existsSync, readlinkSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach, expect } from 'vitest';
 import { processesCarrying } from './process-scan.js';
 import { git } from './projects.js';
 import { cleanEnv, runCli, start, CLI, type Finished } from './run-bundle.js';
@@ -150,4 +151,44 @@ export async function waitForFile(file: string, withinMs = 30_000): Promise<void
     if (Date.now() > deadline) throw new Error(`${file} did not appear within ${withinMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * One helper for a fault test file: `project()` makes a fault project (with a `probes` folder
+ * beside it, outside both the project and `outside`, passed to tests as $PROBES); after each test,
+ * no process of it may be left (the reaper's promise), then it is removed.
+ */
+export function useFaultProjects(): { project(tests: Record<string, string>, cassettes: Record<string, string | Buffer>): Promise<FaultProject & { probes: string; env(extra?: Record<string, string>): NodeJS.ProcessEnv }> } {
+  const made: FaultProject[] = [];
+  afterEach(async () => {
+    for (const project of made.splice(0)) {
+      const left = await waitForNoSurvivors(project.token, 10_000);
+      await project.remove();
+      expect(left, 'processes that outlived rerecord').toEqual([]);
+    }
+  });
+  return {
+    project: async (tests, cassettes) => {
+      const made_ = await makeFaultProject(tests, cassettes);
+      made.push(made_);
+      const probes = path.join(path.dirname(made_.dir), 'probes');
+      await mkdir(probes);
+      return { ...made_, probes, env: (extra = {}) => cleanEnv({ PROBES: probes, ...extra }) };
+    },
+  };
+}
+
+/** sha256 of every file in the project (bar .git/ and .rerecord/) and in `outside` beside it. */
+export async function hashesInAndBeside(project: FaultProject): Promise<{ project: Record<string, string>; outside: Record<string, string> }> {
+  return { project: await treeHashes(project.dir), outside: await treeHashes(project.outside) };
+}
+
+/** The run folders of the project's vault (under its git directory), and what each holds. */
+export async function vaultRunFolders(project: Pick<FaultProject, 'dir'>): Promise<string[]> {
+  const root = path.join(project.dir, '.git', 'rerecord');
+  const folders: string[] = [];
+  for (const key of await readdir(root).catch(() => [] as string[])) {
+    for (const run of await readdir(path.join(root, key)).catch(() => [] as string[])) folders.push(path.join(root, key, run));
+  }
+  return folders;
 }

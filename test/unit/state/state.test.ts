@@ -95,6 +95,12 @@ describe('TreeWatch', () => {
   });
 });
 
+/** What a run folder looks like once its process died: another pid (one that does not run), no reaper. */
+async function markDead(folder: string): Promise<void> {
+  const record = JSON.parse(await readFile(path.join(folder, 'run.json'), 'utf8'));
+  await writeFile(path.join(folder, 'run.json'), JSON.stringify({ ...record, pid: 2 ** 22 + 1, processStart: undefined, reaper: undefined }));
+}
+
 describe('recoverDeadRuns', () => {
   it('restores an unsettled attempt from its snapshot, keeps what settled attempts kept, and moves unkept new files aside', async () => {
     const root = await tempDir();
@@ -118,6 +124,10 @@ describe('recoverDeadRuns', () => {
     await writeFile(file('inflight.yml'), 'half');
     await writeFile(file('unnamed.yml'), 'changed by the dead run');
     await writeFile(file('brand-new.yml'), 'created by the dead run');
+    // Its own process runs: never touched.
+    expect(await recoverDeadRuns(root)).toMatchObject({ runs: [], files: [], live: [{ folder: vault.folder, why: 'this process' }] });
+    expect(await readFile(file('inflight.yml'), 'utf8')).toBe('half');
+    await markDead(vault.folder);
 
     const report = await recoverDeadRuns(root);
     expect(report.failed).toEqual([]);
@@ -130,6 +140,25 @@ describe('recoverDeadRuns', () => {
     expect(await readFile(path.join(root, moved!.movedTo!), 'utf8')).toBe('created by the dead run');
     await expect(readFile(path.join(root, '.rerecord/txn'))).rejects.toThrow(/ENOENT/);
     expect(await sha256File(file('kept.yml'))).toHaveLength(64);
+  });
+
+  it("recovers, once, a dead run an older release left in .rerecord/txn/ (no heartbeat, no reaper's word: all of it is the dead run's)", async () => {
+    const root = await tempDir();
+    await mkdir(path.join(root, 'fixtures'));
+    await writeFile(path.join(root, 'fixtures/a.yml'), 'half');
+    const folder = path.join(root, '.rerecord/txn/20260101-000000-1-abcdef');
+    const attempt = path.join(folder, 'attempt-00001');
+    await mkdir(path.join(attempt, 'snapshot'), { recursive: true });
+    await writeFile(path.join(attempt, 'snapshot/0-a.yml'), 'old a');
+    const saved = { path: path.join(root, 'fixtures/a.yml'), kind: 'file', copy: path.join(attempt, 'snapshot/0-a.yml') };
+    await writeFile(path.join(folder, 'run.json'), JSON.stringify({ id: path.basename(folder), pid: 2 ** 22 + 1, host: os.hostname(), startedAt: '2026-01-01T00:00:00.000Z', roots: [path.join(root, 'fixtures')] }));
+    await writeFile(path.join(attempt, 'intent.json'), JSON.stringify({ file: 'tests/a', startedAt: '2026-01-01T00:00:01.000Z', saved: [saved] }));
+
+    const report = await recoverDeadRuns(root);
+    expect(report).toMatchObject({ runs: [path.basename(folder)], failed: [], live: [] });
+    expect(report.files).toEqual([{ cassette: 'fixtures/a.yml', action: 'restored', movedTo: expect.stringMatching(/^\.rerecord\/recovered\//) }]);
+    expect(await readFile(path.join(root, 'fixtures/a.yml'), 'utf8')).toBe('old a');
+    await expect(readFile(path.join(root, '.rerecord/txn'))).rejects.toThrow(/ENOENT/);
   });
 
   it('refuses a journal that points outside the project or at a backup outside its transaction', async () => {
@@ -149,7 +178,8 @@ describe('recoverDeadRuns', () => {
         JSON.stringify({ cassette: path.join(root, 'fixtures/a.yml'), existed: true, backup: path.join(outside, 'evil-backup') }),
       ].join('\n'),
     );
-    await recoverDeadRuns(root);
+    await markDead(vault.folder);
+    expect(await recoverDeadRuns(root)).toMatchObject({ runs: [path.basename(vault.folder)], failed: [] });
     expect(await readFile(path.join(outside, 'victim.yml'), 'utf8')).toBe('outside');
     expect(await readFile(path.join(root, 'fixtures/a.yml'), 'utf8')).toBe('a');
   });
