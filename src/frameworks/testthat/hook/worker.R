@@ -185,7 +185,8 @@
   # (not attached) once here, so a child only attaches them. One that does not load is left to
   # the test, which reports it in testthat's own words. Also the HTTP clients vcr hooks into, and
   # what testthat itself loads for every file (test_file finds the DESCRIPTION and edition through
-  # pkgload, desc and rprojroot, and cleans up through withr): a third of a child's time otherwise.
+  # pkgload, desc and rprojroot, and cleans up through withr), what its expectations compare with
+  # (waldo) and what vcr reads cassettes with (yaml, jsonlite): a third of a child's time otherwise.
   helper_packages <- function(test_dir) {
     files <- list.files(test_dir, pattern = "^(helper|setup).*\\.[rR]$", full.names = TRUE)
     code <- unlist(lapply(files, function(file) tryCatch(readLines(file, warn = FALSE), error = function(e) character())))
@@ -194,7 +195,7 @@
   }
 
   load_namespaces <- function(skip) {
-    always <- c("httr2", "httr", "crul", "webmockr", "pkgload", "desc", "rprojroot", "withr")
+    always <- c("httr2", "httr", "crul", "webmockr", "pkgload", "desc", "rprojroot", "withr", "waldo", "yaml", "jsonlite")
     wanted <- setdiff(unique(c(helper_packages(file.path("tests", "testthat")), always)), skip)
     loads <- function(name) {
       isTRUE(tryCatch(suppressPackageStartupMessages(requireNamespace(name, quietly = TRUE)), error = function(e) FALSE))
@@ -269,11 +270,12 @@
     assign("devnull", file("/dev/null", open = "r"), envir = child_state)
   }
 
-  # A fresh process's JIT and random seed: mcfork() turns the JIT off in a child, and the seed the
-  # worker made while loading (as a fresh process does) would give every child the same random
-  # numbers: set.seed(NULL) seeds anew from the time and the pid.
+  # A fresh seed: the one the worker made while loading (as a fresh process does) would give every
+  # child the same random numbers; set.seed(NULL) seeds anew from the time and the pid. The JIT
+  # stays off, as mcfork() leaves it in every child of parallel's: compiling allocates, and every
+  # page a child writes is a copy-on-write fault (about 80 ms a child on the bench's suite; the
+  # code computes the same, only loops run slower).
   fresh_process_state <- function() {
-    compiler::enableJIT(jit_level)
     if (exists(".Random.seed", envir = globalenv(), inherits = FALSE)) set.seed(NULL)
   }
 
@@ -379,7 +381,6 @@
     startup_env <<- setNames(as.character(startup_env), names(startup_env))
     locale_at_start <<- unname(Sys.getenv(LOCALE, unset = ""))
     loaded <- load_everything()
-    jit_level <<- compiler::enableJIT(-1L)
     requests <<- file("stdin", open = "r")
     flush(stdout())
     flush(stderr())
@@ -391,7 +392,7 @@
     }
   }
 
-  startup_env <- locale_at_start <- jit_level <- requests <- NULL  # set by main()
+  startup_env <- locale_at_start <- requests <- NULL  # set by main()
   child_state <- new.env()  # keeps the child's /dev/null stdin open
   main
 })
