@@ -282,7 +282,48 @@ async function perChildOverhead(label, runtime, copy) {
 const all = await runtimes();
 const s = (ms) => (ms / 1000).toFixed(2);
 const load = () => os.loadavg()[0].toFixed(2);
+// ---- the machine ------------------------------------------------------------------------------
+// A forked child pays a page fault for every page it writes that it shares with its worker (copy
+// on write), and a fresh process one for every page it fills: what a fault costs decides what
+// forking buys. Measured here with a small Python probe (64 MiB, one write per 4 KiB page), so the
+// ratios below can be read against other machines (typical hardware: 1-2 us a fault).
+const FAULT_PROBE = `
+import os, time, mmap
+N = 64 * 1024 * 1024
+buf = bytearray(N)
+for i in range(0, N, 4096): buf[i] = 1
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    t = time.perf_counter()
+    for i in range(0, N, 4096): buf[i] = 2
+    os.write(w, str(time.perf_counter() - t).encode()); os._exit(0)
+os.waitpid(pid, 0)
+cow = float(os.read(r, 64))
+m = mmap.mmap(-1, N)
+t = time.perf_counter()
+for i in range(0, N, 4096): m[i] = 1
+fill = time.perf_counter() - t
+t = time.perf_counter()
+for i in range(0, N, 4096): m[i] = 2
+plain = time.perf_counter() - t
+pages = N // 4096
+print(round((cow - plain) / pages * 1e6, 2), round((fill - plain) / pages * 1e6, 2))
+`;
+
+/** Microseconds per copy-on-write fault and per zero-fill fault, or undefined without python3. */
+function pageFaultCost() {
+  try {
+    const [cowUs, fillUs] = execFileSync(PYTHON, ['-c', FAULT_PROBE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(' ').map(Number);
+    return Number.isFinite(cowUs) && Number.isFinite(fillUs) ? { cowUs, fillUs } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const faults = pageFaultCost();
 console.log(`rerecord warm-worker bench: ${opts.files} files per suite (${opts.overheadFiles} for the per-child overhead), workers ${opts.workers}, ${os.cpus().length} CPU(s), node ${process.version}, load avg ${load()}`);
+console.log(faults ? `  a page fault here: ${faults.cowUs} us copy-on-write, ${faults.fillUs} us zero-fill (4 KiB pages; 1-2 us is typical of hardware)` : '  a page fault here: not measured (no python3)');
 if (os.loadavg()[0] > os.cpus().length) console.log(`  note: the machine is already busy (load avg ${load()} on ${os.cpus().length} CPUs): every scheme is slowed, the fixed costs most; the ratios are noisier than usual`);
 
 /** Rows of the final table: scheme, ms, ratio to its baseline, goal text, verdict. */
@@ -358,7 +399,7 @@ for (const row of rows) {
 console.log('');
 console.log(`per-child overhead rows are seconds per file; ratios are to the baseline of the same suite, measured in this run (load avg now ${load()}).`);
 console.log(`run parts: node bench/warm.mjs --only r|pytest|rspec (comma-separated) --files N --overhead-files N --workers N --no-check (report, never fail on a goal) --keep (keep ${os.tmpdir()}/rerecord-bench-warm-*)`);
-console.log(`BENCH_JSON ${JSON.stringify({ files: opts.files, overheadFiles: opts.overheadFiles, workers: opts.workers, cpus: os.cpus().length, loadAvg1m: +os.loadavg()[0].toFixed(2), figures, rows: rows.map(({ scheme, ms, ratio, goal: text, pass }) => ({ scheme, ms: ms === undefined ? null : Math.round(ms), ratio: ratio === undefined ? null : +ratio.toFixed(3), goal: text, pass: pass ?? null })) })}`);
+console.log(`BENCH_JSON ${JSON.stringify({ files: opts.files, overheadFiles: opts.overheadFiles, workers: opts.workers, cpus: os.cpus().length, loadAvg1m: +os.loadavg()[0].toFixed(2), pageFaultUs: faults ?? null, figures, rows: rows.map(({ scheme, ms, ratio, goal: text, pass }) => ({ scheme, ms: ms === undefined ? null : Math.round(ms), ratio: ratio === undefined ? null : +ratio.toFixed(3), goal: text, pass: pass ?? null })) })}`);
 
 if (broken.length > 0) {
   process.stderr.write(`bench: ${broken.length} run(s) broken (a bench failure):\n${broken.map((line) => `  ${line}`).join('\n')}\n`);
