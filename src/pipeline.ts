@@ -255,6 +255,10 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
         io.logger.info(progress.line(result));
         for (const warning of result.warnings) io.logger.warning(`${result.file}: ${warning}`);
       },
+      onFileRerun: (result) => {
+        io.logger.info(`again: ${result.status === 'succeeded' ? 'ok  ' : 'FAIL'} ${result.file}${result.status === 'succeeded' ? '' : ` (${result.reason})`}`);
+        for (const warning of result.warnings) io.logger.warning(`${result.file}: ${warning}`);
+      },
       onCheckpoint: (soFar) => writeReports(soFar),
     });
     results = await refuseLateWrites(results, vault, config);

@@ -80,6 +80,11 @@ export interface AttemptResult {
   retryAfter?: Promise<void>;
   /** Files nobody named that changed while other files ran too (absolute), with the files that ran alongside. */
   foreign: Array<{ file: string; alongside: string[] }>;
+  /**
+   * A failed attempt without a record hook: cassettes of files that ran alongside (absolute) that
+   * changed while it ran. Its test may have written them; nothing tells whose bytes they hold.
+   */
+  mayHaveWritten: Array<{ cassette: string; files: string[] }>;
   /** Paths it could not put back (their backups stay in .rerecord/txn/ for `rerecord recover`). */
   unrestored: string[];
   /** Whether the kept recordings replayed offline (false when the file failed). */
@@ -98,6 +103,8 @@ interface Observed {
   refused: string[];
   /** Touched paths whose folder a test swapped for a link leading outside: never read, left alone. */
   escaped: string[];
+  /** Without a record hook: other running files' cassettes that changed while this one ran. */
+  othersChanged: Array<{ cassette: string; files: string[] }>;
   /** Changed files under the watched folders that nobody named, attributed to this attempt. */
   unnamed: string[];
   /** Changed files nobody named while other files ran too: reported, not ours to keep or restore. */
@@ -112,7 +119,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
   const absolute = (relative: string) => path.resolve(settings.workingDirectory, relative);
   const relative = (absolutePath: string) => projectRelative(settings.workingDirectory, absolutePath);
   const started = performance.now();
-  const observed: Observed = { outcome: undefined, journal: [], refused: [], escaped: [], unnamed: [], foreign: [], childStartedAt: Date.now() };
+  const observed: Observed = { outcome: undefined, journal: [], refused: [], escaped: [], othersChanged: [], unnamed: [], foreign: [], childStartedAt: Date.now() };
   let vault: AttemptVault | undefined;
   let childStarted = false;
   let reason: string | undefined;
@@ -173,7 +180,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
         const keptHashes = await hashKept(kept);
         await vault.settle([...keptHashes.keys()]);
         await settings.watch?.accept(vault.touched(observed.journal, observed.unnamed));
-        return { ...baseOf(observed, started, relative, settings), ...keptResult(kept, inspection, relative, warnings), keptHashes, collidedWith, unrestored: [], verified: replay!.verified, ...foreignOf(observed, peerId, settings) };
+        return { ...baseOf(observed, started, relative, settings), ...keptResult(kept, inspection, relative, warnings), keptHashes, collidedWith, mayHaveWritten: [], unrestored: [], verified: replay!.verified, ...foreignOf(observed, peerId, settings) };
       }
     }
   } catch (error) {
@@ -199,6 +206,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
     drift: [],
     warnings,
     ...foreignOf(observed, peerId, settings),
+    mayHaveWritten: observed.othersChanged,
     keptHashes: new Map(),
     collidedWith,
     retryAfter: collidedWith.length > 0 ? settings.peers.overlappingDone(peerId) : undefined,
@@ -224,6 +232,11 @@ async function observe(observed: Observed, vault: AttemptVault, peerId: number, 
   const changes = await settings.watch.changes();
   const others = await settings.peers.claimedByOthers(peerId);
   const nobodys = changes.filter((changed) => !named.has(changed) && !others.has(changed));
+  // Without a hook's journal, a write to a file that another running file claims cannot be told
+  // from that file's own: kept in case this attempt fails (a failing test is the likely writer).
+  if (!hasRecordHook(settings.preset)) {
+    observed.othersChanged = changes.filter((changed) => !named.has(changed) && others.has(changed)).map((cassette) => ({ cassette, files: others.get(cassette)!.files }));
+  }
   if (settings.peers.ranAlone(peerId)) {
     observed.unnamed = nobodys;
     observed.escaped = vault.escaped(observed.journal, observed.unnamed);

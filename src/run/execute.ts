@@ -1,6 +1,7 @@
 // Runs the plan's lanes on one pool of workers, paced by the governor (concurrency, the API's
 // Retry-After, the request budget). Lanes start longest first; a lane's files run one after another
 // (they share cassettes); every attempt takes a worker slot only while it runs.
+import path from 'node:path';
 import pLimit from 'p-limit';
 import type { CassetteDiff } from '../cassettes/diff.js';
 import type { Lane } from '../plan/lanes.js';
@@ -21,6 +22,8 @@ export interface FileResult {
   unrestored?: string[];
   /** Changed files nobody named, seen while other files ran alongside: settled by the run at its end. */
   foreign?: Array<{ file: string; alongside: string[] }>;
+  /** Failed without a record hook while these cassettes of files alongside changed (see rerunSuspects). */
+  mayHaveWritten?: Array<{ cassette: string; files: string[] }>;
   status: FileStatus;
   attempts: number;
   durationMs: number;
@@ -57,6 +60,8 @@ export interface ExecuteOptions {
   governor?: Governor;
   attempt: AttemptSettings;
   onFileDone?: (result: FileResult) => void;
+  /** A file that ended once already ran again (rerunSuspects): its new result. */
+  onFileRerun?: (result: FileResult) => void;
   /** Called after every `batchSize` finished files, with everything finished so far. */
   onCheckpoint?: (results: readonly FileResult[]) => Promise<void>;
 }
@@ -166,8 +171,46 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
       }
     }),
   );
+  await rerunSuspects(results, options, async (file) => {
+    const cassettes = options.lanes.flatMap((lane) => lane.files).find((mapping) => mapping.file === file)?.cassettes ?? [];
+    return runFile(file, cassettes).catch((error: Error) => internalFailure(file, error));
+  });
   await checkpoints;
   return results;
+}
+
+/**
+ * A test without a record hook that failed while another file's cassette changed may have written
+ * it: nothing tells whose bytes that file kept. Once every file has ended, each such file that
+ * passed and kept the cassette gets it back as the run found it and runs again, alone, so what it
+ * keeps is its own. Its result is the new run's, saying why.
+ */
+async function rerunSuspects(results: FileResult[], options: ExecuteOptions, rerun: (file: string) => Promise<FileResult>): Promise<void> {
+  const suspects = new Map<string, { cassettes: Set<string>; writers: Set<string> }>();
+  for (const result of results) {
+    for (const { cassette, files } of result.mayHaveWritten ?? []) {
+      for (const file of files) {
+        const suspect = suspects.get(file) ?? { cassettes: new Set(), writers: new Set() };
+        suspect.cassettes.add(cassette);
+        suspect.writers.add(result.file);
+        suspects.set(file, suspect);
+      }
+    }
+  }
+  const { vault, watch, signal, workingDirectory } = options.attempt;
+  for (const [file, suspect] of suspects) {
+    const index = results.findIndex((result) => result.file === file);
+    const first = results[index];
+    const kept = [...suspect.cassettes].filter((cassette) => first?.status === 'succeeded' && first.keptHashes?.has(cassette));
+    if (index < 0 || kept.length === 0 || signal.aborted) continue;
+    for (const cassette of kept) await vault.putBack(vault.baselineOf(cassette) ?? { path: cassette, kind: 'absent' });
+    await watch?.accept(kept);
+    const again = await rerun(file);
+    const shown = kept.map((cassette) => path.relative(workingDirectory, cassette).split(path.sep).join('/')).join(', ');
+    const why = `ran again alone: ${shown} changed while ${[...suspect.writers].sort().join(', ')} (no record hook) ran alongside and failed, so the bytes first kept may have been that test's`;
+    results[index] = { ...again, attempts: first!.attempts + again.attempts, durationMs: first!.durationMs + again.durationMs, warnings: [why, ...again.warnings] };
+    options.onFileRerun?.(results[index]!);
+  }
 }
 
 /** Set once the first `count` files all failed with one environment error: running the rest cannot help. */
@@ -198,6 +241,7 @@ function toFileResult(file: string, attempt: AttemptResult, attempts: number, du
     keptHashes: attempt.keptHashes,
     unrestored: attempt.unrestored,
     foreign: attempt.foreign,
+    mayHaveWritten: attempt.mayHaveWritten,
     verified: attempt.verified,
     requests: attempt.requests,
     environmentError: attempt.environmentError,
