@@ -234,8 +234,12 @@ async function observe(observed: Observed, vault: AttemptVault, peerId: number, 
   const nobodys = changes.filter((changed) => !named.has(changed) && !others.has(changed));
   // Without a hook's journal, a write to a file that another running file claims cannot be told
   // from that file's own: kept in case this attempt fails (a failing test is the likely writer).
+  // Only a file last changed after this test started can hold its bytes.
   if (!hasRecordHook(settings.preset)) {
-    observed.othersChanged = changes.filter((changed) => !named.has(changed) && others.has(changed)).map((cassette) => ({ cassette, files: others.get(cassette)!.files }));
+    const theirs = changes.filter((changed) => !named.has(changed) && others.has(changed));
+    for (const cassette of theirs) {
+      if (await changedSince(cassette, observed.childStartedAt)) observed.othersChanged.push({ cassette, files: others.get(cassette)!.files });
+    }
   }
   if (settings.peers.ranAlone(peerId)) {
     observed.unnamed = nobodys;
@@ -369,6 +373,12 @@ async function untouchedSince(file: string, startedAt: number): Promise<boolean>
   const info = await lstat(file).catch(() => undefined);
   if (info === undefined) return false;
   return info.birthtimeMs > 0 ? info.birthtimeMs < startedAt - 100 : Math.max(info.ctimeMs, info.mtimeMs) < startedAt - 1000;
+}
+
+/** Whether the path was last modified at or after `startedAt` (the file system's clock may lag by a few ms). */
+async function changedSince(file: string, startedAt: number): Promise<boolean> {
+  const info = await lstat(file).catch(() => undefined);
+  return info === undefined || info.mtimeMs >= startedAt - 100;
 }
 
 function isInside(file: string, folder: string): boolean {

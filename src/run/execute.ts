@@ -182,10 +182,50 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
 /**
  * A test without a record hook that failed while another file's cassette changed may have written
  * it: nothing tells whose bytes that file kept. Once every file has ended, each such file that
- * passed and kept the cassette gets it back as the run found it and runs again, alone, so what it
- * keeps is its own. Its result is the new run's, saying why.
+ * passed and kept the cassette gets it back as the run found it and runs again, so what it keeps is
+ * its own: all of them at once first (as many as the workers allow); any that a failing re-run may
+ * have written to again then run one at a time, alone. A result is the new run's, saying why.
  */
 async function rerunSuspects(results: FileResult[], options: ExecuteOptions, rerun: (file: string) => Promise<FileResult>): Promise<void> {
+  const together = await rerunRound(results, results, options, rerun, (tasks) => Promise.all(tasks.map((task) => task())));
+  await rerunRound(results, together, options, rerun, async (tasks) => {
+    for (const task of tasks) await task();
+  });
+}
+
+/** One round: the suspects `from` names, put back and run again by `schedule`; returns their new results. */
+async function rerunRound(
+  results: FileResult[],
+  from: readonly FileResult[],
+  options: ExecuteOptions,
+  rerun: (file: string) => Promise<FileResult>,
+  schedule: (tasks: Array<() => Promise<void>>) => Promise<unknown>,
+): Promise<FileResult[]> {
+  const { vault, watch, signal, workingDirectory } = options.attempt;
+  const shown = (cassettes: readonly string[]) => cassettes.map((cassette) => path.relative(workingDirectory, cassette).split(path.sep).join('/')).join(', ');
+  const again: FileResult[] = [];
+  const tasks: Array<() => Promise<void>> = [];
+  for (const [file, suspect] of suspectsOf(from)) {
+    const index = results.findIndex((result) => result.file === file);
+    const first = results[index];
+    const kept = [...suspect.cassettes].filter((cassette) => first?.status === 'succeeded' && first.keptHashes?.has(cassette));
+    if (!first || kept.length === 0 || signal.aborted) continue;
+    for (const cassette of kept) await vault.putBack(vault.baselineOf(cassette) ?? { path: cassette, kind: 'absent' });
+    await watch?.accept(kept);
+    const why = `ran again: ${shown(kept)} changed while ${[...suspect.writers].sort().join(', ')} (no record hook) ran alongside and failed, so the bytes first kept may have been that test's`;
+    tasks.push(async () => {
+      const result = await rerun(file);
+      results[index] = { ...result, attempts: first.attempts + result.attempts, durationMs: first.durationMs + result.durationMs, warnings: [why, ...result.warnings] };
+      again.push(result);
+      options.onFileRerun?.(results[index]!);
+    });
+  }
+  await schedule(tasks);
+  return again;
+}
+
+/** Per file: which of its cassettes a failing file without a hook may have written, and which files those were. */
+function suspectsOf(results: readonly FileResult[]): Map<string, { cassettes: Set<string>; writers: Set<string> }> {
   const suspects = new Map<string, { cassettes: Set<string>; writers: Set<string> }>();
   for (const result of results) {
     for (const { cassette, files } of result.mayHaveWritten ?? []) {
@@ -197,20 +237,7 @@ async function rerunSuspects(results: FileResult[], options: ExecuteOptions, rer
       }
     }
   }
-  const { vault, watch, signal, workingDirectory } = options.attempt;
-  for (const [file, suspect] of suspects) {
-    const index = results.findIndex((result) => result.file === file);
-    const first = results[index];
-    const kept = [...suspect.cassettes].filter((cassette) => first?.status === 'succeeded' && first.keptHashes?.has(cassette));
-    if (index < 0 || kept.length === 0 || signal.aborted) continue;
-    for (const cassette of kept) await vault.putBack(vault.baselineOf(cassette) ?? { path: cassette, kind: 'absent' });
-    await watch?.accept(kept);
-    const again = await rerun(file);
-    const shown = kept.map((cassette) => path.relative(workingDirectory, cassette).split(path.sep).join('/')).join(', ');
-    const why = `ran again alone: ${shown} changed while ${[...suspect.writers].sort().join(', ')} (no record hook) ran alongside and failed, so the bytes first kept may have been that test's`;
-    results[index] = { ...again, attempts: first!.attempts + again.attempts, durationMs: first!.durationMs + again.durationMs, warnings: [why, ...again.warnings] };
-    options.onFileRerun?.(results[index]!);
-  }
+  return suspects;
 }
 
 /** Set once the first `count` files all failed with one environment error: running the rest cannot help. */

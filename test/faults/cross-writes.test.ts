@@ -1,7 +1,7 @@
 // One test writes another running file's cassette (issue 18, case 13). Without a record hook
 // nothing says which process wrote a file, so a failing test that ran while another file's cassette
-// changed may have written it: that file must not keep those bytes on trust. It runs again alone,
-// from the cassette as the run found it, and what it keeps is its own.
+// changed may have written it: that file must not keep those bytes on trust. It runs again, from
+// the cassette as the run found it, and what it keeps is its own.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ describe('a failing test writes the cassette of a file running beside it (custom
   it.each([
     ['after that file wrote its own', 'a-wrote', 'b-wrote'],
     ['before that file writes its own', 'b-wrote', 'a-wrote'],
-  ])('%s: the file that passed runs again alone and keeps its own bytes; the failing one is restored; nothing else changes', async (_when) => {
+  ])('%s: the file that passed runs again and keeps its own bytes; the failing one is restored; nothing else changes', async (_when) => {
     const aFirst = _when.startsWith('after');
     // a.sh passes. Its write and b.sh's stray write into fixtures/a.yml are ordered through probes.
     const a = aFirst
@@ -40,9 +40,9 @@ describe('a failing test writes the cassette of a file running beside it (custom
     expect(fileB).toMatchObject({ status: 'failed', cassettes: [{ cassette: 'fixtures/b.yml', outcome: 'restored' }] });
     const kept = await readFile(path.join(p.dir, 'fixtures/a.yml'), 'utf8');
     if (aFirst) {
-      // The first run kept b.sh's bytes: a.sh ran again alone.
+      // The first run kept b.sh's bytes: a.sh ran again.
       expect(fileA).toMatchObject({ status: 'succeeded', attempts: 2 });
-      expect(fileA.warnings[0]).toMatch(/^ran again alone: fixtures\/a\.yml changed while tests\/b\.sh \(no record hook\) ran alongside and failed/);
+      expect(fileA.warnings[0]).toMatch(/^ran again: fixtures\/a\.yml changed while tests\/b\.sh \(no record hook\) ran alongside and failed/);
     } else {
       // a.sh wrote last, so the first run's bytes were its own; it still cannot know that, and runs again.
       expect(fileA.status).toBe('succeeded');
