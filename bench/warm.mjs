@@ -8,14 +8,14 @@
 // against the stand-in API (test/support/standin-api.mjs) on 127.0.0.1, every scheme re-recording
 // from the same starting state (a fresh copy of the generated project, no cassettes yet):
 //   R        testthat + vcr 2.1.0 + httr2 from the private R library (RERECORD_TEST_R_LIBS_VCR2,
-//            else the folder .ci/run installs into):
+//            else the folder scripts/test-all.sh builds from test/vendor/r-stack):
 //              a  rerecord --warm on  --verify none      goal <= 0.8 x d
 //              b  rerecord --warm on  --verify replay    goal <= 1.2 x d
 //              c  rerecord --warm off --verify none      (a fresh Rscript per file)
 //              d  the old script, in R: batches of 20, per batch a PSOCK cluster of `workers` R
 //                 processes loading testthat, vcr and the package once, test_file() per file,
 //                 0.5 s between batches: the baseline
-//   pytest   pytest-recording (../shared/py-stack) on /usr/bin/python3: --warm on vs --warm off
+//   pytest   pytest-recording (test/vendor/py-stack) on /usr/bin/python3: --warm on vs --warm off
 //            (both --verify none), goal: warm at least 3x faster
 //   rspec    RSpec + VCR + webmock: --warm on vs --warm off (--verify none), goal: warm at least 3x faster
 // and, per runtime, the per-child overhead of a warm run (goal <= 0.1 s), on a suite of
@@ -60,15 +60,15 @@ const BATCH_SIZE = 20; // the old script's
 const OVERHEAD_GOAL_MS = 100;
 const KEY = 'warm-bench-key-5f1c9e-secret';
 const PYTHON = process.env.RERECORD_TEST_PYTHON ?? '/usr/bin/python3';
-const PY_STACK = path.resolve(repo, '..', 'shared', 'py-stack');
+const PY_STACK = path.join(repo, 'test', 'vendor', 'py-stack');
 
 // ---- the environment ---------------------------------------------------------------------------
-/** vcr 2 + httr2: RERECORD_TEST_R_LIBS_VCR2, else the folder .ci/run computes (the same hash of install.sh and the source tarballs). */
+/** vcr 2 + httr2: RERECORD_TEST_R_LIBS_VCR2, else the folder scripts/test-all.sh builds (the same hash of install.sh and the source tarballs). */
 function rLibrary() {
   if (process.env.RERECORD_TEST_R_LIBS_VCR2) return process.env.RERECORD_TEST_R_LIBS_VCR2;
-  const stack = path.resolve(repo, '..', 'shared', 'r-stack');
+  const stack = path.join(repo, 'test', 'vendor', 'r-stack');
   if (!existsSync(path.join(stack, 'install.sh'))) return undefined;
-  // .ci/run: (cat install.sh; cd stack && ls -- *.tar.gz) | sha256sum | cut -c1-16
+  // scripts/test-all.sh: (cat install.sh; cd stack && ls -- *.tar.gz) | sha256sum | cut -c1-16
   const tarballs = readdirSync(stack).filter((name) => name.endsWith('.tar.gz')).sort();
   const id = createHash('sha256').update(Buffer.concat([readFileSync(path.join(stack, 'install.sh')), Buffer.from(tarballs.map((name) => `${name}\n`).join(''))])).digest('hex').slice(0, 16);
   return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'rerecord', `r-stack-${id}`);
@@ -99,7 +99,7 @@ async function runtimes() {
   const all = {};
   if (only.has('r')) {
     const libs = rLibrary();
-    if (!libs || !existsSync(libs)) die(`the private R library (vcr 2 + httr2) was not found${libs ? ` at ${libs}` : ''}: set RERECORD_TEST_R_LIBS_VCR2 or run .ci/run (bash ../shared/r-stack/install.sh DIR); --only pytest,rspec leaves R out`);
+    if (!libs || !existsSync(libs)) die(`the private R library (vcr 2 + httr2) was not found${libs ? ` at ${libs}` : ''}: run 'npm run test:all' once (it builds it) or set RERECORD_TEST_R_LIBS_VCR2; --only pytest,rspec leaves R out`);
     all.r = {
       title: 'R (testthat + vcr 2 + httr2)', framework: 'testthat', write: writeRProject, libs,
       env: { ...baseEnv, R_LIBS: libs },
@@ -112,7 +112,7 @@ async function runtimes() {
     await writeFile(path.join(work, 'old-scheme.R'), R_OLD_SCHEME);
   }
   if (only.has('pytest')) {
-    if (!existsSync(path.join(PY_STACK, 'pytest_recording'))) die(`${PY_STACK}/pytest_recording not found (see ../shared/py-stack/README.md)`);
+    if (!existsSync(path.join(PY_STACK, 'pytest_recording'))) die(`${PY_STACK}/pytest_recording not found (see test/vendor/py-stack/README.md)`);
     // As test/integration/pytest-recording.test.ts: `python3` on PATH is the Python that has pytest.
     const bin = path.join(work, 'python-bin');
     await mkdir(bin);

@@ -1,4 +1,4 @@
-// pytest-recording (from ../shared/py-stack, the way CI has it) records a suite with nested test
+// pytest-recording (vendored in test/vendor/py-stack) records a suite with nested test
 // folders, parametrized tests, a vcr_cassette_dir fixture and a JSON vcr_config; rerecord's plan
 // must name exactly the files the library wrote, and its hook must re-record them in place.
 import { spawn } from 'node:child_process';
@@ -6,13 +6,12 @@ import { mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, type TempProject } from '../support/projects.js';
+import type { TempProject } from '../support/projects.js';
 import { cleanEnv, runCli } from '../support/run-bundle.js';
 import { useStandinApi, useTempProjects } from '../support/suite.js';
+import { PY_STACK } from '../support/vendor.js';
 
 const PYTHON = process.env.RERECORD_TEST_PYTHON ?? '/usr/bin/python3';
-/** In CI and here the shared folder sits beside the repository. */
-const PY_STACK = path.resolve(REPO_ROOT, '..', 'shared', 'py-stack');
 const KEY = 'pyrec-key-77aa-secret';
 
 const standin = useStandinApi(KEY, 'g1');

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { snapshotTree } from '../support/projects.js';
 import { runCli } from '../support/run-bundle.js';
 import { useStandinApi, useTempProjects } from '../support/suite.js';
+import { requireRStack } from '../support/vendor.js';
 
 const KEY = 'replay-7c1d2e-secret';
 const PYTHON = process.env.RERECORD_TEST_PYTHON ?? '/usr/bin/python3';
@@ -48,11 +49,7 @@ test('lists the items as of now', () =>
 const COMMON = ['--retries', '0', '--workers', '2', '--timeout', '120s', '--api-key-env', 'STANDIN_API_KEY', '--mode', 'priority'];
 
 function vcr2Libs(): Record<string, string> {
-  const libs = process.env.RERECORD_TEST_R_LIBS_VCR2;
-  if (!libs) {
-    throw new Error('RERECORD_TEST_R_LIBS_VCR2 is not set: install vcr 2 with `bash ../shared/r-stack/install.sh LIBDIR` and set it to LIBDIR (.ci/run does both)');
-  }
-  return { R_LIBS: libs };
+  return { R_LIBS: requireRStack() };
 }
 
 const ROWS: Record<string, Row> = {

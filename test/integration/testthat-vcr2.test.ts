@@ -3,8 +3,8 @@
 // `rerecord run` re-records it end to end. The R record hook's journal protocol is checked on both
 // vcr 2 and Debian's vcr 1.2.0.
 //
-// vcr 2 lives in a private library: CI runs `../shared/r-stack/install.sh LIBDIR` and sets
-// RERECORD_TEST_R_LIBS_VCR2=LIBDIR. Without it these tests fail (they are never skipped).
+// vcr 2 lives in a private library built from test/vendor/r-stack (`npm run test:all` builds it;
+// test/support/vendor.ts finds it). Without it these tests fail, saying how to build it (never skipped).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
@@ -15,10 +15,10 @@ import { allText, readFailureReports, REPO_ROOT, snapshotTree, type TempProject 
 import { cleanEnv, runCli } from '../support/run-bundle.js';
 import { startStandinApi } from '../support/standin-api.mjs';
 import { useTempProjects } from '../support/suite.js';
+import { requireRStack } from '../support/vendor.js';
 import { runWarm } from '../support/warm.js';
 import { testthat } from '../../src/frameworks/testthat/index.js';
 
-const R_LIBS_VCR2 = process.env.RERECORD_TEST_R_LIBS_VCR2;
 const KEY = 'r2-key-91d4e7-secret';
 const PROJECT = 'test/projects/testthat-vcr2';
 const HOOK = path.join(REPO_ROOT, 'dist', 'frameworks', 'testthat', 'hook', 'testthat.R');
@@ -34,15 +34,10 @@ let vcr2Checked: Promise<void> | undefined;
 
 /** The environment that makes R load vcr 2; every test that needs it fails (never skips) without it. */
 async function vcr2Env(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
-  if (!R_LIBS_VCR2) {
-    throw new Error(
-      'RERECORD_TEST_R_LIBS_VCR2 is not set: install vcr 2.1.0 + httr2 1.3.0 with `bash ../shared/r-stack/install.sh LIBDIR` ' +
-        '(needs Debian r-base-dev libcurl4-openssl-dev) and run the tests with RERECORD_TEST_R_LIBS_VCR2=LIBDIR (.ci/run does both)',
-    );
-  }
+  const R_LIBS_VCR2 = requireRStack();
   const env = cleanEnv({ R_LIBS: R_LIBS_VCR2, ...extra });
   vcr2Checked ??= rscript(['-e', 'cat(as.character(packageVersion("vcr")))'], { cwd: REPO_ROOT, env }).then(({ output }) => {
-    if (!/^2\./.test(output.trim())) throw new Error(`RERECORD_TEST_R_LIBS_VCR2=${R_LIBS_VCR2} does not give vcr 2.x: ${output.trim().slice(-300)}`);
+    if (!/^2\./.test(output.trim())) throw new Error(`the R library ${R_LIBS_VCR2} does not give vcr 2.x: ${output.trim().slice(-300)}`);
   });
   await vcr2Checked;
   return env;
