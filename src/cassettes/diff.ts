@@ -50,6 +50,8 @@ export interface HeaderChanges {
   added: string[];
   removed: string[];
   changed: string[];
+  /** Each named header's values on both sides (null on the side without it), as recorded. */
+  values: Record<string, FromTo<string[] | null>>;
 }
 
 export interface PathCounts {
@@ -110,6 +112,8 @@ export interface RequestChange {
   parts: RequestPart[];
   /** How the request body changed, when it did (JSON paths with values, as for responses). */
   body?: BodyChange;
+  /** Which request headers changed (volatile ones, such as user agents and credentials, never count). */
+  headers?: HeaderChanges;
 }
 
 export interface InteractionChange {
@@ -396,10 +400,12 @@ function diffRequest(a: RecordedRequest, b: RecordedRequest, context: Context): 
   // Volatile fields apply to request bodies too (a timestamp or nonce the client sends).
   const body = bodyKey(a.body) !== bodyKey(b.body) || a.body.kind !== b.body.kind ? diffBody(a.body, b.body, context) : undefined;
   if (body) parts.push('body');
-  if (diffHeaders(a.headers, b.headers, context.isVolatileRequestHeader, false)) parts.push('headers');
+  const headers = diffHeaders(a.headers, b.headers, context.isVolatileRequestHeader, false);
+  if (headers) parts.push('headers');
   if (parts.length === 0) return undefined;
   const change: RequestChange = { from: describeRequestWithPort(a), to: describeRequestWithPort(b), parts };
   if (body) change.body = body;
+  if (headers) change.headers = headers;
   return change;
 }
 
@@ -439,13 +445,19 @@ function headerValues(headers: Headers, name: string): string[] {
 function diffHeaders(a: Headers, b: Headers, isVolatile: HeaderMatcher, skipContentType = true): HeaderChanges | undefined {
   const before = comparableHeaders(a, isVolatile, skipContentType);
   const after = comparableHeaders(b, isVolatile, skipContentType);
-  const changes: HeaderChanges = { added: [], removed: [], changed: [] };
+  const changes: HeaderChanges = { added: [], removed: [], changed: [], values: {} };
   for (const [name, values] of before) {
     const other = after.get(name);
     if (other === undefined) changes.removed.push(name);
-    else if (!sameList(values, other)) changes.changed.push(name);
+    else if (!sameList(comparableValues(name, values), comparableValues(name, other))) changes.changed.push(name);
+    else continue;
+    changes.values[name] = { from: values, to: other ?? null };
   }
-  for (const name of after.keys()) if (!before.has(name)) changes.added.push(name);
+  for (const [name, values] of after) {
+    if (before.has(name)) continue;
+    changes.added.push(name);
+    changes.values[name] = { from: null, to: values };
+  }
   if (changes.added.length + changes.removed.length + changes.changed.length === 0) return undefined;
   changes.added.sort();
   changes.removed.sort();
@@ -462,6 +474,15 @@ function comparableHeaders(headers: Headers, isVolatile: HeaderMatcher, skipCont
     result.set(name, [...(result.get(name) ?? []), ...values]);
   }
   return result;
+}
+
+/**
+ * R crul records the status line as a `status` header: "HTTP/1.1 200 OK" and "HTTP/2 200" say the
+ * same (the code is compared on its own); any other value is compared as it is.
+ */
+function comparableValues(name: string, values: readonly string[]): readonly string[] {
+  if (name !== 'status') return values;
+  return values.map((value) => /^HTTP\/[\d.]+\s+(\d{3})\b/i.exec(value.trim())?.[1] ?? value);
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -743,6 +764,20 @@ function statusList(changes: readonly InteractionChange[], side: 'from' | 'to'):
   return ` (${[...counts].map(([status, n]) => (n === 1 ? `${status}` : `${status} x${n}`)).join(', ')})`;
 }
 
+/** `+x-new: "v", -x-gone (was "v"), ~x-pool: "a" -> "b"`: names with their values, each cut to a readable length. */
+export function describeHeaders(changes: HeaderChanges): string {
+  const shown = (values: readonly string[] | null | undefined) => {
+    const text = (values ?? []).join(', ');
+    return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+  };
+  const value = (name: string) => changes.values?.[name];
+  return [
+    ...changes.added.map((name) => `+${name}: ${shown(value(name)?.to)}`),
+    ...changes.removed.map((name) => `-${name} (was ${shown(value(name)?.from)})`),
+    ...changes.changed.map((name) => `~${name}: ${shown(value(name)?.from)} -> ${shown(value(name)?.to)}`),
+  ].join(', ');
+}
+
 export function describeChange(change: InteractionChange): string {
   if (change.kind === 'added') return `${change.request}: added (${change.status.to})`;
   if (change.kind === 'removed') return `${change.request}: removed (was ${change.status.from})`;
@@ -753,10 +788,8 @@ export function describeChange(change: InteractionChange): string {
   if (change.contentType) {
     parts.push(`content type ${change.contentType.from ?? 'none'} -> ${change.contentType.to ?? 'none'}`);
   }
-  if (change.headers) {
-    const { added, removed, changed } = change.headers;
-    parts.push(`headers ${[...added.map((n) => `+${n}`), ...removed.map((n) => `-${n}`), ...changed.map((n) => `~${n}`)].join(', ')}`);
-  }
+  if (change.headers) parts.push(`headers ${describeHeaders(change.headers)}`);
+  if (change.requestChange?.headers) parts.push(`request headers ${describeHeaders(change.requestChange.headers)}`);
   if (change.requestChange?.body) parts.push(`request ${describeBody(change.requestChange.body)}`);
   if (change.body) parts.push(describeBody(change.body));
   if (change.unread) parts.push(`not interpreted, changed: ${change.unread.join(', ')}`);

@@ -99,6 +99,19 @@ export const DEFAULT_VOLATILE_HEADERS = [
   'x-pod',
   'x-host',
   'x-instance-id',
+  // Crossref: which API pool and URL served the call, and which deployment answered.
+  'x-api-pool',
+  'x-api-url',
+  'crossref-deployment-name',
+  // NCBI E-utilities: per-hit and per-session ids, and its rate-limit counters.
+  'ncbi-phid',
+  'ncbi-sid',
+  'x-rlr',
+  'x-grlr',
+  // OpenAI: how long the model took.
+  'openai-processing-ms',
+  // Timing of the request body at the load balancer.
+  'x-tsa-request-body-time',
   // framing and sessions
   'connection',
   'keep-alive',
@@ -141,6 +154,12 @@ export const DEFAULT_VOLATILE_HEADER_PATTERNS: readonly RegExp[] = [
 export const DEFAULT_VOLATILE_REQUEST_HEADERS = [
   // Client and library versions: a dependency bump is not API drift.
   'user-agent',
+  // R's crul sends its own and libcurl's versions here, beside user-agent.
+  'x-user-agent',
+  // Google's client libraries (gl-python/3.11 grpc/1.60 ...), the AWS SDK for JavaScript, Stripe's SDKs.
+  'x-goog-api-client',
+  'x-amz-user-agent',
+  'x-stripe-client-user-agent',
   'x-stainless-package-version',
   'x-stainless-runtime-version',
   'x-stainless-os',

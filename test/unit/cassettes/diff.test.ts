@@ -119,6 +119,25 @@ describe('diffCassettes: noise-only', () => {
       { uri: 'https://api.example.com/items?a=1&a=0&b=2' },
     ],
     ['an empty text body and no body', { body: { kind: 'empty' } }, { body: text('') }],
+    [
+      "R crul's X-User-Agent request header (its own and libcurl's versions)",
+      { requestHeaders: { 'User-Agent': ['libcurl/7.88.1 r-curl/5.0.0 crul/1.3'], 'X-User-Agent': ['libcurl/7.88.1 r-curl/5.0.0 crul/1.3'] } },
+      { requestHeaders: { 'User-Agent': ['libcurl/8.5.0 r-curl/6.4.0 crul/1.6.0'], 'X-User-Agent': ['libcurl/8.5.0 r-curl/6.4.0 crul/1.6.0'] } },
+    ],
+    [
+      "crul's status pseudo-header, HTTP/1.1 and HTTP/2 spelling the same 200",
+      { headers: { ...JSON_TYPE, status: ['HTTP/1.1 200 OK'] } },
+      { headers: { ...JSON_TYPE, status: ['HTTP/2 200'] } },
+    ],
+    [
+      'Crossref, NCBI and OpenAI per-call headers',
+      {
+        headers: { ...JSON_TYPE, 'x-api-pool': ['public'], 'x-api-url': ['https://api.crossref.org/works/1'], 'crossref-deployment-name': ['a'], 'ncbi-phid': ['1A'], 'ncbi-sid': ['S1'], 'x-rlr': ['1'], 'x-grlr': ['1'], 'openai-processing-ms': ['812'], 'x-tsa-request-body-time': ['0'] },
+      },
+      {
+        headers: { ...JSON_TYPE, 'x-api-pool': ['polite'], 'x-api-url': ['https://api.crossref.org/works/2'], 'crossref-deployment-name': ['b'], 'ncbi-phid': ['2B'], 'ncbi-sid': ['S2'], 'x-rlr': ['2'], 'x-grlr': ['3'], 'openai-processing-ms': ['1290'], 'x-tsa-request-body-time': ['1'] },
+      },
+    ],
   ])('%s', (_, before, after, options) => {
     expect(diff(cassette(before), cassette(after), options)).toEqual({ cassette: 'c.yml', status: 'noise-only', changes: [] });
   });
@@ -202,7 +221,14 @@ describe('diffCassettes: response changes', () => {
       'headers',
       { headers: { ...JSON_TYPE, 'cache-control': ['max-age=60'], 'x-old': ['1'], date: ['x'] } },
       { headers: { ...JSON_TYPE, 'cache-control': ['no-store'], 'x-new': ['1'], date: ['y'] } },
-      { headers: { added: ['x-new'], removed: ['x-old'], changed: ['cache-control'] } },
+      {
+        headers: {
+          added: ['x-new'],
+          removed: ['x-old'],
+          changed: ['cache-control'],
+          values: { 'x-new': { from: null, to: ['1'] }, 'x-old': { from: ['1'], to: null }, 'cache-control': { from: ['max-age=60'], to: ['no-store'] } },
+        },
+      },
     ],
     [
       'text body',
@@ -294,6 +320,30 @@ describe('diffCassettes: whole cassettes', () => {
   });
 });
 
+describe('diffCassettes: what still changes, with values', () => {
+  it('a status pseudo-header that is no status line is compared as it is', () => {
+    const change = only(cassette({ headers: { ...JSON_TYPE, status: ['active'] } }), cassette({ headers: { ...JSON_TYPE, status: ['retired'] } }));
+    expect(change.headers).toEqual({ added: [], removed: [], changed: ['status'], values: { status: { from: ['active'], to: ['retired'] } } });
+  });
+
+  it('names the request header that changed, with its values', () => {
+    const change = only(
+      cassette({ requestHeaders: { accept: ['application/json'], 'user-agent': ['a'] } }),
+      cassette({ requestHeaders: { accept: ['application/vnd.api+json'], 'user-agent': ['b'] } }),
+    );
+    expect(change.requestChange?.parts).toEqual(['headers']);
+    expect(describeDiff({ cassette: 'c.yml', status: 'changed', changes: [change] })).toEqual([
+      'GET /items (request headers changed): status 200 both; request headers ~accept: "application/json" -> "application/vnd.api+json"',
+    ]);
+  });
+
+  it('shows a changed response header old -> new, cut when long', () => {
+    const long = 'x'.repeat(80);
+    const change = only(cassette({ headers: { ...JSON_TYPE, 'x-plan': ['free'] } }), cassette({ headers: { ...JSON_TYPE, 'x-plan': [long] } }));
+    expect(describeDiff({ cassette: 'c.yml', status: 'changed', changes: [change] })[0]).toBe(`GET /items: headers ~x-plan: "free" -> "${'x'.repeat(57)}..."`);
+  });
+});
+
 describe('describeDiff', () => {
   it('gives one short line per change', () => {
     const old = cassette({ status: 200, body: json({ items: [1, 2, 3], total: 3 }) }, { uri: 'https://api.example.com/gone' });
@@ -302,7 +352,7 @@ describe('describeDiff', () => {
       { uri: 'https://api.example.com/new', body: text('a') },
     );
     expect(describeDiff(diff(old, next))).toEqual([
-      'GET /items: status 200 -> 503; content type application/json -> text/html; headers +x-new; body +$.items[3] 4, ~$.total 3 -> 4',
+      'GET /items: status 200 -> 503; content type application/json -> text/html; headers +x-new: "1"; body +$.items[3] 4, ~$.total 3 -> 4',
       'GET /new: added (200)',
       'GET /gone: removed (was 200)',
     ]);
