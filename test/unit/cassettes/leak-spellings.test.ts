@@ -28,6 +28,7 @@ describe('spellings the earlier scanner missed', () => {
     ['Go-style \\u003C escapes in upper case', `{"t":${JSON.stringify(SPECIAL).replace('<', '\\u003C').replace('>', '\\u003E').replace('&', '\\u0026')}}`, 'extra', 'json-escaped'],
     ['every character \\u-escaped, lower case', `{"t":"${escapeAll(KEY, false)}"}`, 'api-key', 'json-escaped'],
     ['every character \\u-escaped, upper case', `{"t":"${escapeAll(KEY, true)}"}`, 'api-key', 'json-escaped'],
+    ['a \\u00E9 escape inside a YAML double-quoted string (JSON escaped twice)', `string: "{\\"t\\":${JSON.stringify(JSON.stringify(SPECIAL).replace('é', '\\u00E9')).slice(1, -1)}}"`, 'extra', 'json-escaped'],
     ['percent-encoding in lower case', `uri: https://h/x?k=${encodeURIComponent(SPECIAL).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase())}`, 'extra', 'url-encoded'],
   ])('%s', (_name, text, secret, encoding) => {
     expect(findLeaks(text, secrets)).toEqual([expect.objectContaining({ secret, encoding, line: 1 })]);

@@ -135,9 +135,9 @@ describe('secretSpellings', () => {
   it('lists each distinct spelling once', () => {
     const texts = secretSpellings(PLAIN).map((s) => s.text);
     expect(new Set(texts).size).toBe(texts.length);
-    // raw, every character \u-escaped (lower and upper case hex), base64 at three alignments (URL-safe
-    // is identical for this key), hex in both cases.
-    expect(secretSpellings(PLAIN).map((s) => s.encoding)).toEqual(['raw', 'json-escaped', 'json-escaped', 'base64', 'base64', 'base64', 'hex', 'hex']);
+    // raw, every character \u-escaped (lower and upper case hex) and those escaped once more (JSON in a
+    // YAML or JSON string), base64 at three alignments (URL-safe is identical for this key), hex in both cases.
+    expect(secretSpellings(PLAIN).map((s) => s.encoding)).toEqual(['raw', 'json-escaped', 'json-escaped', 'json-escaped', 'json-escaped', 'base64', 'base64', 'base64', 'hex', 'hex']);
   });
 });
 
