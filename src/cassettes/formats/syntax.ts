@@ -64,7 +64,14 @@ const binaryTag = (tag: string) =>
     resolve: (data: unknown) => typeof data === 'string',
     construct: (data: string) => Buffer.from(data.replace(/\s+/g, ''), 'base64'),
   });
-const CASSETTE_SCHEMA = CORE_SCHEMA.extend([binaryTag('tag:yaml.org,2002:binary'), binaryTag('!binary')]);
+/** PyYAML's Python 2 string tags (`!!python/unicode 'text'`), which old vcrpy cassettes hold: plain text. */
+const pythonStringTag = (tag: string) => new Type(tag, { kind: 'scalar', resolve: (data: unknown) => typeof data === 'string', construct: (data: string) => data });
+const CASSETTE_SCHEMA = CORE_SCHEMA.extend([
+  binaryTag('tag:yaml.org,2002:binary'),
+  binaryTag('!binary'),
+  pythonStringTag('tag:yaml.org,2002:python/unicode'),
+  pythonStringTag('tag:yaml.org,2002:python/str'),
+]);
 
 function yamlSyntaxError(file: string, error: unknown): CassetteParseError {
   if (!(error instanceof YAMLException)) return new CassetteParseError(file, `invalid YAML: ${String(error)}`);

@@ -31,7 +31,8 @@ const REQUEST_FIELDS = new Set(['method', 'uri', 'headers', 'body', 'parsed_body
 const RESPONSE_FIELDS = new Set(['status', 'headers', 'body', 'parsed_body']);
 const BODY_FIELDS = new Set(['string', 'base64_string']);
 // The reason phrase is never compared: servers and libraries spell it differently.
-const STATUS_FIELDS = new Set(['status_code', 'code', 'reason', 'message']);
+// `explanation` (R vcr 1.x) and `category` (vcr 0.x, from httr's http_status) follow from the code.
+const STATUS_FIELDS = new Set(['status_code', 'code', 'reason', 'message', 'explanation', 'category']);
 
 export function readVcr(data: Fields, ctx: ReadContext): Cassette {
   const list = interactionList(ctx.file, data, VCR_LIST_KEY);
@@ -77,7 +78,14 @@ function readInteraction(raw: unknown, index: number, ctx: ReadContext): Interac
 function readStatus(raw: unknown, index: number, ctx: ReadContext): { code: number; text: string | undefined } {
   if (!isRecord(raw)) return { code: statusCode(ctx, index, raw), text: undefined };
   // R 1.x keeps the phrase in `reason` ("OK") and a sentence in `message`; Ruby has only `message`.
-  return { code: statusCode(ctx, index, raw.status_code ?? raw.code), text: optionalText(raw.reason) ?? optionalText(raw.message) };
+  // vcr 0.x kept httr's http_status(): {category: Success, reason: OK, message: "Success: (200) OK"}.
+  const code = raw.status_code ?? raw.code ?? codeInMessage(raw.message);
+  return { code: statusCode(ctx, index, code), text: optionalText(raw.reason) ?? optionalText(raw.message) };
+}
+
+function codeInMessage(message: unknown): number | undefined {
+  const code = typeof message === 'string' ? /\((\d{3})\)/.exec(message)?.[1] : undefined;
+  return code === undefined ? undefined : Number(code);
 }
 
 /**
