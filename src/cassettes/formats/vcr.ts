@@ -98,13 +98,26 @@ function readBody(owner: Fields, type: string | undefined, side: string, unread:
   if (raw === undefined && 'parsed_body' in owner) return parsedJsonBody(owner.parsed_body);
   if ('parsed_body' in owner) unread.push({ path: `${side}.parsed_body`, value: owner.parsed_body });
   if (!isRecord(raw)) return bodyFromValue(raw, type);
-  collectUnread(raw, BODY_FIELDS, `${side}.body`, unread);
+  collectUnread(withoutEmptyFormatFields(raw), BODY_FIELDS, `${side}.body`, unread);
   const base64 = raw.base64_string;
   if (typeof base64 === 'string') {
     if (raw.string !== undefined && raw.string !== null && raw.string !== '') unread.push({ path: `${side}.body.string`, value: raw.string });
     return base64Body(base64);
   }
   return bodyFromValue(raw.string, type);
+}
+
+/**
+ * R vcr's body fields that say nothing when they say the usual: `encoding` '' or UTF-8 (or ASCII,
+ * a subset) for a text body, `file` false (the body is inline). vcr 1 and 2 write them differently
+ * for the same answer. Any other value (ASCII-8BIT, Latin-1, a body kept in a file) stays a field
+ * whose change is a change.
+ */
+function withoutEmptyFormatFields(body: Fields): Fields {
+  const rest = { ...body };
+  if (typeof rest.encoding === 'string' && /^(|utf-?8|us-ascii|ascii)$/i.test(rest.encoding.trim())) delete rest.encoding;
+  if (rest.file === false || rest.file === 'no' || rest.file === 'false' || rest.file === null) delete rest.file;
+  return rest;
 }
 
 function versionText(value: unknown): string | undefined {

@@ -5,6 +5,7 @@ import { detectFormat, guessSyntax, parseCassette } from '../../../src/cassettes
 import { jsonArrayElementOffsets, locateJsonError, offsetsToLines } from '../../../src/cassettes/formats/json-scan.js';
 import { toIsoDate } from '../../../src/cassettes/formats/dates.js';
 import { CassetteParseError, type Cassette, type Interaction } from '../../../src/cassettes/model.js';
+import { diffCassettes } from '../../../src/cassettes/diff.js';
 
 const fixtures = new URL('./fixtures/', import.meta.url);
 const read = (name: string): Cassette => parseCassette(readFileSync(new URL(name, fixtures), 'utf8'), name);
@@ -334,6 +335,20 @@ describe('YAML reading', () => {
     expect(at(cassette, 0).response).toMatchObject({ status: 404, statusText: 'Not Found' });
     // category and reason follow from the code: no status field is left uninterpreted.
     expect(at(cassette, 0).unread.filter((field) => field.path.startsWith('response.status'))).toEqual([]);
+  });
+
+  it("treats R vcr's usual body encoding and file fields as saying nothing, and any other value as data", () => {
+    const cassetteWith = (body: string) =>
+      parseCassette(
+        ['http_interactions:', '- request:', '    method: get', '    uri: https://h/x', `    body: ${body}`, '    headers: {}', '  response:', '    status: 200', '    headers: {}', `    body: ${body}`, '  recorded_at: 2024-01-01 00:00:00 GMT', ''].join('\n'),
+        'b.yml',
+      );
+    const usual = ['{encoding: UTF-8, string: "ok", file: no}', '{encoding: "", string: "ok"}', '{encoding: utf-8, string: "ok", file: false}'];
+    for (const body of usual) expect(at(cassetteWith(body), 0).unread, body).toEqual([]);
+    const diff = (a: string, b: string) => diffCassettes('b.yml', cassetteWith(a), cassetteWith(b), { volatileHeaders: [], volatileFields: [] }).status;
+    expect(diff(usual[0]!, usual[1]!)).toBe('noise-only');
+    expect(diff('{encoding: "", string: "ok"}', '{encoding: ISO-8859-1, string: "ok"}')).toBe('changed');
+    expect(diff('{encoding: "", string: "ok"}', '{encoding: "", string: "ok", file: true}')).toBe('changed');
   });
 
   it('takes the last of duplicate keys, as PyYAML, Psych and libyaml do', () => {
