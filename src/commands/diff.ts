@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { diffCassettes, uncomparableDiff, type CassetteDiff, type DiffOptions } from '../cassettes/diff.js';
 import { parseCassette } from '../cassettes/formats/index.js';
 import type { Cassette } from '../cassettes/model.js';
+import { GitBlobReader } from '../discover/git-blobs.js';
 import { listCassetteFiles } from '../discover/recording-dates.js';
 import { MAX_COMPARABLE_BYTES } from '../run/inspect.js';
 
@@ -135,18 +136,23 @@ async function diffRevisions(oldRevision: string, newRevision: string, pathspecs
     throw new DiffUsageError(`diff: no cassette files (.yml, .yaml, .json, .har) under ${where} in ${oldRevision} or ${newRevision}`);
   }
   const result: FolderDiff = { diffs: [], identical: 0 };
-  for (const name of names) {
-    const left = before.get(name);
-    const right = after.get(name);
-    // Same object id: same bytes, nothing to read.
-    if (left && right && left.object === right.object) {
-      result.identical++;
-      continue;
+  const blobs = new GitBlobReader(cwd);
+  try {
+    for (const name of names) {
+      const left = before.get(name);
+      const right = after.get(name);
+      // Same object id: same bytes, nothing to read.
+      if (left && right && left.object === right.object) {
+        result.identical++;
+        continue;
+      }
+      const scopePath = path.relative(cwd, path.join(root, name)).split(path.sep).join('/');
+      const diff = await diffContents(name, scopePath, left && (await readBlob(blobs, left)), right && (await readBlob(blobs, right)), options);
+      if (diff) result.diffs.push(diff);
+      else result.identical++;
     }
-    const scopePath = path.relative(cwd, path.join(root, name)).split(path.sep).join('/');
-    const diff = await diffContents(name, scopePath, left && (await readBlob(cwd, left)), right && (await readBlob(cwd, right)), options);
-    if (diff) result.diffs.push(diff);
-    else result.identical++;
+  } finally {
+    blobs.close();
   }
   return result;
 }
@@ -184,8 +190,7 @@ async function listTree(cwd: string, revision: string, pathspecs: readonly strin
   return entries;
 }
 
-async function readBlob(cwd: string, entry: TreeEntry): Promise<Content> {
+async function readBlob(blobs: GitBlobReader, entry: TreeEntry): Promise<Content> {
   if (entry.size > MAX_COMPARABLE_BYTES) return { tooLarge: entry.size };
-  const { stdout } = await run('git', ['cat-file', 'blob', entry.object], { cwd, encoding: 'buffer', maxBuffer: MAX_COMPARABLE_BYTES + 1 });
-  return stdout;
+  return blobs.read(entry.object);
 }
