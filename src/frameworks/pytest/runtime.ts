@@ -19,11 +19,24 @@ export function pytestRuntimeCheck(command: readonly string[]): RuntimeCheck {
   };
 }
 
-/** pytest's short test summary line: `FAILED tests/test_a.py::test_x - assert 503 == 200`. */
+/**
+ * pytest's short test summary line: `FAILED tests/test_a.py::test_x - assert 503 == 200`. pytest cuts
+ * it to the terminal's width (80 columns in a pipe) with `...`: the message is then taken whole from
+ * the `E ` lines of the failure above, where pytest prints it uncut.
+ */
 export function pytestFailure(output: string): string | undefined {
   const text = unixLines(output);
   const summary = text.lastIndexOf('short test summary info');
   const from = summary >= 0 ? text.slice(summary) : text;
-  const line = /^(?:FAILED|ERROR) \S+.*$/m.exec(from);
-  return line ? clip(line[0].trim()) : undefined;
+  const line = /^(?:FAILED|ERROR) \S+.*$/m.exec(from)?.[0].trim();
+  if (line === undefined) return undefined;
+  const cut = / - (.+)\.\.\.$/.exec(line);
+  const whole = cut ? wholeErrorLine(summary >= 0 ? text.slice(0, summary) : text, cut[1]!) : undefined;
+  return clip(whole ? `${line.slice(0, cut!.index)} - ${whole}` : line);
+}
+
+/** The last `E   <message>` line that begins with what the summary kept of it. */
+function wholeErrorLine(report: string, kept: string): string | undefined {
+  const errors = [...report.matchAll(/^E {2,}(.+)$/gm)].map((match) => match[1]!.trim());
+  return errors.reverse().find((error) => error.startsWith(kept) && error.length > kept.length);
 }
