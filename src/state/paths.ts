@@ -18,7 +18,7 @@ export const RECOVERED_DIR = `${STATE_DIR}/recovered`;
  */
 export const OWN_PATHS = [`${STATE_DIR}/`, `${TRANSACTIONS_DIR}/`, `${RECOVERED_DIR}/`, `${STATE_DIR}/.gitignore`, LOCK_PATH, MANIFEST_PATH] as const;
 /** What git must not pick up from `.rerecord/`: only the manifest is meant to be committed. */
-export const STATE_GITIGNORE = '/txn/\n/lock\n/recovered/\n';
+export const STATE_GITIGNORE = '/txn/\n/lock\n/recovered/\n/failures.*\n';
 
 export class OutOfBoundsError extends Error {}
 

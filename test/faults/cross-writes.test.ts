@@ -2,6 +2,8 @@
 // nothing says which process wrote a file, so a failing test that ran while another file's cassette
 // changed may have written it: that file must not keep those bytes on trust. It runs again, from
 // the cassette as the run found it, and what it keeps is its own.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -68,5 +70,10 @@ describe('a failing test writes the cassette of a file running beside it (custom
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as Report;
     for (const file of report.files) expect(file).toMatchObject({ status: 'succeeded', attempts: 1, warnings: [] });
+    // What git sees of rerecord's own folder: its .gitignore and the manifest, the two meant for review;
+    // never the failure log, its JSON twin, the lock or recovered files.
+    const seen = execFileSync('git', ['status', '--porcelain', '--untracked-files=all', '--', '.rerecord'], { cwd: p.dir, encoding: 'utf8' });
+    expect(seen.split('\n').filter(Boolean).sort()).toEqual(['?? .rerecord/.gitignore', '?? .rerecord/manifest.json']);
+    expect(existsSync(path.join(p.dir, '.rerecord/failures.txt'))).toBe(true);
   });
 });
