@@ -24,6 +24,7 @@ import { Redactor } from './report/redact.js';
 import { runCounts } from './report/run-output.js';
 import { summaryMarkdown } from './report/summary.js';
 import { interruptExitCode, listenForInterrupt } from './run/interrupt.js';
+import { countOf } from './report/format.js';
 
 export async function run(): Promise<void> {
   // Mask before anything can print it, even a config error.
@@ -96,7 +97,7 @@ async function reportResults(config: Config, outcome: RunOutcome, logger: Logger
 /** The final job of a matrix: merge every shard's upload, then publish once. */
 async function publishStep(config: Config, logger: Logger, redactor: Redactor): Promise<void> {
   const merged = await collectShards(config);
-  logger.info(`merged ${merged.results.length} files from the shards: ${merged.cassettes.length} cassettes re-recorded, ${merged.failed.length} files failed`);
+  logger.info(`merged ${countOf(merged.results.length, 'file')} from the shards: ${countOf(merged.cassettes.length, 'cassette')} re-recorded, ${countOf(merged.failed.length, 'file')} failed`);
   core.setOutput('selected', merged.results.length);
   core.setOutput('failed', merged.failed.length);
   core.setOutput('succeeded', merged.results.length - merged.failed.length);

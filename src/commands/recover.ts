@@ -9,6 +9,7 @@ import { describeHolder, RunLock, type LockHolder } from '../state/lock.js';
 import { OwnFileError, ownPathProblems } from '../state/own-files.js';
 import { OWN_PATHS } from '../state/paths.js';
 import { vaultRoot } from '../state/vault-location.js';
+import { countOf } from '../report/format.js';
 
 export interface RecoveryNotice {
   staleLock: LockHolder | undefined;
@@ -96,7 +97,7 @@ export function recoveryLines(notice: RecoveryNotice): string[] {
   const { report } = notice;
   const who = notice.staleLock ? ` (${describeHolder(notice.staleLock)}, no longer running)` : '';
   const putBack = report.files.filter((file) => file.action !== 'left').length;
-  if (report.runs.length > 0) lines.push(`recovered ${report.runs.length} interrupted run(s)${who}: ${putBack} file(s) put back`);
+  if (report.runs.length > 0) lines.push(`recovered ${countOf(report.runs.length, 'interrupted run')}${who}: ${countOf(putBack, 'file')} put back`);
   for (const file of report.files) {
     if (file.action === 'left') {
       const ended = report.endedAt?.length ? ` (it ended at ${report.endedAt.join(', ')})` : '';

@@ -4,6 +4,7 @@
 // summary; driftEntries gives the same content for --json.
 import { describeDiff, type CassetteDiff } from '../cassettes/diff.js';
 import type { FileResult } from '../run/execute.js';
+import { countOf } from './format.js';
 
 /** What the drift report needs of a file's result: also what a shard's JSON report carries. */
 export type DriftSource = Pick<FileResult, 'file' | 'drift' | 'cassettes'>;
@@ -65,7 +66,7 @@ export function driftCounts(results: readonly DriftSource[]): DriftCounts {
 }
 
 export function driftHeadline(counts: DriftCounts): string {
-  return `${counts.changed} cassettes changed, ${counts.added} added, ${counts.noiseOnly} differed only by noise (old bytes kept)`;
+  return `${countOf(counts.changed, 'cassette')} changed, ${counts.added} added, ${counts.noiseOnly} differed only by noise (old bytes kept)`;
 }
 
 export function driftMarkdown(results: readonly DriftSource[], budgetBytes = SUMMARY_BUDGET_BYTES): string {

@@ -15,3 +15,8 @@ export function entryNumbers(numbers: readonly number[]): string {
   if (numbers.length > 5) return `entries ${shown.join(', ')} and ${numbers.length - 5} more`;
   return `entries ${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
 }
+
+/** `1 cassette`, `2 cassettes`: a count with its noun (`plural` when the noun is irregular). */
+export function countOf(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`;
+}

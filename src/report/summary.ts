@@ -3,7 +3,7 @@ import type { FileResult } from '../run/execute.js';
 import type { Verified } from '../run/replay.js';
 import type { PaceReport } from '../run/governor.js';
 import { failureExcerpt } from './excerpt.js';
-import { formatDuration } from './format.js';
+import { countOf, formatDuration } from './format.js';
 
 export interface RunFacts {
   framework: string;
@@ -49,7 +49,7 @@ function headline(results: readonly FileResult[], facts: RunFacts): string {
   const notRun = results.filter((r) => r.status === 'not-run').length;
   const succeeded = results.length - failed - notRun;
   const cassettes = results.reduce((sum, r) => sum + recordedCount(r), 0);
-  const parts = [`${succeeded}/${results.length} files re-recorded`, `${cassettes} cassettes written`, `${failed} failed`];
+  const parts = [`${succeeded}/${countOf(results.length, 'file')} re-recorded`, `${countOf(cassettes, 'cassette')} written`, `${failed} failed`];
   if (notRun > 0) parts.push(`${notRun} not run`);
   return `${parts.join(', ')} in ${formatDuration(facts.wallMs)} (${facts.framework}, shard ${facts.shard})${facts.interrupted ? ', interrupted' : ''}`;
 }
@@ -101,13 +101,13 @@ const TRACE_SHOWN = 12;
 export function paceLine(pace: PaceReport): string {
   const learned = pace.learnedRate === null ? '' : `, learned ${rateText(pace.learnedRate)}`;
   const budget = `${pace.rateLimit === null ? 'adaptive only' : `budget ${rateText(pace.rateLimit)}`}${learned}`;
-  const throttled = pace.rateLimitedAnswers === 0 ? 'no 429/503 answers' : `${pace.rateLimitedAnswers} 429/503 answer(s), ${pace.absorbed} absorbed (none kept)`;
+  const throttled = pace.rateLimitedAnswers === 0 ? 'no 429/503 answers' : `${countOf(pace.rateLimitedAnswers, '429/503 answer')}, ${pace.absorbed} absorbed (none kept)`;
   const { workers, lowest, final, trace } = pace.concurrency;
   const shown = trace.slice(0, TRACE_SHOWN).map((change) => change.limit);
   const more = trace.length > TRACE_SHOWN || pace.concurrency.traceTruncated ? ' -> ...' : '';
   const moves = trace.length === 0 ? `concurrency ${workers} throughout` : `concurrency ${[workers, ...shown].join(' -> ')}${more} (lowest ${lowest}, final ${final})`;
   const paced = pace.rateLimit === null && pace.learnedRate === null ? '' : `, ${formatDuration(pace.pacedMs)} paced to the ${pace.rateLimit === null ? 'learned rate' : 'budget'}`;
-  return `${pace.requests} requests at ${rateText(pace.requestsPerSecond)} (${budget}), ${throttled}, ${formatDuration(pace.waitedMs)} waiting on the API${paced}, ${moves}`;
+  return `${countOf(pace.requests, 'request')} at ${rateText(pace.requestsPerSecond)} (${budget}), ${throttled}, ${formatDuration(pace.waitedMs)} waiting on the API${paced}, ${moves}`;
 }
 
 function rateText(perSecond: number): string {

@@ -61,7 +61,7 @@ describe('recovery after a person went on working', () => {
 
     const recovered = await rerecord(p, ['recover'], p.env());
     expect(recovered.code, recovered.stderr).toBe(0);
-    expect(recovered.stdout).toMatch(/recovered 1 interrupted run\(s\) \(rerecord run \(pid \d+ .*\), no longer running\): 1 file\(s\) put back/);
+    expect(recovered.stdout).toMatch(/recovered 1 interrupted run \(rerecord run \(pid \d+ .*\), no longer running\): 1 file put back/);
     expect(recovered.stdout).toMatch(/restored fixtures\/b\.yml \(its unkept version moved to \.rerecord\/recovered\//);
     expect(recovered.stdout).toMatch(/left fixtures\/a\.yml as it is: changed after the interrupted run ended \(it ended at .*\), so by someone since; its bytes from before that run are in \.rerecord\/recovered\/\S+before-a\.yml/);
     expect(recovered.stdout).toMatch(/left fixtures\/new\.yml as it is: changed after the interrupted run ended/);

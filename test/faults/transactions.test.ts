@@ -83,7 +83,7 @@ describe('rerecord killed with SIGKILL mid-run', () => {
 
     const again = await rerecord(p, ['run', ...customFlags(p.token)]);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/recovered 1 interrupted run\(s\) \(rerecord run \(pid \d+/);
+    expect(again.stderr).toMatch(/recovered 1 interrupted run \(rerecord run \(pid \d+/);
     expect(await readFile(path.join(p.dir, 'fixtures/a.yml'), 'utf8')).toContain('new');
     expect(before['fixtures/a.yml']).toBeDefined();
   });

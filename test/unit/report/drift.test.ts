@@ -46,7 +46,7 @@ describe('drift report', () => {
   });
 
   it('names the JSON paths in Markdown and text', () => {
-    expect(driftMarkdown(results)).toContain('1 cassettes changed, 1 added, 3 differed only by noise (old bytes kept)');
+    expect(driftMarkdown(results)).toContain('1 cassette changed, 1 added, 3 differed only by noise (old bytes kept)');
     expect(driftMarkdown(results)).toContain('`f/items.yml` changed (t/a.R)');
     expect(driftMarkdown(results)).toContain('$.items[0].price');
     expect(driftText(results)).toMatch(/changed f\/items\.yml\n\s+GET \/items: body \+\$\.items\[0\]\.price 0/);

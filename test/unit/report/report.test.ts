@@ -153,7 +153,7 @@ describe('summaries', () => {
 
   it('Markdown: failures first with their reason and output, successes folded', () => {
     const markdown = summaryMarkdown(results, facts);
-    expect(markdown).toContain('1/3 files re-recorded, 1 cassettes written, 1 failed, 1 not run in 1m05s (testthat, shard 1/1)');
+    expect(markdown).toContain('1/3 files re-recorded, 1 cassette written, 1 failed, 1 not run in 1m05s (testthat, shard 1/1)');
     expect(markdown).toContain('| `tests/b\\|c.R` | ❌ failed | tests failed (exit code 1) | 1.5s | 1 |');
     expect(markdown).toContain('not ok 2 - boom\n  expected 200');
     expect(markdown).toContain('<details><summary>Re-recorded files (1)</summary>');

@@ -126,7 +126,7 @@ describe('pace in the summaries', () => {
 
   it('one line: requests, rate, budget, throttles absorbed, waits and the concurrency trace', () => {
     expect(paceLine(pace)).toBe(
-      '310 requests at 18.2/s (budget 20/s), 12 429/503 answer(s), 12 absorbed (none kept), 2.1s waiting on the API, 14.0s paced to the budget, concurrency 16 -> 8 -> 4 -> 5 -> 6 (lowest 4, final 6)',
+      '310 requests at 18.2/s (budget 20/s), 12 429/503 answers, 12 absorbed (none kept), 2.1s waiting on the API, 14.0s paced to the budget, concurrency 16 -> 8 -> 4 -> 5 -> 6 (lowest 4, final 6)',
     );
     expect(paceLine({ ...pace, rateLimit: null, rateLimitedAnswers: 0, absorbed: 0, concurrency: { ...pace.concurrency, trace: [] } })).toBe(
       '310 requests at 18.2/s (adaptive only), no 429/503 answers, 2.1s waiting on the API, concurrency 16 throughout',
