@@ -2,6 +2,7 @@
 import { plainText } from '../frameworks/docs.js';
 import type { InputSource } from './config.js';
 import { INPUTS, MODE_ALIASES, type InputName } from './inputs.js';
+import { closest, didYouMean } from './suggest.js';
 
 export const SUBCOMMANDS = ['run', 'plan', 'audit', 'diff', 'recover', 'init'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
@@ -20,6 +21,8 @@ export interface CliArgs {
 }
 
 const BOOLEAN_INPUTS = new Set<string>(['dry-run']);
+/** Flags of the CLI itself, beside the inputs. */
+const OWN_FLAGS = ['json', 'help', 'version', ...Object.keys(MODE_ALIASES)];
 
 function cliInputNames(): Set<string> {
   return new Set(Object.entries(INPUTS).filter(([, spec]) => spec.surface === 'both').map(([name]) => name));
@@ -32,7 +35,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (rest[0] && !rest[0].startsWith('-')) {
     const word = rest.shift()!;
     if ((SUBCOMMANDS as readonly string[]).includes(word)) args.subcommand = word as Subcommand;
-    else args.problems.push(`unknown command ${JSON.stringify(word)}: expected one of ${SUBCOMMANDS.join(', ')}`);
+    else args.problems.push(`unknown command ${JSON.stringify(word)}: expected one of ${SUBCOMMANDS.join(', ')}${didYouMean(word, SUBCOMMANDS)}`);
   }
   while (rest.length > 0) {
     const word = rest.shift()!;
@@ -55,7 +58,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     } else if (args.subcommand === 'diff' && !word.startsWith('-')) {
       args.positionals.push(word);
     } else {
-      args.problems.push(`unknown option ${JSON.stringify(word)}: see rerecord --help`);
+      const meant = flag === undefined ? undefined : closest(flag, [...names, ...OWN_FLAGS]);
+      args.problems.push(`unknown option ${JSON.stringify(word)}: ${meant ? `did you mean --${meant}? ` : ''}see rerecord --help`);
+      // Its value goes with it (`--worker 2`), so it is not reported as an option of its own.
+      if (meant && names.has(meant) && !BOOLEAN_INPUTS.has(meant) && inlineValue === undefined && rest[0] !== undefined && !rest[0].startsWith('-')) rest.shift();
     }
   }
   if (args.subcommand === 'diff' && !args.help && args.positionals.length !== 2) {
@@ -91,7 +97,7 @@ export function helpText(version: string): string {
   return [
     `rerecord ${version}: re-record VCR-style HTTP cassettes in parallel, restoring every cassette whose re-record fails.`,
     '',
-    'Usage: rerecord [run|plan|audit|recover] [options]',
+    'Usage: rerecord [run|plan|audit|recover|init] [options]',
     '       rerecord diff OLD NEW [--json] [--volatile-headers ...] [--volatile-fields ...]',
     '       rerecord diff REV REV [-- PATH...]   (git revisions, e.g. rerecord diff HEAD~3 HEAD -- tests/cassettes)',
     '  run    re-record (default)',

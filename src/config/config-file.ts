@@ -7,6 +7,7 @@ import { load } from 'js-yaml';
 import type { InputSource } from './config.js';
 import { ConfigError } from './errors.js';
 import { INPUTS, type InputName } from './inputs.js';
+import { closest } from './suggest.js';
 
 export const CONFIG_FILE = '.rerecord.yml';
 
@@ -48,7 +49,7 @@ export function parseConfigFile(text: string): ConfigFileValues {
   const values: ConfigFileValues = {};
   for (const [key, value] of Object.entries(document)) {
     if (!Object.hasOwn(INPUTS, key)) {
-      problems.push(`${CONFIG_FILE}: unknown key "${key}"; expected an input name (${closest(key)}see the README's input table)`);
+      problems.push(`${CONFIG_FILE}: unknown key "${key}"; expected an input name (${suggestion(key)}see the README's input table)`);
       continue;
     }
     const name = key as InputName;
@@ -72,8 +73,10 @@ function asInputText(value: unknown): string | undefined {
   return undefined;
 }
 
-function closest(key: string): string {
-  const near = Object.keys(INPUTS).find((name) => name.replaceAll('-', '') === key.replaceAll(/[-_]/g, '').toLowerCase());
+/** `did you mean "cassette-dir"? ` for cassette_dir, cassetteDir or a typo; else nothing. */
+function suggestion(key: string): string {
+  const names = Object.keys(INPUTS);
+  const near = names.find((name) => name.replaceAll('-', '') === key.replaceAll(/[-_]/g, '').toLowerCase()) ?? closest(key, names);
   return near ? `did you mean "${near}"? ` : '';
 }
 

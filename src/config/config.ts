@@ -87,7 +87,7 @@ export function parseInputs(source: InputSource): { values: InputValues; problem
     } catch (error) {
       if (!(error instanceof InputProblem)) throw error;
       const shown = spec.secret ? '(hidden)' : JSON.stringify(raw);
-      problems.push(`${source.label(name)}: expected ${error.message}, got ${shown}`);
+      problems.push(`${source.label(name)}: expected ${error.message}, got ${shown}${error.hint}`);
       // Go on with the default, so the remaining checks still run and report their own problems.
       values[name] = spec.parse(spec.default);
     }

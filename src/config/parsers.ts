@@ -2,8 +2,17 @@
 // Each parser throws InputProblem with the expected form; the caller adds the input's name.
 import { checkVolatileField } from '../cassettes/noise.js';
 import { parsePoisonStatuses } from '../cassettes/poison.js';
+import { didYouMean } from './suggest.js';
 
-export class InputProblem extends Error {}
+export class InputProblem extends Error {
+  /** Said after the value that was given: `did you mean pytest?`. */
+  constructor(
+    expected: string,
+    readonly hint = '',
+  ) {
+    super(expected);
+  }
+}
 
 export type Parser<T> = (raw: string) => T;
 
@@ -16,7 +25,7 @@ export function wholeNumber(min: number): Parser<number> {
 
 export function oneOf<const T extends string>(choices: readonly T[]): Parser<T> {
   return (raw) => {
-    if (!(choices as readonly string[]).includes(raw)) throw new InputProblem(`one of ${choices.join(', ')}`);
+    if (!(choices as readonly string[]).includes(raw)) throw new InputProblem(`one of ${choices.join(', ')}`, didYouMean(raw, choices));
     return raw as T;
   };
 }

@@ -22,6 +22,13 @@ describe('parseCliArgs', () => {
     expect(args.problems.join()).not.toContain('sk-123');
   });
 
+  it('says which flag or command was meant, and takes a mistyped flag\'s value with it', () => {
+    expect(parseCliArgs(['--worker', '2']).problems).toEqual(['unknown option "--worker": did you mean --workers? see rerecord --help']);
+    expect(parseCliArgs(['--jsno']).problems).toEqual(['unknown option "--jsno": did you mean --json? see rerecord --help']);
+    expect(parseCliArgs(['--cassete-dir=x']).problems).toEqual(['unknown option "--cassete-dir=x": did you mean --cassette-dir? see rerecord --help']);
+    expect(parseCliArgs(['plna']).problems).toEqual(['unknown command "plna": expected one of run, plan, audit, diff, recover, init; did you mean plan?']);
+  });
+
   it('names a missing value', () => {
     expect(parseCliArgs(['--workers']).problems).toEqual(['--workers: expected a value']);
   });
@@ -38,5 +45,6 @@ describe('parseCliArgs', () => {
     }
     expect(help).not.toContain('--api-key ');
     expect(help).not.toContain('--step');
+    expect(help).toContain('Usage: rerecord [run|plan|audit|recover|init] [options]');
   });
 });
