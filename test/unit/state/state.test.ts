@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RunLock } from '../../../src/state/lock.js';
 import { confinedPath, confinement, isConfined, OutOfBoundsError } from '../../../src/state/paths.js';
 import { recoverDeadRuns } from '../../../src/run/recover.js';
 import { Vault, sha256File } from '../../../src/run/vault.js';
@@ -54,28 +52,6 @@ describe('confinedPath', () => {
       expect(() => check(`linked/${name}`, 'cassette')).toThrow(/symlinked folder that leads outside/);
       expect(() => check(`../${name}`, 'cassette')).toThrow(/resolves outside the working directory/);
     }
-  });
-});
-
-describe('RunLock', () => {
-  it('a second taker is refused while the holder lives, and a dead holder\'s lock is taken over as stale', async () => {
-    const root = await tempDir();
-    const first = await RunLock.acquire(root, 'run');
-    expect(first.taken).toBe(true);
-    // Held by a live process other than us: refused, naming it.
-    const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
-    const livePid = sleeper.pid!;
-    await writeFile(path.join(root, '.rerecord/lock'), JSON.stringify({ pid: livePid, host: os.hostname(), startedAt: 'then', command: 'run' }));
-    const second = await RunLock.acquire(root, 'run');
-    expect(second).toMatchObject({ taken: false, holder: { pid: livePid, command: 'run' } });
-    process.kill(livePid, 'SIGKILL');
-    // A pid that no longer exists: stale.
-    await writeFile(path.join(root, '.rerecord/lock'), JSON.stringify({ pid: 2 ** 22 + 1, host: os.hostname(), startedAt: 'then', command: 'run' }));
-    const third = await RunLock.acquire(root, 'run');
-    expect(third).toMatchObject({ taken: true, stale: { pid: 2 ** 22 + 1 } });
-    if (third.taken) await third.lock.release();
-    await expect(readFile(path.join(root, '.rerecord/lock'))).rejects.toThrow(/ENOENT/);
-    expect(await readFile(path.join(root, '.rerecord/.gitignore'), 'utf8')).toMatch(/\/txn\//);
   });
 });
 

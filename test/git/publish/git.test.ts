@@ -1,3 +1,4 @@
+// Tier test/git: needs git (real repositories in temp folders).
 // Real git in temp folders: commits of exact paths, pushes that survive concurrent pushes, and
 // the pull-request branch. Runs with no git identity configured, as on an Actions runner.
 import { existsSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// Tier test/git: needs git and a free loopback port (stand-in GitHub API).
 // The pull-request flow end to end: real git (bare origin, clone) and the real @actions/github
 // client against the stand-in GitHub API.
 import path from 'node:path';

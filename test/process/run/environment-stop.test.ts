@@ -1,3 +1,4 @@
+// Tier test/process: needs node child processes (the runner runs real test commands).
 // A runtime or library that cannot load fails every file the same way: such a failure is not
 // retried, and once the first files all failed with the same one, the rest are not run.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -1,3 +1,4 @@
+// Tier test/git: needs git (a real repository in a temp folder).
 // GitBlobReader: one `git cat-file --batch` process answers every blob of `rerecord diff A B`, in
 // order, whole (a blob far larger than a pipe's chunk included), and says which object it lacks.
 import { execFileSync } from 'node:child_process';
@@ -5,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GitBlobReader } from '../../src/discover/git-blobs.js';
+import { GitBlobReader } from '../../../src/discover/git-blobs.js';
 
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));

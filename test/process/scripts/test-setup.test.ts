@@ -1,3 +1,4 @@
+// Tier test/process: needs bash (runs scripts/test-all.sh with shims on PATH).
 // scripts/test-all.sh, the README's test command: on a machine without the runtimes it must say
 // exactly what to install and stop before anything else (no build, no test, no npm ci), and it
 // must not try to install anything unless it runs as root.
@@ -6,7 +7,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../support/projects.js';
+import { REPO_ROOT } from '../../support/projects.js';
 
 const shims: string[] = [];
 afterAll(() => Promise.all(shims.map((dir) => rm(dir, { recursive: true, force: true }))));

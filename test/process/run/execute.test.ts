@@ -1,3 +1,4 @@
+// Tier test/process: needs node child processes (the runner runs real test commands).
 // The runner end to end on real child processes, through the custom framework (no hook: the runner
 // moves known cassettes aside itself).
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';

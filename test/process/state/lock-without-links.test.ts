@@ -1,3 +1,4 @@
+// Tier test/process: needs `sleep` (a live process holds the lock).
 // The lock on a file system without hard links (some network and FUSE mounts refuse link(2) with
 // EPERM): it falls back to an exclusive copy, so it still works and still admits one holder.
 import { spawn } from 'node:child_process';
