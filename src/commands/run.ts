@@ -4,7 +4,7 @@
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
 import { childEnvironment, executeRun, planRun, type PlannedRun, type RunIo, type RunOutcome } from '../pipeline.js';
-import { publishCassettes, type PublishOutcome } from '../publish/publish.js';
+import { publishCassettes, publishProblems, type PublishOutcome } from '../publish/publish.js';
 import { runCounts } from '../report/run-output.js';
 import { runPreflight } from './preflight.js';
 import { checkRunPreconditions } from './preconditions.js';
@@ -53,7 +53,12 @@ async function planAndRun(config: Config, io: RunCommandIo, warm: WarmPool | und
     async (recovery) => {
       const planned = await planRun(config, (message) => io.logger.warning(message));
       for (const note of planned.plan.notes) io.logger.warning(note);
-      if (!config.dryRun) await checkRunPreconditions(config, planned.plan);
+      if (!config.dryRun) {
+        await checkRunPreconditions(config, planned.plan);
+        // A run that could not publish must not find out after every test has called the API.
+        const publishing = publishProblems(config);
+        if (publishing.length > 0) throw new ConfigError(publishing);
+      }
       if (!config.dryRun && planned.plan.files.length > 0) {
         await runPreflight(config, childEnvironment(process.env, config));
         if (config.warm === 'on') await proveWarm(warm!);

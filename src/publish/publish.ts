@@ -13,7 +13,7 @@ import { driftHeadline, driftCounts, driftMarkdown, type DriftSource } from '../
 import type { Logger } from '../report/logger.js';
 import { keepTimingsOf, parseManifest, serializeManifest } from '../state/manifest.js';
 import { ownPathProblems, readOwnFile, writeOwnFile } from '../state/own-files.js';
-import { uploadFiles } from './artifacts.js';
+import { requireRunnerEnvironment, uploadFiles } from './artifacts.js';
 import type { FileResult } from '../run/execute.js';
 import { commitPaths, deleteRemoteBranch, fetchBranch, fileOnRemoteBranch, pathsDifferingFromHead, publishBranch, pushWithRebase, remoteBranchSha, tokenAuthEnv } from './git.js';
 import { closePullRequest, findPullRequest, upsertPullRequest } from './pull-request.js';
@@ -81,6 +81,33 @@ interface PullRequestTarget {
   repo: string;
   /** Git credentials for pushing, fetching and deleting the branch when a separate token was given. */
   auth: NodeJS.ProcessEnv | undefined;
+}
+
+/**
+ * What publishing as configured will need, checked before any test runs (exit 2, nothing touched):
+ * a pull request needs a token and the repository; artifacts need a runner. A shard never publishes.
+ */
+export function publishProblems(config: Config): string[] {
+  if (config.shard.count > 1) return [];
+  if (config.publish === 'pull-request') {
+    const problems: string[] = [];
+    if (!(config.publishToken ?? config.githubToken)) {
+      problems.push('publish: pull-request needs a token to push the branch and open the pull request: github-token (the CLI reads GITHUB_TOKEN), or token (RERECORD_TOKEN); or choose another publish');
+    }
+    const repository = process.env.GITHUB_REPOSITORY;
+    if (!repository || !/^[\w.-]+\/[\w.-]+$/.test(repository)) {
+      problems.push(`publish: pull-request needs GITHUB_REPOSITORY as owner/name (a runner sets it; export it to publish from a shell)${repository ? `, got ${JSON.stringify(repository)}` : ''}`);
+    }
+    return problems;
+  }
+  if (config.publish === 'artifact') {
+    try {
+      requireRunnerEnvironment('publish the cassettes as an artifact');
+    } catch (error) {
+      return [`publish: ${(error as Error).message}`];
+    }
+  }
+  return [];
 }
 
 function pullRequestTarget(config: Config): PullRequestTarget | undefined {

@@ -252,6 +252,8 @@ describe('confinement', () => {
     ['a key variable the runtime depends on', ['--api-key-env', 'PATH'], /--api-key-env: .*PATH, which the test runtime or rerecord's record hooks depend on/],
     ['a key variable the hooks depend on', ['--api-key-env', 'NODE_OPTIONS'], /--api-key-env: .*NODE_OPTIONS/],
     ['a shard that would publish off a runner', ['--shard', '1/2', '--publish', 'pull-request'], /shard 1\/2 with publish pull-request: .*only|shard 1\/2 with publish pull-request: a shard hands its results/],
+    ['a pull request with no token and no repository to open it in', ['--publish', 'pull-request'], /publish: pull-request needs a token .*\n- publish: pull-request needs GITHUB_REPOSITORY as owner\/name/],
+    ['an artifact off a runner', ['--publish', 'artifact'], /publish: Cannot publish the cassettes as an artifact: artifacts need a GitHub Actions runner, and ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are not set/],
   ])('%s is exit 2 and touches nothing', async (_name, flags, message) => {
     const p = await project({ 'a.sh': `# use_cassette("a")\n${writes('a')}` }, { 'a.yml': cassetteYaml('old a') });
     const before = await treeHashes(p.dir, ['.git']);
