@@ -1,20 +1,13 @@
 // Tier test/process: needs `sleep` (a live process holds the lock).
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunLock } from '../../../src/state/lock.js';
+import { useTempDirs } from '../../support/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'rerecord-state-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs('rerecord-state-');
 describe('RunLock', () => {
   it('a second taker is refused while the holder lives, and a dead holder\'s lock is taken over as stale', async () => {
     const root = await tempDir();

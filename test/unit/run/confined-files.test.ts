@@ -1,19 +1,11 @@
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asideName, confinedPutBack, confinedUnlink, EscapedPathError, pinFolder } from '../../../src/run/confined-files.js';
 import { Vault } from '../../../src/run/vault.js';
+import { useTempDirs } from '../../support/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'rerecord-confined-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs('rerecord-confined-');
 
 describe('confined file operations', () => {
   it('refuse a folder that leads outside the project, or into .git/, and touch nothing there', async () => {

@@ -1,21 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile, appendFile, mkdir } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile, appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readJournal } from '../../../src/run/journal.js';
 import { Vault } from '../../../src/run/vault.js';
+import { useTempDirs } from '../../support/temp-dirs.js';
 
-let dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-  dirs = [];
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'rerecord-unit-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs('rerecord-unit-');
 
 describe('readJournal', () => {
   it('reads entries, keeps the first per cassette, skips a torn last line and a missing file', async () => {

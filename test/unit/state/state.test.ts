@@ -1,21 +1,14 @@
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { confinedPath, confinement, isConfined, OutOfBoundsError } from '../../../src/state/paths.js';
 import { recoverDeadRuns } from '../../../src/run/recover.js';
 import { Vault, sha256File } from '../../../src/run/vault.js';
 import { TreeWatch } from '../../../src/run/tree-watch.js';
+import { useTempDirs } from '../../support/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'rerecord-state-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs('rerecord-state-');
 
 describe('confinedPath', () => {
   it.each([
