@@ -7,11 +7,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cassetteYaml, customFlags, hashesInAndBeside, rerecord, useFaultProjects, vaultRunFolders } from '../support/fault-project.js';
+import { cassetteYaml, customFlags, hashesInAndBeside, rerecord, useFaultProjects, vaultRunFolders, writesRecording as write } from '../support/fault-project.js';
 
 const { project } = useFaultProjects();
-
-const write = (name: string, body: string) => `printf '%s' '${cassetteYaml(body).replaceAll("'", "'\\''")}' > "$FIX/${name}.yml"`;
 
 interface Report {
   files: Array<{ file: string; status: string; reason: string; attempts: number; warnings: string[]; cassettes: Array<{ cassette: string; outcome: string }> }>;

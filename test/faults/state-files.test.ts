@@ -8,25 +8,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { git } from '../support/projects.js';
 import { cleanEnv, runAction } from '../support/run-bundle.js';
 import { startStandinResults } from '../support/standin-results.mjs';
-import { cassetteYaml, customFlags, makeFaultProject, rerecord, treeHashes, waitForNoSurvivors, type FaultProject } from '../support/fault-project.js';
+import { cassetteYaml, customFlags, rerecord, treeHashes, useFaultProjects, writesRecording as writes, type FaultProject } from '../support/fault-project.js';
 import { CASSETTES, expectOutsideUntouched, fileResult, projectHashes, recording, usePytestProjects } from '../support/pytest-fault-project.js';
 
-const made: FaultProject[] = [];
-afterEach(async () => {
-  for (const project of made.splice(0)) {
-    const left = await waitForNoSurvivors(project.token, 10_000);
-    await project.remove();
-    expect(left, 'processes that outlived rerecord').toEqual([]);
-  }
-});
+const faults = useFaultProjects();
 
 async function project(tests: Record<string, string>, cassettes: Record<string, string | Buffer>): Promise<FaultProject> {
-  const p = await makeFaultProject(tests, cassettes);
-  made.push(p);
+  const p = await faults.project(tests, cassettes);
   // A credentials file beside the project: the file a planted link or a replaced state file exposes.
   await writeFile(path.join(p.outside, 'credentials'), CREDENTIALS);
   return p;
@@ -40,7 +32,6 @@ const expectNothingQuoted = (output: string) => {
 };
 
 /** A test script line that writes a fresh, valid recording of `name`. */
-const writes = (name: string, body = 'fresh') => `printf '%s' '${cassetteYaml(body).replaceAll("'", "'\\''")}' > "$FIX/${name}.yml"`;
 const commit = (dir: string) => {
   git(dir, 'add', '-A');
   git(dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'state');
@@ -335,7 +326,6 @@ describe('a record hook asked for the config file or a test file (pytest + vcrpy
   it('refuses .rerecord.yml before touching it; a test file a name resolves to at run time goes back from its backup', async () => {
     const asks = (cassette: string, check = '') => `from standin import api_vcr, get_json
 import os
-
 
 def test_records():${check}
     with api_vcr.use_cassette("${cassette}"):

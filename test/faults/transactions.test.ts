@@ -5,38 +5,21 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cleanEnv } from '../support/run-bundle.js';
 import {
   cassetteYaml,
   customFlags,
-  makeFaultProject,
   rerecord,
   startRerecord,
   treeHashes,
   waitForFile,
-  waitForNoSurvivors,
-  type FaultProject,
+  useFaultProjects,
+  writesRecording as writes,
 } from '../support/fault-project.js';
 
-const made: FaultProject[] = [];
-afterEach(async () => {
-  for (const project of made.splice(0)) {
-    // No test process, nor anything it started, outlives the run (the reaper's promise).
-    const left = await waitForNoSurvivors(project.token, 10_000);
-    await project.remove();
-    expect(left, 'processes that outlived rerecord').toEqual([]);
-  }
-});
-
-async function project(tests: Record<string, string>, cassettes: Record<string, string | Buffer>): Promise<FaultProject> {
-  const made_ = await makeFaultProject(tests, cassettes);
-  made.push(made_);
-  return made_;
-}
-
-/** A test script line that writes a fresh, valid recording of `name`. */
-const writes = (name: string, body = 'fresh') => `printf '%s' '${cassetteYaml(body).replaceAll("'", "'\\''")}' > "$FIX/${name}.yml"`;
+// No test process, nor anything it started, outlives the run (the reaper's promise): checked after each test.
+const { project } = useFaultProjects();
 
 const report = async (dir: string) => JSON.parse(await readFile(path.join(dir, '.rerecord/failures.json'), 'utf8')) as { files: Array<{ file: string; status: string; reason: string }> };
 const reasonOf = async (dir: string, file: string) => (await report(dir)).files.find((entry) => entry.file === file)?.reason ?? '';

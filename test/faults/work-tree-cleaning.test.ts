@@ -9,13 +9,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STATE_GITIGNORE } from '../../src/state/paths.js';
 import { vaultRoot } from '../../src/state/vault-location.js';
-import { cassetteYaml, customFlags, hashesInAndBeside, rerecord, startRerecord, useFaultProjects, vaultRunFolders, waitForFile, waitForNoSurvivors } from '../support/fault-project.js';
+import { cassetteYaml, customFlags, hashesInAndBeside, rerecord, startRerecord, useFaultProjects, vaultRunFolders, waitForFile, waitForNoSurvivors, writesRecording as writes } from '../support/fault-project.js';
 import { git } from '../support/projects.js';
 
 const { project } = useFaultProjects();
 
 /** A test script line that writes a fresh, valid recording of `name`. */
-const writes = (name: string, body = 'fresh') => `printf '%s' '${cassetteYaml(body).replaceAll("'", "'\\''")}' > "$FIX/${name}.yml"`;
 const GIT = 'git -c user.name=t -c user.email=t@example.com';
 
 /** fixtures/edited.yml carries an edit nobody committed: only the vault has those bytes. */

@@ -70,6 +70,11 @@ export async function makeFaultProject(tests: Record<string, string>, cassettes:
   return { dir, outside, token, remove: () => rm(parent, { recursive: true, force: true }) };
 }
 
+/** A test script line that writes a fresh, valid recording of `name` into the fixtures folder. */
+export function writesRecording(name: string, body = 'fresh'): string {
+  return `printf '%s' '${cassetteYaml(body).replaceAll("'", "'\\''")}' > "$FIX/${name}.yml"`;
+}
+
 /** The flags every fault run shares: custom framework, shell tests, cassettes by use_cassette comments. */
 export function customFlags(token: string, extra: readonly string[] = []): string[] {
   return [
