@@ -31,7 +31,6 @@ const expectNothingQuoted = (output: string) => {
   for (const piece of ['[default]', 'aws_', 'AKIAFAKE', 'fakeSecret', 'service_account', 'fakekeyid', 'PRIVATE KEY', 'MIIfake']) expect(output).not.toContain(piece);
 };
 
-/** A test script line that writes a fresh, valid recording of `name`. */
 const commit = (dir: string) => {
   git(dir, 'add', '-A');
   git(dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'state');

@@ -14,7 +14,6 @@ import { git } from '../support/projects.js';
 
 const { project } = useFaultProjects();
 
-/** A test script line that writes a fresh, valid recording of `name`. */
 const GIT = 'git -c user.name=t -c user.email=t@example.com';
 
 /** fixtures/edited.yml carries an edit nobody committed: only the vault has those bytes. */
