@@ -26,9 +26,8 @@ export class StateFolder {
 
   /** Pin `.rerecord/` as it is now (a real folder: the lock's checks made sure of it). */
   static async pin(workingDirectory: string): Promise<StateFolder> {
-    const handle = await open(path.join(workingDirectory, STATE_DIR), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-    const info = await handle.stat();
-    return new StateFolder(workingDirectory, handle, info.dev, info.ino);
+    const { handle, dev, ino } = await holdFolder(path.join(workingDirectory, STATE_DIR));
+    return new StateFolder(workingDirectory, handle, dev, ino);
   }
 
   /**
@@ -101,10 +100,7 @@ export class StateFolder {
       throw error;
     });
     await this.handle.close().catch(() => undefined);
-    this.handle = await open(here, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-    const info = await this.handle.stat();
-    this.dev = info.dev;
-    this.ino = info.ino;
+    ({ handle: this.handle, dev: this.dev, ino: this.ino } = await holdFolder(here));
     return `rerecord's folder ${STATE_DIR}/ was ${now ? `replaced by ${kindOf(now)}` : 'removed'} while the run went on (by a test, or git clean/stash): made anew${kept}; no backup was in it (they are in the vault)`;
   }
 
@@ -116,4 +112,11 @@ export class StateFolder {
     const info = await lstat(folder).catch(() => undefined);
     return info !== undefined && info.dev === this.dev && info.ino === this.ino;
   }
+}
+
+/** A folder held open (never through a symlink), with the identity it has while held. */
+async function holdFolder(folder: string): Promise<{ handle: FileHandle; dev: number; ino: number }> {
+  const handle = await open(folder, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  const { dev, ino } = await handle.stat();
+  return { handle, dev, ino };
 }
