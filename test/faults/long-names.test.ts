@@ -5,7 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cassetteYaml, customFlags, hashesInAndBeside, rerecord, startRerecord, useFaultProjects, vaultRunFolders, waitForFile, waitForNoSurvivors } from '../support/fault-project.js';
+import { cassetteYaml, customFlags, hashesInAndBeside, rerecord, useFaultProjects, vaultRunFolders, killRunOnceProbed } from '../support/fault-project.js';
 
 const { project } = useFaultProjects();
 
@@ -61,11 +61,7 @@ describe('cassettes with 240- and 255-byte file names', () => {
       { [`${N240}.yml`]: cassetteYaml('old 240'), [`${N255}.yml`]: cassetteYaml('old 255') },
     );
     const before = await hashesInAndBeside(p);
-    const run = startRerecord(p, ['run', ...customFlags(p.token)], p.env());
-    await waitForFile(path.join(p.probes, 'started'));
-    run.kill('SIGKILL');
-    await run.finished;
-    expect(await waitForNoSurvivors(p.token)).toEqual([]);
+    await killRunOnceProbed(p);
 
     const recover = await rerecord(p, ['recover'], p.env());
     expect(recover.code, recover.stderr).toBe(0);

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cassetteYaml, customFlags, hashesInAndBeside, rerecord, startRerecord, useFaultProjects, vaultRunFolders, waitForFile, waitForNoSurvivors } from '../support/fault-project.js';
+import { cassetteYaml, customFlags, hashesInAndBeside, rerecord, useFaultProjects, vaultRunFolders, killRunOnceProbed } from '../support/fault-project.js';
 import { git } from '../support/projects.js';
 import { waitUntil } from './shell-project.js';
 
@@ -29,12 +29,7 @@ describe('recovery after a person went on working', () => {
     git(p.dir, 'checkout', '-q', 'main');
     const original = await hashesInAndBeside(p);
 
-    const run = startRerecord(p, ['run', ...customFlags(p.token)], p.env());
-    await waitForFile(path.join(p.probes, 'a'));
-    await waitForFile(path.join(p.probes, 'b'));
-    run.kill('SIGKILL');
-    await run.finished;
-    expect(await waitForNoSurvivors(p.token)).toEqual([]);
+    await killRunOnceProbed(p, ['a', 'b']);
     // The reaper writes down when every process of the run was gone.
     const [runFolder] = await vaultRunFolders(p);
     await waitUntil(() => existsSync(path.join(runFolder!, 'ended.json')), 'the reaper to say when the run ended');

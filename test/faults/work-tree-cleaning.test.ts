@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STATE_GITIGNORE } from '../../src/state/paths.js';
 import { vaultRoot } from '../../src/state/vault-location.js';
-import { cassetteYaml, customFlags, hashesInAndBeside, rerecord, startRerecord, useFaultProjects, vaultRunFolders, waitForFile, waitForNoSurvivors, writesRecording as writes } from '../support/fault-project.js';
+import { cassetteYaml, customFlags, hashesInAndBeside, rerecord, useFaultProjects, vaultRunFolders, writesRecording as writes, killRunOnceProbed } from '../support/fault-project.js';
 import { git } from '../support/projects.js';
 
 const { project } = useFaultProjects();
@@ -71,11 +71,7 @@ describe('cleaning the work tree mid-run', () => {
     const p = await project({ 'a.sh': `# use_cassette("a")\n# use_cassette("edited")\nprintf 'half' > "$FIX/a.yml"\nprintf 'half' > "$FIX/edited.yml"\ntouch "$PROBES/started"\nsleep 30` }, { 'a.yml': cassetteYaml('old a'), 'edited.yml': cassetteYaml('old edited') });
     await withUncommittedEdit(p.dir);
     const before = await hashesInAndBeside(p);
-    const run = startRerecord(p, ['run', ...customFlags(p.token)], p.env());
-    await waitForFile(path.join(p.probes, 'started'));
-    run.kill('SIGKILL');
-    await run.finished;
-    expect(await waitForNoSurvivors(p.token)).toEqual([]);
+    await killRunOnceProbed(p);
 
     execFileSync('git', ['clean', '-fdXq'], { cwd: p.dir });
     expect(existsSync(path.join(p.dir, '.rerecord/lock'))).toBe(false);

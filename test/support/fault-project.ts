@@ -163,7 +163,21 @@ export async function waitForFile(file: string, withinMs = 30_000): Promise<void
  * beside it, outside both the project and `outside`, passed to tests as $PROBES); after each test,
  * no process of it may be left (the reaper's promise), then it is removed.
  */
-export function useFaultProjects(): { project(tests: Record<string, string>, cassettes: Record<string, string | Buffer>): Promise<FaultProject & { probes: string; env(extra?: Record<string, string>): NodeJS.ProcessEnv }> } {
+export type ProbedProject = FaultProject & { probes: string; env(extra?: Record<string, string>): NodeJS.ProcessEnv };
+
+/**
+ * `rerecord run` (the fault flags) killed with SIGKILL once its tests have touched each of `probes`
+ * in $PROBES; no process of the run may be left after it.
+ */
+export async function killRunOnceProbed(project: ProbedProject, probes: readonly string[] = ['started']): Promise<void> {
+  const run = startRerecord(project, ['run', ...customFlags(project.token)], project.env());
+  for (const probe of probes) await waitForFile(path.join(project.probes, probe));
+  run.kill('SIGKILL');
+  await run.finished;
+  expect(await waitForNoSurvivors(project.token)).toEqual([]);
+}
+
+export function useFaultProjects(): { project(tests: Record<string, string>, cassettes: Record<string, string | Buffer>): Promise<ProbedProject> } {
   const made: FaultProject[] = [];
   afterEach(async () => {
     for (const project of made.splice(0)) {
