@@ -770,7 +770,7 @@ export function describeHeaders(changes: HeaderChanges): string {
     const text = (values ?? []).join(', ');
     return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
   };
-  const value = (name: string) => changes.values?.[name];
+  const value = (name: string) => changes.values[name];
   return [
     ...changes.added.map((name) => `+${name}: ${shown(value(name)?.to)}`),
     ...changes.removed.map((name) => `-${name} (was ${shown(value(name)?.from)})`),

@@ -126,9 +126,8 @@ async function openPullRequest(
   logger: Logger,
 ): Promise<PublishOutcome> {
   const target = pullRequestTarget(config);
-  if (!target) {
-    throw new Error('publish: pull-request needs github-token (GITHUB_TOKEN for the CLI) and GITHUB_REPOSITORY (owner/name)');
-  }
+  // Checked before any test ran (publishProblems); the publish job of a sharded run gets here unchecked.
+  if (!target) throw new Error(publishProblems({ ...config, shard: { index: 1, count: 1 } }).join('; '));
   const base = config.base ?? (await currentBranch(config.workingDirectory));
   const cwd = config.workingDirectory;
   // Noise is judged against what the pull request already carries: a re-run against an unchanged
