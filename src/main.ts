@@ -9,7 +9,7 @@ import { list } from './config/parsers.js';
 import { openProjectOnDisk } from './discover/project-on-disk.js';
 import { withProjectLock } from './commands/recover.js';
 import { runCommand } from './commands/run.js';
-import type { RunOutcome } from './pipeline.js';
+import type { RunOutcome } from './results/run-outcome.js';
 import { failureExcerpt } from './report/excerpt.js';
 import { auditFails, auditMarkdown } from './audit/audit.js';
 import { runAudit } from './commands/audit.js';
@@ -24,7 +24,7 @@ import { Redactor } from './report/redact.js';
 import { runCounts } from './report/run-output.js';
 import { summaryMarkdown } from './report/summary.js';
 import { interruptExitCode, listenForInterrupt } from './run/interrupt.js';
-import { countOf } from './report/format.js';
+import { countOf } from './text/format.js';
 
 export async function run(): Promise<void> {
   // Mask before anything can print it, even a config error.

@@ -13,13 +13,14 @@ import { buildPlan, type Plan } from './plan/plan.js';
 import { failureLogText, failureReport, filesToRerun, jsonTwinPath, parseFailureLog, parseFailureReport } from './state/failure-log.js';
 import type { Logger } from './report/logger.js';
 import { EMPTY_MANIFEST, mergeManifest, parseManifest, serializeManifest, type Manifest } from './state/manifest.js';
-import { entryNumbers } from './report/format.js';
+import { entryNumbers } from './text/format.js';
 import { Progress } from './report/progress.js';
 import type { Redactor } from './report/redact.js';
 import { parsePoisonStatuses } from './cassettes/poison.js';
 import { findLeaks, type Secret } from './cassettes/leaks.js';
-import { executePlan, type FileResult } from './run/execute.js';
-import { Governor, type PaceReport } from './run/governor.js';
+import { executePlan } from './run/execute.js';
+import type { FileResult, RunOutcome } from './results/run-outcome.js';
+import { Governor } from './run/governor.js';
 import { keyScanNotice, type InspectSettings } from './run/inspect.js';
 import { AttemptPeers } from './run/peers.js';
 import { recoverRunFolder } from './run/recover.js';
@@ -179,18 +180,6 @@ export interface RunIo {
   backoffBaseMs?: number;
 }
 
-export interface RunOutcome {
-  results: FileResult[];
-  interrupted: boolean;
-  startedAt: Date;
-  finishedAt: Date;
-  /** Problems of the run as a whole (a report that could not be written, a transaction left for `rerecord recover`). */
-  runWarnings: string[];
-  /** How the run kept to the API's pace: requests, throttling absorbed, waits, concurrency. */
-  pace?: PaceReport;
-  /** How the test processes were started: forked from warm workers, or fresh (and why). */
-  processes?: string;
-}
 
 export async function executeRun(config: Config, planned: PlannedRun, io: RunIo, warm?: WarmPool): Promise<RunOutcome> {
   const startedAt = new Date();

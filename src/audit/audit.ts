@@ -5,7 +5,7 @@ import { describeEncodedLeak, describeLeak, findEncodedLeaks, findLeaks, findTok
 import { describeRequest, type Cassette } from '../cassettes/model.js';
 import type { StatusMatcher } from '../cassettes/poison.js';
 import type { Severity } from '../config/inputs.js';
-import { formatDuration } from '../report/format.js';
+import { formatDuration } from '../text/format.js';
 import type { FileMapping, SharedCassette } from '../plan/map.js';
 
 export const FINDING_KINDS = ['secret', 'token', 'poisoned', 'missing', 'unreadable', 'orphan', 'shared', 'stale'] as const;

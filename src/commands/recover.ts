@@ -9,7 +9,7 @@ import { describeHolder, RunLock, type LockHolder } from '../state/lock.js';
 import { OwnFileError, ownPathProblems } from '../state/own-files.js';
 import { OWN_PATHS } from '../state/paths.js';
 import { vaultRoot } from '../state/vault-location.js';
-import { countOf } from '../report/format.js';
+import { countOf } from '../text/format.js';
 
 export interface RecoveryNotice {
   staleLock: LockHolder | undefined;

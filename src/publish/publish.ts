@@ -14,7 +14,7 @@ import type { Logger } from '../report/logger.js';
 import { keepTimingsOf, parseManifest, serializeManifest } from '../state/manifest.js';
 import { ownPathProblems, readOwnFile, writeOwnFile } from '../state/own-files.js';
 import { requireRunnerEnvironment, uploadFiles } from './artifacts.js';
-import type { FileResult } from '../run/execute.js';
+import type { FileResult } from '../results/run-outcome.js';
 import { commitPaths, deleteRemoteBranch, fetchBranch, fileOnRemoteBranch, pathsDifferingFromHead, publishBranch, pushWithRebase, remoteBranchSha, tokenAuthEnv } from './git.js';
 import { closePullRequest, findPullRequest, upsertPullRequest } from './pull-request.js';
 import { FAILURES_ARTIFACT } from './shards.js';

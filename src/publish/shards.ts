@@ -8,7 +8,7 @@ import { MANIFEST_PATH } from '../pipeline.js';
 import { failureLogText, jsonTwinPath, parseFailureReport, type FailureReport } from '../state/failure-log.js';
 import { EMPTY_MANIFEST, parseManifest, serializeManifest } from '../state/manifest.js';
 import { readOwnFile, writeOwnFile } from '../state/own-files.js';
-import type { FileResult } from '../run/execute.js';
+import type { FileResult } from '../results/run-outcome.js';
 import { artifactNameForShard, downloadArtifactsByPrefix, uploadFiles } from './artifacts.js';
 import { missingShardsMessage, shardCount } from './expected-shards.js';
 import { mergeShards, type MergedShards } from './merge-shards.js';

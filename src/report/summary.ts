@@ -1,9 +1,9 @@
 // What a person reads after a run: a Markdown job summary, and the same facts as a terminal table.
-import type { FileResult } from '../run/execute.js';
-import type { Verified } from '../run/replay.js';
-import type { PaceReport } from '../run/governor.js';
+import type { FileResult } from '../results/run-outcome.js';
+import type { Verified } from '../results/run-outcome.js';
+import type { PaceReport } from '../results/run-outcome.js';
 import { failureExcerpt } from './excerpt.js';
-import { countOf, formatDuration } from './format.js';
+import { countOf, formatDuration } from '../text/format.js';
 
 export interface RunFacts {
   framework: string;

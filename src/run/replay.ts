@@ -2,16 +2,16 @@
 // the library in its strict replay mode and the network refused. A recording that carries a
 // timestamp or nonce, lost interactions or was truncated fails here, not in the project's own CI.
 import type { VerifyMode } from '../config/inputs.js';
-import { hasRecordHook, type HookPaths } from '../frameworks/preset.js';
-import { formatDuration } from '../report/format.js';
-import type { AttemptSettings } from './attempt.js';
+import { hasRecordHook, type FrameworkPreset, type HookPaths } from '../frameworks/preset.js';
+import { formatDuration } from '../text/format.js';
 import type { ChildOutcome } from './child.js';
 import { runTestProcess } from './test-process.js';
 import type { RecordedCassette } from './inspect.js';
 import { sha256File } from './vault.js';
+import type { WarmRunner } from './warm-pool.js';
+import type { Verified } from '../results/run-outcome.js';
 
 /** `true`: replayed green; `false`: did not (or the file failed before); a string: why it was not replayed. */
-export type Verified = boolean | `skipped: ${string}`;
 
 export interface ReplaySettings {
   verify: VerifyMode;
@@ -25,7 +25,22 @@ export interface ReplaySettings {
 }
 
 /** What the replay needs of the attempt's settings: the same launch, timeout, environment and redaction. */
-export type ReplayCheck = Pick<AttemptSettings, 'workingDirectory' | 'preset' | 'command' | 'timeoutMs' | 'hookDirectory' | 'childEnv' | 'signal' | 'redact' | 'replay' | 'warm'>;
+export interface ReplayCheck {
+  workingDirectory: string;
+  preset: FrameworkPreset;
+  command: readonly string[];
+  timeoutMs: number;
+  hookDirectory: string;
+  /** The environment every test process gets: ours, minus action inputs, plus the key's variable. */
+  childEnv: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  /** Replaces every spelling of every secret in a test's captured output. */
+  redact?: (text: string) => string;
+  /** Replay the kept recordings offline before keeping them; undefined: do not. */
+  replay?: ReplaySettings;
+  /** Warm workers that fork the test processes; undefined: a fresh process per file. */
+  warm?: WarmRunner;
+}
 
 export interface ReplayResult {
   verified: Verified;

@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { custom } from '../../../src/frameworks/custom/index.js';
 import { buildLanes, longestFirst } from '../../../src/plan/lanes.js';
 import type { FileMapping } from '../../../src/plan/map.js';
-import { executePlan, type FileResult } from '../../../src/run/execute.js';
+import { executePlan } from '../../../src/run/execute.js';
+import type { FileResult } from '../../../src/results/run-outcome.js';
 import { AttemptPeers } from '../../../src/run/peers.js';
 import { Vault } from '../../../src/run/vault.js';
 

@@ -1,9 +1,9 @@
 // Why a test file failed, in the framework's own words: "tests failed (exit code 1)" alone sends the
 // reader to .rerecord/failures.json for every failure, although the output already holds the cause.
 // Pure functions over a failed file's output (and, for statuses, its new recordings).
-import type { FrameworkPreset } from '../frameworks/preset.js';
-import { PRESETS } from '../frameworks/registry.js';
-import { clip } from '../frameworks/shared/failure-text.js';
+import type { FrameworkPreset } from './preset.js';
+import { PRESETS } from './registry.js';
+import { clip } from './shared/failure-text.js';
 
 /**
  * A runtime or library that cannot load: the same for every file, so retrying or running the other
