@@ -8,7 +8,8 @@ import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
 import { readCassettes } from '../discover/cassette-files.js';
 import { listCassetteFiles } from '../discover/recording-dates.js';
-import { planRun, secretsOf, type Warn } from '../pipeline.js';
+import { planRun, type Warn } from './plan.js';
+import { secretsOf } from '../config/secrets.js';
 import type { FileMapping } from '../plan/map.js';
 
 export async function runAudit(config: Config, warn: Warn, now = new Date()): Promise<AuditReport> {

@@ -3,7 +3,10 @@
 // An interrupted run never publishes; a shard never publishes (only `step: publish` does).
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
-import { childEnvironment, executeRun, planRun, type PlannedRun, type RunIo } from '../pipeline.js';
+import type { PlannedRun } from '../plan/plan.js';
+import { planRun } from './plan.js';
+import { childEnvironment } from '../run/child-environment.js';
+import { executeRun, type RunIo } from '../run/run.js';
 import type { RunOutcome } from '../results/run-outcome.js';
 import { publishCassettes, publishProblems, type PublishOutcome } from '../publish/publish.js';
 import { runCounts } from '../report/run-output.js';

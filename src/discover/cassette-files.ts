@@ -4,7 +4,8 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import type { AuditedCassette } from '../audit/audit.js';
 import { decodeCassetteBytes, parseCassette } from '../cassettes/formats/index.js';
-import { isShallowClone, lastCommitDates, modificationTime, oldestRecordedAt, SHALLOW_CLONE_WARNING } from './recording-dates.js';
+import type { Config } from '../config/config.js';
+import { isShallowClone, lastCommitDates, listCassetteFiles, modificationTime, oldestRecordedAt, SHALLOW_CLONE_WARNING } from './recording-dates.js';
 
 /** Enough parallel reads to hide disk latency, few enough not to run out of file handles. */
 const READ_CONCURRENCY = 32;
@@ -46,4 +47,11 @@ async function readOne(workingDirectory: string, cassette: string, commits: Read
   if (committed) return { path: cassette, text, cassette: parsed, parseError, recordedAt: committed, dateSource: 'commit' };
   const modified = await modificationTime(absolute);
   return { path: cassette, text, cassette: parsed, parseError, recordedAt: modified, dateSource: modified ? 'modified' : 'unknown' };
+}
+
+/** When each cassette was recorded, as the cassettes say (for `mode: stale`). */
+export async function recordingDates(config: Pick<Config, 'workingDirectory' | 'cassetteDir'>, warn: (message: string) => void): Promise<Map<string, Date | undefined>> {
+  const cassettes = await listCassetteFiles(config.workingDirectory, config.cassetteDir);
+  const read = await readCassettes(config.workingDirectory, cassettes, config.cassetteDir, warn);
+  return new Map(read.map((cassette) => [cassette.path, cassette.recordedAt]));
 }

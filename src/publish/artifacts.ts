@@ -10,6 +10,9 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 
+export const SHARD_ARTIFACT = 'rerecord-shard';
+export const FAILURES_ARTIFACT = 'rerecord-failures';
+
 export interface ShardRef {
   index: number;
   count: number;

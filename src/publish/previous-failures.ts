@@ -8,7 +8,7 @@ import type { Config } from '../config/config.js';
 import { jsonTwinPath, parseFailureLog, parseFailureReport } from '../state/failure-log.js';
 import { downloadFromRun } from './artifacts.js';
 import { findLatestRun } from './pull-request.js';
-import { FAILURES_ARTIFACT } from './shards.js';
+import { FAILURES_ARTIFACT } from './artifacts.js';
 
 export async function fetchPreviousFailures(config: Config): Promise<string[]> {
   const { GITHUB_REPOSITORY: repository, GITHUB_WORKFLOW_REF: workflowRef, GITHUB_RUN_ID: runId } = process.env;

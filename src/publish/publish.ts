@@ -8,16 +8,16 @@ import { diffCassettes } from '../cassettes/diff.js';
 import { decodeCassetteBytes, parseCassette } from '../cassettes/formats/index.js';
 import { findLeaks, describeLeak } from '../cassettes/leaks.js';
 import type { Config } from '../config/config.js';
-import { MANIFEST_PATH, secretsOf } from '../pipeline.js';
+import { secretsOf } from '../config/secrets.js';
+import { MANIFEST_PATH } from '../state/paths.js';
 import { driftHeadline, driftCounts, driftMarkdown, type DriftSource } from '../report/drift.js';
 import type { Logger } from '../report/logger.js';
 import { keepTimingsOf, parseManifest, serializeManifest } from '../state/manifest.js';
 import { ownPathProblems, readOwnFile, writeOwnFile } from '../state/own-files.js';
-import { requireRunnerEnvironment, uploadFiles } from './artifacts.js';
+import { FAILURES_ARTIFACT, requireRunnerEnvironment, uploadFiles } from './artifacts.js';
 import type { FileResult } from '../results/run-outcome.js';
 import { commitPaths, deleteRemoteBranch, fetchBranch, fileOnRemoteBranch, pathsDifferingFromHead, publishBranch, pushWithRebase, remoteBranchSha, tokenAuthEnv } from './git.js';
 import { closePullRequest, findPullRequest, upsertPullRequest } from './pull-request.js';
-import { FAILURES_ARTIFACT } from './shards.js';
 
 const run = promisify(execFile);
 

@@ -4,18 +4,16 @@ import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
-import { MANIFEST_PATH } from '../pipeline.js';
+import { MANIFEST_PATH } from '../state/paths.js';
 import { failureLogText, jsonTwinPath, parseFailureReport, type FailureReport } from '../state/failure-log.js';
 import { EMPTY_MANIFEST, parseManifest, serializeManifest } from '../state/manifest.js';
 import { readOwnFile, writeOwnFile } from '../state/own-files.js';
 import type { FileResult } from '../results/run-outcome.js';
-import { artifactNameForShard, downloadArtifactsByPrefix, uploadFiles } from './artifacts.js';
+import { artifactNameForShard, downloadArtifactsByPrefix, FAILURES_ARTIFACT, SHARD_ARTIFACT, uploadFiles } from './artifacts.js';
 import { missingShardsMessage, shardCount } from './expected-shards.js';
 import { mergeShards, type MergedShards } from './merge-shards.js';
 import { changedCassettes, refuseOwnFilesNotOurs } from './publish.js';
 
-export const SHARD_ARTIFACT = 'rerecord-shard';
-export const FAILURES_ARTIFACT = 'rerecord-failures';
 
 /** In Actions the failure log and its JSON twin are always uploaded, named per shard. */
 export async function uploadFailureLog(config: Config): Promise<void> {
