@@ -48,7 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const interrupt = listenForInterrupt((signal) => logger.warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));
   try {
     if (args.subcommand === 'audit') {
-      const report = await withProjectLock(config.workingDirectory, 'audit', logger, () => runAudit(config, (message) => logger.warning(message)), { access: 'read' });
+      const report = await withProjectLock(config.workingDirectory, 'audit', logger, () => runAudit(config, (message) => logger.warning(message)), { access: 'read', inherited: config.runner.inherited });
       print(redactor.redact(args.json ? JSON.stringify(report, null, 2) : auditText(report)), EXIT.ok);
       return auditFails(report, config.failOn) ? EXIT.failed : EXIT.ok;
     }
@@ -80,7 +80,7 @@ async function recoverOnly(args: CliArgs): Promise<number> {
   const workingDirectory = path.resolve(process.cwd(), args.values['working-directory'] ?? '.');
   const logger = stderrLogger(new Redactor([]));
   try {
-    const notice = await recoverCommand(workingDirectory, logger);
+    const notice = await recoverCommand(workingDirectory, process.env, logger);
     const lines = recoveryLines(notice);
     print(args.json ? JSON.stringify(notice, null, 2) : lines.length > 0 ? lines.join('\n') : 'nothing to recover: no interrupted run left anything in flight', EXIT.ok);
     return EXIT.ok;
@@ -96,7 +96,7 @@ async function diffCommand(args: CliArgs): Promise<number> {
   try {
     // Only reads: a dead run's half-written cassettes are said, never put back here.
     const logger = stderrLogger(new Redactor([]));
-    for (const line of await deadRunWarnings(process.cwd())) logger.warning(line);
+    for (const line of await deadRunWarnings(process.cwd(), process.env)) logger.warning(line);
     const targets = { old: oldTarget, new: newTarget, ...(args.pathspecs ? { pathspecs: args.pathspecs } : {}) };
     const { diffs, identical } = await diffTargets(targets, { volatileHeaders: values['volatile-headers'], volatileFields: values['volatile-fields'] });
     if (args.json) print(JSON.stringify(diffs, null, 2), EXIT.ok);

@@ -7,6 +7,7 @@ import type { ProjectFiles } from '../frameworks/shared/project-files.js';
 import { ConfigError } from './errors.js';
 import { INPUTS, type InputName, type InputValues, type FailureSource, type LeakAction, type Mode, type PublishMode, type Severity, type Step, type VerifyMode, type WarmMode } from './inputs.js';
 import { InputProblem, list, type HostMapping, type Shard } from './parsers.js';
+import { readRunnerContext, type RunnerContext } from './runner-context.js';
 
 export interface Config {
   step: Step;
@@ -17,6 +18,8 @@ export interface Config {
   frameworkEvidence: string | undefined;
   /** Absolute. Every other path below is relative to it, with forward slashes. */
   workingDirectory: string;
+  /** The runner's variables and the environment child processes inherit, read once. */
+  runner: RunnerContext;
   testDir: string;
   testPattern: string;
   cassetteDir: string;
@@ -138,6 +141,7 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
     framework: preset,
     frameworkEvidence: detected?.evidence,
     workingDirectory,
+    runner: readRunnerContext(environment.env, environment.cwd),
     testDir,
     testPattern: values['test-pattern'] || preset.defaultTestPattern,
     cassetteDir: relativePath(values['cassette-dir'] || preset.defaultCassetteDir(project, testDir)),

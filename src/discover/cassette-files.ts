@@ -2,10 +2,20 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import type { AuditedCassette } from '../audit/audit.js';
+import type { Cassette } from '../cassettes/model.js';
 import { decodeCassetteBytes, parseCassette } from '../cassettes/formats/index.js';
 import type { Config } from '../config/config.js';
 import { isShallowClone, lastCommitDates, listCassetteFiles, modificationTime, oldestRecordedAt, SHALLOW_CLONE_WARNING } from './recording-dates.js';
+
+/** A cassette file as read from disk, parsed when it could be, with when it was recorded. */
+export interface AuditedCassette {
+  path: string;
+  text: string;
+  cassette: Cassette | undefined;
+  parseError: string | undefined;
+  recordedAt: Date | undefined;
+  dateSource: 'recorded' | 'commit' | 'modified' | 'unknown';
+}
 
 /** Enough parallel reads to hide disk latency, few enough not to run out of file handles. */
 const READ_CONCURRENCY = 32;

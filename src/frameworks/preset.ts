@@ -1,5 +1,7 @@
 import type { CassetteFormat } from '../cassettes/model.js';
 import type { ProjectFiles } from './shared/project-files.js';
+/** The environment a test process starts from (RunnerContext.inherited, as config/ read it). */
+export type InheritedEnvironment = Readonly<Record<string, string | undefined>>;
 
 /** A cassette reference found in a test file's source. */
 export interface CassetteRef {
@@ -164,7 +166,8 @@ export interface FrameworkPreset<Name extends string = string> {
    * a file there that no test maps is a cassette at all, rather than test data.
    */
   isCassetteFile?(relativePath: string): boolean;
-  launch(absoluteFile: string, command: readonly string[], hook: HookPaths): LaunchSpec;
+  /** `inherited`: the environment the process starts from, which the hook's variables extend (NODE_OPTIONS, PYTHONPATH, RUBYLIB...). */
+  launch(absoluteFile: string, command: readonly string[], hook: HookPaths, inherited: InheritedEnvironment): LaunchSpec;
   /**
    * A warm worker that loads the runtime once and forks a child per file (WORKERS.md); its
    * environment is `launch`'s without the per-file journal. Absent: a fresh process per file.

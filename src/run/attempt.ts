@@ -120,7 +120,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       hookDirectory: settings.hookDirectory,
       journal: vault.journal,
       backupDirectory: vault.backupDirectory,
-    });
+    }, settings.childEnv);
     observed.outcome = await runTestProcess(absolute(file), {
       command: launch.command,
       args: launch.args,

@@ -89,7 +89,7 @@ export async function verifyReplay(
   if (ownCommand && settings.replayCommand.length === 0) return skipped(`no replay-command for framework ${check.preset.name}`);
 
   const hook: HookPaths = { hookDirectory: check.hookDirectory, journal: '', backupDirectory: '', mode: 'replay' };
-  const launch = check.preset.launch(absoluteFile, ownCommand ? settings.replayCommand : check.command, hook);
+  const launch = check.preset.launch(absoluteFile, ownCommand ? settings.replayCommand : check.command, hook, check.childEnv);
   const before = await hashes(kept);
   const replayed = await runTestProcess(absoluteFile, {
     command: launch.command,

@@ -21,10 +21,12 @@ import { executePlan } from './execute.js';
 import { Governor } from './governor.js';
 import { keyScanNotice, type InspectSettings } from './inspect.js';
 import { AttemptPeers } from './peers.js';
+import { useReaperEnvironment } from './reaper.js';
 import { recoverRunFolder } from './recover.js';
 import { refuseLateWrites, settleForeignChanges } from './settle.js';
 import { TreeWatch, WATCH_LIMIT } from './tree-watch.js';
 import { Vault } from './vault.js';
+import { vaultRoot } from '../state/vault-location.js';
 import type { WarmPool } from './warm-pool.js';
 
 export interface RunIo {
@@ -53,9 +55,10 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
   };
   const keyNotice = keyScanNotice(inspectSettings(config));
   if (keyNotice) io.logger.warning(keyNotice);
+  useReaperEnvironment(config.runner.inherited);
   const { watch, truncated } = await TreeWatch.start(watchedFolders(config, planned.plan));
   if (truncated) io.logger.warning(`the cassette folders hold over ${WATCH_LIMIT.files} files: files no journal names are not watched in this run`);
-  const vault = await Vault.create(config.workingDirectory, watch.roots, watch.files());
+  const vault = await Vault.create(config.workingDirectory, watch.roots, watch.files(), { vault: await vaultRoot(config.workingDirectory, config.runner.inherited) });
   let results: FileResult[] = [];
   const governor = new Governor({
     workers: config.workers,
@@ -82,7 +85,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
         command: config.command,
         timeoutMs: config.timeoutMs,
         hookDirectory: hookDirectory(config.framework.name),
-        childEnv: childEnvironment(process.env, config),
+        childEnv: childEnvironment(config.runner.inherited, config),
         vault,
         signal: io.signal,
         inspect: inspectSettings(config),

@@ -1,7 +1,6 @@
 // What a run leaves for the next one: the failure log (text and JSON twin) and the manifest.
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
-import type { Redactor } from '../report/redact.js';
 import type { FileResult } from '../results/run-outcome.js';
 import { failureLogText, failureReport, filesToRerun, jsonTwinPath } from './failure-log.js';
 import { EMPTY_MANIFEST, mergeManifest, parseManifest, serializeManifest, type Manifest } from './manifest.js';
@@ -15,7 +14,7 @@ import { MANIFEST_PATH } from './paths.js';
  */
 export async function writeFailureReports(
   config: Config,
-  redactor: Redactor,
+  redactor: { redactDeep<T>(value: T): T },
   results: readonly FileResult[],
   selected: readonly string[],
   timing: { startedAt: Date; finishedAt: Date },

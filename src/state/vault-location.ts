@@ -13,12 +13,14 @@ import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { InheritedEnvironment } from '../config/runner-context.js';
 import { TRANSACTIONS_DIR } from './paths.js';
 
 const resolved = new Map<string, Promise<string>>();
 
 /** The folder that holds this project's run folders (it may not exist yet). */
-export function vaultRoot(workingDirectory: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+/** `env` is what git and the state folder are looked up with: the environment rerecord was started in. */
+export function vaultRoot(workingDirectory: string, env: InheritedEnvironment): Promise<string> {
   const key = path.resolve(workingDirectory);
   let root = resolved.get(key);
   if (!root) resolved.set(key, (root = locate(key, env)));
@@ -40,7 +42,7 @@ export function projectKey(workingDirectory: string): string {
   return createHash('sha256').update(real).digest('hex').slice(0, 16);
 }
 
-async function locate(workingDirectory: string, env: NodeJS.ProcessEnv): Promise<string> {
+async function locate(workingDirectory: string, env: InheritedEnvironment): Promise<string> {
   const gitDirectory = await gitCommonDirectory(workingDirectory, env);
   const key = projectKey(workingDirectory);
   if (gitDirectory) return path.join(gitDirectory, 'rerecord', key);
@@ -49,7 +51,7 @@ async function locate(workingDirectory: string, env: NodeJS.ProcessEnv): Promise
 }
 
 /** The git directory shared by every worktree, when `workingDirectory` is inside a work tree; else undefined. */
-function gitCommonDirectory(workingDirectory: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+function gitCommonDirectory(workingDirectory: string, env: InheritedEnvironment): Promise<string | undefined> {
   return new Promise((resolve) => {
     execFile(
       'git',

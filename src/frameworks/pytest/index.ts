@@ -98,8 +98,8 @@ export const pytest = definePreset({
   /** pytest-recording and pytest-vcr keep cassettes in `cassettes` folders beside the test modules. */
   isCassetteFile: (relativePath) => /(?:^|\/)cassettes\//.test(relativePath),
 
-  launch(absoluteFile, command, hook) {
-    const inherited = (name: string, separator: string) => (process.env[name] ? `${process.env[name]}${separator}` : '');
+  launch(absoluteFile, command, hook, environment) {
+    const inherited = (name: string, separator: string) => (environment[name] ? `${environment[name]}${separator}` : '');
     return {
       ...fillCommand(command, absoluteFile),
       env: {

@@ -12,6 +12,7 @@ import { executePlan } from '../../../src/run/execute.js';
 import type { FileResult } from '../../../src/results/run-outcome.js';
 import { AttemptPeers } from '../../../src/run/peers.js';
 import { Vault } from '../../../src/run/vault.js';
+import { vaultRoot } from '../../../src/state/vault-location.js';
 
 const SCRIPT = path.resolve('test/support/scripted-test.mjs');
 let root: string;
@@ -40,7 +41,7 @@ async function setup(files: Record<string, Spec & { cassettes?: string[] }>) {
 }
 
 async function execute(mappings: FileMapping[], options: { retries?: number; workers?: number; signal?: AbortSignal; onFileDone?: (r: FileResult) => void } = {}) {
-  const vault = await Vault.create(root, [path.join(root, 'fixtures')], []);
+  const vault = await Vault.create(root, [path.join(root, 'fixtures')], [], { vault: await vaultRoot(root, process.env) });
   try {
     return await executePlan({
       lanes: longestFirst(buildLanes(mappings, new Map())),
