@@ -26,7 +26,7 @@ export async function runAudit(config: Config, warn: Warn, now = new Date()): Pr
   const mappedElsewhere = [...mapped].filter((cassette) => existsSync(at(cassette)));
   const paths = [...new Set([...listed, ...mappedElsewhere])].sort();
   if (paths.length === 0) throw new ConfigError([noCassettes(config, plan.mappings)]);
-  const cassettes = await readCassettes(config.workingDirectory, paths, config.cassetteDir, warn);
+  const cassettes = await readCassettes({ cwd: config.workingDirectory, inherited: config.runner.inherited }, paths, config.cassetteDir, warn);
   return auditCassettes({
     cassettes,
     mappings: claimUnresolved(plan.mappings, paths),

@@ -30,6 +30,8 @@ export interface GitOptions {
   input?: string;
   /** The most output kept; more fails the command. */
   maxBuffer?: number;
+  /** Kill git after this long (a hung network filesystem); absent: no limit. */
+  timeoutMs?: number;
 }
 
 /**
@@ -37,6 +39,11 @@ export interface GitOptions {
  * missing credential must fail the step, not hang it until the job times out.
  */
 const BASE_ENV = { GIT_LITERAL_PATHSPECS: '1', GIT_TERMINAL_PROMPT: '0' } as const;
+
+/** What every git process rerecord starts gets: the inherited environment, literal pathspecs, no prompts, and `extra`. */
+export function gitEnvironment(repo: GitRepo, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...repo.inherited, ...BASE_ENV, ...extra };
+}
 
 export async function git(repo: GitRepo, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
   const result = await gitBytes(repo, args, options);
@@ -46,9 +53,9 @@ export async function git(repo: GitRepo, args: readonly string[], options: GitOp
 /** git with its standard output as bytes, undecoded: a file's content may be anything. */
 export function gitBytes(repo: GitRepo, args: readonly string[], options: GitOptions = {}): Promise<Omit<GitResult, 'stdout'> & { stdout: Buffer }> {
   return new Promise((resolve, reject) => {
-    const env = { ...repo.inherited, ...BASE_ENV, ...options.env };
+    const env = gitEnvironment(repo, options.env);
     const maxBuffer = options.maxBuffer ?? 64 * 1024 * 1024;
-    const child = execFile('git', args, { cwd: repo.cwd, env, maxBuffer, encoding: 'buffer' }, (error, stdout, stderrBytes) => {
+    const child = execFile('git', args, { cwd: repo.cwd, env, maxBuffer, encoding: 'buffer', timeout: options.timeoutMs ?? 0 }, (error, stdout, stderrBytes) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       const stderr = stderrBytes.toString('utf8');
       if (error && code === -1) return reject(new GitError(`could not run git ${args[0]}: ${error.message}`));
