@@ -13,18 +13,18 @@ import type { RunOutcome } from './results/run-outcome.js';
 import { failureExcerpt } from './report/excerpt.js';
 import { auditFails, auditMarkdown } from './audit/audit.js';
 import { runAudit } from './commands/audit.js';
-import { changedCassettes, publishCassettes, type PublishOutcome } from './publish/publish.js';
+import { publishShards } from './commands/publish-shards.js';
+import { changedCassettes, type PublishOutcome } from './publish/publish.js';
 import type { MergedShards } from './publish/merge-shards.js';
-import { collectShards, uploadFailureLog, uploadShard } from './publish/shards.js';
+import { uploadFailureLog, uploadShard } from './publish/shards.js';
 import { driftCounts, driftMarkdown } from './report/drift.js';
 import { jsonTwinPath } from './state/failure-log.js';
 import type { Logger } from './report/logger.js';
 import { frameworkLabel, planText } from './report/plan-output.js';
 import { Redactor } from './report/redact.js';
 import { runCounts } from './report/run-output.js';
-import { summaryMarkdown } from './report/summary.js';
+import { summaryMarkdown, summaryTables } from './report/summary.js';
 import { interruptExitCode, listenForInterrupt } from './run/interrupt.js';
-import { countOf } from './text/format.js';
 
 export async function run(): Promise<void> {
   // Mask before anything can print it, even a config error.
@@ -94,10 +94,9 @@ async function reportResults(config: Config, outcome: RunOutcome, logger: Logger
   await writeSummary(config, `${summaryMarkdown(outcome.results, facts)}\n${driftMarkdown(outcome.results)}\nFailure log: \`${config.failureLog}\` (details: \`${jsonTwinPath(config.failureLog)}\`)\n`, redactor);
 }
 
-/** The final job of a matrix: merge every shard's upload, then publish once. */
+/** The final job of a matrix: the shards' files in one summary, published once. */
 async function publishStep(config: Config, logger: Logger, redactor: Redactor): Promise<void> {
-  const merged = await collectShards(config);
-  logger.info(`merged ${countOf(merged.results.length, 'file')} from the shards: ${countOf(merged.cassettes.length, 'cassette')} re-recorded, ${countOf(merged.failed.length, 'file')} failed`);
+  const { merged, publish } = await publishShards(config, logger);
   core.setOutput('selected', merged.results.length);
   core.setOutput('failed', merged.failed.length);
   core.setOutput('succeeded', merged.results.length - merged.failed.length);
@@ -105,16 +104,14 @@ async function publishStep(config: Config, logger: Logger, redactor: Redactor): 
   core.setOutput('failure-log', config.failureLog);
   core.setOutput('cassettes-changed', changedCassettes(merged.results).length);
   await writeSummary(config, `## rerecord: ${merged.results.length} files from the shards\n\n${mergedFailureTable(merged.results, config)}${driftMarkdown(merged.results)}`, redactor);
-  setPublishOutputs(await publishCassettes(config, merged.results, merged.failed, logger));
+  setPublishOutputs(publish);
 }
 
 /** The shards' failed files, in one table as a single run shows them. */
 function mergedFailureTable(results: MergedShards['results'], config: Config): string {
   if (results.every((result) => result.status === 'succeeded')) return '';
   const facts = { framework: config.framework.name, shard: 'merged', wallMs: 0, interrupted: false, failureReport: jsonTwinPath(config.failureLog) };
-  // Its title and headline (a single run's wall time) are the step's own: keep the tables.
-  const markdown = summaryMarkdown(results.map((result) => ({ ...result, output: result.outputTail, journaled: undefined })), facts);
-  return `${markdown.split('\n').slice(4).join('\n')}\n`;
+  return `${summaryTables(results.map((result) => ({ ...result, output: result.outputTail, journaled: undefined })), facts)}\n`;
 }
 
 function setPublishOutputs(outcome: PublishOutcome | undefined): void {

@@ -55,9 +55,14 @@ function headline(results: readonly FileResult[], facts: RunFacts): string {
 }
 
 export function summaryMarkdown(results: readonly FileResult[], facts: RunFacts): string {
+  return ['## rerecord', '', headline(results, facts), '', summaryTables(results, facts)].join('\n');
+}
+
+/** The summary without its title and headline: what the publish job shows of its shards' files. */
+export function summaryTables(results: readonly FileResult[], facts: RunFacts): string {
   const failing = results.filter((r) => r.status !== 'succeeded');
   const passing = results.filter((r) => r.status === 'succeeded');
-  const lines = ['## rerecord', '', headline(results, facts), ''];
+  const lines: string[] = [];
   const notes = unverifiedNotes(results);
   if (notes.length > 0) lines.push(...notes.map((note) => `> ${note}`), '');
   if (facts.pace) lines.push(`API pace: ${paceLine(facts.pace)}`, '');
