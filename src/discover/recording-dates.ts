@@ -3,6 +3,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Cassette } from '../cassettes/model.js';
+import { NEVER_SEARCHED_FOLDERS } from '../frameworks/registry.js';
 
 import { git, type GitRepo } from '../git/run-git.js';
 
@@ -19,7 +20,7 @@ export async function listCassetteFiles(workingDirectory: string, cassetteDir: s
     }
     for (const entry of entries) {
       const full = path.join(folder, entry.name);
-      if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) await walk(full);
+      if (entry.isDirectory() && !NEVER_SEARCHED_FOLDERS.has(entry.name) && !entry.name.startsWith('.')) await walk(full);
       else if (entry.isFile() && /\.(ya?ml|json|har)$/i.test(entry.name)) found.push(path.relative(workingDirectory, full).split(path.sep).join('/'));
     }
   };

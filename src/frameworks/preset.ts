@@ -177,6 +177,17 @@ export interface FrameworkPreset<Name extends string = string> {
   runtimeCheck?(command: readonly string[]): RuntimeCheck | undefined;
   /** The runner's own first failure in a failed file's output; absent: any preset's format is tried. */
   firstFailure?(output: string): string | undefined;
+  /**
+   * Output lines meaning the runtime or the VCR library cannot load: the same for every file, so
+   * never retried and the run stops early. Every preset's are tried on any output (custom runs anything).
+   */
+  environmentErrors?: readonly RegExp[];
+  /** The library's words for a request it holds no recording for: what a failed offline replay is summed up by. */
+  libraryMiss?: RegExp;
+  /** Variables the runtime or the hook reads: the key is never written into one (api-key-env). */
+  reservedVariables?: RegExp;
+  /** Folders the runtime or its tools make, which never hold tests or cassettes: never searched or watched. */
+  toolFolders?: readonly string[];
 }
 
 /** Declares a preset, keeping its name a literal type so that the registry can name every preset. */

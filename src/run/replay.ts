@@ -3,6 +3,7 @@
 // timestamp or nonce, lost interactions or was truncated fails here, not in the project's own CI.
 import type { VerifyMode } from '../config/inputs.js';
 import { hasRecordHook, type FrameworkPreset, type HookPaths } from '../frameworks/preset.js';
+import { LIBRARY_MISS } from '../frameworks/registry.js';
 import { formatDuration } from '../text/format.js';
 import type { ChildOutcome } from './child.js';
 import { runTestProcess } from './test-process.js';
@@ -136,16 +137,7 @@ async function hashes(kept: readonly RecordedCassette[]): Promise<Map<string, st
   return result;
 }
 
-/**
- * The first line that names the failure, in each library's words: nock's "No match for request",
- * Polly's "Recording for the following request is not found", vcrpy's CannotOverwriteExistingCassette,
- * VCR's "An HTTP request has been made that VCR does not know how to handle", R vcr's "real HTTP
- * connections are disabled" / "An HTTP request has been made that vcr does not know how to handle" (vcr 1),
- * "Failed to find matching request in active cassette" (vcr 2).
- */
-const LIBRARY_MISS =
-  /No match for request|Nock: Disallowed net connect|NetConnectNotAllowedError|Recording for the following request is not found|CannotOverwriteExistingCassetteException|does not know how to handle|Failed to find matching request|real HTTP connections are disabled|Real HTTP connections are disabled/i;
-/** Else the runner's own first failure marker. */
+/** Without a library's words (LIBRARY_MISS, from each preset), the runner's own first failure marker. */
 const RUNNER_FAILURE = /^(?:not ok\b|FAILED\b|E\s{2,}\S|Failure\b|\s*\d+\)\s|──\s*(?:Error|Failure)\b|Error\b|.*\b(?:Error|Exception|AssertionError)\b:)/;
 
 export function firstFailureLine(output: string): string | undefined {

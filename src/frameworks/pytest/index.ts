@@ -121,6 +121,11 @@ export const pytest = definePreset({
 
   runtimeCheck: pytestRuntimeCheck,
   firstFailure: pytestFailure,
+  // An import of vcrpy, pytest-recording or pytest itself fails.
+  environmentErrors: [/^.*(?:ModuleNotFoundError|ImportError): No module named '?[\w.]+'?.*$/m, /^.*: No module named [\w.]+$/m],
+  libraryMiss: /CannotOverwriteExistingCassetteException/,
+  reservedVariables: /^(PYTHON\w*|PYTEST_\w+|VIRTUAL_ENV)$/,
+  toolFolders: ['__pycache__', '.pytest_cache'],
 });
 
 /** vcrpy does not prefix a name that already starts with the library dir. */

@@ -89,6 +89,12 @@ export const rspec = definePreset({
 
   runtimeCheck: rspecRuntimeCheck,
   firstFailure: rspecFailure,
+  // require "vcr" with the gem missing, or Bundler without it.
+  environmentErrors: [/^.*cannot load such file -- [\w/.-]+.*$/m, /^.*Could not find gem '[^']+'.*$/m],
+  // VCR: "An HTTP request has been made that VCR does not know how to handle"; WebMock: "Real HTTP connections are disabled".
+  libraryMiss: /does not know how to handle|Real HTTP connections are disabled/i,
+  reservedVariables: /^(RUBY\w*|GEM_\w+|BUNDLE_\w+)$/,
+  toolFolders: ['.bundle'],
 });
 
 /** VCR's FileSystem persister: every run of characters other than [[:word:]], `-` and `/` becomes `_`. */

@@ -19,6 +19,9 @@ export function nodePreloadLaunch(hookFile: string): FrameworkPreset['launch'] {
   };
 }
 
+/** The mocking library (or the runner) is not installed. */
+export const NODE_ENVIRONMENT_ERRORS: readonly RegExp[] = [/^.*Cannot find (?:module|package) '[^']+'.*$/m];
+
 /** Whether `library` resolves from the project with the command's node (or `node`). */
 export function nodeLibraryCheck(library: string): NonNullable<FrameworkPreset['runtimeCheck']> {
   return (command) => {
