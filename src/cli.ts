@@ -42,7 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     problems.push(...error.problems);
   }
   if (problems.length > 0 || !config) return reportError(new ConfigError(problems), args.json);
-  if (args.subcommand === 'init') return writeConfigFile(config);
+  if (args.subcommand === 'init') return initCommand(config);
   const redactor = new Redactor([config.apiKey, ...config.extraSecrets]);
   const logger = stderrLogger(redactor);
   const interrupt = listenForInterrupt((signal) => logger.warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));
@@ -114,6 +114,16 @@ function diffText(diffs: readonly CassetteDiff[], identical: number): string {
   const count = (status: string) => diffs.filter((diff) => diff.status === status).length;
   lines.push(`${count('changed')} changed, ${count('added')} added, ${count('removed')} removed, ${count('noise-only')} noise-only, ${identical} identical`);
   return lines.join('\n');
+}
+
+async function initCommand(config: Config): Promise<number> {
+  const result = await writeConfigFile(config);
+  if (!result.written) {
+    process.stderr.write(`rerecord: ${result.why}\n`);
+    return EXIT.usage;
+  }
+  process.stdout.write(`wrote ${result.file}:\n${result.text}`);
+  return EXIT.ok;
 }
 
 function print(text: string, code: number): number {
