@@ -196,6 +196,38 @@ describe('summaries', () => {
     expect(failureExcerpt('a\nb\nc', 2)).toBe('b\nc');
   });
 
+  it("centres the excerpt on pytest's failing line and its E lines, past a long traceback", () => {
+    const traceback = Array.from({ length: 30 }, (_, i) => `client.py:${i}: in call_${i}`);
+    const output = [
+      '=================================== FAILURES ===================================',
+      '_________________________________ test_report __________________________________',
+      '',
+      ...traceback,
+      '    def fetch(self):',
+      '        response = self.session.get(url)',
+      '>       raise ApiError(f"{response.status_code} on GET {url}")',
+      'E       myclient.ApiError: 500 on GET /v1/report:',
+      'E         Internal Server Error',
+      'E         (the stand-in API broke on purpose)',
+      '',
+      'myclient.py:41: ApiError',
+      '=========================== short test summary info ============================',
+      'FAILED tests/test_report.py::test_report - myclient.ApiError: 500 on GE...',
+    ].join('\n');
+    const excerpt = failureExcerpt(output, 5).split('\n');
+    expect(excerpt[0]).toBe('    def fetch(self):');
+    expect(excerpt).toContain('>       raise ApiError(f"{response.status_code} on GET {url}")');
+    expect(excerpt.filter((line) => line.startsWith('E '))).toHaveLength(3);
+    expect(excerpt.some((line) => line.startsWith('client.py'))).toBe(false);
+  });
+
+  it("starts at testthat's failure header and RSpec's Failure/Error, not at the runner's banner", () => {
+    const testthat = "══ Testing test-x.R ═══\n[ FAIL 1 | WARN 0 | SKIP 0 | PASS 0 ]\n── Error ('test-x.R:2'): report works ──\n<httr2_http_500/httr2_http/condition>\nError in `req_perform()`: HTTP 500 Internal Server Error.\nBacktrace:";
+    expect(failureExcerpt(testthat, 3)).toBe("── Error ('test-x.R:2'): report works ──\n<httr2_http_500/httr2_http/condition>\nError in `req_perform()`: HTTP 500 Internal Server Error.");
+    const rspec = 'Randomized with seed 1\nFailures:\n\n  1) Report lists\n     Failure/Error: expect(status).to eq(200)\n\n       expected: 200\n            got: 500';
+    expect(failureExcerpt(rspec, 3)).toBe('  1) Report lists\n     Failure/Error: expect(status).to eq(200)\n');
+  });
+
   it.each([
     [850, '850ms'],
     [12_345, '12.3s'],
