@@ -182,6 +182,18 @@ describe('summaries', () => {
     expect(markdown).toContain('| `a.js` | ✅ re-recorded | 1.5s | 1 | 1 | yes |');
   });
 
+  it('a passing file that used no cassette ran with nothing to record: neither re-recorded nor unverified', () => {
+    const files = [result('a.js', 'succeeded', { verified: true }), result('empty.js', 'succeeded', { cassettes: [], verified: 'skipped: no recordings kept' })];
+    const table = summaryTable(files, facts).split('\n');
+    expect(table.find((line) => line.includes('empty.js'))).toMatch(/\s-\s+empty\.js\s+ran, nothing to record$/);
+    expect(table.join('\n')).not.toContain('not verified by replay');
+    const markdown = summaryMarkdown(files, facts);
+    expect(markdown).toContain('1/2 files re-recorded, 1 cassette written, 0 failed, 1 ran with nothing to record');
+    expect(markdown).toContain('| `empty.js` | ✅ ran, nothing to record | 1.5s | 1 | 0 | - |');
+    const progress = new Progress(1, 0, () => 1000);
+    expect(progress.line(files[1]!)).toContain('ok   empty.js 1.5s (ran, nothing to record)');
+  });
+
   it('progress lines count failures and estimate what is left', () => {
     let now = 0;
     const progress = new Progress(4, 0, () => now);
