@@ -29,7 +29,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const args = parseCliArgs(argv);
-  if (args.help) return print(helpText(packageJson.version), EXIT.ok);
+  if (args.help) return print(helpText(packageJson.version, args.helpAll), EXIT.ok);
   if (args.version) return print(packageJson.version, EXIT.ok);
   if (args.subcommand === 'diff') return diffCommand(args);
   if (args.subcommand === 'recover') return recoverOnly(args);
