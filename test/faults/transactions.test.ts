@@ -172,8 +172,12 @@ describe('one run at a time', () => {
     const first = startRerecord(p, ['run', ...customFlags(p.token)]);
     await waitForFile(path.join(p.dir, 'started'));
     const second = await rerecord(p, ['run', ...customFlags(p.token)]);
+    // Reading beside it is fine, and says a run is on.
+    const plan = await rerecord(p, ['plan', ...customFlags(p.token)]);
     await writeFile(path.join(p.dir, 'release'), '');
     expect(second.code).toBe(2);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr).toMatch(/rerecord run \(pid \d+ on .*\) is re-recording in .* now: plan reads the cassettes as they are at this moment/);
     expect(second.stderr).toMatch(/another rerecord is running in .*: rerecord run \(pid \d+ on .*, started /);
     const done = await first.finished;
     expect(done.code, done.stderr).toBe(0);
