@@ -41,6 +41,51 @@ describe('example workflows', () => {
   });
 });
 
+const EXAMPLES = '.github/examples';
+const copyable = readdirSync(EXAMPLES).filter((name) => name.endsWith('.yml'));
+const ACTION = 'OWNER/rerecord@v1';
+type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+type Job = { if?: string; steps: Step[] };
+
+describe('the workflows users copy (.github/examples/)', () => {
+  it('there is one per ecosystem', () => {
+    expect(copyable.sort()).toEqual(['rerecord-node.yml', 'rerecord-python.yml', 'rerecord-r.yml', 'rerecord-ruby.yml']);
+  });
+
+  it.each(copyable)('%s parses, uses the action by the one name the README uses, and passes only its inputs', (name) => {
+    const content = readFileSync(`${EXAMPLES}/${name}`, 'utf8');
+    const result = parseWorkflow({ name, content }, new NoOperationTraceWriter());
+    expect(result.context.errors.getErrors().map((error) => error.message)).toEqual([]);
+    const jobs = Object.values(YAML.parse(content).jobs as Record<string, Job>);
+    const ours = jobs.flatMap((job) => job.steps).filter((step) => step.uses?.includes('rerecord'));
+    expect(ours.length).toBeGreaterThanOrEqual(2);
+    for (const step of ours) {
+      expect(step.uses).toBe(ACTION);
+      for (const input of Object.keys(step.with ?? {})) expect(Object.keys(INPUTS), input).toContain(input);
+    }
+  });
+
+  it.each(copyable)('%s runs as copied: no opt-in gate, and the publishing step is given a token', (name) => {
+    const jobs = Object.values(YAML.parse(readFileSync(`${EXAMPLES}/${name}`, 'utf8')).jobs as Record<string, Job>);
+    for (const job of jobs) expect(job.if ?? '').not.toMatch(/vars\./);
+    const publishing = jobs.flatMap((job) => job.steps).filter((step) => step.with?.publish === 'pull-request');
+    expect(publishing).toHaveLength(1);
+    expect(String(publishing[0]!.with!.token)).toMatch(/^\$\{\{ secrets\.\w+ \}\}$/);
+  });
+
+  it('the Python example installs the pytest plugin its cassettes are named by', () => {
+    expect(readFileSync(`${EXAMPLES}/rerecord-python.yml`, 'utf8')).toMatch(/pip install .*pytest-recording/);
+  });
+
+  it("the README names the action one way only, and points at the examples to copy", () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const named = [...readme.matchAll(/uses: (\S*rerecord\S*)/g)].map((match) => match[1]);
+    expect(named.length).toBeGreaterThan(0);
+    expect(new Set(named)).toEqual(new Set([ACTION]));
+    expect(readme).toContain('[.github/examples/](.github/examples/)');
+  });
+});
+
 describe('action.yml', () => {
   it('follows the action metadata rules', () => {
     const content = readFileSync('action.yml', 'utf8');
