@@ -251,14 +251,15 @@ describe('summaries', () => {
 });
 
 describe('manifest timings', () => {
-  const known = { version: 1 as const, files: { a: { cassettes: [], durationMs: 4000 }, b: { cassettes: [], durationMs: 200 } } };
+  const known = { version: 1 as const, files: { a: { cassettes: [], durationMs: 4000 }, b: { cassettes: [], durationMs: 200 }, c: { cassettes: [], durationMs: 961 } } };
   it.each([
-    ['a', 7900, 4000],
-    ['a', 2100, 4000],
-    ['a', 8200, 8200],
-    ['a', 1900, 1900],
-    ['b', 1150, 200],
-    ['b', 1300, 1300],
+    ['a', 11900, 4000],
+    ['a', 1400, 4000],
+    ['a', 12100, 12100],
+    ['a', 1300, 1300],
+    ['b', 2150, 200],
+    ['b', 2300, 2300],
+    ['c', 2619, 961],
     ['new', 123.4, 123],
   ])('%s measured at %i ms is kept as %i ms (jitter does not rewrite the manifest)', (file, measured, kept) => {
     const merged = mergeManifest(known, [{ file, cassettes: [], succeeded: true, durationMs: measured }]);
