@@ -4,6 +4,7 @@
 // recordings was read and compared (fields a reader does not interpret are compared raw, non-UTF-8
 // text byte for byte) and the only differences are known noise. When unsure: changed.
 import { describeRequest, type Body, type Cassette, type Headers, type Interaction, type RecordedRequest, type UnreadField } from './model.js';
+import { decodeBody, type DecodedBody } from './body-decoding.js';
 import {
   compileVolatileFields,
   enterField,
@@ -96,14 +97,22 @@ export interface BinaryBodyChange {
   bytes: FromTo<number>;
   /** Offset of the first byte that differs. */
   firstDifference: number;
+  /** Why the bodies were compared as stored instead of decoded (a corrupt gzip, past the size cap). */
+  notDecoded?: string;
 }
 
 /** The body changed kind, e.g. json -> text (an HTML error page instead of JSON). */
 export interface BodyKindChange {
   kind: FromTo<Body['kind']>;
+  /** As for binary bodies: why they were compared as stored. */
+  notDecoded?: string;
 }
 
-export type BodyChange = JsonBodyChange | TextBodyChange | BinaryBodyChange | BodyKindChange;
+/**
+ * `decoded` names the layers taken off before comparing (`gzip`, or `gzip -> as stored` when the
+ * two sides differ): the paths and values shown are those of the decoded bodies.
+ */
+export type BodyChange = (JsonBodyChange | TextBodyChange | BinaryBodyChange | BodyKindChange) & { decoded?: string };
 
 export interface RequestChange {
   /** `GET /search?q=a` -> `GET /search?q=b`, as describeRequest names them (ports included when not the default). */
@@ -370,7 +379,7 @@ function diffInteraction(before: Interaction, after: Interaction, context: Conte
     change.headers = headers;
     changed = true;
   }
-  const body = diffBody(a.body, b.body, context);
+  const body = diffBody(a.body, b.body, context, a.headers, b.headers);
   if (body) {
     change.body = body;
     changed = true;
@@ -398,7 +407,7 @@ function diffRequest(a: RecordedRequest, b: RecordedRequest, context: Context): 
     parts.push('query');
   }
   // Volatile fields apply to request bodies too (a timestamp or nonce the client sends).
-  const body = bodyKey(a.body) !== bodyKey(b.body) || a.body.kind !== b.body.kind ? diffBody(a.body, b.body, context) : undefined;
+  const body = bodyKey(a.body) !== bodyKey(b.body) || a.body.kind !== b.body.kind ? diffBody(a.body, b.body, context, a.headers, b.headers) : undefined;
   if (body) parts.push('body');
   const headers = diffHeaders(a.headers, b.headers, context.isVolatileRequestHeader, false);
   if (headers) parts.push('headers');
@@ -492,9 +501,50 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 // ---------------------------------------------------------------------------------------------
 // Bodies
 
-function diffBody(left: Body, right: Body, context: Context): BodyChange | undefined {
-  const a = emptied(left);
-  const b = emptied(right);
+/**
+ * Bodies are compared decoded (decodeBody: compression taken off, bytes read as text or JSON), so
+ * two encodings of one answer are one answer. When either side cannot be decoded, both are compared
+ * as stored, and a difference says why it was not decoded: when unsure, changed.
+ */
+function diffBody(left: Body, right: Body, context: Context, leftHeaders: Headers, rightHeaders: Headers): BodyChange | undefined {
+  const storedA = emptied(left);
+  const storedB = emptied(right);
+  if (sameStored(storedA, storedB)) return undefined;
+  if (storedA.kind !== 'binary' && storedB.kind !== 'binary') return diffDecoded(storedA, storedB, context);
+  const a = decodeBody(storedA, leftHeaders);
+  const b = decodeBody(storedB, rightHeaders);
+  const problem = a.problem ?? b.problem;
+  if (problem !== undefined) {
+    const change = diffDecoded(storedA, storedB, context);
+    if (change && ('binary' in change || 'kind' in change)) change.notDecoded = problem;
+    return change;
+  }
+  const change = diffDecoded(emptied(a.body), emptied(b.body), context);
+  const decoded = decodedLayers(a, b);
+  if (change && decoded !== undefined) change.decoded = decoded;
+  return change;
+}
+
+function sameStored(a: Body, b: Body): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'empty':
+      return true;
+    case 'json':
+    case 'text':
+      return a.text === (b as Extract<Body, { text: string }>).text;
+    case 'binary':
+      return a.base64 === (b as Extract<Body, { kind: 'binary' }>).base64;
+  }
+}
+
+function decodedLayers(a: DecodedBody, b: DecodedBody): string | undefined {
+  const name = (side: DecodedBody) => (side.layers.length === 0 ? 'as stored' : side.layers.join(' in '));
+  if (a.layers.length === 0 && b.layers.length === 0) return undefined;
+  return name(a) === name(b) ? name(a) : `${name(a)} -> ${name(b)}`;
+}
+
+function diffDecoded(a: Body, b: Body, context: Context): BodyChange | undefined {
   if (a.kind !== b.kind) return { kind: { from: a.kind, to: b.kind } };
   switch (a.kind) {
     case 'empty':
@@ -602,6 +652,18 @@ export function diffJson(
 
 type ListName = keyof PathCounts;
 
+/** A string that holds a JSON object or array, parsed; undefined for any other string. */
+function embeddedJson(text: string): object | undefined {
+  const first = /\S/.exec(text)?.[0];
+  if (first !== '{' && first !== '[') return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value !== null && typeof value === 'object' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 interface Group {
   first: string;
   count: number;
@@ -650,6 +712,16 @@ class JsonWalker {
     if (!aObject || !bObject || Array.isArray(a) !== Array.isArray(b)) {
       // NaN and the like: JSON has none, but YAML-typed bodies may; equal text is no change.
       if (!aObject && !bObject && Object.is(a, b)) return;
+      if (typeof a === 'string' && typeof b === 'string') {
+        // JSON inside a string (an API that returns an encoded document, a body stored as a JSON
+        // string): compared as JSON, so key order and volatile fields apply inside it too.
+        const innerA = embeddedJson(a);
+        const innerB = innerA === undefined ? undefined : embeddedJson(b);
+        if (innerA !== undefined && innerB !== undefined) {
+          this.compare(innerA, innerB, states);
+          return;
+        }
+      }
       this.record('changed', a, b);
       return;
     }
@@ -811,6 +883,12 @@ export function describePathChange(change: PathChange, list: ListName): string {
 }
 
 function describeBody(body: BodyChange): string {
+  const notDecoded = 'notDecoded' in body && body.notDecoded !== undefined ? `, ${body.notDecoded}` : '';
+  if (body.decoded !== undefined) return describeBodyParts(body).replace(/^body/, `body (decoded: ${body.decoded})`);
+  return describeBodyParts(body) + notDecoded;
+}
+
+function describeBodyParts(body: BodyChange): string {
   if ('kind' in body) return `body ${body.kind.from} -> ${body.kind.to}`;
   if ('text' in body) {
     const first = body.firstDifference;
