@@ -36,14 +36,17 @@ export function decodeBody(body: Body, headers: Headers, maxBytes: number = MAX_
   // Content-Encoding lists codings in the order they were applied: the last one comes off first.
   const declared = contentEncodings(headers);
   while (layers.length < MAX_LAYERS) {
-    const next = declared.pop();
-    const codec = codecFor(bytes, next);
+    let next = declared.pop();
+    let codec = next === undefined ? undefined : declaredCodec(bytes, next);
     if (codec === undefined) {
-      // The recorder already decoded what the header names (vcrpy's decode_compressed_response):
-      // the header says nothing more about these bytes.
+      // The recorder already took off what the header names (vcrpy's decode_compressed_response),
+      // or the format added its own layer (vcr 2's raw_gzip): the header says nothing more about
+      // these bytes, their first bytes may.
       declared.length = 0;
-      break;
+      next = undefined;
+      codec = magicCodec(bytes);
     }
+    if (codec === undefined) break;
     const opened = decompress(bytes, codec, maxBytes);
     if (typeof opened === 'string') {
       // zlib's two magic bytes also start ordinary binary data; only a declared or gzip layer that
@@ -77,17 +80,28 @@ function headerValues(headers: Headers, name: string): string[] {
   return found;
 }
 
-/** What to try on these bytes: the declared coding when the bytes can be it, else what their first bytes say. */
-function codecFor(bytes: Buffer, declared: string | undefined): Codec | undefined {
-  const gzip = bytes.length >= 3 && bytes[0] === 0x1f && bytes[1] === 0x8b && bytes[2] === 0x08;
-  const zlib = bytes.length >= 2 && (bytes[0]! & 0x0f) === 8 && (bytes[0]! >> 4) <= 7 && (bytes[0]! * 256 + bytes[1]!) % 31 === 0;
-  if (declared === 'gzip' || declared === 'x-gzip') return gzip ? 'gzip' : undefined;
+/** The declared coding when these bytes can be it. */
+function declaredCodec(bytes: Buffer, declared: string): Codec | undefined {
+  if (declared === 'gzip' || declared === 'x-gzip') return isGzip(bytes) ? 'gzip' : undefined;
   // `deflate` is zlib by the RFC, raw deflate from some servers: tried when the bytes are not readable text.
-  if (declared === 'deflate') return zlib || readableText(bytes) === undefined ? 'deflate' : undefined;
+  if (declared === 'deflate') return isZlib(bytes) || readableText(bytes) === undefined ? 'deflate' : undefined;
   if (declared === 'br') return readableText(bytes) === undefined ? 'br' : undefined;
-  if (gzip) return 'gzip';
-  if (zlib) return 'deflate';
   return undefined;
+}
+
+/** What the first bytes say: gzip's 1f 8b 08, or a zlib header (brotli has no magic bytes). */
+function magicCodec(bytes: Buffer): Codec | undefined {
+  if (isGzip(bytes)) return 'gzip';
+  if (isZlib(bytes)) return 'deflate';
+  return undefined;
+}
+
+function isGzip(bytes: Buffer): boolean {
+  return bytes.length >= 3 && bytes[0] === 0x1f && bytes[1] === 0x8b && bytes[2] === 0x08;
+}
+
+function isZlib(bytes: Buffer): boolean {
+  return bytes.length >= 2 && (bytes[0]! & 0x0f) === 8 && bytes[0]! >> 4 <= 7 && (bytes[0]! * 256 + bytes[1]!) % 31 === 0;
 }
 
 /** The decompressed bytes, or why not: a cut-off or corrupt stream fails whole (no partial output). */
