@@ -409,7 +409,9 @@ function diffRequest(a: RecordedRequest, b: RecordedRequest, context: Context): 
   // Volatile fields apply to request bodies too (a timestamp or nonce the client sends).
   const body = bodyKey(a.body) !== bodyKey(b.body) || a.body.kind !== b.body.kind ? diffBody(a.body, b.body, context, a.headers, b.headers) : undefined;
   if (body) parts.push('body');
-  const headers = diffHeaders(a.headers, b.headers, context.isVolatileRequestHeader, false);
+  // A side that did not record its request headers (vcr 2) tells nothing about them.
+  const recorded = a.headersRecorded !== false && b.headersRecorded !== false;
+  const headers = recorded ? diffHeaders(a.headers, b.headers, context.isVolatileRequestHeader, false) : undefined;
   if (headers) parts.push('headers');
   if (parts.length === 0) return undefined;
   const change: RequestChange = { from: describeRequestWithPort(a), to: describeRequestWithPort(b), parts };
