@@ -6,14 +6,18 @@
 import { describeRequest, type Body, type Cassette, type Headers, type Interaction, type RecordedRequest, type UnreadField } from './model.js';
 import { decodeBody, type DecodedBody } from './body-decoding.js';
 import {
+  compilePathTemplates,
   compileVolatileFields,
   enterField,
+  looksGenerated,
+  matchPathTemplate,
   formatPath,
   volatileHeaderMatcher,
   type FieldNoise,
   type HeaderMatcher,
   type PathSegment,
   type PathStates,
+  type PathTemplate,
 } from './noise.js';
 
 export interface DiffOptions {
@@ -21,6 +25,11 @@ export interface DiffOptions {
   volatileHeaders: readonly string[];
   /** JSON body fields ignored: bare keys at any depth or `$`-paths, optionally `GLOB:` scoped. */
   volatileFields: readonly string[];
+  /**
+   * URL path templates (`/repos/{*}/issues/{*}`, `POST /v1/files/{*}`) whose `{*}` segments change
+   * per call: two interactions that differ only there are one interaction, and that difference noise.
+   */
+  volatilePaths?: readonly string[];
   /** Path groups listed per added/removed/changed list; counts stay exact. Default 20. */
   maxPaths?: number;
   /** Old and new values are shown cut to this many characters. Default 80. */
@@ -39,7 +48,7 @@ export const INTERACTION_CHANGE_KINDS = ['changed', 'added', 'removed'] as const
 export type InteractionChangeKind = (typeof INTERACTION_CHANGE_KINDS)[number];
 
 /** What differs between two requests paired by method and path. */
-export const REQUEST_PARTS = ['scheme', 'host', 'port', 'query', 'body', 'headers'] as const;
+export const REQUEST_PARTS = ['path', 'scheme', 'host', 'port', 'query', 'body', 'headers'] as const;
 export type RequestPart = (typeof REQUEST_PARTS)[number];
 
 export interface FromTo<T> {
@@ -250,13 +259,14 @@ export function diffCassettes(
     isVolatileHeader: volatileHeaderMatcher(options.volatileHeaders),
     isVolatileRequestHeader: volatileHeaderMatcher(options.volatileHeaders, 'request'),
     fields: compileVolatileFields(options.volatileFields, options.scopePath ?? name),
+    templates: compilePathTemplates(options.volatilePaths ?? []),
     maxPaths: Math.max(0, options.maxPaths ?? DEFAULT_MAX_PATHS),
     maxValueChars: Math.max(8, options.maxValueChars ?? DEFAULT_MAX_VALUE_CHARS),
   };
   const notes: string[] = [];
   if (old.encoding !== next.encoding) notes.push(`file encoding ${describeEncoding(old.encoding)} -> ${describeEncoding(next.encoding)}`);
   for (const path of differingUnread(old.unread, next.unread)) notes.push(`field ${path} changed (not interpreted: compared as recorded)`);
-  const { pairs, added, removed } = matchInteractions(old.interactions, next.interactions);
+  const { pairs, added, removed } = matchInteractions(old.interactions, next.interactions, context.templates);
   const changes: InteractionChange[] = [];
   // Report in the new cassette's order, removed ones last in the old order.
   const addedSet = new Set(added);
@@ -292,6 +302,7 @@ interface Context {
   isVolatileHeader: HeaderMatcher;
   isVolatileRequestHeader: HeaderMatcher;
   fields: FieldNoise;
+  templates: readonly PathTemplate[];
   maxPaths: number;
   maxValueChars: number;
 }
@@ -303,25 +314,74 @@ interface Matching {
 }
 
 /**
- * Pairs old and new interactions in two passes, each in order of occurrence (the 2nd GET /x with
- * the 2nd GET /x) and through maps, so large cassettes stay linear:
+ * Pairs old and new interactions in passes, each in order of occurrence (the 2nd GET /x with the
+ * 2nd GET /x) and through maps, so large cassettes stay linear:
  * 1. the same request (requestKey): reordered identical requests still pair;
  * 2. what is left, by method and path alone, so a request whose query, body, host or port changed
  *    is one changed interaction (with both statuses), not one removed plus one added. A server on
- *    another port (vcr 2 and Ruby VCR keep the port in the URI) is a change, not a new request.
+ *    another port (vcr 2 and Ruby VCR keep the port in the URI) is a change, not a new request;
+ * 3. what is left, by the `volatile-paths` template its path matches (`GET /repos/{*}/issues`);
+ * 4. what is left, where one removed and one added interaction alone have the same method and path
+ *    but for one segment that looks generated on both sides (a UUID, a long hex or decimal id): one
+ *    interaction whose path changed. That difference is still a change: only a template makes it noise.
  */
-export function matchInteractions(old: readonly Interaction[], next: readonly Interaction[]): Matching {
+export function matchInteractions(old: readonly Interaction[], next: readonly Interaction[], templates: readonly PathTemplate[] = []): Matching {
   const exact = pairBy(old, next, (interaction) => requestKey(interaction.request));
   const loose = pairBy(exact.removed, exact.added, (interaction) => requestRoute(interaction.request));
-  const removed = loose.removed.sort((a, b) => a.index - b.index);
-  const added = loose.added.sort((a, b) => a.index - b.index);
-  return { pairs: [...exact.pairs, ...loose.pairs], added, removed };
+  const templated = templates.length === 0 ? loose : pairBy(loose.removed, loose.added, (interaction) => templateKey(interaction, templates));
+  const generated = pairGeneratedIds(templated.removed, templated.added);
+  const removed = generated.removed.sort((a, b) => a.index - b.index);
+  const added = generated.added.sort((a, b) => a.index - b.index);
+  return { pairs: [...exact.pairs, ...loose.pairs, ...(templated === loose ? [] : templated.pairs), ...generated.pairs], added, removed };
 }
 
-function pairBy(old: readonly Interaction[], next: readonly Interaction[], keyOf: (interaction: Interaction) => string): Matching {
+function requestPath(request: RecordedRequest): string {
+  return parseUri(request.uri)?.pathname ?? request.uri.replace(/[?#].*$/s, '');
+}
+
+function templateKey(interaction: Interaction, templates: readonly PathTemplate[]): string | undefined {
+  const { method } = interaction.request;
+  const template = matchPathTemplate(templates, method, requestPath(interaction.request));
+  return template === undefined ? undefined : `${method.toUpperCase()} ${template.text}`;
+}
+
+function pairGeneratedIds(old: Interaction[], next: Interaction[]): Matching {
+  if (old.length === 0 || next.length === 0) return { pairs: [], added: next, removed: old };
+  const shape = (interaction: Interaction): string | undefined => {
+    const segments = requestPath(interaction.request).split('/');
+    if (!segments.some(looksGenerated)) return undefined;
+    return `${interaction.request.method.toUpperCase()} ${segments.map((segment) => (looksGenerated(segment) ? '\u0000' : segment)).join('/')}`;
+  };
+  const groups = new Map<string, { old: Interaction[]; next: Interaction[] }>();
+  const group = (key: string) => groups.get(key) ?? groups.set(key, { old: [], next: [] }).get(key)!;
+  for (const interaction of old) {
+    const key = shape(interaction);
+    if (key !== undefined) group(key).old.push(interaction);
+  }
+  for (const interaction of next) {
+    const key = shape(interaction);
+    if (key !== undefined && groups.has(key)) group(key).next.push(interaction);
+  }
+  const pairs: [Interaction, Interaction][] = [];
+  for (const { old: before, next: after } of groups.values()) {
+    if (before.length !== 1 || after.length !== 1) continue;
+    const a = requestPath(before[0]!.request).split('/');
+    const b = requestPath(after[0]!.request).split('/');
+    if (a.filter((segment, i) => segment !== b[i]).length === 1) pairs.push([before[0]!, after[0]!]);
+  }
+  const paired = new Set(pairs.flat());
+  return { pairs, added: next.filter((i) => !paired.has(i)), removed: old.filter((i) => !paired.has(i)) };
+}
+
+function pairBy(old: readonly Interaction[], next: readonly Interaction[], keyOf: (interaction: Interaction) => string | undefined): Matching {
   const queues = new Map<string, { items: Interaction[]; used: number }>();
+  const removed: Interaction[] = [];
   for (const interaction of old) {
     const key = keyOf(interaction);
+    if (key === undefined) {
+      removed.push(interaction);
+      continue;
+    }
     const queue = queues.get(key);
     if (queue) queue.items.push(interaction);
     else queues.set(key, { items: [interaction], used: 0 });
@@ -329,7 +389,8 @@ function pairBy(old: readonly Interaction[], next: readonly Interaction[], keyOf
   const pairs: [Interaction, Interaction][] = [];
   const added: Interaction[] = [];
   for (const interaction of next) {
-    const queue = queues.get(keyOf(interaction));
+    const key = keyOf(interaction);
+    const queue = key === undefined ? undefined : queues.get(key);
     const before = queue?.items[queue.used];
     if (queue && before) {
       queue.used += 1;
@@ -338,7 +399,6 @@ function pairBy(old: readonly Interaction[], next: readonly Interaction[], keyOf
       added.push(interaction);
     }
   }
-  const removed: Interaction[] = [];
   for (const queue of queues.values()) {
     for (let i = queue.used; i < queue.items.length; i++) removed.push(queue.items[i] as Interaction);
   }
@@ -398,6 +458,8 @@ function diffRequest(a: RecordedRequest, b: RecordedRequest, context: Context): 
   const left = parseUri(a.uri);
   const right = parseUri(b.uri);
   if (left && right) {
+    // Paths differ only when paired by a template or a generated id; a template's segments are noise.
+    if (left.pathname !== right.pathname && !sameTemplate(a, b, left.pathname, right.pathname, context.templates)) parts.push('path');
     if (left.protocol !== right.protocol) parts.push('scheme');
     if (left.hostname !== right.hostname) parts.push('host');
     // `port` is '' for the scheme's default port: 443 and 80 never differ from "no port".
@@ -418,6 +480,11 @@ function diffRequest(a: RecordedRequest, b: RecordedRequest, context: Context): 
   if (body) change.body = body;
   if (headers) change.headers = headers;
   return change;
+}
+
+function sameTemplate(a: RecordedRequest, b: RecordedRequest, left: string, right: string, templates: readonly PathTemplate[]): boolean {
+  const template = matchPathTemplate(templates, a.method, left);
+  return template !== undefined && template === matchPathTemplate(templates, b.method, right);
 }
 
 function canonicalQuery(url: URL): string {
