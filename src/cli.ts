@@ -98,7 +98,11 @@ async function diffCommand(args: CliArgs): Promise<number> {
     const logger = stderrLogger(new Redactor([]));
     for (const line of await deadRunWarnings(process.cwd())) logger.warning(line);
     const targets = { old: oldTarget, new: newTarget, ...(args.pathspecs ? { pathspecs: args.pathspecs } : {}) };
-    const { diffs, identical } = await diffTargets(targets, { volatileHeaders: values['volatile-headers'], volatileFields: values['volatile-fields'] });
+    const { diffs, identical } = await diffTargets(targets, {
+      volatileHeaders: values['volatile-headers'],
+      volatileFields: values['volatile-fields'],
+      volatilePaths: values['volatile-paths'],
+    });
     if (args.json) print(JSON.stringify(diffs, null, 2), EXIT.ok);
     else print(diffText(diffs, identical), EXIT.ok);
     return diffs.some((diff) => diff.status !== 'noise-only') ? EXIT.failed : EXIT.ok;

@@ -380,7 +380,7 @@ export function secretsOf(config: Pick<Config, 'apiKey' | 'extraSecrets'>): Secr
 
 function inspectSettings(config: Config): InspectSettings {
   return {
-    diff: { volatileHeaders: config.volatileHeaders, volatileFields: config.volatileFields },
+    diff: { volatileHeaders: config.volatileHeaders, volatileFields: config.volatileFields, volatilePaths: config.volatilePaths },
     isPoison: parsePoisonStatuses(config.poisonStatuses),
     secrets: secretsOf(config),
     onLeak: config.onLeak,

@@ -8,6 +8,7 @@ import {
   environmentVariableName,
   list,
   volatileFields,
+  volatilePaths,
   nameTemplate,
   oneOf,
   statusList,
@@ -237,6 +238,13 @@ export const INPUTS = {
       'JSON body fields that change on every recording, ignored when comparing: a bare key (`generated_at`) at any depth, or a path (`$.meta.request_time`, `$.items[*].updated_at`); prefix a cassette glob to limit an entry to those cassettes (`tests/cassettes/loans/*.yaml:$.data.id`).',
     default: '',
     parse: volatileFields,
+    surface: 'both',
+  }),
+  'volatile-paths': input({
+    description:
+      'URL path templates whose `{*}` segments are ids the API makes per call (`/repos/{*}/issues/{*}`, or with a method: `POST /v1/files/{*}`): an old and a new interaction that differ only in those segments are compared as one, and that difference is noise. Without a template such a pair is still compared as one, and reported as changed.',
+    default: '',
+    parse: volatilePaths,
     surface: 'both',
   }),
   'poison-statuses': input({
