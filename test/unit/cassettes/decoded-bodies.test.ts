@@ -2,6 +2,7 @@ import { deflateRawSync, deflateSync, gzipSync, brotliCompressSync } from 'node:
 import { describe, expect, it } from 'vitest';
 import { decodeBody } from '../../../src/cassettes/body-decoding.js';
 import { describeDiff, diffCassettes, type DiffOptions, type InteractionChange } from '../../../src/cassettes/diff.js';
+import { parseCassette } from '../../../src/cassettes/formats/index.js';
 import type { Body, Cassette, Headers } from '../../../src/cassettes/model.js';
 
 // Bodies stored as bytes are compared decoded: built on the model, with real zlib output.
@@ -133,5 +134,44 @@ describe('diff of decoded bodies', () => {
     expect(change(result).body).toMatchObject({ changed: [{ path: '$.payload.a', from: '1', to: '2' }], counts: { changed: 1 } });
     // A string that is not JSON on one side stays a string change.
     expect(change(diff(inner({ a: 1 }), json({ payload: '{not json' }), {}, [{}, {}])).body).toMatchObject({ changed: [{ path: '$.payload' }] });
+  });
+});
+
+describe('decoded bodies in nock and HAR files', () => {
+  const compareTexts = (old: string, next: string, name: string) =>
+    diffCassettes(name, parseCassette(old, name), parseCassette(next, name), OPTIONS);
+
+  it('nock: gzip answers kept as hex chunks compare by what they hold', () => {
+    const nock = (gzip: Buffer) => {
+      const hex = gzip.toString('hex');
+      const chunks = [hex.slice(0, 20), hex.slice(20)];
+      return JSON.stringify([
+        { scope: 'https://api.example.com:443', method: 'GET', path: '/v1/files/file-1', body: '', status: 200, response: chunks, rawHeaders: ['Content-Encoding', 'gzip', 'Content-Type', 'application/json'] },
+      ]);
+    };
+    expect(compareTexts(nock(gzipAt('{"bytes":120}', 1)), nock(gzipAt('{"bytes":120}', 2)), 'n.json').status).toBe('noise-only');
+    expect(describeDiff(compareTexts(nock(gzipAt('{"bytes":120}', 1)), nock(gzipAt('{"bytes":121}', 2)), 'n.json'))).toEqual([
+      'GET /v1/files/file-1: body (decoded: gzip) ~$.bytes 120 -> 121',
+    ]);
+  });
+
+  it('HAR: `encoding: base64` content that is JSON compares as JSON against the same answer stored as text', () => {
+    const har = (content: object) =>
+      JSON.stringify({
+        log: {
+          entries: [
+            {
+              startedDateTime: '2024-01-01T00:00:00.000Z',
+              request: { method: 'GET', url: 'https://api.example.com/v1/files', headers: [] },
+              response: { status: 200, statusText: 'OK', headers: [{ name: 'content-type', value: 'application/json' }], content },
+            },
+          ],
+        },
+      });
+    const text = '{"data":[{"id":"file-1"}]}';
+    const encoded = { mimeType: 'application/json', encoding: 'base64', text: Buffer.from(text).toString('base64') };
+    expect(compareTexts(har(encoded), har({ mimeType: 'application/json', text }), 'r.har').status).toBe('noise-only');
+    const other = { mimeType: 'application/json', text: '{"data":[{"id":"file-2"}]}' };
+    expect(describeDiff(compareTexts(har(encoded), har(other), 'r.har'))).toEqual(['GET /v1/files: body ~$.data[0].id "file-1" -> "file-2"']);
   });
 });
