@@ -8,6 +8,7 @@ import { decodeBody, type DecodedBody } from './body-decoding.js';
 import {
   compilePathTemplates,
   compileVolatileFields,
+  endpointOf,
   enterField,
   looksGenerated,
   matchPathTemplate,
@@ -15,6 +16,7 @@ import {
   volatileHeaderMatcher,
   type FieldNoise,
   type HeaderMatcher,
+  type LearnedNoise,
   type PathSegment,
   type PathStates,
   type PathTemplate,
@@ -30,6 +32,11 @@ export interface DiffOptions {
    * per call: two interactions that differ only there are one interaction, and that difference noise.
    */
   volatilePaths?: readonly string[];
+  /**
+   * Noise learned by probing (learn-noise.ts), per endpoint: its fields and headers are volatile for
+   * interactions of that endpoint only; an entry with `volatilePath` acts as a volatile-paths template.
+   */
+  learnedNoise?: readonly LearnedNoise[];
   /** Path groups listed per added/removed/changed list; counts stay exact. Default 20. */
   maxPaths?: number;
   /** Old and new values are shown cut to this many characters. Default 80. */
@@ -255,17 +262,19 @@ export function diffCassettes(
   if (next === undefined) {
     return { cassette: name, status: 'removed', changes: old.interactions.map((i) => bare(i, 'removed')) };
   }
+  const learned = options.learnedNoise ?? [];
   const context: Context = {
     isVolatileHeader: volatileHeaderMatcher(options.volatileHeaders),
     isVolatileRequestHeader: volatileHeaderMatcher(options.volatileHeaders, 'request'),
     fields: compileVolatileFields(options.volatileFields, options.scopePath ?? name),
-    templates: compilePathTemplates(options.volatilePaths ?? []),
+    templates: compilePathTemplates([...(options.volatilePaths ?? []), ...learned.filter((entry) => entry.volatilePath).map((entry) => entry.endpoint)]),
     maxPaths: Math.max(0, options.maxPaths ?? DEFAULT_MAX_PATHS),
     maxValueChars: Math.max(8, options.maxValueChars ?? DEFAULT_MAX_VALUE_CHARS),
   };
   const notes: string[] = [];
   if (old.encoding !== next.encoding) notes.push(`file encoding ${describeEncoding(old.encoding)} -> ${describeEncoding(next.encoding)}`);
   for (const path of differingUnread(old.unread, next.unread)) notes.push(`field ${path} changed (not interpreted: compared as recorded)`);
+  if (learned.length > 0) context.learned = learnedContexts(learned, options, name, context);
   const { pairs, added, removed } = matchInteractions(old.interactions, next.interactions, context.templates);
   const changes: InteractionChange[] = [];
   // Report in the new cassette's order, removed ones last in the old order.
@@ -277,7 +286,7 @@ export function diffCassettes(
       continue;
     }
     const before = pairOf.get(interaction);
-    const change = before && diffInteraction(before, interaction, context);
+    const change = before && diffInteraction(before, interaction, forEndpoint(interaction, context));
     if (change) changes.push(change);
   }
   for (const interaction of removed) changes.push(bare(interaction, 'removed'));
@@ -298,7 +307,31 @@ function describeEncoding(encoding: Cassette['encoding']): string {
   return encoding === 'utf-8' ? 'UTF-8' : 'not UTF-8 (compared byte for byte)';
 }
 
+/** Per learned endpoint, the context with its fields and headers added (built once per diff). */
+function learnedContexts(learned: readonly LearnedNoise[], options: DiffOptions, name: string, base: Context): Map<string, Context> {
+  const contexts = new Map<string, Context>();
+  for (const entry of learned) {
+    if (entry.fields.length + entry.headers.length === 0) continue;
+    const headers = [...options.volatileHeaders, ...entry.headers];
+    contexts.set(entry.endpoint, {
+      ...base,
+      isVolatileHeader: volatileHeaderMatcher(headers),
+      isVolatileRequestHeader: volatileHeaderMatcher(headers, 'request'),
+      fields: compileVolatileFields([...options.volatileFields, ...entry.fields], options.scopePath ?? name),
+      learned: undefined,
+    });
+  }
+  return contexts;
+}
+
+function forEndpoint(interaction: Interaction, context: Context): Context {
+  if (context.learned === undefined || context.learned.size === 0) return context;
+  return context.learned.get(endpointOf(interaction.request, context.templates)) ?? context;
+}
+
 interface Context {
+  /** Learned noise per endpoint, when there is any. */
+  learned?: Map<string, Context> | undefined;
   isVolatileHeader: HeaderMatcher;
   isVolatileRequestHeader: HeaderMatcher;
   fields: FieldNoise;

@@ -1,5 +1,6 @@
 // What counts as noise between two recordings of the same API: response headers that change on
 // every request, and JSON body fields the user names. diff.ts skips both when comparing.
+import type { RecordedRequest } from './model.js';
 
 /**
  * Response headers that differ between two recordings of an unchanged API.
@@ -494,3 +495,39 @@ export function looksGenerated(segment: string): boolean {
   const token = /[A-Za-z0-9]{16,}/.exec(segment)?.[0];
   return token !== undefined && /\d/.test(token) && /[A-Za-z]/.test(token);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Noise learned by probing (learn-noise.ts learns it; diff applies it per endpoint)
+
+/** What varies by itself on one endpoint. */
+export interface LearnedNoise {
+  /** `POST /v1/files`, `GET /v1/files/{*}`: method and path, generated-looking segments as `{*}`. */
+  endpoint: string;
+  /** `$`-paths of JSON body fields (request or response) that differed between two fresh recordings. */
+  fields: string[];
+  /** Header names (lower case) that differed. */
+  headers: string[];
+  /** The endpoint's `{*}` segments differed too: they are per-call ids, as a `volatile-paths` template. */
+  volatilePath?: true;
+}
+
+/**
+ * The endpoint a request belongs to: the `volatile-paths` template its path matches, else its method
+ * and path with every generated-looking segment as `{*}` (`GET /v1/files/{*}`). Query and host are left out.
+ */
+export function endpointOf(request: Pick<RecordedRequest, 'method' | 'uri'>, templates: readonly PathTemplate[] = []): string {
+  const method = request.method.toUpperCase();
+  let pathname: string;
+  try {
+    pathname = new URL(request.uri).pathname;
+  } catch {
+    pathname = request.uri.replace(/[?#].*$/s, '');
+  }
+  const template = matchPathTemplate(templates, method, pathname);
+  if (template) return template.method === undefined ? `${method} ${template.text}` : template.text;
+  return `${method} ${pathname
+    .split('/')
+    .map((segment) => (looksGenerated(segment) ? '{*}' : segment))
+    .join('/')}`;
+}
+
