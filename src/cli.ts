@@ -42,13 +42,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     problems.push(...error.problems);
   }
   if (problems.length > 0 || !config) return reportError(new ConfigError(problems), args.json);
-  if (args.subcommand === 'init') return writeConfigFile(config);
+  if (args.subcommand === 'init') return initCommand(config);
   const redactor = new Redactor([config.apiKey, ...config.extraSecrets]);
   const logger = stderrLogger(redactor);
   const interrupt = listenForInterrupt((signal) => logger.warning(`received ${signal}: starting nothing new, stopping running tests, restoring their cassettes`));
   try {
     if (args.subcommand === 'audit') {
-      const report = await withProjectLock(config.workingDirectory, 'audit', logger, () => runAudit(config, (message) => logger.warning(message)), { access: 'read' });
+      const report = await withProjectLock(config.workingDirectory, 'audit', logger, () => runAudit(config, (message) => logger.warning(message)), { access: 'read', inherited: config.runner.inherited });
       print(redactor.redact(args.json ? JSON.stringify(report, null, 2) : auditText(report)), EXIT.ok);
       return auditFails(report, config.failOn) ? EXIT.failed : EXIT.ok;
     }
@@ -80,7 +80,7 @@ async function recoverOnly(args: CliArgs): Promise<number> {
   const workingDirectory = path.resolve(process.cwd(), args.values['working-directory'] ?? '.');
   const logger = stderrLogger(new Redactor([]));
   try {
-    const notice = await recoverCommand(workingDirectory, logger);
+    const notice = await recoverCommand(workingDirectory, process.env, logger);
     const lines = recoveryLines(notice);
     print(args.json ? JSON.stringify(notice, null, 2) : lines.length > 0 ? lines.join('\n') : 'nothing to recover: no interrupted run left anything in flight', EXIT.ok);
     return EXIT.ok;
@@ -96,13 +96,10 @@ async function diffCommand(args: CliArgs): Promise<number> {
   try {
     // Only reads: a dead run's half-written cassettes are said, never put back here.
     const logger = stderrLogger(new Redactor([]));
-    for (const line of await deadRunWarnings(process.cwd())) logger.warning(line);
+    for (const line of await deadRunWarnings(process.cwd(), process.env)) logger.warning(line);
     const targets = { old: oldTarget, new: newTarget, ...(args.pathspecs ? { pathspecs: args.pathspecs } : {}) };
-    const { diffs, identical } = await diffTargets(targets, {
-      volatileHeaders: values['volatile-headers'],
-      volatileFields: values['volatile-fields'],
-      volatilePaths: values['volatile-paths'],
-    });
+    const options = { volatileHeaders: values['volatile-headers'], volatileFields: values['volatile-fields'], volatilePaths: values['volatile-paths'] };
+    const { diffs, identical } = await diffTargets(targets, options, { cwd: process.cwd(), inherited: process.env });
     if (args.json) print(JSON.stringify(diffs, null, 2), EXIT.ok);
     else print(diffText(diffs, identical), EXIT.ok);
     return diffs.some((diff) => diff.status !== 'noise-only') ? EXIT.failed : EXIT.ok;
@@ -118,6 +115,16 @@ function diffText(diffs: readonly CassetteDiff[], identical: number): string {
   const count = (status: string) => diffs.filter((diff) => diff.status === status).length;
   lines.push(`${count('changed')} changed, ${count('added')} added, ${count('removed')} removed, ${count('noise-only')} noise-only, ${identical} identical`);
   return lines.join('\n');
+}
+
+async function initCommand(config: Config): Promise<number> {
+  const result = await writeConfigFile(config);
+  if (!result.written) {
+    process.stderr.write(`rerecord: ${result.why}\n`);
+    return EXIT.usage;
+  }
+  process.stdout.write(`wrote ${result.file}:\n${result.text}`);
+  return EXIT.ok;
 }
 
 function print(text: string, code: number): number {

@@ -9,22 +9,22 @@ import { list } from './config/parsers.js';
 import { openProjectOnDisk } from './discover/project-on-disk.js';
 import { withProjectLock } from './commands/recover.js';
 import { runCommand } from './commands/run.js';
-import type { RunOutcome } from './pipeline.js';
+import type { RunOutcome } from './results/run-outcome.js';
 import { failureExcerpt } from './report/excerpt.js';
 import { auditFails, auditMarkdown } from './audit/audit.js';
 import { runAudit } from './commands/audit.js';
-import { changedCassettes, publishCassettes, type PublishOutcome } from './publish/publish.js';
+import { publishShards } from './commands/publish-shards.js';
+import { changedCassettes, type PublishOutcome } from './publish/publish.js';
 import type { MergedShards } from './publish/merge-shards.js';
-import { collectShards, uploadFailureLog, uploadShard } from './publish/shards.js';
+import { uploadFailureLog, uploadShard } from './publish/shards.js';
 import { driftCounts, driftMarkdown } from './report/drift.js';
 import { jsonTwinPath } from './state/failure-log.js';
-import { actionsLogger, type Logger } from './report/logger.js';
+import type { Logger } from './report/logger.js';
 import { frameworkLabel, planText } from './report/plan-output.js';
 import { Redactor } from './report/redact.js';
 import { runCounts } from './report/run-output.js';
-import { summaryMarkdown } from './report/summary.js';
+import { summaryMarkdown, summaryTables } from './report/summary.js';
 import { interruptExitCode, listenForInterrupt } from './run/interrupt.js';
-import { countOf } from './report/format.js';
 
 export async function run(): Promise<void> {
   // Mask before anything can print it, even a config error.
@@ -37,9 +37,9 @@ export async function run(): Promise<void> {
     const config = loadConfig(withConfigFile(actionInputs, process.cwd()), { cwd: process.cwd(), env: process.env, openProject: openProjectOnDisk });
     redactor = new Redactor([config.apiKey, rawKey, ...config.extraSecrets]);
     const logger = actionsLogger(redactor);
-    if (config.step === 'audit') return await withProjectLock(config.workingDirectory, 'audit', logger, () => auditStep(config, logger, redactor), { access: 'read' });
-    if (config.step === 'publish') return await withProjectLock(config.workingDirectory, 'publish', logger, () => publishStep(config, logger, redactor));
-    const onRunner = Boolean(process.env.ACTIONS_RUNTIME_TOKEN && process.env.ACTIONS_RESULTS_URL);
+    if (config.step === 'audit') return await withProjectLock(config.workingDirectory, 'audit', logger, () => auditStep(config, logger, redactor), { access: 'read', inherited: config.runner.inherited });
+    if (config.step === 'publish') return await withProjectLock(config.workingDirectory, 'publish', logger, () => publishStep(config, logger, redactor), { inherited: config.runner.inherited });
+    const onRunner = config.runner.missingArtifactVariables.length === 0;
     const result = await runCommand(config, {
       logger,
       redactor,
@@ -50,7 +50,7 @@ export async function run(): Promise<void> {
     });
     core.setOutput('selected', result.planned.plan.files.length);
     if (!result.outcome) {
-      await writeSummary(`## rerecord plan\n\n\`\`\`\n${planText(result.planned.plan, config)}\n\`\`\`\n`, redactor);
+      await writeSummary(config, `## rerecord plan\n\n\`\`\`\n${planText(result.planned.plan, config)}\n\`\`\`\n`, redactor);
       return;
     }
     const outcome = result.outcome;
@@ -78,7 +78,7 @@ async function reportResults(config: Config, outcome: RunOutcome, logger: Logger
   core.setOutput('failed-files', JSON.stringify(counts.failedFiles));
   core.setOutput('failure-log', config.failureLog);
   core.setOutput('cassettes-changed', driftCounts(outcome.results).changed + driftCounts(outcome.results).added);
-  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const workspace = config.runner.workspace;
   for (const result of outcome.results.filter((r) => r.status === 'failed')) {
     const file = path.relative(workspace, path.resolve(config.workingDirectory, result.file)).split(path.sep).join('/');
     logger.error(`${result.reason}; cassettes restored.\n${failureExcerpt(result.output)}`, { title: `rerecord: ${result.file} did not re-record`, file });
@@ -91,30 +91,27 @@ async function reportResults(config: Config, outcome: RunOutcome, logger: Logger
     pace: outcome.pace,
     processes: outcome.processes,
   };
-  await writeSummary(`${summaryMarkdown(outcome.results, facts)}\n${driftMarkdown(outcome.results)}\nFailure log: \`${config.failureLog}\` (details: \`${jsonTwinPath(config.failureLog)}\`)\n`, redactor);
+  await writeSummary(config, `${summaryMarkdown(outcome.results, facts)}\n${driftMarkdown(outcome.results)}\nFailure log: \`${config.failureLog}\` (details: \`${jsonTwinPath(config.failureLog)}\`)\n`, redactor);
 }
 
-/** The final job of a matrix: merge every shard's upload, then publish once. */
+/** The final job of a matrix: the shards' files in one summary, published once. */
 async function publishStep(config: Config, logger: Logger, redactor: Redactor): Promise<void> {
-  const merged = await collectShards(config);
-  logger.info(`merged ${countOf(merged.results.length, 'file')} from the shards: ${countOf(merged.cassettes.length, 'cassette')} re-recorded, ${countOf(merged.failed.length, 'file')} failed`);
+  const { merged, publish } = await publishShards(config, logger);
   core.setOutput('selected', merged.results.length);
   core.setOutput('failed', merged.failed.length);
   core.setOutput('succeeded', merged.results.length - merged.failed.length);
   core.setOutput('failed-files', JSON.stringify(merged.failed));
   core.setOutput('failure-log', config.failureLog);
   core.setOutput('cassettes-changed', changedCassettes(merged.results).length);
-  await writeSummary(`## rerecord: ${merged.results.length} files from the shards\n\n${mergedFailureTable(merged.results, config)}${driftMarkdown(merged.results)}`, redactor);
-  setPublishOutputs(await publishCassettes(config, merged.results, merged.failed, logger));
+  await writeSummary(config, `## rerecord: ${merged.results.length} files from the shards\n\n${mergedFailureTable(merged.results, config)}${driftMarkdown(merged.results)}`, redactor);
+  setPublishOutputs(publish);
 }
 
 /** The shards' failed files, in one table as a single run shows them. */
 function mergedFailureTable(results: MergedShards['results'], config: Config): string {
   if (results.every((result) => result.status === 'succeeded')) return '';
   const facts = { framework: config.framework.name, shard: 'merged', wallMs: 0, interrupted: false, failureReport: jsonTwinPath(config.failureLog) };
-  // Its title and headline (a single run's wall time) are the step's own: keep the tables.
-  const markdown = summaryMarkdown(results.map((result) => ({ ...result, output: result.outputTail, journaled: undefined })), facts);
-  return `${markdown.split('\n').slice(4).join('\n')}\n`;
+  return `${summaryTables(results.map((result) => ({ ...result, output: result.outputTail, journaled: undefined })), facts)}\n`;
 }
 
 function setPublishOutputs(outcome: PublishOutcome | undefined): void {
@@ -129,19 +126,28 @@ function setPublishOutputs(outcome: PublishOutcome | undefined): void {
 async function auditStep(config: Config, logger: Logger, redactor: Redactor): Promise<void> {
   const report = await runAudit(config, (message) => logger.warning(message));
   core.setOutput('findings', JSON.stringify(report.counts));
-  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const workspace = config.runner.workspace;
   for (const finding of report.findings.filter((f) => f.severity !== 'notice')) {
     const file = path.relative(workspace, path.resolve(config.workingDirectory, finding.cassette)).split(path.sep).join('/');
     const annotate = finding.severity === 'error' ? logger.error : logger.warning;
     annotate(finding.message, { title: `rerecord audit: ${finding.kind}`, file, ...(finding.line ? { startLine: finding.line } : {}) });
   }
-  await writeSummary(auditMarkdown(report), redactor);
+  await writeSummary(config, auditMarkdown(report), redactor);
   if (auditFails(report, config.failOn)) fail(`audit found problems at or above fail-on: ${config.failOn}`, 1);
 }
 
-async function writeSummary(markdown: string, redactor: Redactor): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
+async function writeSummary(config: Config, markdown: string, redactor: Redactor): Promise<void> {
+  if (!config.runner.summaryPath) return;
   await core.summary.addRaw(redactor.redact(markdown)).write();
+}
+
+/** The Actions log, with annotations; every message redacted. */
+function actionsLogger(redactor: Redactor): Logger {
+  return {
+    info: (message) => core.info(redactor.redact(message)),
+    warning: (message, annotation) => core.warning(redactor.redact(message), annotation),
+    error: (message, annotation) => core.error(redactor.redact(message), annotation),
+  };
 }
 
 function fail(message: string, exitCode: number): void {

@@ -5,8 +5,11 @@ import { describeEncodedLeak, describeLeak, findEncodedLeaks, findLeaks, findTok
 import { describeRequest, type Cassette } from '../cassettes/model.js';
 import type { StatusMatcher } from '../cassettes/poison.js';
 import type { Severity } from '../config/inputs.js';
-import { formatDuration } from '../report/format.js';
+import { formatDuration } from '../text/format.js';
 import type { FileMapping, SharedCassette } from '../plan/map.js';
+import type { AuditedCassette } from '../discover/cassette-files.js';
+
+export type { AuditedCassette };
 
 export const FINDING_KINDS = ['secret', 'token', 'poisoned', 'missing', 'unreadable', 'orphan', 'shared', 'stale'] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
@@ -23,15 +26,6 @@ const SEVERITY_OF: Record<FindingKind, FindingSeverity> = {
   stale: 'notice',
 };
 const RANK: Record<Severity, number> = { error: 3, warning: 2, notice: 1, never: 4 };
-
-export interface AuditedCassette {
-  path: string;
-  text: string;
-  cassette: Cassette | undefined;
-  parseError: string | undefined;
-  recordedAt: Date | undefined;
-  dateSource: 'recorded' | 'commit' | 'modified' | 'unknown';
-}
 
 export interface AuditInput {
   cassettes: readonly AuditedCassette[];

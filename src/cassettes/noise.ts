@@ -1,5 +1,6 @@
 // What counts as noise between two recordings of the same API: response headers that change on
 // every request, and JSON body fields the user names. diff.ts skips both when comparing.
+import { minimatch } from 'minimatch';
 import type { RecordedRequest } from './model.js';
 
 /**
@@ -218,24 +219,11 @@ export type GlobMatcher = (file: string, glob: string) => boolean;
 
 /**
  * `*` within one folder, `**` across folders, `?` one character; a glob without `/` matches the file
- * name in any folder. Enough for cassette scopes, and pure (no filesystem).
+ * name in any folder. minimatch, as for test-pattern and the plan's globs: one glob dialect.
  */
 export function matchPathGlob(file: string, glob: string): boolean {
-  const normalized = file.split('\\').join('/').replace(/^\.\//, '');
   const pattern = glob.trim().replace(/^\.\//, '');
-  const target = pattern.includes('/') ? normalized : normalized.slice(normalized.lastIndexOf('/') + 1);
-  let source = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const char = pattern[i]!;
-    if (char === '*' && pattern[i + 1] === '*') {
-      // `**/` matches zero or more folders.
-      source += pattern[i + 2] === '/' ? '(?:.*/)?' : '.*';
-      i += pattern[i + 2] === '/' ? 2 : 1;
-    } else if (char === '*') source += '[^/]*';
-    else if (char === '?') source += '[^/]';
-    else source += char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`).test(target);
+  return minimatch(file.split('\\').join('/').replace(/^\.\//, ''), pattern, { dot: true, matchBase: !pattern.includes('/') });
 }
 
 function globToRegExp(glob: string): RegExp {

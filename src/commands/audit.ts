@@ -8,7 +8,8 @@ import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
 import { readCassettes } from '../discover/cassette-files.js';
 import { listCassetteFiles } from '../discover/recording-dates.js';
-import { planRun, secretsOf, type Warn } from '../pipeline.js';
+import { planRun, type Warn } from './plan.js';
+import { secretsOf } from '../config/secrets.js';
 import type { FileMapping } from '../plan/map.js';
 
 export async function runAudit(config: Config, warn: Warn, now = new Date()): Promise<AuditReport> {
@@ -25,7 +26,7 @@ export async function runAudit(config: Config, warn: Warn, now = new Date()): Pr
   const mappedElsewhere = [...mapped].filter((cassette) => existsSync(at(cassette)));
   const paths = [...new Set([...listed, ...mappedElsewhere])].sort();
   if (paths.length === 0) throw new ConfigError([noCassettes(config, plan.mappings)]);
-  const cassettes = await readCassettes(config.workingDirectory, paths, config.cassetteDir, warn);
+  const cassettes = await readCassettes({ cwd: config.workingDirectory, inherited: config.runner.inherited }, paths, config.cassetteDir, warn);
   return auditCassettes({
     cassettes,
     mappings: claimUnresolved(plan.mappings, paths),

@@ -1,18 +1,16 @@
 // `rerecord diff OLD NEW [-- PATH...]`: the semantic diff of two cassettes, two cassette folders, or
 // the cassettes of two git revisions (`rerecord diff HEAD~3 HEAD -- tests/cassettes`). Bytes are
 // compared as bytes; what cannot be compared (unreadable, too large) is a change, never noise.
-import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { diffCassettes, uncomparableDiff, type CassetteDiff, type DiffOptions } from '../cassettes/diff.js';
 import { parseCassette } from '../cassettes/formats/index.js';
 import type { Cassette } from '../cassettes/model.js';
-import { GitBlobReader } from '../discover/git-blobs.js';
+import { GitBlobReader } from '../git/blob-reader.js';
+import { git, gitText, type GitRepo } from '../git/run-git.js';
 import { listCassetteFiles } from '../discover/recording-dates.js';
 import { MAX_COMPARABLE_BYTES } from '../run/inspect.js';
 
-const run = promisify(execFile);
 
 export interface FolderDiff {
   diffs: CassetteDiff[];
@@ -33,7 +31,8 @@ const CASSETTE_NAME = /\.(ya?ml|json|har)$/i;
  * Files or folders when both exist on disk (and no `--` was given); git revisions otherwise.
  * Throws DiffUsageError (exit 2) naming a target that is neither.
  */
-export async function diffTargets(targets: DiffTargets, options: DiffOptions, cwd = process.cwd()): Promise<FolderDiff> {
+export async function diffTargets(targets: DiffTargets, options: DiffOptions, repo: GitRepo): Promise<FolderDiff> {
+  const cwd = repo.cwd;
   if (targets.pathspecs === undefined) {
     const [oldExists, newExists] = await Promise.all([exists(path.resolve(cwd, targets.old)), exists(path.resolve(cwd, targets.new))]);
     if (oldExists && newExists) return diffPaths(path.resolve(cwd, targets.old), path.resolve(cwd, targets.new), options, cwd);
@@ -41,7 +40,7 @@ export async function diffTargets(targets: DiffTargets, options: DiffOptions, cw
       throw new DiffUsageError(`diff: ${oldExists ? targets.new : targets.old} does not exist (OLD and NEW must both be paths, or both git revisions)`);
     }
   }
-  return diffRevisions(targets.old, targets.new, targets.pathspecs ?? [], options, cwd);
+  return diffRevisions(targets.old, targets.new, targets.pathspecs ?? [], options, repo);
 }
 
 export async function diffPaths(oldPath: string, newPath: string, options: DiffOptions, cwd = process.cwd()): Promise<FolderDiff> {
@@ -126,17 +125,18 @@ interface TreeEntry {
   size: number;
 }
 
-async function diffRevisions(oldRevision: string, newRevision: string, pathspecs: readonly string[], options: DiffOptions, cwd: string): Promise<FolderDiff> {
-  const root = await gitRoot(cwd, oldRevision);
-  for (const revision of [oldRevision, newRevision]) await verifyRevision(cwd, revision);
-  const [before, after] = await Promise.all([listTree(cwd, oldRevision, pathspecs), listTree(cwd, newRevision, pathspecs)]);
+async function diffRevisions(oldRevision: string, newRevision: string, pathspecs: readonly string[], options: DiffOptions, repo: GitRepo): Promise<FolderDiff> {
+  const cwd = repo.cwd;
+  const root = await gitRoot(repo, oldRevision);
+  for (const revision of [oldRevision, newRevision]) await verifyRevision(repo, revision);
+  const [before, after] = await Promise.all([listTree(repo, oldRevision, pathspecs), listTree(repo, newRevision, pathspecs)]);
   const names = [...new Set([...before.keys(), ...after.keys()])].sort();
   if (names.length === 0) {
     const where = pathspecs.length > 0 ? pathspecs.join(' ') : `${path.relative(root, cwd) || '.'} (the current folder)`;
     throw new DiffUsageError(`diff: no cassette files (.yml, .yaml, .json, .har) under ${where} in ${oldRevision} or ${newRevision}`);
   }
   const result: FolderDiff = { diffs: [], identical: 0 };
-  const blobs = new GitBlobReader(cwd);
+  const blobs = new GitBlobReader(repo);
   try {
     for (const name of names) {
       const left = before.get(name);
@@ -157,29 +157,27 @@ async function diffRevisions(oldRevision: string, newRevision: string, pathspecs
   return result;
 }
 
-async function gitRoot(cwd: string, revision: string): Promise<string> {
+async function gitRoot(repo: GitRepo, revision: string): Promise<string> {
   try {
-    return (await run('git', ['rev-parse', '--show-toplevel'], { cwd })).stdout.trim();
+    return await gitText(repo, ['rev-parse', '--show-toplevel']);
   } catch {
-    throw new DiffUsageError(`diff: ${revision} is no path here, and ${cwd} is not in a git repository, so it is no git revision either`);
+    throw new DiffUsageError(`diff: ${revision} is no path here, and ${repo.cwd} is not in a git repository, so it is no git revision either`);
   }
 }
 
-async function verifyRevision(cwd: string, revision: string): Promise<void> {
+async function verifyRevision(repo: GitRepo, revision: string): Promise<void> {
   // `--end-of-options` keeps a revision that starts with `-` from being read as an option.
-  const ok = await run('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], { cwd }).then(
-    () => true,
-    () => false,
-  );
+  const ok = (await git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], { allowFailure: true })).code === 0;
   if (!ok) throw new DiffUsageError(`diff: ${JSON.stringify(revision)} is neither an existing path nor a git revision (commit) in this repository`);
 }
 
 /** Cassette-like files of a revision under the pathspecs (without any: under cwd), by repository path. */
-async function listTree(cwd: string, revision: string, pathspecs: readonly string[]): Promise<Map<string, TreeEntry>> {
+async function listTree(repo: GitRepo, revision: string, pathspecs: readonly string[]): Promise<Map<string, TreeEntry>> {
   // Pathspecs are relative to cwd (as for every git command); names come back from the repository root.
-  const { stdout } = await run('git', ['ls-tree', '-r', '-l', '-z', '--full-name', revision, '--', ...pathspecs], {
-    cwd,
+  const { stdout } = await git(repo, ['ls-tree', '-r', '-l', '-z', '--full-name', revision, '--', ...pathspecs], {
     maxBuffer: 256 * 1024 * 1024,
+    // The user's pathspecs may be globs, as in any git command.
+    env: { GIT_LITERAL_PATHSPECS: '0' },
   });
   const entries = new Map<string, TreeEntry>();
   for (const record of stdout.split('\0')) {

@@ -5,17 +5,17 @@ import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { CONFIG_FILE, configFileText } from '../config/config-file.js';
 
-/** Exit code: 0 written, 2 when the file exists already (bad input: nothing touched). */
-export async function writeConfigFile(config: Config): Promise<number> {
+export type InitResult = { written: true; file: string; text: string } | { written: false; file: string; why: string };
+
+/** Never overwrites: an existing file is refused (bad input, nothing touched); the caller renders either. */
+export async function writeConfigFile(config: Config): Promise<InitResult> {
   const file = path.join(config.workingDirectory, CONFIG_FILE);
   const text = configFileText({ framework: config.framework.name, testDir: config.testDir, cassetteDir: config.cassetteDir, command: config.command });
   try {
     await writeFile(file, text, { flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    process.stderr.write(`rerecord: ${CONFIG_FILE} exists already in ${config.workingDirectory}; edit it, or remove it to write a new one\n`);
-    return 2;
+    return { written: false, file, why: `${CONFIG_FILE} exists already in ${config.workingDirectory}; edit it, or remove it to write a new one` };
   }
-  process.stdout.write(`wrote ${file}:\n${text}`);
-  return 0;
+  return { written: true, file, text };
 }

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
-import { environmentError } from '../report/failure-reason.js';
+import { environmentError } from '../frameworks/failure-reason.js';
 
 /** Generous: a loaded CI machine can take many seconds to start R. It bounds a hung runtime, no more. */
 const CHECK_TIMEOUT_MS = 120_000;

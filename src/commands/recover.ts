@@ -9,7 +9,8 @@ import { describeHolder, RunLock, type LockHolder } from '../state/lock.js';
 import { OwnFileError, ownPathProblems } from '../state/own-files.js';
 import { OWN_PATHS } from '../state/paths.js';
 import { vaultRoot } from '../state/vault-location.js';
-import { countOf } from '../report/format.js';
+import type { InheritedEnvironment } from '../config/runner-context.js';
+import { countOf } from '../text/format.js';
 
 export interface RecoveryNotice {
   staleLock: LockHolder | undefined;
@@ -28,14 +29,14 @@ export async function withProjectLock<T>(
   command: string,
   logger: Logger,
   work: (recovery: RecoveryNotice | undefined) => Promise<T>,
-  options: { access?: ProjectAccess } = {},
+  options: { access?: ProjectAccess; inherited: InheritedEnvironment },
 ): Promise<T> {
   // rerecord's own folder and files are what rerecord made, or the command stops before touching anything.
   const problems = await ownPathProblems(workingDirectory, OWN_PATHS);
   if (problems.length > 0) throw new ConfigError(problems);
   const access = options.access ?? 'write';
   // Resolved once, before any test can run: where this project's transactions live.
-  const vault = await vaultRoot(workingDirectory);
+  const vault = await vaultRoot(workingDirectory, options.inherited);
   if (access === 'read') {
     const { dead } = await findRuns(workingDirectory, vault);
     for (const line of deadRunLines(dead)) logger.warning(line);
@@ -79,8 +80,8 @@ async function recoverIfNeeded(workingDirectory: string, vault: string, staleLoc
 }
 
 /** For `diff`, which reads cassettes without a project lock: what a dead run in the current folder left. */
-export async function deadRunWarnings(workingDirectory: string): Promise<string[]> {
-  return deadRunLines((await findRuns(workingDirectory)).dead);
+export async function deadRunWarnings(workingDirectory: string, inherited: InheritedEnvironment): Promise<string[]> {
+  return deadRunLines((await findRuns(workingDirectory, await vaultRoot(workingDirectory, inherited))).dead);
 }
 
 /** What a read-only command says about dead runs it leaves alone. */
@@ -112,6 +113,6 @@ export function recoveryLines(notice: RecoveryNotice): string[] {
 }
 
 /** `rerecord recover`: only the recovery, under the lock. */
-export async function recoverCommand(workingDirectory: string, logger: Logger): Promise<RecoveryNotice> {
-  return withProjectLock(workingDirectory, 'recover', logger, async (recovery) => recovery ?? { staleLock: undefined, report: emptyReport() });
+export async function recoverCommand(workingDirectory: string, inherited: InheritedEnvironment, logger: Logger): Promise<RecoveryNotice> {
+  return withProjectLock(workingDirectory, 'recover', logger, async (recovery) => recovery ?? { staleLock: undefined, report: emptyReport() }, { inherited });
 }

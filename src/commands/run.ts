@@ -3,7 +3,11 @@
 // An interrupted run never publishes; a shard never publishes (only `step: publish` does).
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
-import { childEnvironment, executeRun, planRun, type PlannedRun, type RunIo, type RunOutcome } from '../pipeline.js';
+import type { PlannedRun } from '../plan/plan.js';
+import { planRun } from './plan.js';
+import { childEnvironment } from '../run/child-environment.js';
+import { executeRun, type RunIo } from '../run/run.js';
+import type { RunOutcome } from '../results/run-outcome.js';
 import { publishCassettes, publishProblems, type PublishOutcome } from '../publish/publish.js';
 import { runCounts } from '../report/run-output.js';
 import { runPreflight } from './preflight.js';
@@ -60,13 +64,13 @@ async function planAndRun(config: Config, io: RunCommandIo, warm: WarmPool | und
         if (publishing.length > 0) throw new ConfigError(publishing);
       }
       if (!config.dryRun && planned.plan.files.length > 0) {
-        await runPreflight(config, childEnvironment(process.env, config));
+        await runPreflight(config, childEnvironment(config.runner.inherited, config));
         if (config.warm === 'on') await proveWarm(warm!);
       }
       return { planned, recovery };
     },
     // `plan` (a dry run) only reads; a real run's planning recovers a dead run first.
-    { access: config.dryRun ? 'read' : 'plan' },
+    { access: config.dryRun ? 'read' : 'plan', inherited: config.runner.inherited },
   );
   if (config.dryRun) return { planned, outcome: undefined, recovery, publish: { kind: 'none', why: 'dry run' }, interruptedBy: undefined };
   if (config.shard.count > 1 && config.publish !== 'none' && !io.onRunner) {
@@ -74,13 +78,19 @@ async function planAndRun(config: Config, io: RunCommandIo, warm: WarmPool | und
       `shard ${config.shard.index}/${config.shard.count} with publish ${config.publish}: a shard hands its results to a final step: publish job as artifacts, which needs a GitHub Actions runner; run without --shard, or with --publish none`,
     ]);
   }
-  return withProjectLock(config.workingDirectory, 'run', io.logger, async () => {
-    if (planned.plan.files.length === 0) io.logger.info('no test file selected: nothing to re-record');
-    const outcome = await executeRun(config, planned, io, warm);
-    const interruptedBy = io.interruptedBy();
-    const publish = await decidePublish(config, outcome, interruptedBy, io);
-    return { planned, outcome, recovery, publish, interruptedBy };
-  });
+  return withProjectLock(
+    config.workingDirectory,
+    'run',
+    io.logger,
+    async () => {
+      if (planned.plan.files.length === 0) io.logger.info('no test file selected: nothing to re-record');
+      const outcome = await executeRun(config, planned, io, warm);
+      const interruptedBy = io.interruptedBy();
+      const publish = await decidePublish(config, outcome, interruptedBy, io);
+      return { planned, outcome, recovery, publish, interruptedBy };
+    },
+    { inherited: config.runner.inherited },
+  );
 }
 
 async function decidePublish(config: Config, outcome: RunOutcome, interruptedBy: NodeJS.Signals | undefined, io: RunCommandIo): Promise<PublishDecision> {
@@ -102,7 +112,7 @@ function warmPool(config: Config, io: RunCommandIo): WarmPool {
     command: config.command,
     hookDirectory: hookDirectory(config.framework.name),
     workingDirectory: config.workingDirectory,
-    childEnv: childEnvironment(process.env, config),
+    childEnv: childEnvironment(config.runner.inherited, config),
     // Loading is bounded like a test file: a package's load_all can be slow, a hung one is not warm.
     readyTimeoutMs: config.timeoutMs,
     redact: (text) => io.redactor.redact(text),

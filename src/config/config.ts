@@ -1,12 +1,13 @@
 // Inputs -> one immutable Config, parsed once. Every problem is collected and thrown together.
 import path from 'node:path';
 import { detectionClues, plainText } from '../frameworks/docs.js';
-import { detectFramework, FRAMEWORK_NAMES, presetNamed } from '../frameworks/registry.js';
+import { detectFramework, FRAMEWORK_NAMES, presetNamed, reservedByAPreset } from '../frameworks/registry.js';
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import type { ProjectFiles } from '../frameworks/shared/project-files.js';
 import { ConfigError } from './errors.js';
 import { INPUTS, type InputName, type InputValues, type FailureSource, type LeakAction, type Mode, type PublishMode, type Severity, type Step, type VerifyMode, type WarmMode } from './inputs.js';
 import { InputProblem, list, type HostMapping, type Shard } from './parsers.js';
+import { readRunnerContext, type RunnerContext } from './runner-context.js';
 
 export interface Config {
   step: Step;
@@ -17,6 +18,8 @@ export interface Config {
   frameworkEvidence: string | undefined;
   /** Absolute. Every other path below is relative to it, with forward slashes. */
   workingDirectory: string;
+  /** The runner's variables and the environment child processes inherit, read once. */
+  runner: RunnerContext;
   testDir: string;
   testPattern: string;
   cassetteDir: string;
@@ -139,6 +142,7 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
     framework: preset,
     frameworkEvidence: detected?.evidence,
     workingDirectory,
+    runner: readRunnerContext(environment.env, environment.cwd),
     testDir,
     testPattern: values['test-pattern'] || preset.defaultTestPattern,
     cassetteDir: relativePath(values['cassette-dir'] || preset.defaultCassetteDir(project, testDir)),
@@ -200,10 +204,11 @@ function commandProblems(framework: FrameworkPreset | undefined, given: boolean,
 }
 
 /**
- * Variables the runtime or the record hooks depend on: a key written into one of them would break
- * every test process (PATH), load code from it (NODE_OPTIONS, LD_PRELOAD), or switch a hook off.
+ * Variables every process depends on: a key written into one of them would break every test
+ * process (PATH), load code from it (LD_PRELOAD), or switch a hook off. Each preset adds its
+ * runtime's (NODE_OPTIONS, PYTHONPATH, RUBYOPT, R_LIBS...): reservedByAPreset.
  */
-const RESERVED_VARIABLES = /^(PATH|HOME|SHELL|USER|LOGNAME|PWD|TMPDIR|TMP|TEMP|LANG|LC_\w+|TZ|IFS|ENV|BASH_ENV|CDPATH|LD_\w+|DYLD_\w+|NODE_\w+|NPM_\w+|PYTHON\w*|PYTEST_\w+|VIRTUAL_ENV|RUBY\w*|GEM_\w+|BUNDLE_\w+|R_\w+|RSCRIPT\w*|RERECORD_\w+|GITHUB_\w+|RUNNER_\w+|ACTIONS_\w+|INPUT_\w+|CI|HTTPS?_PROXY|NO_PROXY|ALL_PROXY|https?_proxy|no_proxy|all_proxy|VCR_\w+|NOCK_\w+|GIT_\w+|SSL_CERT_\w+|CURL_CA_BUNDLE)$/;
+const RESERVED_VARIABLES = /^(PATH|HOME|SHELL|USER|LOGNAME|PWD|TMPDIR|TMP|TEMP|LANG|LC_\w+|TZ|IFS|ENV|BASH_ENV|CDPATH|LD_\w+|DYLD_\w+|RERECORD_\w+|GITHUB_\w+|RUNNER_\w+|ACTIONS_\w+|INPUT_\w+|CI|HTTPS?_PROXY|NO_PROXY|ALL_PROXY|https?_proxy|no_proxy|all_proxy|VCR_\w+|GIT_\w+|SSL_CERT_\w+|CURL_CA_BUNDLE)$/;
 
 /** The folders and files rerecord writes or reads by path must lie inside the working directory, outside .git/. */
 function boundsProblems(label: InputSource['label'], paths: Partial<Record<InputName, string>>, workingDirectory: string): string[] {
@@ -221,7 +226,7 @@ function boundsProblems(label: InputSource['label'], paths: Partial<Record<Input
 
 function keyProblems(source: InputSource, values: InputValues, apiKey: string | undefined, label: InputSource['label']): string[] {
   const apiKeyEnv = values['api-key-env'];
-  if (apiKeyEnv && RESERVED_VARIABLES.test(apiKeyEnv)) {
+  if (apiKeyEnv && (RESERVED_VARIABLES.test(apiKeyEnv) || reservedByAPreset(apiKeyEnv))) {
     return [`${label('api-key-env')}: expected the name of the variable your tests read the key from, got ${apiKeyEnv}, which the test runtime or rerecord's record hooks depend on; the key would overwrite it in every test process. Use a name of your own, such as MYAPI_KEY`];
   }
   const needsKey = values.step === 'run' && !values['dry-run'];

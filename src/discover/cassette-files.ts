@@ -2,9 +2,21 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import type { AuditedCassette } from '../audit/audit.js';
+import type { Cassette } from '../cassettes/model.js';
 import { decodeCassetteBytes, parseCassette } from '../cassettes/formats/index.js';
-import { isShallowClone, lastCommitDates, modificationTime, oldestRecordedAt, SHALLOW_CLONE_WARNING } from './recording-dates.js';
+import type { Config } from '../config/config.js';
+import type { GitRepo } from '../git/run-git.js';
+import { isShallowClone, lastCommitDates, listCassetteFiles, modificationTime, oldestRecordedAt, SHALLOW_CLONE_WARNING } from './recording-dates.js';
+
+/** A cassette file as read from disk, parsed when it could be, with when it was recorded. */
+export interface AuditedCassette {
+  path: string;
+  text: string;
+  cassette: Cassette | undefined;
+  parseError: string | undefined;
+  recordedAt: Date | undefined;
+  dateSource: 'recorded' | 'commit' | 'modified' | 'unknown';
+}
 
 /** Enough parallel reads to hide disk latency, few enough not to run out of file handles. */
 const READ_CONCURRENCY = 32;
@@ -14,16 +26,16 @@ const READ_CONCURRENCY = 32;
  * tell a cassette's age: only its own timestamps do, and `onWarning` hears why the rest are unknown.
  */
 export async function readCassettes(
-  workingDirectory: string,
+  repo: GitRepo,
   cassettes: readonly string[],
   gitFolder: string,
   onWarning: (message: string) => void,
 ): Promise<AuditedCassette[]> {
-  const shallow = cassettes.length > 0 && (await isShallowClone(workingDirectory));
+  const shallow = cassettes.length > 0 && (await isShallowClone(repo));
   if (shallow) onWarning(SHALLOW_CLONE_WARNING);
-  const commits = shallow ? undefined : await lastCommitDates(workingDirectory, gitFolder);
+  const commits = shallow ? undefined : await lastCommitDates(repo, gitFolder);
   const limit = pLimit(READ_CONCURRENCY);
-  return Promise.all(cassettes.map((cassette) => limit(() => readOne(workingDirectory, cassette, commits))));
+  return Promise.all(cassettes.map((cassette) => limit(() => readOne(repo.cwd, cassette, commits))));
 }
 
 /** `commits` undefined: a shallow clone, where only the cassette's own timestamps date it. */
@@ -46,4 +58,11 @@ async function readOne(workingDirectory: string, cassette: string, commits: Read
   if (committed) return { path: cassette, text, cassette: parsed, parseError, recordedAt: committed, dateSource: 'commit' };
   const modified = await modificationTime(absolute);
   return { path: cassette, text, cassette: parsed, parseError, recordedAt: modified, dateSource: modified ? 'modified' : 'unknown' };
+}
+
+/** When each cassette was recorded, as the cassettes say (for `mode: stale`). */
+export async function recordingDates(config: Pick<Config, 'workingDirectory' | 'cassetteDir' | 'runner'>, warn: (message: string) => void): Promise<Map<string, Date | undefined>> {
+  const cassettes = await listCassetteFiles(config.workingDirectory, config.cassetteDir);
+  const read = await readCassettes({ cwd: config.workingDirectory, inherited: config.runner.inherited }, cassettes, config.cassetteDir, warn);
+  return new Map(read.map((cassette) => [cassette.path, cassette.recordedAt]));
 }

@@ -1,12 +1,11 @@
 // When each cassette was recorded: its own timestamps where the format has them (vcr's
 // recorded_at, HAR's startedDateTime), else its last commit, else the file's modification time.
-import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Cassette } from '../cassettes/model.js';
+import { NEVER_SEARCHED_FOLDERS } from '../frameworks/registry.js';
 
-const run = promisify(execFile);
+import { git, type GitRepo } from '../git/run-git.js';
 
 /** Cassette files below a folder (relative to the working directory), sorted. */
 export async function listCassetteFiles(workingDirectory: string, cassetteDir: string): Promise<string[]> {
@@ -21,7 +20,7 @@ export async function listCassetteFiles(workingDirectory: string, cassetteDir: s
     }
     for (const entry of entries) {
       const full = path.join(folder, entry.name);
-      if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) await walk(full);
+      if (entry.isDirectory() && !NEVER_SEARCHED_FOLDERS.has(entry.name) && !entry.name.startsWith('.')) await walk(full);
       else if (entry.isFile() && /\.(ya?ml|json|har)$/i.test(entry.name)) found.push(path.relative(workingDirectory, full).split(path.sep).join('/'));
     }
   };
@@ -43,9 +42,9 @@ export function oldestRecordedAt(cassette: Cassette): Date | undefined {
  * Whether the working directory is a shallow clone (`actions/checkout` fetches one commit unless
  * told `fetch-depth: 0`): there every file's last commit is HEAD, whatever its real age.
  */
-export async function isShallowClone(workingDirectory: string): Promise<boolean> {
+export async function isShallowClone(repo: GitRepo): Promise<boolean> {
   try {
-    const { stdout } = await run('git', ['rev-parse', '--is-shallow-repository'], { cwd: workingDirectory });
+    const { stdout } = await git(repo, ['rev-parse', '--is-shallow-repository']);
     return stdout.trim() === 'true';
   } catch {
     return false;
@@ -56,11 +55,11 @@ export const SHALLOW_CLONE_WARNING =
   'this is a shallow git clone, so commit dates say nothing about when a cassette was recorded: cassettes are dated by their own timestamps where they have them, the others count as of unknown age (stale). For mode: stale, check out with fetch-depth: 0';
 
 /** Last commit date of every file below `folder`, in one `git log` (fast for tens of thousands). */
-export async function lastCommitDates(workingDirectory: string, folder: string): Promise<Map<string, Date>> {
+export async function lastCommitDates(repo: GitRepo, folder: string): Promise<Map<string, Date>> {
   const dates = new Map<string, Date>();
   let stdout: string;
   try {
-    ({ stdout } = await run('git', ['log', '--relative', '--format=%x00%cI', '--name-only', '--', folder], { cwd: workingDirectory, maxBuffer: 256 * 1024 * 1024 }));
+    ({ stdout } = await git(repo, ['log', '--relative', '--format=%x00%cI', '--name-only', '--', folder], { maxBuffer: 256 * 1024 * 1024 }));
   } catch {
     return dates; // not a git repository, or git missing: callers fall back to mtimes
   }

@@ -3,11 +3,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { minimatch } from 'minimatch';
 import { ConfigError } from '../config/errors.js';
+import { NEVER_SEARCHED_FOLDERS } from '../frameworks/registry.js';
 import type { TestSource } from '../plan/map.js';
 import { openCachedProject } from './project-on-disk.js';
 
-// Never test files, and often huge: skip them while walking.
-const SKIPPED_FOLDERS = new Set(['node_modules', '.git', '.rerecord']);
 
 /**
  * Test files matching `pattern` under `testDir`, as sorted paths relative to the working directory.
@@ -22,7 +21,7 @@ export async function findTestFiles(workingDirectory: string, testDir: string, p
     for (const entry of await readdir(folder, { withFileTypes: true })) {
       const full = path.join(folder, entry.name);
       if (entry.isDirectory()) {
-        if (!SKIPPED_FOLDERS.has(entry.name)) await walk(full);
+        if (!NEVER_SEARCHED_FOLDERS.has(entry.name)) await walk(full);
       } else if (entry.isFile() && minimatch(toPosix(path.relative(root, full)), pattern, { dot: false })) {
         found.push(toPosix(path.relative(workingDirectory, full)));
       } else if (entry.isFile()) {

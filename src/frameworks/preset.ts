@@ -1,5 +1,7 @@
 import type { CassetteFormat } from '../cassettes/model.js';
 import type { ProjectFiles } from './shared/project-files.js';
+/** The environment a test process starts from (RunnerContext.inherited, as config/ read it). */
+export type InheritedEnvironment = Readonly<Record<string, string | undefined>>;
 
 /** A cassette reference found in a test file's source. */
 export interface CassetteRef {
@@ -164,7 +166,8 @@ export interface FrameworkPreset<Name extends string = string> {
    * a file there that no test maps is a cassette at all, rather than test data.
    */
   isCassetteFile?(relativePath: string): boolean;
-  launch(absoluteFile: string, command: readonly string[], hook: HookPaths): LaunchSpec;
+  /** `inherited`: the environment the process starts from, which the hook's variables extend (NODE_OPTIONS, PYTHONPATH, RUBYLIB...). */
+  launch(absoluteFile: string, command: readonly string[], hook: HookPaths, inherited: InheritedEnvironment): LaunchSpec;
   /**
    * A warm worker that loads the runtime once and forks a child per file (WORKERS.md); its
    * environment is `launch`'s without the per-file journal. Absent: a fresh process per file.
@@ -174,6 +177,17 @@ export interface FrameworkPreset<Name extends string = string> {
   runtimeCheck?(command: readonly string[]): RuntimeCheck | undefined;
   /** The runner's own first failure in a failed file's output; absent: any preset's format is tried. */
   firstFailure?(output: string): string | undefined;
+  /**
+   * Output lines meaning the runtime or the VCR library cannot load: the same for every file, so
+   * never retried and the run stops early. Every preset's are tried on any output (custom runs anything).
+   */
+  environmentErrors?: readonly RegExp[];
+  /** The library's words for a request it holds no recording for: what a failed offline replay is summed up by. */
+  libraryMiss?: RegExp;
+  /** Variables the runtime or the hook reads: the key is never written into one (api-key-env). */
+  reservedVariables?: RegExp;
+  /** Folders the runtime or its tools make, which never hold tests or cassettes: never searched or watched. */
+  toolFolders?: readonly string[];
 }
 
 /** Declares a preset, keeping its name a literal type so that the registry can name every preset. */

@@ -23,6 +23,20 @@ export function presetNamed(name: FrameworkName): FrameworkPreset<FrameworkName>
   return PRESETS.find((preset) => preset.name === name)!;
 }
 
+/** Every preset's words for "the runtime cannot load", and a shell's for "the runtime is missing". */
+export const ENVIRONMENT_ERRORS: readonly RegExp[] = [...PRESETS.flatMap((preset) => preset.environmentErrors ?? []), /^.*: command not found$/m];
+
+/** Any library's words for a request it has no recording for (a custom command may use any of them). */
+export const LIBRARY_MISS = new RegExp(PRESETS.flatMap((preset) => (preset.libraryMiss ? [preset.libraryMiss.source] : [])).join('|'), 'i');
+
+/** Folders no preset's tests or cassettes live in: version control, rerecord's own, and every runtime's tool folders. */
+export const NEVER_SEARCHED_FOLDERS: ReadonlySet<string> = new Set(['.git', '.rerecord', ...PRESETS.flatMap((preset) => preset.toolFolders ?? [])]);
+
+/** Whether a runtime or record hook of any preset reads this variable (the key may be written into none of them). */
+export function reservedByAPreset(variable: string): boolean {
+  return PRESETS.some((preset) => preset.reservedVariables?.test(variable));
+}
+
 export interface Detected {
   preset: FrameworkPreset<FrameworkName>;
   /** What gave it away: `tests/conftest.py`, `nock in package.json`. */

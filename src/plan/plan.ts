@@ -79,3 +79,11 @@ function isStale(input: PlanInput, cassette: string): boolean {
   if (!recorded) return true;
   return (input.now ?? new Date()).getTime() - recorded.getTime() > (input.maxAgeMs ?? Infinity);
 }
+
+/** A plan with what it was made from that the run needs too. */
+export interface PlannedRun {
+  plan: Plan;
+  manifest: Manifest;
+  /** Every test file found (relative), selected or not: none is ever a cassette. */
+  testFiles: string[];
+}

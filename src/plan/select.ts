@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { minimatch } from 'minimatch';
 import type { Mode } from '../config/inputs.js';
-import { entryNumbers } from '../report/format.js';
+import { entryNumbers } from '../text/format.js';
 
 export interface SelectionInput {
   mode: Mode;

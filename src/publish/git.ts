@@ -1,10 +1,10 @@
 // Getting refreshed cassettes into the repository with git: a commit on the current branch
 // (pushed, rebasing over concurrent pushes) or a commit on a separate branch for a pull request.
 // No token ever appears here: in Actions, actions/checkout left credentials in the git config.
-import { execFile } from 'node:child_process';
 import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { git, gitBytes, GitError, gitText, type GitOptions, type GitRepo } from '../git/run-git.js';
 
 export interface GitIdentity {
   name: string;
@@ -17,70 +17,19 @@ export const BOT_IDENTITY: GitIdentity = {
   email: '41898282+github-actions[bot]@users.noreply.github.com',
 } as const;
 
-export class GitPublishError extends Error {
+export class GitPublishError extends GitError {
   constructor(message: string) {
     super(message);
     this.name = 'GitPublishError';
   }
 }
 
-interface GitResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-interface GitOptions {
-  env?: NodeJS.ProcessEnv;
-  /** Return a failed result instead of throwing. */
-  allowFailure?: boolean;
-  /** Written to git's standard input. */
-  input?: string;
-  /** The most output kept; more fails the command. */
-  maxBuffer?: number;
-}
-
-/**
- * Literal pathspecs: a cassette named `get [id].yml` is a file name, not a glob. No prompts: a
- * missing credential must fail the step, not hang it until the job times out.
- */
-const BASE_ENV = { GIT_LITERAL_PATHSPECS: '1', GIT_TERMINAL_PROMPT: '0' } as const;
-
-async function git(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
-  const result = await gitBytes(cwd, args, options);
-  return { ...result, stdout: result.stdout.toString('utf8') };
-}
-
-/** git with its standard output as bytes, undecoded: a file's content may be anything. */
-function gitBytes(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<Omit<GitResult, 'stdout'> & { stdout: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, ...BASE_ENV, ...options.env };
-    const maxBuffer = options.maxBuffer ?? 64 * 1024 * 1024;
-    const child = execFile('git', args, { cwd, env, maxBuffer, encoding: 'buffer' }, (error, stdout, stderrBytes) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      const stderr = stderrBytes.toString('utf8');
-      if (error && code === -1) return reject(new GitPublishError(`could not run git ${args[0]}: ${error.message}`));
-      if (code !== 0 && !options.allowFailure) {
-        return reject(new GitPublishError(`git ${args[0]} failed (exit ${code}): ${(stderr || stdout.toString('utf8')).trim()}`));
-      }
-      resolve({ code, stdout, stderr });
-    });
-    // A git that exits without reading its input must not crash us with EPIPE.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(options.input ?? '');
-  });
-}
-
-async function gitText(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<string> {
-  return (await git(cwd, args, options)).stdout.trim();
-}
-
 /**
  * Who commits: an explicit author, else whoever git is configured as (a developer running the
  * CLI), else the Actions bot (runners have no identity, and `git commit` would refuse).
  */
-export async function identityEnv(cwd: string, author?: GitIdentity): Promise<NodeJS.ProcessEnv> {
-  const identity = author ?? ((await hasConfiguredIdentity(cwd)) ? undefined : BOT_IDENTITY);
+export async function identityEnv(repo: GitRepo, author?: GitIdentity): Promise<NodeJS.ProcessEnv> {
+  const identity = author ?? ((await hasConfiguredIdentity(repo)) ? undefined : BOT_IDENTITY);
   if (!identity) return {};
   return {
     GIT_AUTHOR_NAME: identity.name,
@@ -90,9 +39,9 @@ export async function identityEnv(cwd: string, author?: GitIdentity): Promise<No
   };
 }
 
-async function hasConfiguredIdentity(cwd: string): Promise<boolean> {
+async function hasConfiguredIdentity(repo: GitRepo): Promise<boolean> {
   const value = async (key: string, envName: string) =>
-    Boolean(process.env[envName]) || (await git(cwd, ['config', '--get', key], { allowFailure: true })).stdout.trim() !== '';
+    Boolean(repo.inherited[envName]) || (await git(repo, ['config', '--get', key], { allowFailure: true })).stdout.trim() !== '';
   return (await value('user.name', 'GIT_COMMITTER_NAME')) && (await value('user.email', 'GIT_COMMITTER_EMAIL'));
 }
 
@@ -100,19 +49,19 @@ async function hasConfiguredIdentity(cwd: string): Promise<boolean> {
  * The paths git can stage: those on disk (minus ignored ones, which `git add` refuses by name)
  * and tracked ones gone from disk (deletions). Naming anything else fails the whole `git add`.
  */
-async function stageablePaths(cwd: string, paths: readonly string[], env?: NodeJS.ProcessEnv): Promise<string[]> {
-  const relative = [...new Set(paths.map((p) => toPosix(path.isAbsolute(p) ? path.relative(cwd, p) : path.normalize(p))))];
+async function stageablePaths(repo: GitRepo, paths: readonly string[], env?: NodeJS.ProcessEnv): Promise<string[]> {
+  const relative = [...new Set(paths.map((p) => toPosix(path.isAbsolute(p) ? path.relative(repo.cwd, p) : path.normalize(p))))];
   const present: string[] = [];
   const missing: string[] = [];
-  for (const p of relative) ((await exists(path.resolve(cwd, p))) ? present : missing).push(p);
+  for (const p of relative) ((await exists(path.resolve(repo.cwd, p))) ? present : missing).push(p);
   // Exit 1 means "none ignored". -z needs --stdin; check-ignore takes names, not pathspecs, and
   // refuses the literal-pathspec switch.
   const checked =
     present.length === 0
       ? undefined
-      : await git(cwd, ['check-ignore', '-z', '--stdin'], { allowFailure: true, env: { ...env, GIT_LITERAL_PATHSPECS: '0' }, input: `${present.join('\0')}\0` });
+      : await git(repo, ['check-ignore', '-z', '--stdin'], { allowFailure: true, env: { ...env, GIT_LITERAL_PATHSPECS: '0' }, input: `${present.join('\0')}\0` });
   const ignored = new Set(checked ? splitZ(checked.stdout) : []);
-  const tracked = missing.length === 0 ? [] : splitZ(await gitText(cwd, ['ls-files', '-z', '--', ...missing], { env }));
+  const tracked = missing.length === 0 ? [] : splitZ(await gitText(repo, ['ls-files', '-z', '--', ...missing], { env }));
   const deleted = missing.filter((p) => tracked.some((file) => file === p || file.startsWith(`${p}/`)));
   return [...present.filter((p) => !ignored.has(p)), ...deleted];
 }
@@ -122,17 +71,17 @@ async function stageablePaths(cwd: string, paths: readonly string[], env?: NodeJ
  * additions, changes and deletions alike. Anything else the user had staged stays staged and out
  * of the commit. Returns undefined when those paths hold no change: no empty commits.
  */
-export async function commitPaths(cwd: string, paths: readonly string[], message: string, author?: GitIdentity): Promise<{ sha: string } | undefined> {
-  const stageable = await stageablePaths(cwd, paths);
+export async function commitPaths(repo: GitRepo, paths: readonly string[], message: string, author?: GitIdentity): Promise<{ sha: string } | undefined> {
+  const stageable = await stageablePaths(repo, paths);
   // An empty pathspec would mean "everything": never stage what we were not asked to.
   if (stageable.length === 0) return undefined;
-  await git(cwd, ['add', '-A', '--', ...stageable]);
-  const staged = await git(cwd, ['diff', '--cached', '--quiet', '--', ...stageable], { allowFailure: true });
+  await git(repo, ['add', '-A', '--', ...stageable]);
+  const staged = await git(repo, ['diff', '--cached', '--quiet', '--', ...stageable], { allowFailure: true });
   if (staged.code === 0) return undefined;
   // --only (the default with paths): the commit holds these paths and nothing else staged.
   // --no-verify: hooks are for people's edits; lint-staged rewriting a cassette would corrupt it.
-  await git(cwd, ['commit', '--no-verify', '--quiet', '-m', message, '--', ...stageable], { env: await identityEnv(cwd, author) });
-  return { sha: await gitText(cwd, ['rev-parse', 'HEAD']) };
+  await git(repo, ['commit', '--no-verify', '--quiet', '-m', message, '--', ...stageable], { env: await identityEnv(repo, author) });
+  return { sha: await gitText(repo, ['rev-parse', 'HEAD']) };
 }
 
 export interface PushOptions {
@@ -148,17 +97,17 @@ export interface PushOptions {
  * onto it and try again, a bounded number of times. Whether a rejection is a race is decided by
  * looking at the remote branch, not by reading git's (translatable) messages.
  */
-export async function pushWithRebase(cwd: string, options: PushOptions): Promise<{ sha: string; attempts: number }> {
+export async function pushWithRebase(repo: GitRepo, options: PushOptions): Promise<{ sha: string; attempts: number }> {
   const remote = options.remote ?? 'origin';
   const attempts = Math.max(1, options.attempts ?? 3);
   const tracking = `refs/remotes/${remote}/${options.branch}`;
   for (let attempt = 1; ; attempt++) {
-    const push = await git(cwd, ['push', remote, `HEAD:refs/heads/${options.branch}`], { allowFailure: true });
-    if (push.code === 0) return { sha: await gitText(cwd, ['rev-parse', 'HEAD']), attempts: attempt };
+    const push = await git(repo, ['push', remote, `HEAD:refs/heads/${options.branch}`], { allowFailure: true });
+    if (push.code === 0) return { sha: await gitText(repo, ['rev-parse', 'HEAD']), attempts: attempt };
     const pushError = push.stderr.trim();
-    const fetched = await git(cwd, ['fetch', '--no-tags', remote, `+refs/heads/${options.branch}:${tracking}`], { allowFailure: true });
+    const fetched = await git(repo, ['fetch', '--no-tags', remote, `+refs/heads/${options.branch}:${tracking}`], { allowFailure: true });
     if (fetched.code !== 0) throw new GitPublishError(`could not push to ${remote}/${options.branch}: ${pushError}`);
-    const behind = (await git(cwd, ['merge-base', '--is-ancestor', tracking, 'HEAD'], { allowFailure: true })).code !== 0;
+    const behind = (await git(repo, ['merge-base', '--is-ancestor', tracking, 'HEAD'], { allowFailure: true })).code !== 0;
     // The push would have been a fast-forward, so something else refused it (rights, branch protection).
     if (!behind) throw new GitPublishError(`could not push to ${remote}/${options.branch}: ${pushError}`);
     if (attempt >= attempts) {
@@ -166,16 +115,16 @@ export async function pushWithRebase(cwd: string, options: PushOptions): Promise
         `could not push to ${remote}/${options.branch}: the branch kept moving (others pushed) through ${attempts} attempt(s) to rebase onto it. Run again, or use publish: pull-request.`,
       );
     }
-    await rebaseOnto(cwd, tracking, `${remote}/${options.branch}`, await identityEnv(cwd, options.author));
+    await rebaseOnto(repo, tracking, `${remote}/${options.branch}`, await identityEnv(repo, options.author));
   }
 }
 
-async function rebaseOnto(cwd: string, upstream: string, label: string, env: NodeJS.ProcessEnv): Promise<void> {
+async function rebaseOnto(repo: GitRepo, upstream: string, label: string, env: NodeJS.ProcessEnv): Promise<void> {
   // --autostash: reports and logs the run left in the working tree must not block the rebase.
-  const rebase = await git(cwd, ['rebase', '--autostash', upstream], { allowFailure: true, env });
+  const rebase = await git(repo, ['rebase', '--autostash', upstream], { allowFailure: true, env });
   if (rebase.code === 0) return;
-  const conflicted = splitZ(await gitText(cwd, ['diff', '--name-only', '-z', '--diff-filter=U'], { allowFailure: true }));
-  await git(cwd, ['rebase', '--abort'], { allowFailure: true });
+  const conflicted = splitZ(await gitText(repo, ['diff', '--name-only', '-z', '--diff-filter=U'], { allowFailure: true }));
+  await git(repo, ['rebase', '--abort'], { allowFailure: true });
   const what = conflicted.length > 0 ? `conflicting files (relative to the repository root): ${conflicted.join(', ')}` : rebase.stderr.trim();
   throw new GitPublishError(
     `could not rebase onto ${label}, which changed the same files concurrently; the rebase was aborted and the branch left as it was. ${what}`,
@@ -212,67 +161,67 @@ export interface PublishedBranch {
  * scratch index with plumbing, so HEAD, the index and the working tree are never touched: the
  * workspace is left exactly as found, cassettes included.
  */
-export async function publishBranch(cwd: string, options: PublishBranchOptions): Promise<PublishedBranch> {
+export async function publishBranch(repo: GitRepo, options: PublishBranchOptions): Promise<PublishedBranch> {
   const remote = options.remote ?? 'origin';
   const { branch } = options;
-  await guardBranch(cwd, branch, options.base);
-  const head = await gitText(cwd, ['rev-parse', 'HEAD']);
+  await guardBranch(repo, branch, options.base);
+  const head = await gitText(repo, ['rev-parse', 'HEAD']);
   const auth = { env: options.auth };
-  const remoteSha = await remoteBranchSha(cwd, remote, branch, auth);
-  if (remoteSha) await fetchBranch(cwd, remote, branch, auth);
-  const tree = await treeWithPaths(cwd, head, options.paths);
-  if (tree === (await gitText(cwd, ['rev-parse', `${head}^{tree}`]))) return { sha: remoteSha, changed: false, outcome: 'no-changes' };
-  if (remoteSha && tree === (await gitText(cwd, ['rev-parse', `${remoteSha}^{tree}`]))) {
-    await git(cwd, ['update-ref', `refs/heads/${branch}`, remoteSha]);
+  const remoteSha = await remoteBranchSha(repo, remote, branch, auth);
+  if (remoteSha) await fetchBranch(repo, remote, branch, auth);
+  const tree = await treeWithPaths(repo, head, options.paths);
+  if (tree === (await gitText(repo, ['rev-parse', `${head}^{tree}`]))) return { sha: remoteSha, changed: false, outcome: 'no-changes' };
+  if (remoteSha && tree === (await gitText(repo, ['rev-parse', `${remoteSha}^{tree}`]))) {
+    await git(repo, ['update-ref', `refs/heads/${branch}`, remoteSha]);
     return { sha: remoteSha, changed: false, outcome: 'up-to-date' };
   }
-  const commit = await gitText(cwd, ['commit-tree', tree, '-p', head, '-m', options.message], { env: await identityEnv(cwd, options.author) });
+  const commit = await gitText(repo, ['commit-tree', tree, '-p', head, '-m', options.message], { env: await identityEnv(repo, options.author) });
   // An empty expected value means "the branch must not exist yet".
   const lease = `--force-with-lease=refs/heads/${branch}:${remoteSha ?? ''}`;
-  const push = await git(cwd, ['push', lease, remote, `${commit}:refs/heads/${branch}`], { allowFailure: true, ...auth });
+  const push = await git(repo, ['push', lease, remote, `${commit}:refs/heads/${branch}`], { allowFailure: true, ...auth });
   if (push.code !== 0) {
-    const now = await remoteBranchSha(cwd, remote, branch, auth);
+    const now = await remoteBranchSha(repo, remote, branch, auth);
     if (now !== remoteSha) {
       throw new GitPublishError(`${remote}/${branch} changed while publishing (someone else pushed to it); not overwriting it. Run again to publish on top of the new state.`);
     }
     throw new GitPublishError(`could not push ${remote}/${branch}: ${push.stderr.trim()}`);
   }
-  await git(cwd, ['update-ref', `refs/heads/${branch}`, commit]);
+  await git(repo, ['update-ref', `refs/heads/${branch}`, commit]);
   return { sha: commit, changed: true, outcome: 'pushed' };
 }
 
-async function guardBranch(cwd: string, branch: string, base: string): Promise<void> {
+async function guardBranch(repo: GitRepo, branch: string, base: string): Promise<void> {
   if (branch === base) throw new GitPublishError(`the pull-request branch and its base are both "${branch}"; refusing to force-push the base branch.`);
-  const current = (await git(cwd, ['symbolic-ref', '-q', '--short', 'HEAD'], { allowFailure: true })).stdout.trim();
+  const current = (await git(repo, ['symbolic-ref', '-q', '--short', 'HEAD'], { allowFailure: true })).stdout.trim();
   if (current === branch) throw new GitPublishError(`"${branch}" is the checked-out branch; check out the base branch, the pull-request branch is rewritten on every run.`);
 }
 
-export async function remoteBranchSha(cwd: string, remote: string, branch: string, options: GitOptions = {}): Promise<string | undefined> {
-  const listed = await gitText(cwd, ['ls-remote', '--heads', remote, `refs/heads/${branch}`], options);
+export async function remoteBranchSha(repo: GitRepo, remote: string, branch: string, options: GitOptions = {}): Promise<string | undefined> {
+  const listed = await gitText(repo, ['ls-remote', '--heads', remote, `refs/heads/${branch}`], options);
   const sha = listed.split('\n').find((line) => line.endsWith(`\trefs/heads/${branch}`))?.split('\t')[0];
   return sha || undefined;
 }
 
 /** Its tree is all we need; in a shallow checkout (actions/checkout's default) fetch no history. */
-export async function fetchBranch(cwd: string, remote: string, branch: string, options: GitOptions = {}): Promise<void> {
-  const shallow = (await gitText(cwd, ['rev-parse', '--is-shallow-repository'])) === 'true';
-  await git(cwd, ['fetch', '--no-tags', ...(shallow ? ['--depth=1'] : []), remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], options);
+export async function fetchBranch(repo: GitRepo, remote: string, branch: string, options: GitOptions = {}): Promise<void> {
+  const shallow = (await gitText(repo, ['rev-parse', '--is-shallow-repository'])) === 'true';
+  await git(repo, ['fetch', '--no-tags', ...(shallow ? ['--depth=1'] : []), remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], options);
 }
 
 /** A file as the fetched remote branch holds it; undefined when it holds none. */
 /** The file's exact bytes on the fetched branch (a cassette may hold any bytes: never decoded here); undefined when absent. */
-export async function fileOnRemoteBranch(cwd: string, remote: string, branch: string, file: string): Promise<Buffer | undefined> {
-  const shown = await gitBytes(cwd, ['show', `refs/remotes/${remote}/${branch}:${file}`], { allowFailure: true, maxBuffer: 512 * 1024 * 1024 });
+export async function fileOnRemoteBranch(repo: GitRepo, remote: string, branch: string, file: string): Promise<Buffer | undefined> {
+  const shown = await gitBytes(repo, ['show', `refs/remotes/${remote}/${branch}:${file}`], { allowFailure: true, maxBuffer: 512 * 1024 * 1024 });
   return shown.code === 0 ? shown.stdout : undefined;
 }
 
 /** The paths a fetched remote branch's tree differs in from HEAD's. */
-export async function pathsDifferingFromHead(cwd: string, remote: string, branch: string): Promise<string[]> {
-  return splitZ(await gitText(cwd, ['diff', '--name-only', '-z', '--no-renames', 'HEAD', `refs/remotes/${remote}/${branch}`]));
+export async function pathsDifferingFromHead(repo: GitRepo, remote: string, branch: string): Promise<string[]> {
+  return splitZ(await gitText(repo, ['diff', '--name-only', '-z', '--no-renames', 'HEAD', `refs/remotes/${remote}/${branch}`]));
 }
 
-export async function deleteRemoteBranch(cwd: string, remote: string, branch: string, options: GitOptions = {}): Promise<void> {
-  await git(cwd, ['push', remote, '--delete', `refs/heads/${branch}`], options);
+export async function deleteRemoteBranch(repo: GitRepo, remote: string, branch: string, options: GitOptions = {}): Promise<void> {
+  await git(repo, ['push', remote, '--delete', `refs/heads/${branch}`], options);
 }
 
 /**
@@ -280,21 +229,21 @@ export async function deleteRemoteBranch(cwd: string, remote: string, branch: st
  * The empty value first clears the header actions/checkout may have stored for the same server,
  * so the token given here is the only one sent.
  */
-export function tokenAuthEnv(token: string, serverUrl = process.env.GITHUB_SERVER_URL || 'https://github.com'): NodeJS.ProcessEnv {
+export function tokenAuthEnv(token: string, serverUrl: string): NodeJS.ProcessEnv {
   const key = `http.${serverUrl.replace(/\/+$/, '')}/.extraheader`;
   const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
   return { GIT_CONFIG_COUNT: '2', GIT_CONFIG_KEY_0: key, GIT_CONFIG_VALUE_0: '', GIT_CONFIG_KEY_1: key, GIT_CONFIG_VALUE_1: `AUTHORIZATION: basic ${basic}` };
 }
 
 /** The tree of `base` with `paths` as they are in the working tree, via a scratch index. */
-async function treeWithPaths(cwd: string, base: string, paths: readonly string[]): Promise<string> {
+async function treeWithPaths(repo: GitRepo, base: string, paths: readonly string[]): Promise<string> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'rerecord-index-'));
   const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
   try {
-    await git(cwd, ['read-tree', base], { env });
-    const stageable = await stageablePaths(cwd, paths, env);
-    if (stageable.length > 0) await git(cwd, ['add', '-A', '--', ...stageable], { env });
-    return await gitText(cwd, ['write-tree'], { env });
+    await git(repo, ['read-tree', base], { env });
+    const stageable = await stageablePaths(repo, paths, env);
+    if (stageable.length > 0) await git(repo, ['add', '-A', '--', ...stageable], { env });
+    return await gitText(repo, ['write-tree'], { env });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

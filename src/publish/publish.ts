@@ -1,25 +1,24 @@
 // Where refreshed cassettes go: a commit, a pull request or an artifact. Only cassettes with real
 // changes (and the manifest) are published, after one more leak scan over exactly those files.
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { diffCassettes } from '../cassettes/diff.js';
 import { decodeCassetteBytes, parseCassette } from '../cassettes/formats/index.js';
 import { findLeaks, describeLeak } from '../cassettes/leaks.js';
 import type { Config } from '../config/config.js';
-import { MANIFEST_PATH, secretsOf } from '../pipeline.js';
+import { runUrl, type RunnerContext } from '../config/runner-context.js';
+import { gitText, type GitRepo } from '../git/run-git.js';
+import { secretsOf } from '../config/secrets.js';
+import { MANIFEST_PATH } from '../state/paths.js';
 import { driftHeadline, driftCounts, driftMarkdown, type DriftSource } from '../report/drift.js';
 import type { Logger } from '../report/logger.js';
 import { keepTimingsOf, parseManifest, serializeManifest } from '../state/manifest.js';
 import { ownPathProblems, readOwnFile, writeOwnFile } from '../state/own-files.js';
-import { requireRunnerEnvironment, uploadFiles } from './artifacts.js';
-import type { FileResult } from '../run/execute.js';
+import { artifactStore, FAILURES_ARTIFACT, requireRunnerEnvironment } from '../github/artifacts.js';
+import type { FileResult } from '../results/run-outcome.js';
 import { commitPaths, deleteRemoteBranch, fetchBranch, fileOnRemoteBranch, pathsDifferingFromHead, publishBranch, pushWithRebase, remoteBranchSha, tokenAuthEnv } from './git.js';
-import { closePullRequest, findPullRequest, upsertPullRequest } from './pull-request.js';
-import { FAILURES_ARTIFACT } from './shards.js';
+import { closePullRequest, findPullRequest, upsertPullRequest } from '../github/pull-requests.js';
 
-const run = promisify(execFile);
 
 export interface PublishOutcome {
   /** `unchanged`: the open pull request already holds this (nothing pushed, nothing updated); `closed`: no drift left. */
@@ -54,8 +53,8 @@ export async function publishCassettes(config: Config, results: readonly Publish
   switch (config.publish) {
     case 'artifact': {
       const files = paths.map((file) => path.resolve(config.workingDirectory, file));
-      const { id } = await uploadFiles(config.artifactName, files, config.workingDirectory, { retentionDays: config.retentionDays });
-      const url = artifactUrl(id);
+      const { id } = await artifactStore(config.runner).upload(config.artifactName, files, config.workingDirectory, { retentionDays: config.retentionDays });
+      const url = artifactUrl(config.runner, id);
       logger.info(`uploaded ${cassettes.length} cassettes as artifact ${config.artifactName}${url ? `: ${url}` : ''}`);
       return { ...NOTHING, operation: 'uploaded', artifact: { id, url } };
     }
@@ -67,10 +66,11 @@ export async function publishCassettes(config: Config, results: readonly Publish
 }
 
 async function commitOnCurrentBranch(config: Config, paths: readonly string[], logger: Logger): Promise<PublishOutcome> {
-  const branch = await checkedOutBranch(config.workingDirectory);
-  const commit = await commitPaths(config.workingDirectory, paths, config.commitMessage);
+  const repo = repoOf(config);
+  const branch = await checkedOutBranch(repo);
+  const commit = await commitPaths(repo, paths, config.commitMessage);
   if (!commit) return NOTHING;
-  const { sha } = await pushWithRebase(config.workingDirectory, { branch });
+  const { sha } = await pushWithRebase(repo, { branch });
   logger.info(`committed ${paths.length - 1} cassettes to ${branch} as ${sha}`);
   return { ...NOTHING, operation: 'committed', commitSha: sha };
 }
@@ -94,7 +94,7 @@ export function publishProblems(config: Config): string[] {
     if (!(config.publishToken ?? config.githubToken)) {
       problems.push('publish: pull-request needs a token to push the branch and open the pull request: github-token (the CLI reads GITHUB_TOKEN), or token (RERECORD_TOKEN); or choose another publish');
     }
-    const repository = process.env.GITHUB_REPOSITORY;
+    const repository = config.runner.repository;
     if (!repository || !/^[\w.-]+\/[\w.-]+$/.test(repository)) {
       problems.push(`publish: pull-request needs GITHUB_REPOSITORY as owner/name (a runner sets it; export it to publish from a shell)${repository ? `, got ${JSON.stringify(repository)}` : ''}`);
     }
@@ -102,7 +102,7 @@ export function publishProblems(config: Config): string[] {
   }
   if (config.publish === 'artifact') {
     try {
-      requireRunnerEnvironment('publish the cassettes as an artifact');
+      requireRunnerEnvironment(config.runner, 'publish the cassettes as an artifact');
     } catch (error) {
       return [`publish: ${(error as Error).message}`];
     }
@@ -111,11 +111,11 @@ export function publishProblems(config: Config): string[] {
 }
 
 function pullRequestTarget(config: Config): PullRequestTarget | undefined {
-  const repository = process.env.GITHUB_REPOSITORY;
+  const repository = config.runner.repository;
   const token = config.publishToken ?? config.githubToken;
   if (!token || !repository) return undefined;
   const [owner, repo] = repository.split('/') as [string, string];
-  return { token, owner, repo, auth: config.publishToken ? tokenAuthEnv(config.publishToken) : undefined };
+  return { token, owner, repo, auth: config.publishToken ? tokenAuthEnv(config.publishToken, config.runner.serverUrl) : undefined };
 }
 
 async function openPullRequest(
@@ -128,19 +128,19 @@ async function openPullRequest(
   const target = pullRequestTarget(config);
   // Checked before any test ran (publishProblems); the publish job of a sharded run gets here unchecked.
   if (!target) throw new Error(publishProblems({ ...config, shard: { index: 1, count: 1 } }).join('; '));
-  const base = config.base ?? (await currentBranch(config.workingDirectory));
-  const cwd = config.workingDirectory;
+  const repo = repoOf(config);
+  const base = config.base ?? (await currentBranch(repo, config.runner));
   // Noise is judged against what the pull request already carries: a re-run against an unchanged
   // API then builds the very same tree, and nothing is pushed or updated.
-  if (await remoteBranchSha(cwd, REMOTE, config.branch, { env: target.auth })) {
-    await fetchBranch(cwd, REMOTE, config.branch, { env: target.auth });
-    await steadyManifestAgainstBranch(cwd, config.branch);
+  if (await remoteBranchSha(repo, REMOTE, config.branch, { env: target.auth })) {
+    await fetchBranch(repo, REMOTE, config.branch, { env: target.auth });
+    await steadyManifestAgainstBranch(repo, config.branch);
     const kept = await keepBranchVersionsOfNoise(config, paths.filter((file) => file !== MANIFEST_PATH));
     if (kept.length > 0) logger.info(`${kept.length} cassette(s) differ from the pull request's only by noise: kept as the pull request has them`);
   }
-  const pushed = await publishBranch(cwd, { branch: config.branch, base, paths: [...paths], message: config.commitMessage, auth: target.auth });
+  const pushed = await publishBranch(repo, { branch: config.branch, base, paths: [...paths], message: config.commitMessage, auth: target.auth });
   if (pushed.outcome === 'no-changes') return NOTHING;
-  const spec = { token: target.token, owner: target.owner, repo: target.repo, head: config.branch, base };
+  const spec = { token: target.token, apiUrl: config.runner.apiUrl, owner: target.owner, repo: target.repo, head: config.branch, base };
   if (pushed.outcome === 'up-to-date') {
     const open = await findPullRequest(spec);
     if (open) {
@@ -151,7 +151,7 @@ async function openPullRequest(
   const pullRequest = await upsertPullRequest({
     ...spec,
     title: config.prTitle,
-    body: pullRequestBody(results, failed),
+    body: pullRequestBody(results, failed, runUrl(config.runner)),
     labels: [...config.prLabels],
     draft: config.draft,
     reviewers: [...config.reviewers],
@@ -169,7 +169,7 @@ async function openPullRequest(
 async function keepBranchVersionsOfNoise(config: Config, cassettes: readonly string[]): Promise<string[]> {
   const kept: string[] = [];
   for (const cassette of cassettes) {
-    const onBranch = await fileOnRemoteBranch(config.workingDirectory, REMOTE, config.branch, cassette);
+    const onBranch = await fileOnRemoteBranch(repoOf(config), REMOTE, config.branch, cassette);
     if (onBranch === undefined) continue;
     const file = path.resolve(config.workingDirectory, cassette);
     const current = await readFile(file).catch(() => undefined);
@@ -199,15 +199,15 @@ async function keepBranchVersionsOfNoise(config: Config, cassettes: readonly str
 async function closeWhenNoDriftLeft(config: Config, results: readonly PublishSource[], logger: Logger): Promise<PublishOutcome> {
   const target = pullRequestTarget(config);
   if (!target) return NOTHING;
-  const cwd = config.workingDirectory;
-  if (!(await remoteBranchSha(cwd, REMOTE, config.branch, { env: target.auth }))) return NOTHING;
-  const base = config.base ?? (await currentBranch(cwd));
-  const spec = { token: target.token, owner: target.owner, repo: target.repo, head: config.branch, base };
+  const repo = repoOf(config);
+  if (!(await remoteBranchSha(repo, REMOTE, config.branch, { env: target.auth }))) return NOTHING;
+  const base = config.base ?? (await currentBranch(repo, config.runner));
+  const spec = { token: target.token, apiUrl: config.runner.apiUrl, owner: target.owner, repo: target.repo, head: config.branch, base };
   const open = await findPullRequest(spec);
   if (!open) return NOTHING;
-  await fetchBranch(cwd, REMOTE, config.branch, { env: target.auth });
+  await fetchBranch(repo, REMOTE, config.branch, { env: target.auth });
   const covered = new Set(results.filter((result) => (result.status ?? 'succeeded') === 'succeeded').flatMap((result) => result.cassettes.map((c) => c.cassette)));
-  const proposed = (await pathsDifferingFromHead(cwd, REMOTE, config.branch)).filter((file) => file !== MANIFEST_PATH);
+  const proposed = (await pathsDifferingFromHead(repo, REMOTE, config.branch)).filter((file) => file !== MANIFEST_PATH);
   const uncovered = proposed.filter((file) => !covered.has(file));
   if (uncovered.length > 0) {
     logger.info(`pull request #${open.number} also changes ${uncovered.slice(0, 5).join(', ')}${uncovered.length > 5 ? ` and ${uncovered.length - 5} more` : ''}, which this run did not re-record: left open`);
@@ -217,29 +217,22 @@ async function closeWhenNoDriftLeft(config: Config, results: readonly PublishSou
     logger.info(`pull request #${open.number} proposes no real change any more; left open (keep-pull-request-open)`);
     return { ...NOTHING, operation: 'unchanged', pullRequest: open };
   }
-  const run = runUrl();
+  const run = runUrl(config.runner);
   await closePullRequest(spec, open.number, `rerecord re-recorded ${proposed.length} cassette(s) this pull request changes${run ? ` in ${run}` : ''} and found no real change left against \`${base}\` (only noise such as dates and request ids differs): closing it. A later run opens a new one when the API drifts again.`);
   logger.info(`closed pull request #${open.number}: no real drift left`);
   if (config.deleteBranch) {
-    await deleteRemoteBranch(cwd, REMOTE, config.branch, { env: target.auth });
+    await deleteRemoteBranch(repo, REMOTE, config.branch, { env: target.auth });
     logger.info(`deleted branch ${config.branch}`);
   }
   return { ...NOTHING, operation: 'closed', pullRequest: open };
 }
 
-/** This workflow run's page, on a runner. */
-function runUrl(): string | undefined {
-  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
-  return server && repository && runId ? `${server.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}` : undefined;
-}
-
-function artifactUrl(id: number): string {
-  const run = runUrl();
+function artifactUrl(runner: RunnerContext, id: number): string {
+  const run = runUrl(runner);
   return run ? `${run}/artifacts/${id}` : '';
 }
 
-export function pullRequestBody(results: readonly PublishSource[], failed: readonly string[]): string {
-  const run = runUrl();
+export function pullRequestBody(results: readonly PublishSource[], failed: readonly string[], run: string | undefined): string {
   const lines = [`Re-recorded by rerecord: ${driftHeadline(driftCounts(results))}.${run ? ` [Workflow run](${run}).` : ''}`, '', driftMarkdown(results, 55_000)];
   if (failed.length > 0) {
     const reasons = new Map(results.filter((result) => result.reason).map((result) => [result.file, result.reason!]));
@@ -261,8 +254,9 @@ function oneLine(text: string): string {
  * runner's load, by far more than 2x on a busy machine) must not make a new commit there: the
  * branch's timings are kept. The branch has been fetched.
  */
-async function steadyManifestAgainstBranch(cwd: string, branch: string): Promise<void> {
-  const text = (await fileOnRemoteBranch(cwd, REMOTE, branch, MANIFEST_PATH))?.toString('utf8');
+async function steadyManifestAgainstBranch(repo: GitRepo, branch: string): Promise<void> {
+  const cwd = repo.cwd;
+  const text = (await fileOnRemoteBranch(repo, REMOTE, branch, MANIFEST_PATH))?.toString('utf8');
   let published;
   try {
     published = text === undefined ? undefined : parseManifest(text, `${branch}:${MANIFEST_PATH}`);
@@ -296,18 +290,18 @@ async function refuseLeaks(config: Config, paths: readonly string[]): Promise<vo
   if (findings.length > 0) throw new Error(`refusing to publish: ${findings.slice(0, 5).join('; ')}`);
 }
 
+function repoOf(config: Config): GitRepo {
+  return { cwd: config.workingDirectory, inherited: config.runner.inherited };
+}
+
 /** The branch being run on: a pull request's head, a pushed branch, else what git has checked out. */
-async function currentBranch(cwd: string): Promise<string> {
-  if (process.env.GITHUB_HEAD_REF) return process.env.GITHUB_HEAD_REF;
-  if (process.env.GITHUB_REF?.startsWith('refs/heads/') && process.env.GITHUB_REF_NAME) return process.env.GITHUB_REF_NAME;
-  const { stdout } = await run('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd });
-  return stdout.trim();
+async function currentBranch(repo: GitRepo, runner: RunnerContext): Promise<string> {
+  return runner.eventBranch ?? gitText(repo, ['rev-parse', '--abbrev-ref', 'HEAD']);
 }
 
 /** A commit must land on a branch: a detached HEAD (a pull_request event's merge commit) has none. */
-async function checkedOutBranch(cwd: string): Promise<string> {
-  const { stdout } = await run('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd });
-  const branch = stdout.trim();
+async function checkedOutBranch(repo: GitRepo): Promise<string> {
+  const branch = await gitText(repo, ['rev-parse', '--abbrev-ref', 'HEAD']);
   if (branch === 'HEAD') {
     throw new Error('publish: commit needs a checked-out branch, but HEAD is detached (on pull_request events, check out with ref: ${{ github.head_ref }}), or use publish: pull-request');
   }

@@ -1,27 +1,23 @@
 // Artifacts between jobs: every shard uploads what it re-recorded and its failure report; the
 // final `step: publish` job downloads them all, merges, and publishes once.
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
-import { MANIFEST_PATH } from '../pipeline.js';
+import { MANIFEST_PATH } from '../state/paths.js';
 import { failureLogText, jsonTwinPath, parseFailureReport, type FailureReport } from '../state/failure-log.js';
 import { EMPTY_MANIFEST, parseManifest, serializeManifest } from '../state/manifest.js';
 import { readOwnFile, writeOwnFile } from '../state/own-files.js';
-import type { FileResult } from '../run/execute.js';
-import { artifactNameForShard, downloadArtifactsByPrefix, uploadFiles } from './artifacts.js';
+import type { FileResult } from '../results/run-outcome.js';
+import { artifactNameForShard, artifactStore, FAILURES_ARTIFACT, SHARD_ARTIFACT } from '../github/artifacts.js';
 import { missingShardsMessage, shardCount } from './expected-shards.js';
 import { mergeShards, type MergedShards } from './merge-shards.js';
 import { changedCassettes, refuseOwnFilesNotOurs } from './publish.js';
-
-export const SHARD_ARTIFACT = 'rerecord-shard';
-export const FAILURES_ARTIFACT = 'rerecord-failures';
 
 /** In Actions the failure log and its JSON twin are always uploaded, named per shard. */
 export async function uploadFailureLog(config: Config): Promise<void> {
   await refuseOwnFilesNotOurs(config.workingDirectory, [config.failureLog, jsonTwinPath(config.failureLog)], 'upload the failure log');
   const log = path.resolve(config.workingDirectory, config.failureLog);
-  await uploadFiles(artifactNameForShard(FAILURES_ARTIFACT, config.shard), [log, jsonTwinPath(log)], path.dirname(log), { retentionDays: config.retentionDays });
+  await artifactStore(config.runner).upload(artifactNameForShard(FAILURES_ARTIFACT, config.shard), [log, jsonTwinPath(log)], path.dirname(log), { retentionDays: config.retentionDays });
 }
 
 /** What the publish job needs from this shard: its changed cassettes, manifest and failure report. */
@@ -30,14 +26,14 @@ export async function uploadShard(config: Config, results: readonly FileResult[]
   const own = [MANIFEST_PATH, config.failureLog, jsonTwinPath(config.failureLog)];
   await refuseOwnFilesNotOurs(config.workingDirectory, own, `upload shard ${config.shard.index}/${config.shard.count}`);
   const files = [...changedCassettes(results), ...own].map(at);
-  await uploadFiles(artifactNameForShard(SHARD_ARTIFACT, config.shard), files, config.workingDirectory, { retentionDays: config.retentionDays });
+  await artifactStore(config.runner).upload(artifactNameForShard(SHARD_ARTIFACT, config.shard), files, config.workingDirectory, { retentionDays: config.retentionDays });
 }
 
 /** Download every shard's upload, refuse cassettes written by two shards, copy the rest in place. */
 export async function collectShards(config: Config): Promise<MergedShards> {
-  const downloads = await mkdtemp(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'rerecord-shards-'));
+  const downloads = await mkdtemp(path.join(config.runner.tempDir, 'rerecord-shards-'));
   try {
-    const shards = await downloadArtifactsByPrefix(`${SHARD_ARTIFACT}-`, downloads);
+    const shards = await artifactStore(config.runner).downloadByPrefix(`${SHARD_ARTIFACT}-`, downloads);
     if (shards.length === 0) throw new Error(`step publish: no ${SHARD_ARTIFACT}-* artifacts in this run; run the shards (step: run with shard: i/n) in jobs this one needs:`);
     const count = shardCount(SHARD_ARTIFACT, shards.map((shard) => shard.name), config.shard.count);
     if (count.missing.length > 0) throw new Error(missingShardsMessage(SHARD_ARTIFACT, count));

@@ -3,8 +3,8 @@
 // listed once, naming every file that recorded it. Kept well under GitHub's 1 MiB limit for a step
 // summary; driftEntries gives the same content for --json.
 import { describeDiff, type CassetteDiff } from '../cassettes/diff.js';
-import type { FileResult } from '../run/execute.js';
-import { countOf } from './format.js';
+import type { FileResult } from '../results/run-outcome.js';
+import { countOf } from '../text/format.js';
 
 /** What the drift report needs of a file's result: also what a shard's JSON report carries. */
 export type DriftSource = Pick<FileResult, 'file' | 'drift' | 'cassettes'>;

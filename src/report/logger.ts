@@ -1,5 +1,4 @@
 // Where messages go: the Actions log (with annotations) or the CLI's stderr. Both redact secrets.
-import * as core from '@actions/core';
 import type { Redactor } from './redact.js';
 
 export interface Annotation {
@@ -12,14 +11,6 @@ export interface Logger {
   info(message: string): void;
   warning(message: string, annotation?: Annotation): void;
   error(message: string, annotation?: Annotation): void;
-}
-
-export function actionsLogger(redactor: Redactor): Logger {
-  return {
-    info: (message) => core.info(redactor.redact(message)),
-    warning: (message, annotation) => core.warning(redactor.redact(message), annotation),
-    error: (message, annotation) => core.error(redactor.redact(message), annotation),
-  };
 }
 
 export function stderrLogger(redactor: Redactor, stream: NodeJS.WritableStream = process.stderr): Logger {

@@ -1,6 +1,6 @@
 // One line per finished file: done/total, failures so far, ETA from the pace so far.
-import type { FileResult } from '../run/execute.js';
-import { formatDuration } from './format.js';
+import type { FileResult } from '../results/run-outcome.js';
+import { formatDuration } from '../text/format.js';
 
 export class Progress {
   private done = 0;

@@ -1,6 +1,6 @@
 // The result of `run` as numbers and one JSON document; shared by the action's outputs and the CLI.
 import type { Config } from '../config/config.js';
-import type { RunOutcome } from '../pipeline.js';
+import type { RunOutcome } from '../results/run-outcome.js';
 import { driftCounts } from './drift.js';
 import { verifiedOf } from './summary.js';
 import { jsonTwinPath } from '../state/failure-log.js';

@@ -1,9 +1,9 @@
 // What a person reads after a run: a Markdown job summary, and the same facts as a terminal table.
-import type { FileResult } from '../run/execute.js';
-import type { Verified } from '../run/replay.js';
-import type { PaceReport } from '../run/governor.js';
+import type { FileResult } from '../results/run-outcome.js';
+import type { Verified } from '../results/run-outcome.js';
+import type { PaceReport } from '../results/run-outcome.js';
 import { failureExcerpt } from './excerpt.js';
-import { countOf, formatDuration } from './format.js';
+import { countOf, formatDuration } from '../text/format.js';
 
 export interface RunFacts {
   framework: string;
@@ -55,9 +55,14 @@ function headline(results: readonly FileResult[], facts: RunFacts): string {
 }
 
 export function summaryMarkdown(results: readonly FileResult[], facts: RunFacts): string {
+  return ['## rerecord', '', headline(results, facts), '', summaryTables(results, facts)].join('\n');
+}
+
+/** The summary without its title and headline: what the publish job shows of its shards' files. */
+export function summaryTables(results: readonly FileResult[], facts: RunFacts): string {
   const failing = results.filter((r) => r.status !== 'succeeded');
   const passing = results.filter((r) => r.status === 'succeeded');
-  const lines = ['## rerecord', '', headline(results, facts), ''];
+  const lines: string[] = [];
   const notes = unverifiedNotes(results);
   if (notes.length > 0) lines.push(...notes.map((note) => `> ${note}`), '');
   if (facts.pace) lines.push(`API pace: ${paceLine(facts.pace)}`, '');

@@ -4,18 +4,18 @@
 import { lstat, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CassetteDiff } from '../cassettes/diff.js';
-import { hasRecordHook, type FrameworkPreset } from '../frameworks/preset.js';
+import { hasRecordHook } from '../frameworks/preset.js';
 import { DEFAULT_POISON_STATUSES, parsePoisonStatuses } from '../cassettes/poison.js';
-import { composeReason, environmentError, firstFailure } from '../report/failure-reason.js';
-import { formatDuration } from '../report/format.js';
+import { composeReason, environmentError, firstFailure } from '../frameworks/failure-reason.js';
+import { formatDuration } from '../text/format.js';
 import { recordedStatuses } from './recorded-statuses.js';
 import { projectRelative } from '../state/paths.js';
 import { leftoverNote, type ChildOutcome } from './child.js';
 import { runTestProcess } from './test-process.js';
-import type { WarmRunner } from './warm-pool.js';
 import { inspectRecordings, type Inspection, type InspectSettings, type RecordedCassette } from './inspect.js';
 import { readJournal, type JournalEntry } from './journal.js';
-import { verifyReplay, type ReplaySettings, type Verified } from './replay.js';
+import { verifyReplay, type ReplayCheck } from './replay.js';
+import type { CassetteOutcome, CassetteOutcomeKind, Verified } from '../results/run-outcome.js';
 import type { AttemptPeers, Conflict } from './peers.js';
 import { scanRecordings, type RateLimitSign, type RecordingScan } from './rate-limited.js';
 import { checkReadable } from './readable.js';
@@ -24,39 +24,18 @@ import { sha256File, type AttemptVault, type RestoreReport, type Vault } from '.
 
 const DEFAULT_POISON = parsePoisonStatuses(DEFAULT_POISON_STATUSES);
 
-export interface AttemptSettings {
-  workingDirectory: string;
-  preset: FrameworkPreset;
-  command: readonly string[];
-  timeoutMs: number;
-  hookDirectory: string;
-  /** The environment every test process gets: ours, minus action inputs, plus the key's variable. */
-  childEnv: NodeJS.ProcessEnv;
+/** The replay's settings (launch, timeout, environment, redaction) and what recording needs besides. */
+export interface AttemptSettings extends ReplayCheck {
   vault: Vault;
-  signal: AbortSignal;
   /** Leak, poison and noise checks on new recordings; undefined keeps them as recorded. */
   inspect?: InspectSettings;
-  /** Replaces every spelling of every secret in a test's captured output. */
-  redact?: (text: string) => string;
   /** Scans the cassette folders for files nobody named; undefined when too large to watch. */
   watch?: TreeWatch;
   peers: AttemptPeers;
-  /** Replay the kept recordings offline before keeping them; undefined: do not. */
-  replay?: ReplaySettings;
-  /** Warm workers that fork the test processes; undefined: a fresh process per file. */
-  warm?: WarmRunner;
   /** Files that are never cassettes, whatever a journal says (absolute): the test files and the config file. */
   neverCassettes?: ReadonlySet<string>;
   /** rerecord's own folder as the run pinned it: `check` puts it back (saying so) when a test moved it away. */
   stateFolder?: { check(): Promise<string | undefined> };
-}
-
-/** `unchanged`: re-recorded, but only noise differed, so its old bytes were put back. */
-export type CassetteOutcomeKind = 're-recorded' | 'recorded' | 'unchanged' | 'restored' | 'removed';
-
-export interface CassetteOutcome {
-  cassette: string;
-  outcome: CassetteOutcomeKind;
 }
 
 export interface AttemptResult {
@@ -141,7 +120,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       hookDirectory: settings.hookDirectory,
       journal: vault.journal,
       backupDirectory: vault.backupDirectory,
-    });
+    }, settings.childEnv);
     observed.outcome = await runTestProcess(absolute(file), {
       command: launch.command,
       args: launch.args,

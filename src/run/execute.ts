@@ -3,46 +3,14 @@
 // (they share cassettes); every attempt takes a worker slot only while it runs.
 import path from 'node:path';
 import pLimit from 'p-limit';
-import type { CassetteDiff } from '../cassettes/diff.js';
 import type { Lane } from '../plan/lanes.js';
-import { formatDuration } from '../report/format.js';
-import { runAttempt, type AttemptResult, type AttemptSettings, type CassetteOutcome } from './attempt.js';
+import { formatDuration } from '../text/format.js';
+import { runAttempt, type AttemptResult, type AttemptSettings } from './attempt.js';
+import type { FileResult } from '../results/run-outcome.js';
 import { BatchGate } from './batch-gate.js';
-import type { Verified } from './replay.js';
 import { Governor } from './governor.js';
 import { backoffDelay, sleep } from './sleep.js';
 
-export type FileStatus = 'succeeded' | 'failed' | 'not-run';
-
-export interface FileResult {
-  file: string;
-  /** Kept cassettes and their sha256 when kept (absolute paths); not reported, used to catch late writers. */
-  keptHashes?: ReadonlyMap<string, string>;
-  /** Cassettes it could not put back (left in .rerecord/txn/ for `rerecord recover`). */
-  unrestored?: string[];
-  /** Changed files nobody named, seen while other files ran alongside: settled by the run at its end. */
-  foreign?: Array<{ file: string; alongside: string[] }>;
-  /** Failed without a record hook while these cassettes of files alongside changed (see rerunSuspects). */
-  mayHaveWritten?: Array<{ cassette: string; files: string[] }>;
-  status: FileStatus;
-  attempts: number;
-  durationMs: number;
-  exitCode: number | null;
-  reason: string;
-  output: string;
-  cassettes: CassetteOutcome[];
-  journaled: string[] | undefined;
-  drift: CassetteDiff[];
-  warnings: string[];
-  /** Whether the kept recordings replayed offline, or why they were not replayed; absent when not run. */
-  verified?: Verified;
-  /** Requests its last attempt recorded (the manifest learns it from a passing one). */
-  requests?: number;
-  /** Attempts the API throttled (retried without spending `retries`). */
-  rateLimited?: number;
-  /** A runtime or library that would not load (never retried). */
-  environmentError?: string | undefined;
-}
 
 /** How many files must fail first, all with the same environment error, before the rest are not run. */
 const ENVIRONMENT_STOP_AFTER = 3;

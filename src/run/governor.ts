@@ -11,6 +11,7 @@
 //   From then on starts are paced to the lower of the two, and the learned rate creeps up while
 //   files pass. Concurrency alone cannot hold a rate: a file is short or long for other reasons.
 import { backoffDelay, sleep } from './sleep.js';
+import type { ConcurrencyChange, PaceReport } from '../results/run-outcome.js';
 
 export interface GovernorOptions {
   workers: number;
@@ -47,32 +48,6 @@ export interface AttemptPace {
   inconclusive?: boolean;
 }
 
-export interface ConcurrencyChange {
-  /** Since the run started. */
-  atMs: number;
-  limit: number;
-  why: 'rate-limited' | 'recovered';
-}
-
-export interface PaceReport {
-  /** Requests per second this run was allowed, or null when adaptive only. */
-  rateLimit: number | null;
-  /** Requests per second learned from the API's throttles (as it ended), or null when it never throttled. */
-  learnedRate: number | null;
-  /** Requests that reached the API, throttled ones included. */
-  requests: number;
-  /** 429s (and 503s with Retry-After) seen in new recordings. */
-  rateLimitedAnswers: number;
-  /** ... of which the files that got them went on to pass or fail for another reason: none was kept. */
-  absorbed: number;
-  /** Requests over the time from the first start to the last end. */
-  requestsPerSecond: number;
-  /** Time new starts were held back by the API's Retry-After or a backoff after a throttled answer. */
-  waitedMs: number;
-  /** Time new starts were held back to keep under the request budget. */
-  pacedMs: number;
-  concurrency: { workers: number; lowest: number; final: number; trace: ConcurrencyChange[]; traceTruncated: boolean };
-}
 
 const TRACE_LIMIT = 200;
 /** The multiplicative decrease of concurrency. */

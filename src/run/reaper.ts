@@ -100,11 +100,21 @@ function thisRun(): NonNullable<typeof run> {
   return run;
 }
 
+let reaperEnvironment: NodeJS.ProcessEnv = {};
+
+/**
+ * What the reaper is started with, set by the run before its first process: the one variable node
+ * itself may need to start (LD_LIBRARY_PATH) from the environment rerecord was started in.
+ */
+export function useReaperEnvironment(inherited: Readonly<Record<string, string | undefined>>): void {
+  reaperEnvironment = inherited.LD_LIBRARY_PATH ? { LD_LIBRARY_PATH: inherited.LD_LIBRARY_PATH } : {};
+}
+
 function startReaper(runMarker: string): ChildProcess {
   processTable(); // fail loudly on a broken bundle before any test starts
   // An environment of its own: no marker (an outer rerecord running this one as a test would kill
   // the reaper before it could do its job), no key, no NODE_OPTIONS preloading the user's tooling.
-  const env: NodeJS.ProcessEnv = process.env.LD_LIBRARY_PATH ? { LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH } : {};
+  const env = reaperEnvironment;
   // cwd '/': a reaper outliving a run for a moment must not hold the project folder busy.
   const reaper = spawn(process.execPath, [REAPER_SCRIPT, runMarker], { cwd: '/', detached: true, stdio: ['pipe', 'ignore', 'ignore'], env });
   // It cannot fail to start unless the machine is out of processes; tests would not start either.

@@ -2,7 +2,7 @@
 // cassettes are restored: the likeliest cause of the failure, named instead of "exit code 1".
 import { readCassetteQuietly } from './readable.js';
 import { findPoison, type StatusMatcher } from '../cassettes/poison.js';
-import { describeRecordedStatuses } from '../report/failure-reason.js';
+import { describeRecordedStatuses } from '../frameworks/failure-reason.js';
 
 export interface FailedRecording {
   /** Absolute path of what the failed run left (a new recording, or the old bytes untouched). */

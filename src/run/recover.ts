@@ -17,7 +17,7 @@ import { copyFile, mkdir, readdir, readFile, readlink, rmdir } from 'node:fs/pro
 import path from 'node:path';
 import { isConfined, isInsideLexically, projectRelative, RECOVERED_DIR } from '../state/paths.js';
 import { listRunFolders, readRunFolder, removeFolder, runEndedAt, runLiveness, type RunFolderContents, type RunRecord, type SavedState } from '../state/transactions.js';
-import { legacyTransactionsRoot, vaultRoot } from '../state/vault-location.js';
+import { legacyTransactionsRoot } from '../state/vault-location.js';
 import { asideName, confinedLstat, confinedMoveInto, confinedSha256, inFolderOf, sha256File } from './confined-files.js';
 import { readJournal, type JournalEntry } from './journal.js';
 import { sleep } from './sleep.js';
@@ -60,8 +60,8 @@ export interface DeadRun {
 }
 
 /** The run folders of this project whose run is gone (what `rerecord recover` would recover), and the live ones. */
-export async function findRuns(workingDirectory: string, vault?: string): Promise<{ dead: DeadRun[]; live: RecoveryReport['live'] }> {
-  const root = vault ?? (await vaultRoot(workingDirectory));
+export async function findRuns(workingDirectory: string, vault: string): Promise<{ dead: DeadRun[]; live: RecoveryReport['live'] }> {
+  const root = vault;
   const dead: DeadRun[] = [];
   const live: RecoveryReport['live'] = [];
   for (const folder of await listRunFolders(root, workingDirectory)) {
@@ -73,8 +73,8 @@ export async function findRuns(workingDirectory: string, vault?: string): Promis
   return { dead, live };
 }
 
-export async function recoverDeadRuns(workingDirectory: string, vault?: string): Promise<RecoveryReport> {
-  const root = vault ?? (await vaultRoot(workingDirectory));
+export async function recoverDeadRuns(workingDirectory: string, vault: string): Promise<RecoveryReport> {
+  const root = vault;
   const report = emptyReport();
   for (const folder of await listRunFolders(root, workingDirectory)) {
     let run = await readRunFolder(folder);

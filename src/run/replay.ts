@@ -2,16 +2,17 @@
 // the library in its strict replay mode and the network refused. A recording that carries a
 // timestamp or nonce, lost interactions or was truncated fails here, not in the project's own CI.
 import type { VerifyMode } from '../config/inputs.js';
-import { hasRecordHook, type HookPaths } from '../frameworks/preset.js';
-import { formatDuration } from '../report/format.js';
-import type { AttemptSettings } from './attempt.js';
+import { hasRecordHook, type FrameworkPreset, type HookPaths } from '../frameworks/preset.js';
+import { LIBRARY_MISS } from '../frameworks/registry.js';
+import { formatDuration } from '../text/format.js';
 import type { ChildOutcome } from './child.js';
 import { runTestProcess } from './test-process.js';
 import type { RecordedCassette } from './inspect.js';
 import { sha256File } from './vault.js';
+import type { WarmRunner } from './warm-pool.js';
+import type { Verified } from '../results/run-outcome.js';
 
 /** `true`: replayed green; `false`: did not (or the file failed before); a string: why it was not replayed. */
-export type Verified = boolean | `skipped: ${string}`;
 
 export interface ReplaySettings {
   verify: VerifyMode;
@@ -25,7 +26,22 @@ export interface ReplaySettings {
 }
 
 /** What the replay needs of the attempt's settings: the same launch, timeout, environment and redaction. */
-export type ReplayCheck = Pick<AttemptSettings, 'workingDirectory' | 'preset' | 'command' | 'timeoutMs' | 'hookDirectory' | 'childEnv' | 'signal' | 'redact' | 'replay' | 'warm'>;
+export interface ReplayCheck {
+  workingDirectory: string;
+  preset: FrameworkPreset;
+  command: readonly string[];
+  timeoutMs: number;
+  hookDirectory: string;
+  /** The environment every test process gets: ours, minus action inputs, plus the key's variable. */
+  childEnv: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  /** Replaces every spelling of every secret in a test's captured output. */
+  redact?: (text: string) => string;
+  /** Replay the kept recordings offline before keeping them; undefined: do not. */
+  replay?: ReplaySettings;
+  /** Warm workers that fork the test processes; undefined: a fresh process per file. */
+  warm?: WarmRunner;
+}
 
 export interface ReplayResult {
   verified: Verified;
@@ -74,7 +90,7 @@ export async function verifyReplay(
   if (ownCommand && settings.replayCommand.length === 0) return skipped(`no replay-command for framework ${check.preset.name}`);
 
   const hook: HookPaths = { hookDirectory: check.hookDirectory, journal: '', backupDirectory: '', mode: 'replay' };
-  const launch = check.preset.launch(absoluteFile, ownCommand ? settings.replayCommand : check.command, hook);
+  const launch = check.preset.launch(absoluteFile, ownCommand ? settings.replayCommand : check.command, hook, check.childEnv);
   const before = await hashes(kept);
   const replayed = await runTestProcess(absoluteFile, {
     command: launch.command,
@@ -121,16 +137,7 @@ async function hashes(kept: readonly RecordedCassette[]): Promise<Map<string, st
   return result;
 }
 
-/**
- * The first line that names the failure, in each library's words: nock's "No match for request",
- * Polly's "Recording for the following request is not found", vcrpy's CannotOverwriteExistingCassette,
- * VCR's "An HTTP request has been made that VCR does not know how to handle", R vcr's "real HTTP
- * connections are disabled" / "An HTTP request has been made that vcr does not know how to handle" (vcr 1),
- * "Failed to find matching request in active cassette" (vcr 2).
- */
-const LIBRARY_MISS =
-  /No match for request|Nock: Disallowed net connect|NetConnectNotAllowedError|Recording for the following request is not found|CannotOverwriteExistingCassetteException|does not know how to handle|Failed to find matching request|real HTTP connections are disabled|Real HTTP connections are disabled/i;
-/** Else the runner's own first failure marker. */
+/** Without a library's words (LIBRARY_MISS, from each preset), the runner's own first failure marker. */
 const RUNNER_FAILURE = /^(?:not ok\b|FAILED\b|E\s{2,}\S|Failure\b|\s*\d+\)\s|──\s*(?:Error|Failure)\b|Error\b|.*\b(?:Error|Exception|AssertionError)\b:)/;
 
 export function firstFailureLine(output: string): string | undefined {

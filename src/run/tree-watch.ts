@@ -3,10 +3,9 @@
 // without the journal or the mapping naming it is still checked, and put back when its file fails.
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { NEVER_SEARCHED_FOLDERS } from '../frameworks/registry.js';
 import { TEMPORARY_NAME } from './confined-files.js';
 
-/** Folders a test run writes into that are never cassettes: caches, dependencies, our own state. */
-const NEVER_CASSETTES = new Set(['.git', '.rerecord', 'node_modules', '__pycache__', '.pytest_cache', '.Rproj.user', '.bundle']);
 /** rerecord's own temporary siblings (and an older release's), and byte-compiled Python. */
 const IGNORED_FILE = /\.rerecord-[0-9a-f]{8}$|\.pyc$|\.tmp$/;
 const ignored = (name: string) => IGNORED_FILE.test(name) || TEMPORARY_NAME.test(name);
@@ -77,7 +76,7 @@ export async function scanTree(roots: readonly string[]): Promise<{ state: TreeS
       }
       const full = path.join(directory, entry.name);
       if (entry.isDirectory()) {
-        if (!NEVER_CASSETTES.has(entry.name)) await visit(full);
+        if (!NEVER_SEARCHED_FOLDERS.has(entry.name)) await visit(full);
       } else if (!ignored(entry.name)) {
         const signature = await signatureOf(full);
         if (signature !== undefined) state.set(full, signature);

@@ -24,7 +24,6 @@ import {
   type SavedState,
   type Settlement,
 } from '../state/transactions.js';
-import { vaultRoot } from '../state/vault-location.js';
 import { confinedCopyOut, confinedLstat, confinedMoveInto, confinedPutBack, confinedSha256, confinedSymlink, confinedUnlink, inFolderOf, sha256File, temporaryName } from './confined-files.js';
 import type { JournalEntry } from './journal.js';
 import { watchRunFolder } from './reaper.js';
@@ -53,8 +52,8 @@ export class Vault {
    * baseline that cannot be taken whole (a full disk, an unreadable file) is a ConfigError with
    * everything it wrote removed: no test runs on a baseline with holes in it.
    */
-  static async create(workingDirectory: string, roots: readonly string[], files: readonly string[], options: { vault?: string } = {}): Promise<Vault> {
-    const root = options.vault ?? (await vaultRoot(workingDirectory));
+  static async create(workingDirectory: string, roots: readonly string[], files: readonly string[], options: { vault: string }): Promise<Vault> {
+    const root = options.vault;
     const id = newRunId();
     const vault = new Vault(workingDirectory, id, path.join(root, id), roots);
     const aside = path.join(root, `.${id}`);

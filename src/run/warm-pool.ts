@@ -145,7 +145,7 @@ export class WarmPool implements WarmRunner {
 
 function workerLaunch(plan: WarmWorkerLaunch, settings: WarmPoolSettings): WorkerLaunch | { unavailable: string } {
   // The same environment a fresh process of this preset gets, less what belongs to one file.
-  const fresh = settings.preset.launch('', settings.command, { hookDirectory: settings.hookDirectory, journal: '', backupDirectory: '' }).env;
+  const fresh = settings.preset.launch('', settings.command, { hookDirectory: settings.hookDirectory, journal: '', backupDirectory: '' }, settings.childEnv).env;
   const env: NodeJS.ProcessEnv = { ...settings.childEnv, ...fresh, RERECORD_ROOT: settings.workingDirectory, RERECORD_WORKER: '1' };
   for (const name of PER_FILE_VARIABLES) delete env[name];
   let { command, args } = plan;

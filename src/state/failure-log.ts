@@ -4,7 +4,7 @@
 // (`failures.txt`) is the same list, one file a line, for people and scripts. A name that a line
 // could not carry as it is (a newline or other control character, a backslash, a leading `"` or
 // `#`, spaces at either end) is written as a JSON string literal, quotes included.
-import type { FileResult } from '../run/execute.js';
+import type { FileResult } from '../results/run-outcome.js';
 
 export interface FailureReport {
   version: 1;

@@ -8,17 +8,19 @@
 //
 // where <key> is a hash of the project's real path, so two projects in one repository (or two
 // worktrees of it) never mix. Resolved once per process and working directory.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { InheritedEnvironment } from '../config/runner-context.js';
+import { git } from '../git/run-git.js';
 import { TRANSACTIONS_DIR } from './paths.js';
 
 const resolved = new Map<string, Promise<string>>();
 
 /** The folder that holds this project's run folders (it may not exist yet). */
-export function vaultRoot(workingDirectory: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+/** `env` is what git and the state folder are looked up with: the environment rerecord was started in. */
+export function vaultRoot(workingDirectory: string, env: InheritedEnvironment): Promise<string> {
   const key = path.resolve(workingDirectory);
   let root = resolved.get(key);
   if (!root) resolved.set(key, (root = locate(key, env)));
@@ -40,7 +42,7 @@ export function projectKey(workingDirectory: string): string {
   return createHash('sha256').update(real).digest('hex').slice(0, 16);
 }
 
-async function locate(workingDirectory: string, env: NodeJS.ProcessEnv): Promise<string> {
+async function locate(workingDirectory: string, env: InheritedEnvironment): Promise<string> {
   const gitDirectory = await gitCommonDirectory(workingDirectory, env);
   const key = projectKey(workingDirectory);
   if (gitDirectory) return path.join(gitDirectory, 'rerecord', key);
@@ -49,17 +51,10 @@ async function locate(workingDirectory: string, env: NodeJS.ProcessEnv): Promise
 }
 
 /** The git directory shared by every worktree, when `workingDirectory` is inside a work tree; else undefined. */
-function gitCommonDirectory(workingDirectory: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile(
-      'git',
-      ['rev-parse', '--is-inside-work-tree', '--path-format=absolute', '--git-common-dir'],
-      { cwd: workingDirectory, env, timeout: 30_000, encoding: 'utf8' },
-      (error, stdout) => {
-        const [inside, directory] = String(stdout).trim().split('\n');
-        if (error || inside !== 'true' || !directory) return resolve(undefined);
-        resolve(path.resolve(workingDirectory, directory));
-      },
-    );
-  });
+async function gitCommonDirectory(workingDirectory: string, env: InheritedEnvironment): Promise<string | undefined> {
+  const args = ['rev-parse', '--is-inside-work-tree', '--path-format=absolute', '--git-common-dir'];
+  const { code, stdout } = await git({ cwd: workingDirectory, inherited: env }, args, { allowFailure: true, timeoutMs: 30_000 }).catch(() => ({ code: -1, stdout: '' }));
+  const [inside, directory] = stdout.trim().split('\n');
+  if (code !== 0 || inside !== 'true' || !directory) return undefined;
+  return path.resolve(workingDirectory, directory);
 }

@@ -93,7 +93,7 @@ describe('where the vault is', () => {
     const worktree = path.join(path.dirname(p.dir), 'worktree');
     git(p.dir, 'worktree', 'add', '-q', worktree);
     const sub = path.join(p.dir, 'fixtures');
-    const [main, other, nested] = await Promise.all([vaultRoot(p.dir), vaultRoot(worktree), vaultRoot(sub)]);
+    const [main, other, nested] = await Promise.all([vaultRoot(p.dir, process.env), vaultRoot(worktree, process.env), vaultRoot(sub, process.env)]);
     const gitDirectory = await realpath(path.join(p.dir, '.git'));
     for (const root of [main, other, nested]) {
       expect(path.basename(path.dirname(root))).toBe('rerecord');

@@ -187,7 +187,7 @@ function launch(testCase: HookCase, dir: string, journal: string, backupDirector
   const saved = Object.fromEntries(['NODE_OPTIONS', 'PYTHONPATH', 'PYTEST_PLUGINS', 'RUBYLIB', 'RUBYOPT'].map((name) => [name, process.env[name]]));
   for (const name of Object.keys(saved)) delete process.env[name];
   try {
-    return testCase.preset.launch(path.join(dir, testCase.testFile), testCase.command, { hookDirectory: bundledHooks(testCase.preset), journal, backupDirectory, mode });
+    return testCase.preset.launch(path.join(dir, testCase.testFile), testCase.command, { hookDirectory: bundledHooks(testCase.preset), journal, backupDirectory, mode }, process.env);
   } finally {
     for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
   }

@@ -41,9 +41,9 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 describe('recording dates', () => {
   it('dates timestamp-less cassettes by their last commit in a full clone', async () => {
     const dir = path.join(root, 'full');
-    expect(await isShallowClone(dir)).toBe(false);
+    expect(await isShallowClone({ cwd: dir, inherited: process.env })).toBe(false);
     const warnings: string[] = [];
-    const [json, yml] = await readCassettes(dir, ['fixtures/items.json', 'fixtures/items.yml'], 'fixtures', (w) => warnings.push(w));
+    const [json, yml] = await readCassettes({ cwd: dir, inherited: process.env }, ['fixtures/items.json', 'fixtures/items.yml'], 'fixtures', (w) => warnings.push(w));
     expect(json).toMatchObject({ dateSource: 'commit', recordedAt: new Date(OLD) });
     expect(yml).toMatchObject({ dateSource: 'recorded', recordedAt: new Date(RECORDED) });
     expect(warnings).toEqual([]);
@@ -51,9 +51,9 @@ describe('recording dates', () => {
 
   it('detects a shallow clone, warns, and never takes HEAD date for a recording date', async () => {
     const dir = path.join(root, 'shallow');
-    expect(await isShallowClone(dir)).toBe(true);
+    expect(await isShallowClone({ cwd: dir, inherited: process.env })).toBe(true);
     const warnings: string[] = [];
-    const [json, yml] = await readCassettes(dir, ['fixtures/items.json', 'fixtures/items.yml'], 'fixtures', (w) => warnings.push(w));
+    const [json, yml] = await readCassettes({ cwd: dir, inherited: process.env }, ['fixtures/items.json', 'fixtures/items.yml'], 'fixtures', (w) => warnings.push(w));
     expect(json).toMatchObject({ dateSource: 'unknown', recordedAt: undefined });
     expect(yml).toMatchObject({ dateSource: 'recorded', recordedAt: new Date(RECORDED) });
     expect(warnings).toEqual([expect.stringMatching(/shallow git clone.*fetch-depth: 0/)]);

@@ -2,7 +2,7 @@
 // to record mode and journals each fixture; NODE_OPTIONS carries it into test subprocesses.
 import path from 'node:path';
 import { definePreset } from '../preset.js';
-import { nodeLibraryCheck, nodePreloadLaunch, nodeTestFailure } from '../shared/node-runtime.js';
+import { NODE_ENVIRONMENT_ERRORS, nodeLibraryCheck, nodePreloadLaunch, nodeTestFailure } from '../shared/node-runtime.js';
 import { findAssignedDirectory } from '../shared/js-source.js';
 import { usesNpmPackage } from '../shared/project-files.js';
 import { findCassetteCalls, withWrappers } from '../shared/source-scan.js';
@@ -40,4 +40,8 @@ export const node = definePreset({
   launch: nodePreloadLaunch('nock-back.cjs'),
   runtimeCheck: nodeLibraryCheck('nock'),
   firstFailure: nodeTestFailure,
+  environmentErrors: NODE_ENVIRONMENT_ERRORS,
+  libraryMiss: /No match for request|Nock: Disallowed net connect|NetConnectNotAllowedError/i,
+  reservedVariables: /^(NODE_\w+|NPM_\w+|NOCK_\w+)$/,
+  toolFolders: ['node_modules'],
 });

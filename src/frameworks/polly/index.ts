@@ -3,7 +3,7 @@
 // the preload pins Polly to record mode and journals each recording file it opens.
 import path from 'node:path';
 import { definePreset, type CassetteRef } from '../preset.js';
-import { nodeLibraryCheck, nodePreloadLaunch, nodeTestFailure } from '../shared/node-runtime.js';
+import { NODE_ENVIRONMENT_ERRORS, nodeLibraryCheck, nodePreloadLaunch, nodeTestFailure } from '../shared/node-runtime.js';
 import { usesNpmPackage, type ProjectFiles } from '../shared/project-files.js';
 import { expressionAt, findAssignedDirectory } from '../shared/js-source.js';
 import { mochaSetup, type MochaSetup } from './setup.js';
@@ -67,6 +67,10 @@ export const polly = definePreset({
   launch: nodePreloadLaunch('polly.cjs'),
   runtimeCheck: nodeLibraryCheck('@pollyjs/core'),
   firstFailure: nodeTestFailure,
+  environmentErrors: NODE_ENVIRONMENT_ERRORS,
+  libraryMiss: /Recording for the following request is not found/i,
+  reservedVariables: /^(NODE_\w+|NPM_\w+)$/,
+  toolFolders: ['node_modules'],
 });
 
 function recordingPath(cassetteDir: string, name: string): string {

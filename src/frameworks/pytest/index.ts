@@ -98,8 +98,8 @@ export const pytest = definePreset({
   /** pytest-recording and pytest-vcr keep cassettes in `cassettes` folders beside the test modules. */
   isCassetteFile: (relativePath) => /(?:^|\/)cassettes\//.test(relativePath),
 
-  launch(absoluteFile, command, hook) {
-    const inherited = (name: string, separator: string) => (process.env[name] ? `${process.env[name]}${separator}` : '');
+  launch(absoluteFile, command, hook, environment) {
+    const inherited = (name: string, separator: string) => (environment[name] ? `${environment[name]}${separator}` : '');
     return {
       ...fillCommand(command, absoluteFile),
       env: {
@@ -121,6 +121,11 @@ export const pytest = definePreset({
 
   runtimeCheck: pytestRuntimeCheck,
   firstFailure: pytestFailure,
+  // An import of vcrpy, pytest-recording or pytest itself fails.
+  environmentErrors: [/^.*(?:ModuleNotFoundError|ImportError): No module named '?[\w.]+'?.*$/m, /^.*: No module named [\w.]+$/m],
+  libraryMiss: /CannotOverwriteExistingCassetteException/,
+  reservedVariables: /^(PYTHON\w*|PYTEST_\w+|VIRTUAL_ENV)$/,
+  toolFolders: ['__pycache__', '.pytest_cache'],
 });
 
 /** vcrpy does not prefix a name that already starts with the library dir. */

@@ -70,11 +70,11 @@ export const rspec = definePreset({
     return { cassettes, unresolved: unresolved.map(({ name, expression, line, file, pattern }) => ({ name, expression, line, file, pattern })) };
   },
 
-  launch(absoluteFile, command, hook) {
+  launch(absoluteFile, command, hook, environment) {
     // RUBYOPT splits on blanks and has no quoting, so the hook goes in by feature name from RUBYLIB
     // (split on ':' only): an install path with spaces still works.
-    const rubylib = [hook.hookDirectory, process.env.RUBYLIB].filter((part) => part).join(path.delimiter);
-    const rubyopt = [process.env.RUBYOPT, `-r${HOOK_FEATURE}`].filter((part) => part).join(' ');
+    const rubylib = [hook.hookDirectory, environment.RUBYLIB].filter((part) => part).join(path.delimiter);
+    const rubyopt = [environment.RUBYOPT, `-r${HOOK_FEATURE}`].filter((part) => part).join(' ');
     // A Spring-preloaded app server (Rails binstubs) was started with another environment and would
     // run the specs without the hook: DISABLE_SPRING makes the binstub run them in this process.
     return { ...fillCommand(command, absoluteFile), env: { ...hookEnvironment(hook), RUBYLIB: rubylib, RUBYOPT: rubyopt, DISABLE_SPRING: '1' } };
@@ -89,6 +89,12 @@ export const rspec = definePreset({
 
   runtimeCheck: rspecRuntimeCheck,
   firstFailure: rspecFailure,
+  // require "vcr" with the gem missing, or Bundler without it.
+  environmentErrors: [/^.*cannot load such file -- [\w/.-]+.*$/m, /^.*Could not find gem '[^']+'.*$/m],
+  // VCR: "An HTTP request has been made that VCR does not know how to handle"; WebMock: "Real HTTP connections are disabled".
+  libraryMiss: /does not know how to handle|Real HTTP connections are disabled/i,
+  reservedVariables: /^(RUBY\w*|GEM_\w+|BUNDLE_\w+)$/,
+  toolFolders: ['.bundle'],
 });
 
 /** VCR's FileSystem persister: every run of characters other than [[:word:]], `-` and `/` becomes `_`. */

@@ -9,15 +9,18 @@ import { clip, unixLines } from './failure-text.js';
  * (and mocha, and any node child) passes on to the processes that load the tests.
  */
 export function nodePreloadLaunch(hookFile: string): FrameworkPreset['launch'] {
-  return (absoluteFile, command, hook) => {
+  return (absoluteFile, command, hook, environment) => {
     const preload = path.join(hook.hookDirectory, hookFile);
-    const inherited = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
+    const inherited = environment.NODE_OPTIONS ? `${environment.NODE_OPTIONS} ` : '';
     return {
       ...fillCommand(command, absoluteFile),
       env: { ...hookEnvironment(hook), NODE_OPTIONS: `${inherited}--require ${JSON.stringify(preload)}` },
     };
   };
 }
+
+/** The mocking library (or the runner) is not installed. */
+export const NODE_ENVIRONMENT_ERRORS: readonly RegExp[] = [/^.*Cannot find (?:module|package) '[^']+'.*$/m];
 
 /** Whether `library` resolves from the project with the command's node (or `node`). */
 export function nodeLibraryCheck(library: string): NonNullable<FrameworkPreset['runtimeCheck']> {

@@ -102,6 +102,13 @@ function makeTestthat(settings: VcrSettings): FrameworkPreset<'testthat'> {
 
     runtimeCheck: testthatRuntimeCheck,
     firstFailure: testthatFailure,
+    // library(vcr) or loadNamespace() with the package missing.
+    environmentErrors: [/^.*there is no package called .[\w.]+..*$/m],
+    // vcr 1: "An HTTP request has been made that vcr does not know how to handle"; vcr 2 (webmockr):
+    // "Failed to find matching request in active cassette", "Real HTTP connections are disabled".
+    libraryMiss: /does not know how to handle|Failed to find matching request|real HTTP connections are disabled/i,
+    reservedVariables: /^(R_\w+|RSCRIPT\w*)$/,
+    toolFolders: ['.Rproj.user'],
   });
 }
 

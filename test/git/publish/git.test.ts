@@ -8,6 +8,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_IDENTITY, commitPaths, fileOnRemoteBranch, publishBranch, pushWithRebase } from '../../../src/publish/git.js';
 import { createOriginAndClone, git, isolateGitConfig, writeFiles, type OriginAndClone } from '../../support/git-repos.js';
 
+/** The tests' repositories, with git started from the test process's environment as the CLI starts it. */
+const repoAt = (cwd: string) => ({ cwd, inherited: process.env });
+
 let restoreConfig: () => void;
 beforeAll(() => {
   restoreConfig = isolateGitConfig();
@@ -33,7 +36,7 @@ describe('commitPaths', () => {
     const { clone } = await setUp();
     await writeFiles(clone, { 'cassettes/a.yml': 'a: 2\n', 'cassettes/new [id].yml': 'n: 1\n', 'cassettes/b.yml': null, 'src/app.js': 'y\n', 'notes.txt': 'n\n' });
     git(clone, 'add', 'notes.txt'); // staged by someone else: must stay out of our commit
-    const result = await commitPaths(clone, ['cassettes/a.yml', 'cassettes/new [id].yml', 'cassettes/b.yml'], 'Re-record cassettes');
+    const result = await commitPaths(repoAt(clone), ['cassettes/a.yml', 'cassettes/new [id].yml', 'cassettes/b.yml'], 'Re-record cassettes');
     expect(result?.sha).toBe(git(clone, 'rev-parse', 'HEAD'));
     expect(git(clone, 'show', '--name-status', '--format=', 'HEAD').split('\n').sort()).toEqual(['A\tcassettes/new [id].yml', 'D\tcassettes/b.yml', 'M\tcassettes/a.yml']);
     expect(git(clone, 'log', '-1', '--format=%an <%ae>|%cn <%ce>')).toBe(`${BOT_IDENTITY.name} <${BOT_IDENTITY.email}>|${BOT_IDENTITY.name} <${BOT_IDENTITY.email}>`);
@@ -44,8 +47,8 @@ describe('commitPaths', () => {
     const { clone } = await setUp();
     const before = git(clone, 'rev-parse', 'HEAD');
     await writeFiles(clone, { 'src/app.js': 'changed\n' });
-    expect(await commitPaths(clone, ['cassettes/a.yml', 'cassettes/gone-and-never-tracked.yml'], 'm')).toBeUndefined();
-    expect(await commitPaths(clone, [], 'm')).toBeUndefined();
+    expect(await commitPaths(repoAt(clone), ['cassettes/a.yml', 'cassettes/gone-and-never-tracked.yml'], 'm')).toBeUndefined();
+    expect(await commitPaths(repoAt(clone), [], 'm')).toBeUndefined();
     expect(git(clone, 'rev-parse', 'HEAD')).toBe(before);
     expect(git(clone, 'status', '--porcelain')).toBe('M src/app.js');
   });
@@ -53,7 +56,7 @@ describe('commitPaths', () => {
   it('works from a subfolder of the repository, paths relative to it', async () => {
     const { clone } = await setUp({ 'README.md': 'r\n', 'pkg/cassettes/a.yml': 'a: 1\n', 'cassettes/a.yml': 'root: 1\n' });
     await writeFiles(clone, { 'pkg/cassettes/a.yml': 'a: 2\n', 'pkg/cassettes/c.yml': 'c: 1\n', 'cassettes/a.yml': 'root: 2\n' });
-    const result = await commitPaths(path.join(clone, 'pkg'), ['cassettes/a.yml', 'cassettes/c.yml'], 'sub');
+    const result = await commitPaths(repoAt(path.join(clone, 'pkg')), ['cassettes/a.yml', 'cassettes/c.yml'], 'sub');
     expect(result).toBeDefined();
     expect(git(clone, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual(['pkg/cassettes/a.yml', 'pkg/cassettes/c.yml']);
     expect(git(clone, 'status', '--porcelain')).toBe('M cassettes/a.yml');
@@ -62,7 +65,7 @@ describe('commitPaths', () => {
   it('takes a whole folder, deletions included, and skips ignored files', async () => {
     const { clone } = await setUp({ 'README.md': 'r\n', '.gitignore': '*.tmp\n', 'cassettes/a.yml': 'a\n', 'cassettes/old/b.yml': 'b\n' });
     await writeFiles(clone, { 'cassettes/old/b.yml': null, 'cassettes/c.yml': 'c\n', 'cassettes/x.tmp': 'scratch\n' });
-    await commitPaths(clone, ['cassettes', 'cassettes/x.tmp', 'cassettes/old'], 'folder');
+    await commitPaths(repoAt(clone), ['cassettes', 'cassettes/x.tmp', 'cassettes/old'], 'folder');
     expect(files(clone)).toEqual(['.gitignore', 'README.md', 'cassettes/a.yml', 'cassettes/c.yml']);
   });
 
@@ -71,10 +74,10 @@ describe('commitPaths', () => {
     git(clone, 'config', 'user.name', 'Dev Eloper');
     git(clone, 'config', 'user.email', 'dev@example.com');
     await writeFiles(clone, { 'cassettes/a.yml': 'a: 2\n' });
-    await commitPaths(clone, ['cassettes/a.yml'], 'mine');
+    await commitPaths(repoAt(clone), ['cassettes/a.yml'], 'mine');
     expect(git(clone, 'log', '-1', '--format=%an <%ae>')).toBe('Dev Eloper <dev@example.com>');
     await writeFiles(clone, { 'cassettes/a.yml': 'a: 3\n' });
-    await commitPaths(clone, ['cassettes/a.yml'], 'theirs', { name: 'Robot', email: 'robot@example.com' });
+    await commitPaths(repoAt(clone), ['cassettes/a.yml'], 'theirs', { name: 'Robot', email: 'robot@example.com' });
     expect(git(clone, 'log', '-1', '--format=%an <%ae>|%cn')).toBe('Robot <robot@example.com>|Robot');
   });
 });
@@ -83,8 +86,8 @@ describe('pushWithRebase', () => {
   it('pushes straight away when nobody else pushed', async () => {
     const repo = await setUp();
     await writeFiles(repo.clone, { 'cassettes/a.yml': 'a: 2\n' });
-    const { sha } = (await commitPaths(repo.clone, ['cassettes/a.yml'], 'ours'))!;
-    expect(await pushWithRebase(repo.clone, { branch: 'main' })).toEqual({ sha, attempts: 1 });
+    const { sha } = (await commitPaths(repoAt(repo.clone), ['cassettes/a.yml'], 'ours'))!;
+    expect(await pushWithRebase(repoAt(repo.clone), { branch: 'main' })).toEqual({ sha, attempts: 1 });
     expect(repo.originSha('main')).toBe(sha);
   });
 
@@ -92,8 +95,8 @@ describe('pushWithRebase', () => {
     const repo = await setUp();
     const theirs = await repo.pushConcurrent({ 'src/app.js': 'theirs\n' }, { message: 'their change' });
     await writeFiles(repo.clone, { 'cassettes/a.yml': 'a: 2\n', 'report.log': 'left in the working tree\n' });
-    await commitPaths(repo.clone, ['cassettes/a.yml'], 'Re-record cassettes');
-    const pushed = await pushWithRebase(repo.clone, { branch: 'main' });
+    await commitPaths(repoAt(repo.clone), ['cassettes/a.yml'], 'Re-record cassettes');
+    const pushed = await pushWithRebase(repoAt(repo.clone), { branch: 'main' });
     expect(pushed.attempts).toBe(2);
     expect(repo.originSha('main')).toBe(pushed.sha);
     expect(git(repo.origin, 'log', '--format=%s', 'main').split('\n')).toEqual(['Re-record cassettes', 'their change', 'initial']);
@@ -108,9 +111,9 @@ describe('pushWithRebase', () => {
     const repo = await setUp();
     await repo.pushConcurrent({ 'cassettes/a.yml': 'a: theirs\n' });
     await writeFiles(repo.clone, { 'cassettes/a.yml': 'a: ours\n' });
-    const ours = (await commitPaths(repo.clone, ['cassettes/a.yml'], 'ours'))!.sha;
+    const ours = (await commitPaths(repoAt(repo.clone), ['cassettes/a.yml'], 'ours'))!.sha;
     const theirs = repo.originSha('main');
-    await expect(pushWithRebase(repo.clone, { branch: 'main' })).rejects.toThrow(/could not rebase onto origin\/main.*aborted.*cassettes\/a\.yml/s);
+    await expect(pushWithRebase(repoAt(repo.clone), { branch: 'main' })).rejects.toThrow(/could not rebase onto origin\/main.*aborted.*cassettes\/a\.yml/s);
     expect(existsSync(path.join(repo.clone, '.git', 'rebase-merge'))).toBe(false);
     expect(existsSync(path.join(repo.clone, '.git', 'rebase-apply'))).toBe(false);
     expect(git(repo.clone, 'rev-parse', 'HEAD')).toBe(ours);
@@ -122,8 +125,8 @@ describe('pushWithRebase', () => {
     const repo = await setUp();
     await repo.pushConcurrent({ 'src/app.js': 'theirs\n' });
     await writeFiles(repo.clone, { 'cassettes/a.yml': 'a: 2\n' });
-    await commitPaths(repo.clone, ['cassettes/a.yml'], 'ours');
-    await expect(pushWithRebase(repo.clone, { branch: 'main', attempts: 1 })).rejects.toThrow(/kept moving.*1 attempt/);
+    await commitPaths(repoAt(repo.clone), ['cassettes/a.yml'], 'ours');
+    await expect(pushWithRebase(repoAt(repo.clone), { branch: 'main', attempts: 1 })).rejects.toThrow(/kept moving.*1 attempt/);
   });
 
   it('reports a refusal that is not a race at once, with git\'s message', async () => {
@@ -132,8 +135,8 @@ describe('pushWithRebase', () => {
     await writeFile(hook, '#!/bin/sh\necho "protected branch: pushes need a review" >&2\nexit 1\n');
     await chmod(hook, 0o755);
     await writeFiles(repo.clone, { 'cassettes/a.yml': 'a: 2\n' });
-    await commitPaths(repo.clone, ['cassettes/a.yml'], 'ours');
-    await expect(pushWithRebase(repo.clone, { branch: 'main' })).rejects.toThrow(/could not push to origin\/main:.*protected branch: pushes need a review/s);
+    await commitPaths(repoAt(repo.clone), ['cassettes/a.yml'], 'ours');
+    await expect(pushWithRebase(repoAt(repo.clone), { branch: 'main' })).rejects.toThrow(/could not push to origin\/main:.*protected branch: pushes need a review/s);
   });
 
   it('rebases in a shallow checkout (actions/checkout fetch-depth: 1)', async () => {
@@ -144,8 +147,8 @@ describe('pushWithRebase', () => {
     git(repo.root, 'clone', '-q', '--depth=1', `file://${repo.origin}`, shallow);
     await repo.pushConcurrent({ 'README.md': 'theirs\n' }, { message: 'theirs' });
     await writeFiles(shallow, { 'cassettes/a.yml': 'a: 2\n' });
-    await commitPaths(shallow, ['cassettes/a.yml'], 'ours');
-    await pushWithRebase(shallow, { branch: 'main' });
+    await commitPaths(repoAt(shallow), ['cassettes/a.yml'], 'ours');
+    await pushWithRebase(repoAt(shallow), { branch: 'main' });
     expect(git(repo.origin, 'log', '--format=%s', 'main').split('\n')).toEqual(['ours', 'theirs', 'second', 'initial']);
   });
 });
@@ -159,7 +162,7 @@ describe('publishBranch', () => {
     git(repo.clone, 'add', 'src/app.js');
     const status = git(repo.clone, 'status', '--porcelain');
     const head = git(repo.clone, 'rev-parse', 'HEAD');
-    const published = await publishBranch(repo.clone, options);
+    const published = await publishBranch(repoAt(repo.clone), options);
     expect(published).toEqual({ sha: repo.originSha('rerecord/refresh'), changed: true, outcome: 'pushed' });
     expect(git(repo.origin, 'rev-parse', 'rerecord/refresh~1')).toBe(head);
     expect(git(repo.origin, 'show', '--name-status', '--format=', 'rerecord/refresh').split('\n').sort()).toEqual(['A\tcassettes/c.yml', 'D\tcassettes/b.yml', 'M\tcassettes/a.yml']);
@@ -173,8 +176,8 @@ describe('publishBranch', () => {
   it('does not commit or push when the remote branch already holds this content', async () => {
     const repo = await setUp();
     await writeFiles(repo.clone, { 'cassettes/a.yml': 'a: 2\n' });
-    const first = await publishBranch(repo.clone, options);
-    const again = await publishBranch(repo.clone, options);
+    const first = await publishBranch(repoAt(repo.clone), options);
+    const again = await publishBranch(repoAt(repo.clone), options);
     expect(again).toEqual({ sha: first.sha, changed: false, outcome: 'up-to-date' });
     expect(repo.originSha('rerecord/refresh')).toBe(first.sha);
   });
@@ -182,7 +185,7 @@ describe('publishBranch', () => {
   it('reports no-changes when the paths equal HEAD', async () => {
     const repo = await setUp();
     await writeFiles(repo.clone, { 'src/app.js': 'not a cassette\n' });
-    expect(await publishBranch(repo.clone, options)).toEqual({ sha: undefined, changed: false, outcome: 'no-changes' });
+    expect(await publishBranch(repoAt(repo.clone), options)).toEqual({ sha: undefined, changed: false, outcome: 'no-changes' });
     expect(repo.originSha('rerecord/refresh')).toBeUndefined();
   });
 
@@ -190,7 +193,7 @@ describe('publishBranch', () => {
     const repo = await setUp({ 'README.md': 'r\n', 'pkg/cassettes/a.yml': 'a\n' });
     git(repo.clone, 'checkout', '-q', '--detach');
     await writeFiles(repo.clone, { 'pkg/cassettes/a.yml': 'a: 2\n' });
-    const published = await publishBranch(path.join(repo.clone, 'pkg'), { ...options, paths: ['cassettes/a.yml'] });
+    const published = await publishBranch(repoAt(path.join(repo.clone, 'pkg')), { ...options, paths: ['cassettes/a.yml'] });
     expect(published.changed).toBe(true);
     expect(git(repo.origin, 'show', 'rerecord/refresh:pkg/cassettes/a.yml')).toBe('a: 2');
     expect(git(repo.clone, 'status', '--porcelain')).toBe('M pkg/cassettes/a.yml');
@@ -199,7 +202,7 @@ describe('publishBranch', () => {
   it('refuses to overwrite the branch when someone pushed to it meanwhile (the lease)', async () => {
     const repo = await setUp();
     await writeFiles(repo.clone, { 'cassettes/a.yml': 'a: 2\n' });
-    await publishBranch(repo.clone, options);
+    await publishBranch(repoAt(repo.clone), options);
     // Between our look at the remote and our push, a person pushes a fix to the branch.
     const hooks = path.join(repo.clone, '.git', 'hooks');
     await mkdir(hooks, { recursive: true });
@@ -210,14 +213,14 @@ describe('publishBranch', () => {
     );
     await chmod(path.join(hooks, 'pre-push'), 0o755);
     await writeFiles(repo.clone, { 'cassettes/a.yml': 'a: 3\n' });
-    await expect(publishBranch(repo.clone, options)).rejects.toThrow(/origin\/rerecord\/refresh changed while publishing/);
+    await expect(publishBranch(repoAt(repo.clone), options)).rejects.toThrow(/origin\/rerecord\/refresh changed while publishing/);
     expect(subject(repo.origin, 'rerecord/refresh')).toBe('fix');
   });
 
   it('refuses a branch equal to its base or checked out', async () => {
     const repo = await setUp();
-    await expect(publishBranch(repo.clone, { ...options, branch: 'main' })).rejects.toThrow(/refusing to force-push the base/);
-    await expect(publishBranch(repo.clone, { ...options, base: 'develop', branch: 'main' })).rejects.toThrow(/checked-out branch/);
+    await expect(publishBranch(repoAt(repo.clone), { ...options, branch: 'main' })).rejects.toThrow(/refusing to force-push the base/);
+    await expect(publishBranch(repoAt(repo.clone), { ...options, base: 'develop', branch: 'main' })).rejects.toThrow(/checked-out branch/);
   });
 
   it('works in a shallow checkout', async () => {
@@ -225,9 +228,9 @@ describe('publishBranch', () => {
     const shallow = path.join(repo.root, 'shallow');
     git(repo.root, 'clone', '-q', '--depth=1', `file://${repo.origin}`, shallow);
     await writeFiles(shallow, { 'cassettes/a.yml': 'a: 2\n' });
-    const first = await publishBranch(shallow, options);
+    const first = await publishBranch(repoAt(shallow), options);
     expect(first.changed).toBe(true);
-    const second = await publishBranch(shallow, options);
+    const second = await publishBranch(repoAt(shallow), options);
     expect(second).toEqual({ sha: first.sha, changed: false, outcome: 'up-to-date' });
     expect(git(shallow, 'rev-parse', '--is-shallow-repository')).toBe('true');
   });
@@ -241,7 +244,7 @@ describe('fileOnRemoteBranch', () => {
     git(repo.clone, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qam', 'latin-1 body');
     git(repo.clone, 'push', '-q', 'origin', 'HEAD:refs/heads/rerecord/bytes');
     git(repo.clone, 'fetch', '-q', 'origin', '+refs/heads/rerecord/bytes:refs/remotes/origin/rerecord/bytes');
-    expect((await fileOnRemoteBranch(repo.clone, 'origin', 'rerecord/bytes', 'cassettes/a.yml'))?.equals(latin1)).toBe(true);
-    expect(await fileOnRemoteBranch(repo.clone, 'origin', 'rerecord/bytes', 'cassettes/none.yml')).toBeUndefined();
+    expect((await fileOnRemoteBranch(repoAt(repo.clone), 'origin', 'rerecord/bytes', 'cassettes/a.yml'))?.equals(latin1)).toBe(true);
+    expect(await fileOnRemoteBranch(repoAt(repo.clone), 'origin', 'rerecord/bytes', 'cassettes/none.yml')).toBeUndefined();
   });
 });

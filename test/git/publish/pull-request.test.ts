@@ -4,10 +4,14 @@
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { publishBranch } from '../../../src/publish/git.js';
-import { BODY_LIMIT, findLatestRun, truncateBody, upsertPullRequest } from '../../../src/publish/pull-request.js';
+import { BODY_LIMIT, findLatestRun, truncateBody, upsertPullRequest } from '../../../src/github/pull-requests.js';
 import { createOriginAndClone, git, isolateGitConfig, writeFiles, type OriginAndClone } from '../../support/git-repos.js';
 import { startStandinGithub } from '../../support/standin-github.mjs';
 import { readZip } from '../../support/standin-results.mjs';
+import { readRunnerContext } from '../../../src/config/runner-context.js';
+
+/** The tests' repositories, with git started from the test process's environment as the CLI starts it. */
+const repoAt = (cwd: string) => ({ cwd, inherited: process.env });
 
 const TOKEN = 'ghs_standin_token';
 type Standin = Awaited<ReturnType<typeof startStandinGithub>>;
@@ -37,7 +41,7 @@ describe('publish: pull-request', () => {
     repos = await createOriginAndClone({ 'README.md': 'r\n', 'cassettes/a.yml': 'a: 1\n', 'cassettes/b.yml': 'b: 1\n' });
     const { clone } = repos;
     const base = git(clone, 'rev-parse', 'HEAD');
-    const publish = () => publishBranch(clone, { branch: BRANCH, base: 'main', paths: ['cassettes/a.yml', 'cassettes/b.yml'], message: 'Re-record cassettes' });
+    const publish = () => publishBranch(repoAt(clone), { branch: BRANCH, base: 'main', paths: ['cassettes/a.yml', 'cassettes/b.yml'], message: 'Re-record cassettes' });
     const upsert = (title: string) => upsertPullRequest({ ...target(), head: BRANCH, base: 'main', title, body: `## ${title}`, labels: ['cassettes'] });
 
     await writeFiles(clone, { 'cassettes/a.yml': 'a: 2\n' });
@@ -77,7 +81,7 @@ describe('publish: pull-request', () => {
   it('publishes from a subfolder of the repository', async () => {
     repos = await createOriginAndClone({ 'README.md': 'r\n', 'ruby/spec/cassettes/a.yml': 'a: 1\n' });
     await writeFiles(repos.clone, { 'ruby/spec/cassettes/a.yml': 'a: 2\n' });
-    const published = await publishBranch(path.join(repos.clone, 'ruby'), { branch: BRANCH, base: 'main', paths: ['spec/cassettes/a.yml'], message: 'm' });
+    const published = await publishBranch(repoAt(path.join(repos.clone, 'ruby')), { branch: BRANCH, base: 'main', paths: ['spec/cassettes/a.yml'], message: 'm' });
     expect(published.changed).toBe(true);
     expect(git(repos.origin, 'show', `${BRANCH}:ruby/spec/cassettes/a.yml`)).toBe('a: 2');
     const pr = await upsertPullRequest({ ...target(), head: BRANCH, base: 'main', title: 't', body: 'b' });
@@ -136,15 +140,9 @@ describe('upsertPullRequest', () => {
     expect(emoji).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
   });
 
-  it('reads the API root from GITHUB_API_URL when none is given', async () => {
-    const saved = process.env.GITHUB_API_URL;
-    process.env.GITHUB_API_URL = github.url;
-    try {
-      expect((await upsertPullRequest({ ...spec(), apiUrl: undefined })).number).toBe(1);
-    } finally {
-      if (saved === undefined) delete process.env.GITHUB_API_URL;
-      else process.env.GITHUB_API_URL = saved;
-    }
+  it('reaches the API root the runner context read from GITHUB_API_URL', async () => {
+    const runner = readRunnerContext({ GITHUB_API_URL: `${github.url}/` }, '/');
+    expect((await upsertPullRequest({ ...spec(), apiUrl: runner.apiUrl })).number).toBe(1);
   });
 });
 

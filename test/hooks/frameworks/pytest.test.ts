@@ -35,7 +35,7 @@ describe('pytest record hook (rerecord_vcrpy plugin)', () => {
   const hookEnv = () => ({
     RERECORD_JOURNAL: path.join(dir, 'journal.jsonl'),
     RERECORD_BACKUP_DIR: path.join(dir, 'backup'),
-    ...pytest.launch('/unused', ['x'], { hookDirectory: hookDirectory('pytest'), journal: path.join(dir, 'journal.jsonl'), backupDirectory: path.join(dir, 'backup') }).env,
+    ...pytest.launch('/unused', ['x'], { hookDirectory: hookDirectory('pytest'), journal: path.join(dir, 'journal.jsonl'), backupDirectory: path.join(dir, 'backup') }, process.env).env,
   });
 
   // A test file that opens `a.yaml` twice (pinned to replay only) and `b.yaml` once, and sends

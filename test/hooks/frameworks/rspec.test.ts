@@ -48,7 +48,7 @@ describe('rspec static mapping agrees with VCR itself', () => {
     await writeFile(path.join(dir, 'spec', 'spec_helper.rb'), helper.join('\n'));
     await writeFile(path.join(dir, 'spec', 'names_spec.rb'), spec.join('\n'));
     const journal = path.join(dir, 'journal.jsonl');
-    const launch = rspec.launch(path.join(dir, 'spec', 'names_spec.rb'), rspec.defaultCommand, { hookDirectory: hookDirectory('rspec'), journal, backupDirectory: dir });
+    const launch = rspec.launch(path.join(dir, 'spec', 'names_spec.rb'), rspec.defaultCommand, { hookDirectory: hookDirectory('rspec'), journal, backupDirectory: dir }, process.env);
     execFileSync(launch.command, launch.args, { cwd: dir, env: { ...process.env, ...launch.env }, stdio: 'pipe' });
 
     const journaled = (await readFile(journal, 'utf8'))
@@ -100,7 +100,7 @@ describe('rspec record hook', () => {
     ];
     await writeFile(path.join(dir, 'spec', 'twice_spec.rb'), spec.join('\n'));
     const journal = path.join(dir, 'journal.jsonl');
-    const launch = rspec.launch(path.join(dir, 'spec', 'twice_spec.rb'), ['rspec', '--require', 'webmock', '{file}'], { hookDirectory: hookDirectory('rspec'), journal, backupDirectory: backups });
+    const launch = rspec.launch(path.join(dir, 'spec', 'twice_spec.rb'), ['rspec', '--require', 'webmock', '{file}'], { hookDirectory: hookDirectory('rspec'), journal, backupDirectory: backups }, process.env);
     // Asynchronously: the stand-in API answers from this very process.
     await promisify(execFile)(launch.command, launch.args, { cwd: dir, env: { ...process.env, ...launch.env, API: api.url, KEY: key }, timeout: 30_000 });
 

@@ -6,15 +6,17 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  artifactNameForShard,
-  downloadArtifactsByPrefix,
-  downloadFromRun,
-  uploadFiles,
-} from '../../../src/publish/artifacts.js';
+import { artifactNameForShard, artifactStore, type ArtifactStore } from '../../../src/github/artifacts.js';
+import { readRunnerContext } from '../../../src/config/runner-context.js';
 import { startStandinResults } from '../../support/standin-results.mjs';
 
 type Standin = Awaited<ReturnType<typeof startStandinResults>>;
+
+// The runner context is read when each call is made, as an entry point reads it at start: each test sets the variables first.
+const store = () => artifactStore(readRunnerContext(process.env, process.cwd()));
+const uploadFiles = (...args: Parameters<ArtifactStore['upload']>) => store().upload(...args);
+const downloadArtifactsByPrefix = (...args: Parameters<ArtifactStore['downloadByPrefix']>) => store().downloadByPrefix(...args);
+const downloadFromRun = (...args: Parameters<ArtifactStore['downloadFromRun']>) => store().downloadFromRun(...args);
 
 const RUNNER_VARIABLES = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL', 'GITHUB_API_URL', 'GITHUB_SERVER_URL', 'GITHUB_RETENTION_DAYS', 'GITHUB_WORKSPACE'];
 const FILES: Record<string, Buffer> = {

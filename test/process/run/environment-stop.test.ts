@@ -11,6 +11,7 @@ import type { FileMapping } from '../../../src/plan/map.js';
 import { executePlan } from '../../../src/run/execute.js';
 import { AttemptPeers } from '../../../src/run/peers.js';
 import { Vault } from '../../../src/run/vault.js';
+import { vaultRoot } from '../../../src/state/vault-location.js';
 
 let root: string;
 afterEach(() => rm(root, { recursive: true, force: true }));
@@ -24,7 +25,7 @@ async function run(files: number, script: string) {
     await writeFile(path.join(root, 'tests', `t${i}.js`), '');
     mappings.push({ file: `tests/t${i}.js`, cassettes: [], unresolved: [] });
   }
-  const vault = await Vault.create(root, [path.join(root, 'fixtures')], []);
+  const vault = await Vault.create(root, [path.join(root, 'fixtures')], [], { vault: await vaultRoot(root, process.env) });
   try {
     return await executePlan({
       lanes: longestFirst(buildLanes(mappings, new Map())),

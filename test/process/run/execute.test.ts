@@ -8,9 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { custom } from '../../../src/frameworks/custom/index.js';
 import { buildLanes, longestFirst } from '../../../src/plan/lanes.js';
 import type { FileMapping } from '../../../src/plan/map.js';
-import { executePlan, type FileResult } from '../../../src/run/execute.js';
+import { executePlan } from '../../../src/run/execute.js';
+import type { FileResult } from '../../../src/results/run-outcome.js';
 import { AttemptPeers } from '../../../src/run/peers.js';
 import { Vault } from '../../../src/run/vault.js';
+import { vaultRoot } from '../../../src/state/vault-location.js';
 
 const SCRIPT = path.resolve('test/support/scripted-test.mjs');
 let root: string;
@@ -39,7 +41,7 @@ async function setup(files: Record<string, Spec & { cassettes?: string[] }>) {
 }
 
 async function execute(mappings: FileMapping[], options: { retries?: number; workers?: number; signal?: AbortSignal; onFileDone?: (r: FileResult) => void } = {}) {
-  const vault = await Vault.create(root, [path.join(root, 'fixtures')], []);
+  const vault = await Vault.create(root, [path.join(root, 'fixtures')], [], { vault: await vaultRoot(root, process.env) });
   try {
     return await executePlan({
       lanes: longestFirst(buildLanes(mappings, new Map())),

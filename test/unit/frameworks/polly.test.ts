@@ -138,18 +138,18 @@ describe('polly launch', () => {
 
   it('preloads the hook through NODE_OPTIONS, quoted, after what was there', () => {
     delete process.env.NODE_OPTIONS;
-    expect(polly.launch('/p/test/a.test.js', ['node', '--test', '{file}'], hook)).toEqual({
+    expect(polly.launch('/p/test/a.test.js', ['node', '--test', '{file}'], hook, process.env)).toEqual({
       command: 'node',
       args: ['--test', '/p/test/a.test.js'],
       env: { RERECORD_MODE: 'record', RERECORD_JOURNAL: '/tmp/j.jsonl', RERECORD_BACKUP_DIR: '/tmp/backup', NODE_OPTIONS: '--require "/opt/rerecord hooks/polly.cjs"' },
     });
     process.env.NODE_OPTIONS = '--max-old-space-size=512';
-    expect(polly.launch('/p/a.js', ['npx', 'mocha', '{file}'], hook).env.NODE_OPTIONS).toBe('--max-old-space-size=512 --require "/opt/rerecord hooks/polly.cjs"');
+    expect(polly.launch('/p/a.js', ['npx', 'mocha', '{file}'], hook, process.env).env.NODE_OPTIONS).toBe('--max-old-space-size=512 --require "/opt/rerecord hooks/polly.cjs"');
   });
 
   it('replays with the same hook, told so, and without a journal to write to', () => {
     delete process.env.NODE_OPTIONS;
-    expect(polly.launch('/p/test/a.test.js', ['node', '--test', '{file}'], { ...hook, mode: 'replay' }).env).toEqual({
+    expect(polly.launch('/p/test/a.test.js', ['node', '--test', '{file}'], { ...hook, mode: 'replay' }, process.env).env).toEqual({
       RERECORD_MODE: 'replay',
       NODE_OPTIONS: '--require "/opt/rerecord hooks/polly.cjs"',
     });

@@ -206,7 +206,7 @@ describe('pytest launch', () => {
   it('loads the plugin through PYTEST_PLUGINS and PYTHONPATH, so any command keeps it', () => {
     delete process.env.PYTHONPATH;
     delete process.env.PYTEST_PLUGINS;
-    expect(pytest.launch('/p/tests/test_a.py', pytest.defaultCommand, hook)).toEqual({
+    expect(pytest.launch('/p/tests/test_a.py', pytest.defaultCommand, hook, process.env)).toEqual({
       command: 'python3',
       args: ['-m', 'pytest', '/p/tests/test_a.py'],
       env: { RERECORD_MODE: 'record', RERECORD_JOURNAL: '/tmp/j.jsonl', RERECORD_BACKUP_DIR: '/tmp/backup', PYTHONPATH: '/opt/rerecord hooks', PYTEST_PLUGINS: 'rerecord_vcrpy' },
@@ -216,7 +216,7 @@ describe('pytest launch', () => {
   it('appends to PYTHONPATH and PYTEST_PLUGINS already set', () => {
     process.env.PYTHONPATH = '/src';
     process.env.PYTEST_PLUGINS = 'myplugin';
-    const spec = pytest.launch('/p/tests/test_a.py', ['poetry', 'run', 'pytest', '-x', '{file}'], hook);
+    const spec = pytest.launch('/p/tests/test_a.py', ['poetry', 'run', 'pytest', '-x', '{file}'], hook, process.env);
     expect(spec).toMatchObject({ command: 'poetry', args: ['run', 'pytest', '-x', '/p/tests/test_a.py'] });
     expect(spec.env).toMatchObject({ PYTHONPATH: `/src${path.delimiter}/opt/rerecord hooks`, PYTEST_PLUGINS: 'myplugin,rerecord_vcrpy' });
   });

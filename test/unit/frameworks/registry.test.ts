@@ -8,7 +8,7 @@ import { loadConfig, type InputSource } from '../../../src/config/config.js';
 import { INPUTS, type InputName } from '../../../src/config/inputs.js';
 import { frameworkChoices, frameworkTable, perPreset } from '../../../src/frameworks/docs.js';
 import { definePreset, type FrameworkPreset } from '../../../src/frameworks/preset.js';
-import { detectFramework, FRAMEWORK_NAMES, PRESETS, presetNamed } from '../../../src/frameworks/registry.js';
+import { detectFramework, FRAMEWORK_NAMES, LIBRARY_MISS, NEVER_SEARCHED_FOLDERS, PRESETS, presetNamed, reservedByAPreset } from '../../../src/frameworks/registry.js';
 import { custom } from '../../../src/frameworks/custom/index.js';
 import { memoryProject } from '../config/memory-project.js';
 
@@ -127,5 +127,29 @@ describe('the inputs and docs derive from the registry', () => {
     expect(block).toContain(frameworkTable());
     const headings = [...block.matchAll(/\(`framework: (\w+)`\)/g)].map((match) => match[1]);
     expect(headings).toEqual([...FRAMEWORK_NAMES]);
+  });
+});
+
+describe("what each preset knows of its runtime, gathered by the registry", () => {
+  it('reserves every runtime variable a hook rides in, and none of the user\'s own names', () => {
+    for (const name of ['PYTHONPATH', 'PYTEST_PLUGINS', 'RUBYOPT', 'RUBYLIB', 'BUNDLE_GEMFILE', 'R_LIBS_USER', 'NODE_OPTIONS', 'NOCK_BACK_MODE']) expect(reservedByAPreset(name), name).toBe(true);
+    for (const name of ['MYAPI_KEY', 'OPENAI_API_KEY', 'GITHUB_PAT_X']) expect(reservedByAPreset(name), name).toBe(false);
+  });
+
+  it('never searches a runtime\'s tool folders, whichever preset made them', () => {
+    for (const folder of ['node_modules', '__pycache__', '.pytest_cache', '.Rproj.user', '.bundle', '.git', '.rerecord']) expect(NEVER_SEARCHED_FOLDERS.has(folder), folder).toBe(true);
+    expect(NEVER_SEARCHED_FOLDERS.has('cassettes')).toBe(false);
+  });
+
+  it("knows each library's words for a request it has no recording for", () => {
+    const misses = [
+      'Nock: No match for request {',
+      'PollyError: [Polly] [adapter:fetch] Recording for the following request is not found and `recordIfMissing` is `false`.',
+      'vcr.errors.CannotOverwriteExistingCassetteException: Can\'t overwrite existing cassette',
+      'An HTTP request has been made that VCR does not know how to handle:',
+      'Failed to find matching request in active cassette',
+    ];
+    for (const line of misses) expect(LIBRARY_MISS.test(line), line).toBe(true);
+    expect(LIBRARY_MISS.test('AssertionError: expected 2 to equal 3')).toBe(false);
   });
 });

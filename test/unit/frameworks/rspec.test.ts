@@ -191,7 +191,7 @@ describe('rspec launch', () => {
   it('loads the hook through RUBYLIB + RUBYOPT, so that any command (bundle exec ...) gets it', () => {
     delete process.env.RUBYOPT;
     delete process.env.RUBYLIB;
-    expect(rspec.launch('/p/spec/a_spec.rb', rspec.defaultCommand, hook)).toEqual({
+    expect(rspec.launch('/p/spec/a_spec.rb', rspec.defaultCommand, hook, process.env)).toEqual({
       command: 'rspec',
       args: ['/p/spec/a_spec.rb'],
       env: { RERECORD_MODE: 'record', RERECORD_JOURNAL: '/tmp/j.jsonl', RERECORD_BACKUP_DIR: '/tmp/b', RUBYLIB: '/opt/rerecord hooks', RUBYOPT: '-rrerecord_vcr', DISABLE_SPRING: '1' },
@@ -201,7 +201,7 @@ describe('rspec launch', () => {
   it('keeps the RUBYOPT and RUBYLIB it inherits', () => {
     process.env.RUBYOPT = '-W0';
     process.env.RUBYLIB = '/usr/local/lib/ruby';
-    const spec = rspec.launch('/p/spec/a_spec.rb', ['bundle', 'exec', 'rspec', '{file}'], hook);
+    const spec = rspec.launch('/p/spec/a_spec.rb', ['bundle', 'exec', 'rspec', '{file}'], hook, process.env);
     expect(spec).toMatchObject({ command: 'bundle', args: ['exec', 'rspec', '/p/spec/a_spec.rb'] });
     expect(spec.env).toMatchObject({ RUBYOPT: '-W0 -rrerecord_vcr', RUBYLIB: `/opt/rerecord hooks${path.delimiter}/usr/local/lib/ruby` });
   });

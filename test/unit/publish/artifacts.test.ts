@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArtifactError, artifactNameForShard } from '../../../src/publish/artifacts.js';
+import { ArtifactError, artifactNameForShard } from '../../../src/github/artifacts.js';
 
 describe('artifactNameForShard', () => {
   it('is unique per shard and plain without a matrix', () => {

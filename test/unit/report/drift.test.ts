@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CassetteDiff } from '../../../src/cassettes/diff.js';
 import { driftCounts, driftEntries, driftMarkdown, driftText } from '../../../src/report/drift.js';
-import type { FileResult } from '../../../src/run/execute.js';
+import type { FileResult } from '../../../src/results/run-outcome.js';
 
 const changed = (cassette: string, paths: number): CassetteDiff => ({
   cassette,

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { failureExcerpt } from '../../../src/report/excerpt.js';
 import { failureLogText, failureReport, filesToRerun, jsonTwinPath, parseFailureLog, parseFailureReport } from '../../../src/state/failure-log.js';
-import { formatDuration } from '../../../src/report/format.js';
+import { formatDuration } from '../../../src/text/format.js';
 import { keepTimingsOf, mergeManifest, parseManifest, serializeManifest } from '../../../src/state/manifest.js';
 import { Progress } from '../../../src/report/progress.js';
 import { Redactor } from '../../../src/report/redact.js';
 import { summaryMarkdown, summaryTable } from '../../../src/report/summary.js';
-import type { FileResult } from '../../../src/run/execute.js';
+import type { FileResult } from '../../../src/results/run-outcome.js';
 
 const result = (file: string, status: FileResult['status'], extra: Partial<FileResult> = {}): FileResult => ({
   file,

@@ -62,7 +62,8 @@ describe('AttemptVault.confine', () => {
     const root = await tempDir();
     const outside = await tempDir();
     await mkdir(path.join(root, 'fixtures'));
-    const vault = await Vault.create(root, [path.join(root, 'fixtures')], []);
+    const vaultRoot = await tempDir();
+    const vault = await Vault.create(root, [path.join(root, 'fixtures')], [], { vault: vaultRoot });
     const attempt = await vault.openAttempt('tests/a');
     await attempt.snapshot([]);
     await rm(path.join(root, 'fixtures'), { recursive: true });

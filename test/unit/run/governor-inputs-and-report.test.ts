@@ -6,8 +6,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputProblem, requestRate } from '../../../src/config/parsers.js';
 import { summaryMarkdown, summaryTable, paceLine } from '../../../src/report/summary.js';
-import type { FileResult } from '../../../src/run/execute.js';
-import type { PaceReport } from '../../../src/run/governor.js';
+import type { FileResult } from '../../../src/results/run-outcome.js';
+import type { PaceReport } from '../../../src/results/run-outcome.js';
 import { scanRecordings } from '../../../src/run/rate-limited.js';
 import { mergeManifest, parseManifest, serializeManifest } from '../../../src/state/manifest.js';
 

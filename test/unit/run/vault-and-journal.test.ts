@@ -31,7 +31,8 @@ describe('readJournal', () => {
 describe('AttemptVault', () => {
   it('restores snapshotted and journaled cassettes byte for byte and removes new ones', async () => {
     const project = await tempDir();
-    const vault = await Vault.create(project, [], []);
+    const vaultRoot = await tempDir();
+    const vault = await Vault.create(project, [], [], { vault: vaultRoot });
     const attempt = await vault.openAttempt('tests/a.test');
     const known = path.join(project, 'fixtures', 'known.yml');
     const hooked = path.join(project, 'fixtures', 'hooked.yml');
@@ -67,7 +68,8 @@ describe('AttemptVault', () => {
 
   it('moves snapshotted cassettes aside for frameworks without a hook', async () => {
     const project = await tempDir();
-    const vault = await Vault.create(project, [], []);
+    const vaultRoot = await tempDir();
+    const vault = await Vault.create(project, [], [], { vault: vaultRoot });
     const attempt = await vault.openAttempt('tests/a.test');
     const cassette = path.join(project, 'c.json');
     await writeFile(cassette, '{"old": true}');

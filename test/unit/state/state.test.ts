@@ -80,7 +80,8 @@ describe('recoverDeadRuns', () => {
     await writeFile(file('kept.yml'), 'old kept');
     await writeFile(file('unnamed.yml'), 'old unnamed');
     const { watch } = await TreeWatch.start([fixtures]);
-    const vault = await Vault.create(root, watch.roots, watch.files());
+    const vaultRoot = await tempDir();
+    const vault = await Vault.create(root, watch.roots, watch.files(), { vault: vaultRoot });
 
     const settled = await vault.openAttempt('tests/kept');
     await settled.snapshot([file('kept.yml')]);
@@ -94,11 +95,11 @@ describe('recoverDeadRuns', () => {
     await writeFile(file('unnamed.yml'), 'changed by the dead run');
     await writeFile(file('brand-new.yml'), 'created by the dead run');
     // Its own process runs: never touched.
-    expect(await recoverDeadRuns(root)).toMatchObject({ runs: [], files: [], live: [{ folder: vault.folder, why: 'this process' }] });
+    expect(await recoverDeadRuns(root, vaultRoot)).toMatchObject({ runs: [], files: [], live: [{ folder: vault.folder, why: 'this process' }] });
     expect(await readFile(file('inflight.yml'), 'utf8')).toBe('half');
     await markDead(vault.folder);
 
-    const report = await recoverDeadRuns(root);
+    const report = await recoverDeadRuns(root, vaultRoot);
     expect(report.failed).toEqual([]);
     expect(await readFile(file('inflight.yml'), 'utf8')).toBe('old in flight');
     expect(await readFile(file('kept.yml'), 'utf8')).toBe('new kept');
@@ -123,7 +124,7 @@ describe('recoverDeadRuns', () => {
     await writeFile(path.join(folder, 'run.json'), JSON.stringify({ id: path.basename(folder), pid: 2 ** 22 + 1, host: os.hostname(), startedAt: '2026-01-01T00:00:00.000Z', roots: [path.join(root, 'fixtures')] }));
     await writeFile(path.join(attempt, 'intent.json'), JSON.stringify({ file: 'tests/a', startedAt: '2026-01-01T00:00:01.000Z', saved: [saved] }));
 
-    const report = await recoverDeadRuns(root);
+    const report = await recoverDeadRuns(root, await tempDir());
     expect(report).toMatchObject({ runs: [path.basename(folder)], failed: [], live: [] });
     expect(report.files).toEqual([{ cassette: 'fixtures/a.yml', action: 'restored', movedTo: expect.stringMatching(/^\.rerecord\/recovered\//) }]);
     expect(await readFile(path.join(root, 'fixtures/a.yml'), 'utf8')).toBe('old a');
@@ -137,7 +138,8 @@ describe('recoverDeadRuns', () => {
     await writeFile(path.join(outside, 'evil-backup'), 'evil');
     await mkdir(path.join(root, 'fixtures'));
     await writeFile(path.join(root, 'fixtures/a.yml'), 'a');
-    const vault = await Vault.create(root, [], []);
+    const vaultRoot = await tempDir();
+    const vault = await Vault.create(root, [], [], { vault: vaultRoot });
     const attempt = await vault.openAttempt('tests/a');
     await attempt.snapshot([]);
     await writeFile(
@@ -148,7 +150,7 @@ describe('recoverDeadRuns', () => {
       ].join('\n'),
     );
     await markDead(vault.folder);
-    expect(await recoverDeadRuns(root)).toMatchObject({ runs: [path.basename(vault.folder)], failed: [] });
+    expect(await recoverDeadRuns(root, vaultRoot)).toMatchObject({ runs: [path.basename(vault.folder)], failed: [] });
     expect(await readFile(path.join(outside, 'victim.yml'), 'utf8')).toBe('outside');
     expect(await readFile(path.join(root, 'fixtures/a.yml'), 'utf8')).toBe('a');
   });

@@ -9,6 +9,10 @@
 //   which the client refuses.
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { RunnerContext } from '../config/runner-context.js';
+
+export const SHARD_ARTIFACT = 'rerecord-shard';
+export const FAILURES_ARTIFACT = 'rerecord-failures';
 
 export interface ShardRef {
   index: number;
@@ -42,6 +46,37 @@ const FORBIDDEN_IN_PATH: ReadonlyArray<[string, string]> = [
 ];
 const FORBIDDEN_IN_NAME: ReadonlyArray<[string, string]> = [...FORBIDDEN_IN_PATH, ['\\', 'backslash \\'], ['/', 'forward slash /']];
 
+/**
+ * Artifacts of workflow runs, through the official client (which reads the runner's ACTIONS_*
+ * variables itself); the runner context says beforehand whether it can work here.
+ */
+export interface ArtifactStore {
+  /**
+   * Uploads `files` (absolute paths) as one zipped artifact, each file at its path relative to `rootDirectory`.
+   * Names must be unique within a workflow run: uploading the same name twice fails (409 from the service).
+   */
+  upload(name: string, files: string[], rootDirectory: string, options?: { retentionDays?: number }): Promise<{ id: number; size: number }>;
+  /**
+   * Same run (e.g. the final job after a matrix): every artifact whose name starts with `prefix`,
+   * each extracted into `destination/<name>` (which must not exist yet or be empty). Sorted by name.
+   */
+  downloadByPrefix(prefix: string, destination: string): Promise<DownloadedArtifact[]>;
+  /**
+   * Another workflow run's artifact `name`, extracted into `destination` (which must not exist yet or be empty).
+   * Resolves to `destination`, or to undefined when that run has no such artifact or it has expired.
+   * Needs no runner environment, only a token that may read the repository's actions.
+   */
+  downloadFromRun(name: string, destination: string, findBy: RunRef): Promise<string | undefined>;
+}
+
+export function artifactStore(runner: RunnerContext): ArtifactStore {
+  return {
+    upload: (name, files, rootDirectory, options) => uploadFiles(runner, name, files, rootDirectory, options),
+    downloadByPrefix: (prefix, destination) => downloadArtifactsByPrefix(runner, prefix, destination),
+    downloadFromRun: (name, destination, findBy) => downloadFromRun(runner, name, destination, findBy),
+  };
+}
+
 export class ArtifactError extends Error {
   override name = 'ArtifactError';
 }
@@ -69,14 +104,15 @@ export function artifactNameForShard(base: string, shard: ShardRef): string {
  * Uploads `files` (absolute paths) as one zipped artifact, each file at its path relative to `rootDirectory`.
  * Names must be unique within a workflow run: uploading the same name twice fails (409 from the service).
  */
-export async function uploadFiles(
+async function uploadFiles(
+  runner: RunnerContext,
   name: string,
   files: string[],
   rootDirectory: string,
   options: { retentionDays?: number } = {},
 ): Promise<{ id: number; size: number }> {
   validateArtifactName(name);
-  requireRunnerEnvironment('upload an artifact');
+  requireRunnerEnvironment(runner, 'upload an artifact');
   const root = path.resolve(rootDirectory);
   const unique = [...new Set(files.map((file) => path.resolve(file)))].sort();
   if (unique.length === 0) throw new ArtifactError(`Nothing to upload as artifact ${name}: no files given.`);
@@ -96,7 +132,7 @@ export async function uploadFiles(
     throw new ArtifactError(`Artifact retention must be a whole number of days (at least 1), not ${retentionDays}.`);
   }
 
-  const client = await artifactClient();
+  const client = await artifactClient(runner);
   const result = await client.uploadArtifact(name, unique, root, retentionDays === undefined ? {} : { retentionDays });
   if (result.id === undefined) throw new ArtifactError(`Uploading artifact ${name} returned no artifact id.`);
   return { id: result.id, size: result.size ?? 0 };
@@ -106,9 +142,9 @@ export async function uploadFiles(
  * Same run (e.g. the final job after a matrix): every artifact whose name starts with `prefix`,
  * each extracted into `destination/<name>` (which must not exist yet or be empty). Sorted by name.
  */
-export async function downloadArtifactsByPrefix(prefix: string, destination: string): Promise<DownloadedArtifact[]> {
-  requireRunnerEnvironment('download artifacts');
-  const client = await artifactClient();
+async function downloadArtifactsByPrefix(runner: RunnerContext, prefix: string, destination: string): Promise<DownloadedArtifact[]> {
+  requireRunnerEnvironment(runner, 'download artifacts');
+  const client = await artifactClient(runner);
   const { artifacts } = await client.listArtifacts({ latest: true });
   const wanted = artifacts.filter((artifact) => artifact.name.startsWith(prefix)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const downloaded: DownloadedArtifact[] = [];
@@ -127,9 +163,9 @@ export async function downloadArtifactsByPrefix(prefix: string, destination: str
  * Resolves to `destination`, or to undefined when that run has no such artifact or it has expired.
  * Needs no runner environment, only a token that may read the repository's actions.
  */
-export async function downloadFromRun(name: string, destination: string, findBy: RunRef): Promise<string | undefined> {
+async function downloadFromRun(runner: RunnerContext, name: string, destination: string, findBy: RunRef): Promise<string | undefined> {
   validateArtifactName(name);
-  const client = await artifactClient();
+  const client = await artifactClient(runner);
   const where = `run ${findBy.workflowRunId} of ${findBy.repositoryOwner}/${findBy.repositoryName}`;
   let artifacts;
   try {
@@ -155,8 +191,8 @@ export async function downloadFromRun(name: string, destination: string, findBy:
 }
 
 /** Throws a clear error unless this process runs as an action step on a GitHub Actions runner. */
-export function requireRunnerEnvironment(what: string): void {
-  const missing = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL'].filter((name) => !process.env[name]);
+export function requireRunnerEnvironment(runner: RunnerContext, what: string): void {
+  const missing = runner.missingArtifactVariables;
   if (missing.length === 0) return;
   throw new ArtifactError(
     `Cannot ${what}: artifacts need a GitHub Actions runner, and ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set. ` +
@@ -166,8 +202,8 @@ export function requireRunnerEnvironment(what: string): void {
 }
 
 /** The client takes any GITHUB_SERVER_URL but github.com, *.ghe.com and *.localhost for GHES, and refuses it. */
-function refuseEnterpriseServer(): void {
-  const server = process.env.GITHUB_SERVER_URL || 'https://github.com';
+function refuseEnterpriseServer(runner: RunnerContext): void {
+  const server = runner.serverUrl;
   let host: string;
   try {
     host = new URL(server).hostname.toLowerCase();
@@ -185,8 +221,8 @@ type ArtifactModule = typeof import('@actions/artifact');
 
 let loaded: Promise<ArtifactModule> | undefined;
 
-async function artifactClient(): Promise<InstanceType<ArtifactModule['DefaultArtifactClient']>> {
-  refuseEnterpriseServer();
+async function artifactClient(runner: RunnerContext): Promise<InstanceType<ArtifactModule['DefaultArtifactClient']>> {
+  refuseEnterpriseServer(runner);
   loaded ??= import('@actions/artifact');
   const { DefaultArtifactClient } = await loaded;
   return new DefaultArtifactClient();

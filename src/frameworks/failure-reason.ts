@@ -1,36 +1,21 @@
 // Why a test file failed, in the framework's own words: "tests failed (exit code 1)" alone sends the
 // reader to .rerecord/failures.json for every failure, although the output already holds the cause.
 // Pure functions over a failed file's output (and, for statuses, its new recordings).
-import type { FrameworkPreset } from '../frameworks/preset.js';
-import { PRESETS } from '../frameworks/registry.js';
-import { clip } from '../frameworks/shared/failure-text.js';
+import type { FrameworkPreset } from './preset.js';
+import { ENVIRONMENT_ERRORS, PRESETS } from './registry.js';
+import { clip } from './shared/failure-text.js';
 
 /**
  * A runtime or library that cannot load: the same for every file, so retrying or running the other
  * files cannot help. Undefined when the output shows no such error.
  */
 export function environmentError(output: string): string | undefined {
-  for (const pattern of ENVIRONMENT_PATTERNS) {
+  for (const pattern of ENVIRONMENT_ERRORS) {
     const match = pattern.exec(output);
     if (match) return clip(match[0].trim());
   }
   return undefined;
 }
-
-const ENVIRONMENT_PATTERNS: readonly RegExp[] = [
-  // Python: an import of the VCR library or pytest itself fails.
-  /^.*(?:ModuleNotFoundError|ImportError): No module named '?[\w.]+'?.*$/m,
-  /^.*: No module named [\w.]+$/m,
-  // R: library(vcr) / loadNamespace with the package missing.
-  /^.*there is no package called .[\w.]+..*$/m,
-  // Ruby: require "vcr" with the gem missing.
-  /^.*cannot load such file -- [\w/.-]+.*$/m,
-  /^.*Could not find gem '[^']+'.*$/m,
-  // Node: the mocking library is not installed.
-  /^.*Cannot find (?:module|package) '[^']+'.*$/m,
-  // A shell saying the runtime itself is missing.
-  /^.*: command not found$/m,
-];
 
 /**
  * The framework's own first failure in a failed file's output; undefined when none is recognised.

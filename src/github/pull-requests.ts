@@ -1,19 +1,13 @@
 // Opening (or refreshing) the pull request that carries re-recorded cassettes, through GitHub's
 // REST API with the workflow's token. One open pull request per branch: re-runs update it.
-import { getOctokit } from '@actions/github';
+import { octokitFor, type ApiAccess, type Octokit } from './octokit.js';
 
 /** GitHub refuses pull request bodies longer than this (in characters). */
 export const BODY_LIMIT = 65_536;
 
 const TRUNCATION_NOTE = '\n\n---\n_Truncated: GitHub limits pull request descriptions to 65536 characters. The full report is in the run summary._\n';
 
-type Octokit = ReturnType<typeof getOctokit>;
-
-export interface ApiAccess {
-  token: string;
-  /** REST API root; defaults to GITHUB_API_URL (set by the runner, also on GitHub Enterprise Server), then api.github.com. */
-  apiUrl?: string;
-}
+export type { ApiAccess };
 
 export interface PullRequestRef extends ApiAccess {
   owner: string;
@@ -42,17 +36,8 @@ export interface PullRequestResult {
   warnings: string[];
 }
 
-/**
- * The environment is read on each call, not when @actions/github is first imported (its own
- * default is fixed at import), so tests and the CLI can point it elsewhere.
- */
-function client(access: ApiAccess): Octokit {
-  const baseUrl = (access.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
-  return getOctokit(access.token, { baseUrl });
-}
-
 export async function upsertPullRequest(spec: PullRequestSpec): Promise<PullRequestResult> {
-  const octokit = client(spec);
+  const octokit = octokitFor(spec);
   const body = truncateBody(spec.body);
   let existing = await findOpenPullRequest(octokit, spec);
   let operation: PullRequestResult['operation'] = 'updated';
@@ -108,12 +93,12 @@ async function addPeople(octokit: Octokit, spec: PullRequestSpec, number: number
 
 /** The open pull request from `head` into `base`, if there is one (a read: no write to the API). */
 export async function findPullRequest(ref: PullRequestRef): Promise<{ number: number; url: string } | undefined> {
-  return findOpenPullRequest(client(ref), ref);
+  return findOpenPullRequest(octokitFor(ref), ref);
 }
 
 /** Comment why, then close: a pull request that proposes nothing real any more. */
 export async function closePullRequest(ref: PullRequestRef, number: number, comment: string): Promise<void> {
-  const octokit = client(ref);
+  const octokit = octokitFor(ref);
   try {
     await octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: number, body: comment });
     await octokit.rest.pulls.update({ owner: ref.owner, repo: ref.repo, pull_number: number, state: 'closed' });
@@ -160,7 +145,7 @@ export interface LatestRunQuery extends ApiAccess {
 
 /** The id of the latest completed run of a workflow on a branch (newest first, as GitHub lists them). */
 export async function findLatestRun(query: LatestRunQuery): Promise<number | undefined> {
-  const octokit = client(query);
+  const octokit = octokitFor(query);
   try {
     const { data } = await octokit.rest.actions.listWorkflowRuns({
       owner: query.owner,

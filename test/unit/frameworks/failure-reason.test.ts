@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { composeReason, describeRecordedStatuses, environmentError, firstFailure } from '../../../src/report/failure-reason.js';
+import { composeReason, describeRecordedStatuses, environmentError, firstFailure } from '../../../src/frameworks/failure-reason.js';
 import { presetNamed } from '../../../src/frameworks/registry.js';
 
 // Outputs as the frameworks print them on this machine (pytest 8, RSpec 3, node --test, testthat 3).

@@ -1,6 +1,7 @@
 // Reads git blobs through one `git cat-file --batch` process: a process per blob cost more than
 // the diff itself on large histories (3.9 s of 8 s for 64 MB of cassettes).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { gitEnvironment, type GitRepo } from './run-git.js';
 
 interface Pending {
   object: string;
@@ -17,8 +18,8 @@ export class GitBlobReader {
   /** Bytes the answer at the head of the queue needs in all, once its header was read. */
   private expected: number | undefined;
 
-  constructor(cwd: string) {
-    this.child = spawn('git', ['cat-file', '--batch'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(repo: GitRepo) {
+    this.child = spawn('git', ['cat-file', '--batch'], { cwd: repo.cwd, env: gitEnvironment(repo), stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     this.child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     this.child.stdout.on('data', (chunk: Buffer) => {

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GitBlobReader } from '../../../src/discover/git-blobs.js';
+import { GitBlobReader } from '../../../src/git/blob-reader.js';
 
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
@@ -29,7 +29,7 @@ describe('GitBlobReader', () => {
     const files: Record<string, Buffer> = { 'empty.yml': Buffer.alloc(0), 'big.bin': big };
     for (let i = 0; i < 50; i++) files[`c${i}.yml`] = Buffer.from(`interaction ${i}\n`);
     const { dir, ids } = await repoWith(files);
-    const reader = new GitBlobReader(dir);
+    const reader = new GitBlobReader({ cwd: dir, inherited: process.env });
     try {
       const names = Object.keys(files);
       const read = await Promise.all(names.map((name) => reader.read(ids[name]!)));
@@ -43,7 +43,7 @@ describe('GitBlobReader', () => {
 
   it('rejects an object git does not have, naming it, and goes on answering', async () => {
     const { dir, ids } = await repoWith({ 'a.yml': Buffer.from('a') });
-    const reader = new GitBlobReader(dir);
+    const reader = new GitBlobReader({ cwd: dir, inherited: process.env });
     try {
       await expect(reader.read('0123456789abcdef0123456789abcdef01234567')).rejects.toThrow(/git has no object 0123456789abcdef0123456789abcdef01234567/);
       expect((await reader.read(ids['a.yml']!)).toString()).toBe('a');
