@@ -22,6 +22,7 @@ import { Redactor } from './report/redact.js';
 import { runCounts, runDocument } from './report/run-output.js';
 import { summaryTable } from './report/summary.js';
 import { jsonTwinPath } from './state/failure-log.js';
+import { readManifest } from './state/run-records.js';
 import { driftText } from './report/drift.js';
 import { interruptExitCode, listenForInterrupt } from './run/interrupt.js';
 
@@ -98,7 +99,9 @@ async function diffCommand(args: CliArgs): Promise<number> {
     const logger = stderrLogger(new Redactor([]));
     for (const line of await deadRunWarnings(process.cwd(), process.env)) logger.warning(line);
     const targets = { old: oldTarget, new: newTarget, ...(args.pathspecs ? { pathspecs: args.pathspecs } : {}) };
-    const options = { volatileHeaders: values['volatile-headers'], volatileFields: values['volatile-fields'], volatilePaths: values['volatile-paths'] };
+    // Noise learned by earlier runs' probes applies here too; an unreadable manifest only loses that.
+    const learnedNoise = (await readManifest(process.cwd()).catch(() => undefined))?.noise ?? [];
+    const options = { volatileHeaders: values['volatile-headers'], volatileFields: values['volatile-fields'], volatilePaths: values['volatile-paths'], learnedNoise };
     const { diffs, identical } = await diffTargets(targets, options, { cwd: process.cwd(), inherited: process.env });
     if (args.json) print(JSON.stringify(diffs, null, 2), EXIT.ok);
     else print(diffText(diffs, identical), EXIT.ok);
