@@ -247,6 +247,13 @@ export const INPUTS = {
     parse: volatilePaths,
     surface: 'both',
   }),
+  'learn-noise': input({
+    description:
+      'Learn noise by probing: a file whose new recording differs from the old one is recorded a second time at once (its requests count against `rate-limit`); JSON fields, headers and `{*}` path segments that differ between the two fresh recordings are volatile for that method and path from then on. Stored per endpoint in `.rerecord/manifest.json`, used by later runs and `rerecord diff`, listed in the log (`learned: $.id on POST /v1/files`). Only for frameworks with a record hook.',
+    default: 'false',
+    parse: boolean,
+    surface: 'both',
+  }),
   'poison-statuses': input({
     description:
       'Response statuses that poison a recording when the old cassette did not hold them for the same request: the file fails and its cassettes are restored. Codes, `5xx` classes or ranges such as `500-599`.',

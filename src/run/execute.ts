@@ -240,6 +240,7 @@ function toFileResult(file: string, attempt: AttemptResult, attempts: number, du
     verified: attempt.verified,
     requests: attempt.requests,
     environmentError: attempt.environmentError,
+    ...(attempt.learnedNoise ? { learnedNoise: attempt.learnedNoise } : {}),
   };
 }
 
