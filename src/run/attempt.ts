@@ -76,6 +76,8 @@ export interface AttemptResult {
   requests: number;
   /** learn-noise: what the second recording taught, per endpoint. */
   learnedNoise?: LearnedNoise[];
+  /** learn-noise: requests of the second recording, included in `requests` (the budget) but not in what the kept recordings hold. */
+  probeRequests?: number;
   /** The API throttled it (429, or 503 with Retry-After): not the file's fault, retried after the wait. */
   rateLimited?: RateLimitSign;
   /** A runtime or library that would not load: the same for every file, so never retried. */
@@ -112,6 +114,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
   let collisions: Conflict[] = [];
   const warnings: string[] = [];
   let learnedNoise: LearnedNoise[] | undefined;
+  let probeRequests = 0;
   const peerId = settings.peers.begin(file, cassettes.map(absolute));
   try {
     // Another file's test may have moved .rerecord/ away: the transaction opens only in the real one.
@@ -173,6 +176,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
           volatilePaths: settings.inspect.diff.volatilePaths ?? [],
         });
         if (observed.scan) observed.scan.requests += probe.requests;
+        probeRequests = probe.requests;
         if (probe.note) warnings.push(probe.note);
         reason = probe.failure;
         if (reason === undefined && probe.learned.length > 0) {
@@ -190,7 +194,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
         const keptHashes = await hashKept(kept);
         await vault.settle([...keptHashes.keys()]);
         await settings.watch?.accept(vault.touched(observed.journal, observed.unnamed));
-        return { ...baseOf(observed, started, relative, settings), ...keptResult(kept, inspection, relative, warnings), keptHashes, collidedWith, mayHaveWritten: [], unrestored: [], verified: replay!.verified, ...foreignOf(observed, peerId, settings), ...(learnedNoise ? { learnedNoise } : {}) };
+        return { ...baseOf(observed, started, relative, settings), ...keptResult(kept, inspection, relative, warnings), keptHashes, collidedWith, mayHaveWritten: [], unrestored: [], verified: replay!.verified, ...foreignOf(observed, peerId, settings), ...(learnedNoise ? { learnedNoise } : {}), ...(probeRequests > 0 ? { probeRequests } : {}) };
       }
     }
   } catch (error) {

@@ -48,6 +48,8 @@ describe('learn-noise', () => {
     expect(JSON.parse(afterProbe)[0].response.generation).toBe('g2');
     const manifest = JSON.parse(await readFile(path.join(project.dir, '.rerecord/manifest.json'), 'utf8'));
     expect(manifest.noise).toEqual({ 'GET /tokens': { fields: ['$.token.id'], headers: [] } });
+    // What the kept recording holds, not what the probe spent too.
+    expect(manifest.files['test/tokens.test.js'].requests).toBe(1);
     // Both recordings reached the API: /tokens was asked three times in all.
     expect(standin.api.state.requests.filter((request) => request === 'GET /tokens')).toHaveLength(3);
 
