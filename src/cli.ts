@@ -7,7 +7,7 @@ import { describeDiff, type CassetteDiff } from './cassettes/diff.js';
 import { CassetteParseError } from './cassettes/model.js';
 import { auditFails, auditText } from './audit/audit.js';
 import { runAudit } from './commands/audit.js';
-import { diffTargets, DiffUsageError } from './commands/diff.js';
+import { diffTargets, DiffUsageError, type DiffTargets } from './commands/diff.js';
 import { cliInputs, helpText, parseCliArgs, type CliArgs } from './config/cli-args.js';
 import { loadConfig, parseInputs, type Config } from './config/config.js';
 import { writeConfigFile } from './commands/init.js';
@@ -16,7 +16,7 @@ import { ConfigError } from './config/errors.js';
 import { openProjectOnDisk } from './discover/project-on-disk.js';
 import { deadRunWarnings, recoverCommand, recoveryLines, withProjectLock } from './commands/recover.js';
 import { runCommand } from './commands/run.js';
-import { stderrLogger } from './report/logger.js';
+import { stderrLogger, type Logger } from './report/logger.js';
 import { frameworkLabel, planDocument, planText } from './report/plan-output.js';
 import { Redactor } from './report/redact.js';
 import { runCounts, runDocument } from './report/run-output.js';
@@ -30,7 +30,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const args = parseCliArgs(argv);
-  if (args.help) return print(helpText(packageJson.version), EXIT.ok);
+  if (args.help) return print(helpText(packageJson.version, args.helpAll), EXIT.ok);
   if (args.version) return print(packageJson.version, EXIT.ok);
   if (args.subcommand === 'diff') return diffCommand(args);
   if (args.subcommand === 'recover') return recoverOnly(args);
@@ -98,7 +98,8 @@ async function diffCommand(args: CliArgs): Promise<number> {
     // Only reads: a dead run's half-written cassettes are said, never put back here.
     const logger = stderrLogger(new Redactor([]));
     for (const line of await deadRunWarnings(process.cwd(), process.env)) logger.warning(line);
-    const targets = { old: oldTarget, new: newTarget, ...(args.pathspecs ? { pathspecs: args.pathspecs } : {}) };
+    const cassettes = args.pathspecs ? undefined : cassetteScope(args, logger);
+    const targets = { old: oldTarget, new: newTarget, ...(args.pathspecs ? { pathspecs: args.pathspecs } : {}), ...(cassettes ? { cassettes } : {}) };
     // Noise learned by earlier runs' probes applies here too; an unreadable manifest only loses that.
     const learnedNoise = (await readManifest(process.cwd()).catch(() => undefined))?.noise ?? [];
     const options = { volatileHeaders: values['volatile-headers'], volatileFields: values['volatile-fields'], volatilePaths: values['volatile-paths'], learnedNoise };
@@ -109,6 +110,25 @@ async function diffCommand(args: CliArgs): Promise<number> {
   } catch (error) {
     const usage = error instanceof DiffUsageError || error instanceof CassetteParseError;
     return reportError(usage ? new ConfigError([(error as Error).message]) : error, args.json);
+  }
+}
+
+/**
+ * Without paths, `diff REV REV` compares the cassettes of the framework the project uses (its
+ * cassette-dir, and its own test of what a cassette is), not every .json and .yml of the repository.
+ */
+function cassetteScope(args: CliArgs, logger: Logger): DiffTargets['cassettes'] {
+  const cwd = process.cwd();
+  try {
+    const config = loadConfig(withConfigFile(cliInputs(args), cwd), { cwd, env: process.env, openProject: openProjectOnDisk });
+    const folder = path.relative(cwd, path.resolve(config.workingDirectory, config.cassetteDir)).split(path.sep).join('/') || '.';
+    const isCassette = config.framework.isCassetteFile?.bind(config.framework);
+    logger.info(`comparing the ${config.framework.name} cassettes under ${folder} (give paths after -- to compare others)`);
+    return { pathspecs: [folder], ...(isCassette ? { isCassette: (file: string) => isCassette(path.relative(config.workingDirectory, path.resolve(cwd, file)).split(path.sep).join('/')) } : {}) };
+  } catch (error) {
+    const why = error instanceof ConfigError ? error.problems.join('; ') : (error as Error).message;
+    logger.warning(`comparing every cassette-like file (.yml, .json, .har): the framework's cassettes are not known here (${why})`);
+    return undefined;
   }
 }
 

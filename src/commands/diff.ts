@@ -23,7 +23,15 @@ export interface DiffTargets {
   new: string;
   /** Paths after `--`: the two targets are then git revisions, and only these paths are compared. */
   pathspecs?: readonly string[];
+  /**
+   * Without pathspecs: which files of the revisions are cassettes (the detected framework's), by
+   * path relative to the current folder. Absent: every cassette-like file (.yml, .json, .har).
+   */
+  cassettes?: { pathspecs: readonly string[]; isCassette?: (relativePath: string) => boolean };
 }
+
+/** rerecord's own files are never cassettes, whatever their extension. */
+const OWN_FILE = /(?:^|\/)(?:\.rerecord\.yml|\.rerecord\/.*)$/;
 
 const CASSETTE_NAME = /\.(ya?ml|json|har)$/i;
 
@@ -40,7 +48,8 @@ export async function diffTargets(targets: DiffTargets, options: DiffOptions, re
       throw new DiffUsageError(`diff: ${oldExists ? targets.new : targets.old} does not exist (OLD and NEW must both be paths, or both git revisions)`);
     }
   }
-  return diffRevisions(targets.old, targets.new, targets.pathspecs ?? [], options, repo);
+  const scope = targets.pathspecs ? { pathspecs: targets.pathspecs } : (targets.cassettes ?? { pathspecs: [] });
+  return diffRevisions(targets.old, targets.new, scope, options, repo);
 }
 
 export async function diffPaths(oldPath: string, newPath: string, options: DiffOptions, cwd = process.cwd()): Promise<FolderDiff> {
@@ -125,11 +134,20 @@ interface TreeEntry {
   size: number;
 }
 
-async function diffRevisions(oldRevision: string, newRevision: string, pathspecs: readonly string[], options: DiffOptions, repo: GitRepo): Promise<FolderDiff> {
+async function diffRevisions(
+  oldRevision: string,
+  newRevision: string,
+  scope: { pathspecs: readonly string[]; isCassette?: (relativePath: string) => boolean },
+  options: DiffOptions,
+  repo: GitRepo,
+): Promise<FolderDiff> {
   const cwd = repo.cwd;
+  const pathspecs = scope.pathspecs;
   const root = await gitRoot(repo, oldRevision);
+  const relative = (name: string) => path.relative(cwd, path.join(root, name)).split(path.sep).join('/');
+  const wanted = (name: string) => !OWN_FILE.test(name) && (scope.isCassette?.(relative(name)) ?? true);
   for (const revision of [oldRevision, newRevision]) await verifyRevision(repo, revision);
-  const [before, after] = await Promise.all([listTree(repo, oldRevision, pathspecs), listTree(repo, newRevision, pathspecs)]);
+  const [before, after] = await Promise.all([listTree(repo, oldRevision, pathspecs, wanted), listTree(repo, newRevision, pathspecs, wanted)]);
   const names = [...new Set([...before.keys(), ...after.keys()])].sort();
   if (names.length === 0) {
     const where = pathspecs.length > 0 ? pathspecs.join(' ') : `${path.relative(root, cwd) || '.'} (the current folder)`;
@@ -172,7 +190,7 @@ async function verifyRevision(repo: GitRepo, revision: string): Promise<void> {
 }
 
 /** Cassette-like files of a revision under the pathspecs (without any: under cwd), by repository path. */
-async function listTree(repo: GitRepo, revision: string, pathspecs: readonly string[]): Promise<Map<string, TreeEntry>> {
+async function listTree(repo: GitRepo, revision: string, pathspecs: readonly string[], wanted: (name: string) => boolean): Promise<Map<string, TreeEntry>> {
   // Pathspecs are relative to cwd (as for every git command); names come back from the repository root.
   const { stdout } = await git(repo, ['ls-tree', '-r', '-l', '-z', '--full-name', revision, '--', ...pathspecs], {
     maxBuffer: 256 * 1024 * 1024,
@@ -183,7 +201,7 @@ async function listTree(repo: GitRepo, revision: string, pathspecs: readonly str
   for (const record of stdout.split('\0')) {
     // <mode> SP <type> SP <object> SP+ <size> TAB <path>
     const match = /^\d+ blob ([0-9a-f]+) +(\d+)\t(.+)$/s.exec(record);
-    if (match && CASSETTE_NAME.test(match[3]!)) entries.set(match[3]!, { object: match[1]!, size: Number(match[2]) });
+    if (match && CASSETTE_NAME.test(match[3]!) && wanted(match[3]!)) entries.set(match[3]!, { object: match[1]!, size: Number(match[2]) });
   }
   return entries;
 }

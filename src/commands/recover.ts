@@ -5,7 +5,7 @@
 import { ConfigError } from '../config/errors.js';
 import type { Logger } from '../report/logger.js';
 import { emptyReport, findRuns, recoverDeadRuns, type DeadRun, type RecoveryReport } from '../run/recover.js';
-import { describeHolder, RunLock, type LockHolder } from '../state/lock.js';
+import { describeHolder, liveHolder, RunLock, type LockHolder } from '../state/lock.js';
 import { OwnFileError, ownPathProblems } from '../state/own-files.js';
 import { OWN_PATHS } from '../state/paths.js';
 import { vaultRoot } from '../state/vault-location.js';
@@ -40,6 +40,9 @@ export async function withProjectLock<T>(
   if (access === 'read') {
     const { dead } = await findRuns(workingDirectory, vault);
     for (const line of deadRunLines(dead)) logger.warning(line);
+    // Reading beside a live run is allowed; what is read may be mid-re-record, and the reader should know.
+    const running = await liveHolder(workingDirectory);
+    if (running) logger.warning(`${describeHolder(running)} is re-recording in ${workingDirectory} now: ${command} reads the cassettes as they are at this moment, some may be mid-re-record`);
     return work(undefined);
   }
   if (access === 'plan' && (await findRuns(workingDirectory, vault)).dead.length === 0) return work(undefined);

@@ -125,6 +125,11 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
   if (project && framework && !project.isDirectory(testDir)) {
     problems.push(`${label('test-dir')}: expected a folder of test files, but ${JSON.stringify(testDir)} does not exist in ${workingDirectory}`);
   }
+  const cassetteDirGiven = values['cassette-dir'] && relativePath(values['cassette-dir']);
+  if (project && cassetteDirGiven && !cassetteDirGiven.startsWith('..') && !project.isDirectory(cassetteDirGiven)) {
+    // Given by hand and missing is a typo far more often than a first recording: say so before any test runs.
+    problems.push(`${label('cassette-dir')}: expected an existing folder of cassettes, but ${JSON.stringify(cassetteDirGiven)} does not exist in ${workingDirectory}; check the spelling, or create it (mkdir -p ${cassetteDirGiven}) if the library is to record there for the first time`);
+  }
   const command = values.command.length > 0 ? values.command : (framework?.defaultCommand ?? []);
   problems.push(...commandProblems(framework, Boolean(source.read('command')?.trim()), label));
 

@@ -19,7 +19,7 @@ export class Progress {
     const remaining = this.total - this.done;
     const eta = remaining === 0 ? 'done' : `ETA ${formatDuration((elapsed / this.done) * remaining)}`;
     const mark = result.status === 'succeeded' ? 'ok  ' : result.status === 'failed' ? 'FAIL' : 'skip';
-    const why = result.status === 'succeeded' ? '' : ` (${result.reason})`;
+    const why = result.status !== 'succeeded' ? ` (${result.reason})` : result.cassettes.length === 0 ? ' (ran, nothing to record)' : '';
     const width = String(this.total).length;
     return `[${String(this.done).padStart(width)}/${this.total}] ${mark} ${result.file} ${formatDuration(result.durationMs)}${why} · ${this.failed} failed · ${eta}`;
   }

@@ -20,6 +20,15 @@ export interface RunFacts {
 
 const STATUS_MARK: Record<FileResult['status'], string> = { succeeded: '✅ re-recorded', failed: '❌ failed', 'not-run': '⏸️ not run' };
 
+/** A passing file that used no cassette this time: it ran, and there was nothing to record or verify. */
+export function recordedNothing(result: FileResult): boolean {
+  return result.status === 'succeeded' && result.cassettes.length === 0;
+}
+
+function statusMark(result: FileResult): string {
+  return recordedNothing(result) ? '✅ ran, nothing to record' : STATUS_MARK[result.status];
+}
+
 function recordedCount(result: FileResult): number {
   return result.cassettes.filter((c) => c.outcome === 're-recorded' || c.outcome === 'recorded').length;
 }
@@ -30,6 +39,7 @@ export function verifiedOf(result: FileResult): Verified {
 }
 
 function verifiedCell(result: FileResult): string {
+  if (recordedNothing(result)) return '-';
   const verified = verifiedOf(result);
   return verified === true ? 'yes' : verified === false ? 'no' : 'skipped';
 }
@@ -39,7 +49,7 @@ function unverifiedNotes(results: readonly FileResult[]): string[] {
   const counts = new Map<string, number>();
   for (const r of results) {
     const verified = verifiedOf(r);
-    if (r.status === 'succeeded' && typeof verified === 'string') counts.set(verified, (counts.get(verified) ?? 0) + 1);
+    if (r.status === 'succeeded' && !recordedNothing(r) && typeof verified === 'string') counts.set(verified, (counts.get(verified) ?? 0) + 1);
   }
   return [...counts].map(([why, count]) => `${count} re-recorded file${count === 1 ? '' : 's'} not verified by replay (${why.replace(/^skipped: /, '')})`);
 }
@@ -47,9 +57,11 @@ function unverifiedNotes(results: readonly FileResult[]): string[] {
 function headline(results: readonly FileResult[], facts: RunFacts): string {
   const failed = results.filter((r) => r.status === 'failed').length;
   const notRun = results.filter((r) => r.status === 'not-run').length;
-  const succeeded = results.length - failed - notRun;
+  const nothing = results.filter(recordedNothing).length;
+  const succeeded = results.length - failed - notRun - nothing;
   const cassettes = results.reduce((sum, r) => sum + recordedCount(r), 0);
   const parts = [`${succeeded}/${countOf(results.length, 'file')} re-recorded`, `${countOf(cassettes, 'cassette')} written`, `${failed} failed`];
+  if (nothing > 0) parts.push(`${nothing} ran with nothing to record`);
   if (notRun > 0) parts.push(`${notRun} not run`);
   return `${parts.join(', ')} in ${formatDuration(facts.wallMs)} (${facts.framework}, shard ${facts.shard})${facts.interrupted ? ', interrupted' : ''}`;
 }
@@ -79,7 +91,8 @@ export function summaryTables(results: readonly FileResult[], facts: RunFacts): 
     const table = ['| File | Status | Time | Attempts | Cassettes re-recorded | Replay verified |', '| --- | --- | --- | --- | --- | --- |'];
     for (const r of passing) {
       const verified = verifiedOf(r);
-      table.push(`| \`${cell(r.file)}\` | ${STATUS_MARK[r.status]} | ${formatDuration(r.durationMs)} | ${r.attempts} | ${recordedCount(r)} | ${typeof verified === 'string' ? cell(verified) : verified ? 'yes' : 'no'} |`);
+      const verifiedText = recordedNothing(r) ? '-' : typeof verified === 'string' ? cell(verified) : verified ? 'yes' : 'no';
+      table.push(`| \`${cell(r.file)}\` | ${statusMark(r)} | ${formatDuration(r.durationMs)} | ${r.attempts} | ${recordedCount(r)} | ${verifiedText} |`);
     }
     lines.push(`<details${failing.length === 0 ? ' open' : ''}><summary>Re-recorded files (${passing.length})</summary>`, '', ...table, '', '</details>', '');
   }
@@ -91,7 +104,7 @@ export function summaryTable(results: readonly FileResult[], facts: RunFacts): s
     .sort((a, b) => order(a) - order(b) || a.file.localeCompare(b.file))
     .map((r) => {
       const verified = verifiedOf(r);
-      const why = r.reason || (typeof verified === 'string' ? `not verified: ${verified.replace(/^skipped: /, '')}` : '');
+      const why = r.reason || (recordedNothing(r) ? 'ran, nothing to record' : typeof verified === 'string' ? `not verified: ${verified.replace(/^skipped: /, '')}` : '');
       return [r.status, formatDuration(r.durationMs), String(r.attempts), String(recordedCount(r)), verifiedCell(r), r.file, why];
     });
   const header = ['STATUS', 'TIME', 'TRIES', 'CASSETTES', 'VERIFIED', 'FILE', 'WHY'];

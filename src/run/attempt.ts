@@ -8,7 +8,7 @@ import { hasRecordHook } from '../frameworks/preset.js';
 import { DEFAULT_POISON_STATUSES, parsePoisonStatuses } from '../cassettes/poison.js';
 import { composeReason, environmentError, firstFailure } from '../frameworks/failure-reason.js';
 import { formatDuration } from '../text/format.js';
-import { recordedStatuses } from './recorded-statuses.js';
+import { authRefusal, recordedStatuses } from './recorded-statuses.js';
 import { projectRelative } from '../state/paths.js';
 import { leftoverNote, type ChildOutcome } from './child.js';
 import { runTestProcess } from './test-process.js';
@@ -80,8 +80,10 @@ export interface AttemptResult {
   probeRequests?: number;
   /** The API throttled it (429, or 503 with Retry-After): not the file's fault, retried after the wait. */
   rateLimited?: RateLimitSign;
-  /** A runtime or library that would not load: the same for every file, so never retried. */
+  /** A runtime or library that would not load, or the API refusing the key: the same for every file, so never retried. */
   environmentError?: string | undefined;
+  /** The failure would come back on a retry (a leaked secret, a 404 the old recording did not have): not retried. */
+  final?: boolean;
 }
 
 interface Observed {
@@ -110,6 +112,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
   let vault: AttemptVault | undefined;
   let childStarted = false;
   let reason: string | undefined;
+  let inspected: Inspection | undefined;
   let collidedWith: string[] = [];
   let collisions: Conflict[] = [];
   const warnings: string[] = [];
@@ -163,6 +166,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       reason = readability.failure;
       warnings.push(...readability.warnings);
       let inspection = reason === undefined && settings.inspect ? await inspectRecordings(kept, settings.inspect, relative) : undefined;
+      inspected = inspection;
       reason ??= inspection?.failure;
       if (reason === undefined && inspection && settings.inspect && settings.learnNoise && hasRecordHook(settings.preset) && inspection.drift.some((diff) => diff.status === 'changed')) {
         const journal = vault.journal;
@@ -184,6 +188,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
           warnings.push(...describeLearnedNoise(probe.learned));
           const diff = { ...settings.inspect.diff, learnedNoise: mergeLearnedNoise(settings.inspect.diff.learnedNoise ?? [], probe.learned) };
           inspection = await inspectRecordings(kept, { ...settings.inspect, diff }, relative);
+          inspected = inspection;
           reason = inspection.failure;
         }
       }
@@ -226,7 +231,8 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
     retryAfter: collidedWith.length > 0 ? settings.peers.overlappingDone(peerId) : undefined,
     unrestored,
     verified: false,
-    environmentError: explained.environmentError,
+    environmentError: explained.environmentError ?? authRefusal(inspected?.poisonStatuses ?? explained.statusCodes),
+    final: inspected?.final === true,
   };
 }
 
@@ -334,14 +340,15 @@ function failureReason(outcome: ChildOutcome, timeoutMs: number): string | undef
 /** Adds the framework's first failure and the statuses the new recordings held (read before they are restored). */
 async function explainFailure(reason: string, observed: Observed, vault: AttemptVault | undefined, settings: AttemptSettings, relative: (p: string) => string) {
   const outcome = observed.outcome;
-  if (!outcome || !vault || outcome.cancelled || outcome.exitCode === 0 || !reason.startsWith('tests failed')) return { reason, environmentError: undefined };
+  if (!outcome || !vault || outcome.cancelled || outcome.exitCode === 0 || !reason.startsWith('tests failed')) return { reason, environmentError: undefined, statusCodes: [] };
   const environment = environmentError(outcome.output);
   const recordings = readable(vault, observed).map((cassette) => {
     const original = vault.originalOf(cassette, observed.journal);
     return { cassette, original: original.kind === 'file' ? original.copy! : null };
   });
-  const statuses = await recordedStatuses(recordings, settings.inspect?.isPoison ?? DEFAULT_POISON, relative).catch(() => undefined);
-  return { reason: composeReason(reason, { environment, failure: firstFailure(settings.preset, outcome.output), statuses }), environmentError: environment };
+  const statuses = await recordedStatuses(recordings, settings.inspect?.isPoison ?? DEFAULT_POISON, relative).catch(() => ({ description: undefined, codes: [] }));
+  const failure = firstFailure(settings.preset, outcome.output);
+  return { reason: composeReason(reason, { environment, failure, statuses: statuses.description }), environmentError: environment, statusCodes: statuses.codes };
 }
 
 /**

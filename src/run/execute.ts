@@ -107,7 +107,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
       }
       last = result;
       spent += result.durationMs;
-      if (result.succeeded || result.cancelled || result.unrestored.length > 0 || result.environmentError) return ended(result);
+      if (result.succeeded || result.cancelled || result.unrestored.length > 0 || result.environmentError || result.final) return ended(result);
       // A collision is not the file's fault: run it again, alone on those cassettes, without spending a retry.
       if (result.collidedWith.length > 0 && collisionRetries++ < 2) {
         await result.retryAfter;

@@ -48,6 +48,13 @@ export interface RecordedCassette {
 export interface Inspection {
   /** Set when the file must fail: every cassette it touched is then restored. */
   failure: string | undefined;
+  /**
+   * The failure would come back on a retry (a secret in the recording, an error status the old
+   * recording did not have and that no wait cures): not retried against the API.
+   */
+  final?: boolean;
+  /** The poison statuses behind the failure, when it is one. */
+  poisonStatuses?: number[];
   /** Real drift, per cassette (relative paths): changed or added. */
   drift: CassetteDiff[];
   /** Cassettes whose new recording was only noise and got their old bytes back. */
@@ -76,14 +83,14 @@ export async function inspectRecordings(
   for (const entry of recorded) {
     const name = relative(entry.cassette);
     const inName = secretInPath(name, settings);
-    if (inName) return { ...result, failure: inName };
+    if (inName) return { ...result, failure: inName, final: true };
     if ((await stat(entry.cassette)).size > cap) {
       const failure = await inspectLarge(entry, name, settings, cap, result);
       if (failure) return { ...result, failure };
       continue;
     }
     const checked = await checkNewBytes(entry, name, settings, cap);
-    if ('failure' in checked) return { ...result, failure: checked.failure };
+    if ('failure' in checked) return { ...result, failure: checked.failure, final: true };
     result.warnings.push(...checked.warnings);
     const next = readOrWarn(checked.bytes, name, result.warnings);
     if (!next) {
@@ -97,7 +104,12 @@ export async function inspectRecordings(
     }
     const old = oldBytes ? readOrWarn(oldBytes, `${name} (before)`, result.warnings) : undefined;
     const poison = findPoison(old, next, settings.isPoison);
-    if (poison.length > 0) return { ...result, failure: `${describePoison(poison)} in ${name}` };
+    if (poison.length > 0) {
+      const statuses = poison.map((finding) => finding.status);
+      // A 5xx, a 408 or a 429 may pass on the next try; any other 4xx answers the same request the same way.
+      const final = statuses.every((status) => status >= 400 && status < 500 && status !== 408 && status !== 429);
+      return { ...result, failure: `${describePoison(poison)} in ${name}`, final, poisonStatuses: statuses };
+    }
     if (oldBytes && !old) {
       // The old file is unreadable: nothing to compare with, so whatever was recorded is a change.
       result.drift.push(uncomparableDiff(name, 'the old recording could not be read'));

@@ -14,7 +14,7 @@ import type { Redactor } from '../report/redact.js';
 import type { FileResult, RunOutcome } from '../results/run-outcome.js';
 import type { Manifest } from '../state/manifest.js';
 import { isConfined, MANIFEST_PATH } from '../state/paths.js';
-import { writeFailureReports, writeManifest } from '../state/run-records.js';
+import { earlierFailures, writeFailureReports, writeManifest } from '../state/run-records.js';
 import { StateFolder } from '../state/state-folder.js';
 import { childEnvironment } from './child-environment.js';
 import { executePlan } from './execute.js';
@@ -48,10 +48,12 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
   };
   // A test may move .rerecord/ away and plant a link in its place: it is put back before rerecord writes there again.
   const stateFolder = await StateFolder.pin(config.workingDirectory);
+  // Earlier failures this run does not select stay listed: a partial run must not make `mode: failures` forget them.
+  const carried = await earlierFailures(config, new Set(selected), new Set(planned.testFiles), (message) => io.logger.warning(message));
   const keepStateFolder = () => stateFolder.check().then((moved) => moved && warnOnce(moved), (error: Error) => warnOnce(error.message));
   const writeReports = async (results: readonly FileResult[], finishedAt = new Date()) => {
     await keepStateFolder();
-    await writeFailureReports(config, io.redactor, results, selected, { startedAt, finishedAt }).catch((error: Error) => warnOnce(`could not write the failure log ${config.failureLog}: ${error.message}`));
+    await writeFailureReports(config, io.redactor, results, selected, { startedAt, finishedAt }, carried).catch((error: Error) => warnOnce(`could not write the failure log ${config.failureLog}: ${error.message}`));
   };
   const keyNotice = keyScanNotice(inspectSettings(config, planned.manifest));
   if (keyNotice) io.logger.warning(keyNotice);

@@ -11,10 +11,35 @@ export interface FailureReport {
   startedAt: string;
   finishedAt: string;
   shard: string;
-  summary: { selected: number; succeeded: number; failed: number; notRun: number };
-  /** What `mode: failures` runs again: every selected file not re-recorded (failed, not run, not reached yet), in the text form's order. */
+  summary: { selected: number; succeeded: number; failed: number; notRun: number; carriedOver?: number };
+  /**
+   * What `mode: failures` runs again: every selected file not re-recorded (failed, not run, not
+   * reached yet), then the earlier runs' failures this run did not select, in the text form's order.
+   */
   toRerun: string[];
-  files: Array<Omit<FileResult, 'journaled' | 'output' | 'keptHashes'> & { outputTail: string }>;
+  files: FailureEntry[];
+}
+
+export type FailureEntry = Omit<FileResult, 'journaled' | 'output' | 'keptHashes'> & {
+  outputTail: string;
+  /** Carried over from an earlier run that did not select it again: when that run finished. */
+  lastFailedAt?: string;
+};
+
+/**
+ * The earlier failures a run must keep: those of the last report that this run did not select and
+ * whose test file still exists. A partial run (`mode: priority`, one shard, a retry of some files)
+ * then leaves `mode: failures` everything that still needs re-recording.
+ */
+export function failuresToCarry(previous: FailureReport | undefined, selected: ReadonlySet<string>, testFiles: ReadonlySet<string>): FailureEntry[] {
+  if (!previous) return [];
+  const entries = new Map(previous.files.map((entry) => [entry.file, entry]));
+  return previous.toRerun
+    .filter((file) => !selected.has(file) && testFiles.has(file))
+    .map((file) => {
+      const entry = entries.get(file) ?? { file, status: 'not-run' as const, attempts: 0, durationMs: 0, exitCode: null, reason: 'listed by an earlier failure log', outputTail: '', cassettes: [], drift: [], warnings: [] };
+      return { ...entry, lastFailedAt: entry.lastFailedAt ?? previous.finishedAt };
+    });
 }
 
 /** The files a failure log lists: those that did not succeed, then those not reached yet. */
@@ -45,6 +70,7 @@ export function failureReport(
   shard: string,
   pending: readonly string[] = [],
   outputTailChars = 4000,
+  carried: readonly FailureEntry[] = [],
 ): FailureReport {
   const count = (status: FileResult['status']) => results.filter((result) => result.status === status).length;
   return {
@@ -52,9 +78,15 @@ export function failureReport(
     startedAt: timing.startedAt.toISOString(),
     finishedAt: timing.finishedAt.toISOString(),
     shard,
-    summary: { selected: results.length + pending.length, succeeded: count('succeeded'), failed: count('failed'), notRun: count('not-run') + pending.length },
-    toRerun: filesToRerun(results, pending),
-    files: results.map(({ journaled: _journaled, keptHashes: _kept, output, ...rest }) => ({ ...rest, outputTail: output.slice(-outputTailChars) })),
+    summary: {
+      selected: results.length + pending.length,
+      succeeded: count('succeeded'),
+      failed: count('failed'),
+      notRun: count('not-run') + pending.length,
+      ...(carried.length > 0 ? { carriedOver: carried.length } : {}),
+    },
+    toRerun: [...filesToRerun(results, pending), ...carried.map((entry) => entry.file)],
+    files: [...results.map(({ journaled: _journaled, keptHashes: _kept, output, ...rest }) => ({ ...rest, outputTail: output.slice(-outputTailChars) })), ...carried],
   };
 }
 

@@ -59,6 +59,12 @@ export class RunLock {
   }
 }
 
+/** The live holder of the lock, if a rerecord is running in the project now; reads only. */
+export async function liveHolder(workingDirectory: string): Promise<LockHolder | undefined> {
+  const holder = await readHolder(workingDirectory).catch(() => undefined);
+  return holder && isAlive(holder) ? holder : undefined;
+}
+
 export function describeHolder(holder: LockHolder): string {
   const host = /^[\w.-]{1,253}$/.test(holder.host) ? holder.host : 'a host whose name is not shown';
   return `rerecord ${holder.command} (pid ${holder.pid} on ${host}, started ${holder.startedAt})`;

@@ -2,7 +2,7 @@
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
 import type { FileResult } from '../results/run-outcome.js';
-import { failureLogText, failureReport, filesToRerun, jsonTwinPath } from './failure-log.js';
+import { failureLogText, failureReport, failuresToCarry, jsonTwinPath, parseFailureLog, parseFailureReport, type FailureEntry } from './failure-log.js';
 import { addLearnedNoise, EMPTY_MANIFEST, mergeManifest, parseManifest, serializeManifest, type Manifest } from './manifest.js';
 import { readOwnFile, writeOwnFile } from './own-files.js';
 import { MANIFEST_PATH } from './paths.js';
@@ -18,12 +18,38 @@ export async function writeFailureReports(
   results: readonly FileResult[],
   selected: readonly string[],
   timing: { startedAt: Date; finishedAt: Date },
+  carried: readonly FailureEntry[] = [],
 ): Promise<void> {
   const finished = new Set(results.map((result) => result.file));
   const pending = selected.filter((file) => !finished.has(file));
-  const report = failureReport(results, timing, `${config.shard.index}/${config.shard.count}`, pending);
+  const report = failureReport(results, timing, `${config.shard.index}/${config.shard.count}`, pending, undefined, carried);
   await writeOwnFile(config.workingDirectory, jsonTwinPath(config.failureLog), `${JSON.stringify(redactor.redactDeep(report), null, 2)}\n`);
-  await writeOwnFile(config.workingDirectory, config.failureLog, failureLogText(filesToRerun(results, pending)));
+  await writeOwnFile(config.workingDirectory, config.failureLog, failureLogText(report.toRerun));
+}
+
+/**
+ * The failures of the last report in the working tree that this run keeps (see failuresToCarry).
+ * Read before the run's first checkpoint overwrites it; an unreadable or foreign report carries
+ * nothing (a warning says so: `mode: failures` then runs what this run lists).
+ */
+export async function earlierFailures(
+  config: Pick<Config, 'workingDirectory' | 'failureLog'>,
+  selected: ReadonlySet<string>,
+  testFiles: ReadonlySet<string>,
+  warn: (message: string) => void,
+): Promise<FailureEntry[]> {
+  const twin = jsonTwinPath(config.failureLog);
+  try {
+    const report = await readOwnFile(config.workingDirectory, twin);
+    if (report !== undefined) return failuresToCarry(parseFailureReport(report.toString('utf8'), twin), selected, testFiles);
+    const text = await readOwnFile(config.workingDirectory, config.failureLog);
+    if (text === undefined) return [];
+    const names = parseFailureLog(text.toString('utf8'), config.failureLog);
+    return failuresToCarry({ version: 1, startedAt: '', finishedAt: '', shard: '', summary: { selected: 0, succeeded: 0, failed: 0, notRun: 0 }, toRerun: names, files: [] }, selected, testFiles);
+  } catch (error) {
+    warn(`the earlier failure log could not be read, so its failures are not carried over: ${(error as Error).message}`);
+    return [];
+  }
 }
 
 export async function writeManifest(config: Config, manifest: Manifest, results: readonly FileResult[]): Promise<void> {

@@ -166,11 +166,18 @@ describe('errors stay with their file', () => {
 
 describe('one run at a time', () => {
   it('a second run while one is running exits 2 naming the holder, and touches nothing', async () => {
-    const p = await project({ 'a.sh': `# use_cassette("a")\ntouch "$FIX/../started"\nsleep 3\n${writes('a')}` }, { 'a.yml': cassetteYaml('old a') });
+    // The first run's test holds on until the second run has answered: no race with a busy machine.
+    const held = `# use_cassette("a")\ntouch "$FIX/../started"\nwhile [ ! -e "$FIX/../release" ]; do sleep 0.05; done\n${writes('a')}`;
+    const p = await project({ 'a.sh': held }, { 'a.yml': cassetteYaml('old a') });
     const first = startRerecord(p, ['run', ...customFlags(p.token)]);
     await waitForFile(path.join(p.dir, 'started'));
     const second = await rerecord(p, ['run', ...customFlags(p.token)]);
+    // Reading beside it is fine, and says a run is on.
+    const plan = await rerecord(p, ['plan', ...customFlags(p.token)]);
+    await writeFile(path.join(p.dir, 'release'), '');
     expect(second.code).toBe(2);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr).toMatch(/rerecord run \(pid \d+ on .*\) is re-recording in .* now: plan reads the cassettes as they are at this moment/);
     expect(second.stderr).toMatch(/another rerecord is running in .*: rerecord run \(pid \d+ on .*, started /);
     const done = await first.finished;
     expect(done.code, done.stderr).toBe(0);

@@ -127,5 +127,18 @@ describe('a parsed_body cassette (vcrpy custom serialiser) re-recorded by a cust
     const bad = await runCli(['diff', 'no-such-rev', 'HEAD', '--', 'test/fixtures'], { cwd: dir, env: cleanEnv() });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('"no-such-rev" is neither an existing path nor a git revision');
+
+    // Without a path: the framework's cassettes only, not the manifest that commit changed, nor
+    // package or data files (the settings come from the flags, as a project's .rerecord.yml gives them).
+    await writeFile(path.join(dir, 'package.json'), '{"name": "drift-project", "version": "2.0.0"}\n');
+    await mkdir(path.join(dir, 'data'), { recursive: true });
+    await writeFile(path.join(dir, 'data/settings.json'), '{"interactions": []}\n');
+    git(dir, 'add', '-A');
+    git(dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'other files');
+    const scope = ['--framework', 'custom', '--test-dir', 'test', '--test-pattern', '*.test.mjs', '--cassette-dir', 'test/fixtures', '--command', 'node {file}', '--json'];
+    const unscoped = await runCli(['diff', 'HEAD~2', 'HEAD', ...scope], { cwd: dir, env: cleanEnv() });
+    expect(unscoped.code, unscoped.stderr).toBe(1);
+    expect(JSON.parse(unscoped.stdout).map((entry: { cassette: string }) => entry.cassette)).toEqual([CASSETTE]);
+    expect(unscoped.stderr).toContain('comparing the custom cassettes under test/fixtures');
   });
 });

@@ -103,7 +103,8 @@ function makeTestthat(settings: VcrSettings): FrameworkPreset<'testthat'> {
     runtimeCheck: testthatRuntimeCheck,
     firstFailure: testthatFailure,
     // library(vcr) or loadNamespace() with the package missing.
-    environmentErrors: [/^.*there is no package called .[\w.]+..*$/m],
+    // rlang::check_installed() (vcr 2 asking for httr2 or crul): `The package "httr2" is required.`
+    environmentErrors: [/^.*there is no package called .[\w.]+..*$/m, /^.*The package .[\w.]+. is required.*$/m],
     // vcr 1: "An HTTP request has been made that vcr does not know how to handle"; vcr 2 (webmockr):
     // "Failed to find matching request in active cassette", "Real HTTP connections are disabled".
     libraryMiss: /does not know how to handle|Failed to find matching request|real HTTP connections are disabled/i,

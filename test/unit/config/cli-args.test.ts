@@ -37,8 +37,20 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['rerun']).problems).toEqual(['unknown command "rerun": expected one of run, plan, audit, diff, recover, init']);
   });
 
-  it('help lists every CLI input from the table with its default, and not the key', () => {
+  it('--help is short: the commands and the common options, pointing at --help-all', () => {
     const help = helpText('1.2.3');
+    expect(help.split('\n').length).toBeLessThan(60);
+    expect(help).toContain('Usage: rerecord [run|plan|audit|recover|init] [options]');
+    for (const name of ['framework', 'mode', 'workers', 'api-key-env', 'publish']) expect(help).toContain(`--${name} VALUE`);
+    expect(help).toContain('rerecord --help-all');
+    expect(help).not.toContain('--pr-labels');
+    expect(parseCliArgs(['--help-all'])).toMatchObject({ help: true, helpAll: true });
+  });
+
+  it('--help-all lists every CLI input from the table, grouped, with its default, and not the key', () => {
+    const help = helpText('1.2.3', true);
+    expect(help).toMatch(/\nWhat to re-record:\n {2}--mode VALUE/);
+    expect(help).toMatch(/\nPublishing \(pull request, commit, artifact\):\n {2}--publish VALUE/);
     for (const [name, spec] of Object.entries(INPUTS)) {
       if (spec.surface === 'both') expect(help).toContain(`--${name}`);
       if (spec.surface === 'both' && spec.default) expect(help).toContain(`(default: ${spec.default})`);

@@ -95,6 +95,7 @@ describe('loadConfig: every bad input is reported at once, named, with the expec
     ['custom without command', { framework: 'custom', 'test-dir': 'tests/testthat' }, /^--command: framework custom needs a command/],
     ['command with testthat', { command: 'Rscript {file}' }, /^--command: not used by framework testthat/],
     ['missing test dir', { 'test-dir': 'spec' }, /^--test-dir: expected a folder of test files, but "spec" does not exist/],
+    ['missing cassette dir', { 'cassette-dir': 'tests/fixturs' }, /^--cassette-dir: expected an existing folder of cassettes, but "tests\/fixturs" does not exist in \/work\/pkg; check the spelling, or create it \(mkdir -p tests\/fixturs\)/],
     ['key env unset', { 'api-key-env': 'MY_KEY' }, /^--api-key-env: names MY_KEY, but no key was given \(export MY_KEY\)/],
   ];
   it.each(cases)('%s', (_name, values, expected) => {

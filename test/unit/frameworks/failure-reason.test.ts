@@ -31,6 +31,18 @@ describe('firstFailure', () => {
     expect(firstFailure(presetNamed('testthat'), TESTTHAT)).toBe('Failure (test-d.R:3): lists users: `status` not equal to 200.');
     expect(firstFailure(presetNamed('testthat'), TESTTHAT_RULED)).toBe('Failure (test-users.R:12:3): lists users: resp$status_code (`actual`) not equal to 200 (`expected`).');
   });
+  it("gives an R error's message, not its class vector nor the call it came from (httr2, as testthat 3 prints it here)", () => {
+    const httr2 = [
+      '── Error (\'test-x.R:2\'): report works ──────────────────────────────────────────',
+      '<httr2_http_500/httr2_http/httr2_error/rlang_error/rlang_error/error/condition>',
+      'Error in `httr2::req_perform(httr2::request("http://127.0.0.1:18765/v1/report"))`: HTTP 500 Internal Server Error.',
+      'Backtrace:',
+      ' 1. httr2::req_perform(httr2::request("http://127.0.0.1:18765/v1/report"))',
+    ].join('\n');
+    expect(firstFailure(presetNamed('testthat'), httr2)).toBe('Error (test-x.R:2): report works: HTTP 500 Internal Server Error.');
+    const bullets = "── Error ('test-y.R:4:3'): lists ──\n<rlang_error/error/condition>\nError in `fetch_all()`:\n! The API answered 401 Unauthorized.\ni Check MYAPI_KEY.\nBacktrace:\n";
+    expect(firstFailure(presetNamed('testthat'), bullets)).toBe('Error (test-y.R:4:3): lists: The API answered 401 Unauthorized.');
+  });
   it('says nothing when the output shows no failure it knows', () => {
     expect(firstFailure(presetNamed('pytest'), 'Segmentation fault')).toBeUndefined();
     expect(firstFailure(presetNamed('rspec'), PYTEST)).toBeUndefined();
@@ -50,6 +62,7 @@ describe('environmentError', () => {
   it('recognises a library that will not load, in each runtime', () => {
     expect(environmentError("E   ModuleNotFoundError: No module named 'vcr'\n")).toBe("E ModuleNotFoundError: No module named 'vcr'");
     expect(environmentError('Error in library(vcr) : there is no package called ‘vcr’\nExecution halted\n')).toBe('Error in library(vcr) : there is no package called ‘vcr’');
+    expect(environmentError('Error in `vcr::use_cassette()`:\n! The package "httr2" is required.\n')).toBe('! The package "httr2" is required.');
     expect(environmentError("kernel_require.rb:85:in `require': cannot load such file -- vcr (LoadError)")).toMatch(/cannot load such file -- vcr/);
     expect(environmentError("Error: Cannot find module 'nock'\nRequire stack:")).toBe("Error: Cannot find module 'nock'");
     expect(environmentError('/usr/bin/python3: No module named pytest')).toBe('/usr/bin/python3: No module named pytest');

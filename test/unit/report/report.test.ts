@@ -182,6 +182,18 @@ describe('summaries', () => {
     expect(markdown).toContain('| `a.js` | ✅ re-recorded | 1.5s | 1 | 1 | yes |');
   });
 
+  it('a passing file that used no cassette ran with nothing to record: neither re-recorded nor unverified', () => {
+    const files = [result('a.js', 'succeeded', { verified: true }), result('empty.js', 'succeeded', { cassettes: [], verified: 'skipped: no recordings kept' })];
+    const table = summaryTable(files, facts).split('\n');
+    expect(table.find((line) => line.includes('empty.js'))).toMatch(/\s-\s+empty\.js\s+ran, nothing to record$/);
+    expect(table.join('\n')).not.toContain('not verified by replay');
+    const markdown = summaryMarkdown(files, facts);
+    expect(markdown).toContain('1/2 files re-recorded, 1 cassette written, 0 failed, 1 ran with nothing to record');
+    expect(markdown).toContain('| `empty.js` | ✅ ran, nothing to record | 1.5s | 1 | 0 | - |');
+    const progress = new Progress(1, 0, () => 1000);
+    expect(progress.line(files[1]!)).toContain('ok   empty.js 1.5s (ran, nothing to record)');
+  });
+
   it('progress lines count failures and estimate what is left', () => {
     let now = 0;
     const progress = new Progress(4, 0, () => now);
@@ -194,6 +206,38 @@ describe('summaries', () => {
   it('failure excerpt starts at the first failure marker', () => {
     expect(failureExcerpt('TAP\nok 1\nnot ok 2 - x\ndetail\n# tests 2', 2)).toBe('not ok 2 - x\ndetail');
     expect(failureExcerpt('a\nb\nc', 2)).toBe('b\nc');
+  });
+
+  it("centres the excerpt on pytest's failing line and its E lines, past a long traceback", () => {
+    const traceback = Array.from({ length: 30 }, (_, i) => `client.py:${i}: in call_${i}`);
+    const output = [
+      '=================================== FAILURES ===================================',
+      '_________________________________ test_report __________________________________',
+      '',
+      ...traceback,
+      '    def fetch(self):',
+      '        response = self.session.get(url)',
+      '>       raise ApiError(f"{response.status_code} on GET {url}")',
+      'E       myclient.ApiError: 500 on GET /v1/report:',
+      'E         Internal Server Error',
+      'E         (the stand-in API broke on purpose)',
+      '',
+      'myclient.py:41: ApiError',
+      '=========================== short test summary info ============================',
+      'FAILED tests/test_report.py::test_report - myclient.ApiError: 500 on GE...',
+    ].join('\n');
+    const excerpt = failureExcerpt(output, 5).split('\n');
+    expect(excerpt[0]).toBe('    def fetch(self):');
+    expect(excerpt).toContain('>       raise ApiError(f"{response.status_code} on GET {url}")');
+    expect(excerpt.filter((line) => line.startsWith('E '))).toHaveLength(3);
+    expect(excerpt.some((line) => line.startsWith('client.py'))).toBe(false);
+  });
+
+  it("starts at testthat's failure header and RSpec's Failure/Error, not at the runner's banner", () => {
+    const testthat = "══ Testing test-x.R ═══\n[ FAIL 1 | WARN 0 | SKIP 0 | PASS 0 ]\n── Error ('test-x.R:2'): report works ──\n<httr2_http_500/httr2_http/condition>\nError in `req_perform()`: HTTP 500 Internal Server Error.\nBacktrace:";
+    expect(failureExcerpt(testthat, 3)).toBe("── Error ('test-x.R:2'): report works ──\n<httr2_http_500/httr2_http/condition>\nError in `req_perform()`: HTTP 500 Internal Server Error.");
+    const rspec = 'Randomized with seed 1\nFailures:\n\n  1) Report lists\n     Failure/Error: expect(status).to eq(200)\n\n       expected: 200\n            got: 500';
+    expect(failureExcerpt(rspec, 3)).toBe('  1) Report lists\n     Failure/Error: expect(status).to eq(200)\n');
   });
 
   it.each([
