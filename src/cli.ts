@@ -22,6 +22,7 @@ import { Redactor } from './report/redact.js';
 import { runCounts, runDocument } from './report/run-output.js';
 import { summaryTable } from './report/summary.js';
 import { jsonTwinPath } from './state/failure-log.js';
+import { readManifest } from './state/run-records.js';
 import { driftText } from './report/drift.js';
 import { interruptExitCode, listenForInterrupt } from './run/interrupt.js';
 
@@ -99,7 +100,10 @@ async function diffCommand(args: CliArgs): Promise<number> {
     for (const line of await deadRunWarnings(process.cwd(), process.env)) logger.warning(line);
     const cassettes = args.pathspecs ? undefined : cassetteScope(args, logger);
     const targets = { old: oldTarget, new: newTarget, ...(args.pathspecs ? { pathspecs: args.pathspecs } : {}), ...(cassettes ? { cassettes } : {}) };
-    const { diffs, identical } = await diffTargets(targets, { volatileHeaders: values['volatile-headers'], volatileFields: values['volatile-fields'] }, { cwd: process.cwd(), inherited: process.env });
+    // Noise learned by earlier runs' probes applies here too; an unreadable manifest only loses that.
+    const learnedNoise = (await readManifest(process.cwd()).catch(() => undefined))?.noise ?? [];
+    const options = { volatileHeaders: values['volatile-headers'], volatileFields: values['volatile-fields'], volatilePaths: values['volatile-paths'], learnedNoise };
+    const { diffs, identical } = await diffTargets(targets, options, { cwd: process.cwd(), inherited: process.env });
     if (args.json) print(JSON.stringify(diffs, null, 2), EXIT.ok);
     else print(diffText(diffs, identical), EXIT.ok);
     return diffs.some((diff) => diff.status !== 'noise-only') ? EXIT.failed : EXIT.ok;

@@ -19,6 +19,8 @@ export interface RecordedRequest {
   method: string;
   uri: string;
   headers: Headers;
+  /** false when the format left the request's headers out (vcr 2 by default): unknown, never compared. */
+  headersRecorded?: false;
   body: Body;
 }
 

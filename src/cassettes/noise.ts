@@ -1,6 +1,7 @@
 // What counts as noise between two recordings of the same API: response headers that change on
 // every request, and JSON body fields the user names. diff.ts skips both when comparing.
 import { minimatch } from 'minimatch';
+import type { RecordedRequest } from './model.js';
 
 /**
  * Response headers that differ between two recordings of an unchanged API.
@@ -417,3 +418,104 @@ export function formatPath(segments: readonly PathSegment[]): string {
   }
   return text;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Volatile URL path segments
+
+/**
+ * One `volatile-paths` entry: a path template such as `/repos/{*}/issues/{*}`, optionally after a
+ * method (`POST /v1/files/{*}`). Each `{...}` stands for exactly one non-empty segment whose value
+ * changes per call (an id the API made); every other segment must match as written.
+ */
+export interface PathTemplate {
+  /** Upper case, or undefined for any method. */
+  method: string | undefined;
+  /** Literal segments, null for a `{...}` one. */
+  segments: (string | null)[];
+  /** As written, normalised: `GET /repos/{*}/issues/{*}`. */
+  text: string;
+}
+
+/** Throws an Error naming what is wrong with a `volatile-paths` entry; for config validation. */
+export function parsePathTemplate(raw: string): PathTemplate {
+  const entry = raw.trim();
+  const match = /^(?:([A-Za-z]+)\s+)?(\/\S*)$/.exec(entry);
+  if (!match) throw new Error(`"${entry}" is not a path template such as /repos/{*}/issues/{*} or POST /v1/files/{*}`);
+  const method = match[1]?.toUpperCase();
+  const segments = match[2]!.split('/').slice(1).map((segment) => {
+    if (/^\{[^{}]*\}$/.test(segment)) return null;
+    if (/[{}]/.test(segment)) throw new Error(`"${entry}": a {...} stands for a whole segment (${segment})`);
+    return segment;
+  });
+  if (!segments.includes(null)) throw new Error(`"${entry}" has no {*} segment: nothing in it changes per call`);
+  const path = `/${segments.map((segment) => segment ?? '{*}').join('/')}`;
+  return { method, segments, text: method === undefined ? path : `${method} ${path}` };
+}
+
+export function compilePathTemplates(entries: readonly string[]): PathTemplate[] {
+  return entries.filter((entry) => entry.trim() !== '').map(parsePathTemplate);
+}
+
+/** The first template that `method` + `pathname` match, if any. */
+export function matchPathTemplate(templates: readonly PathTemplate[], method: string, pathname: string): PathTemplate | undefined {
+  if (templates.length === 0) return undefined;
+  const segments = pathname.split('/').slice(1);
+  const upper = method.toUpperCase();
+  return templates.find(
+    (template) =>
+      (template.method === undefined || template.method === upper) &&
+      template.segments.length === segments.length &&
+      template.segments.every((literal, i) => (literal === null ? segments[i] !== '' : literal === segments[i])),
+  );
+}
+
+/**
+ * A path segment that looks generated per call: a UUID, 12+ hex digits with a digit among them,
+ * 6+ decimal digits, or a 16+ character token of letters and digits mixed (`file-3fdde658ac9f...`,
+ * `cus_NffrFeUfNV2Hib`). Used only to pair two interactions as one changed one, never to call
+ * anything noise.
+ */
+export function looksGenerated(segment: string): boolean {
+  if (/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i.test(segment)) return true;
+  if (/\d{6,}/.test(segment)) return true;
+  const hex = /[0-9a-f]{12,}/i.exec(segment)?.[0];
+  if (hex !== undefined && /\d/.test(hex)) return true;
+  const token = /[A-Za-z0-9]{16,}/.exec(segment)?.[0];
+  return token !== undefined && /\d/.test(token) && /[A-Za-z]/.test(token);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Noise learned by probing (learn-noise.ts learns it; diff applies it per endpoint)
+
+/** What varies by itself on one endpoint. */
+export interface LearnedNoise {
+  /** `POST /v1/files`, `GET /v1/files/{*}`: method and path, generated-looking segments as `{*}`. */
+  endpoint: string;
+  /** `$`-paths of JSON body fields (request or response) that differed between two fresh recordings. */
+  fields: string[];
+  /** Header names (lower case) that differed. */
+  headers: string[];
+  /** The endpoint's `{*}` segments differed too: they are per-call ids, as a `volatile-paths` template. */
+  volatilePath?: true;
+}
+
+/**
+ * The endpoint a request belongs to: the `volatile-paths` template its path matches, else its method
+ * and path with every generated-looking segment as `{*}` (`GET /v1/files/{*}`). Query and host are left out.
+ */
+export function endpointOf(request: Pick<RecordedRequest, 'method' | 'uri'>, templates: readonly PathTemplate[] = []): string {
+  const method = request.method.toUpperCase();
+  let pathname: string;
+  try {
+    pathname = new URL(request.uri).pathname;
+  } catch {
+    pathname = request.uri.replace(/[?#].*$/s, '');
+  }
+  const template = matchPathTemplate(templates, method, pathname);
+  if (template) return template.method === undefined ? `${method} ${template.text}` : template.text;
+  return `${method} ${pathname
+    .split('/')
+    .map((segment) => (looksGenerated(segment) ? '{*}' : segment))
+    .join('/')}`;
+}
+

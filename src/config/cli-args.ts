@@ -139,7 +139,7 @@ function groupedOptions(): string[] {
 
 const USAGE = [
   'Usage: rerecord [run|plan|audit|recover|init] [options]',
-  '       rerecord diff OLD NEW [--json] [--volatile-headers ...] [--volatile-fields ...]',
+  '       rerecord diff OLD NEW [--json] [--volatile-headers ...] [--volatile-fields ...] [--volatile-paths ...]',
   '       rerecord diff REV REV [-- PATH...]   (git revisions, e.g. rerecord diff HEAD~3 HEAD -- tests/cassettes)',
   '  run      re-record (default)',
   '  init     write .rerecord.yml with what detection found (framework, folders, command)',

@@ -45,6 +45,8 @@ export interface Config {
   maxAgeMs: number;
   volatileHeaders: readonly string[];
   volatileFields: readonly string[];
+  volatilePaths: readonly string[];
+  learnNoise: boolean;
   poisonStatuses: readonly string[];
   /** Values that must never be written anywhere: the key and `extra-secrets`. */
   extraSecrets: readonly string[];
@@ -170,6 +172,8 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
     maxAgeMs: values['max-age'],
     volatileHeaders: Object.freeze(values['volatile-headers']),
     volatileFields: Object.freeze(values['volatile-fields']),
+    volatilePaths: Object.freeze(values['volatile-paths']),
+    learnNoise: values['learn-noise'],
     poisonStatuses: Object.freeze(values['poison-statuses']),
     extraSecrets: Object.freeze(source.surface === 'action' ? values['extra-secrets'] : list(environment.env.RERECORD_EXTRA_SECRETS ?? '')),
     recordHostMap: Object.freeze(values['record-host-map']),

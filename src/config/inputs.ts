@@ -8,6 +8,7 @@ import {
   environmentVariableName,
   list,
   volatileFields,
+  volatilePaths,
   nameTemplate,
   oneOf,
   statusList,
@@ -237,6 +238,20 @@ export const INPUTS = {
       'JSON body fields that change on every recording, ignored when comparing: a bare key (`generated_at`) at any depth, or a path (`$.meta.request_time`, `$.items[*].updated_at`); prefix a cassette glob to limit an entry to those cassettes (`tests/cassettes/loans/*.yaml:$.data.id`).',
     default: '',
     parse: volatileFields,
+    surface: 'both',
+  }),
+  'volatile-paths': input({
+    description:
+      'URL path templates whose `{*}` segments are ids the API makes per call (`/repos/{*}/issues/{*}`, or with a method: `POST /v1/files/{*}`): an old and a new interaction that differ only in those segments are compared as one, and that difference is noise. Without a template such a pair is still compared as one, and reported as changed.',
+    default: '',
+    parse: volatilePaths,
+    surface: 'both',
+  }),
+  'learn-noise': input({
+    description:
+      'Learn noise by probing: a file whose new recording differs from the old one is recorded a second time at once (its requests count against `rate-limit`); JSON fields, headers and `{*}` path segments that differ between the two fresh recordings are volatile for that method and path from then on. Stored per endpoint in `.rerecord/manifest.json`, used by later runs and `rerecord diff`, listed in the log (`learned: $.id on POST /v1/files`). Only for frameworks with a record hook.',
+    default: 'false',
+    parse: boolean,
     surface: 'both',
   }),
   'poison-statuses': input({

@@ -1,6 +1,6 @@
 // Turn one raw input string into a typed value, or say what was expected.
 // Each parser throws InputProblem with the expected form; the caller adds the input's name.
-import { checkVolatileField } from '../cassettes/noise.js';
+import { checkVolatileField, parsePathTemplate } from '../cassettes/noise.js';
 import { parsePoisonStatuses } from '../cassettes/poison.js';
 import { didYouMean } from './suggest.js';
 
@@ -135,6 +135,21 @@ export const volatileFields: Parser<string[]> = (raw) => {
     }
   }
   if (problems.length > 0) throw new InputProblem(`keys, $ paths or GLOB:$.path entries (${problems.join('; ')})`);
+  return entries;
+};
+
+/** `volatile-paths`: path templates such as `/repos/{*}/issues/{*}` or `POST /v1/files/{*}`. */
+export const volatilePaths: Parser<string[]> = (raw) => {
+  const entries = list(raw);
+  const problems: string[] = [];
+  for (const entry of entries) {
+    try {
+      parsePathTemplate(entry);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  if (problems.length > 0) throw new InputProblem(`path templates with {*} segments (${problems.join('; ')})`);
   return entries;
 };
 

@@ -175,7 +175,11 @@ async function keepBranchVersionsOfNoise(config: Config, cassettes: readonly str
     const current = await readFile(file).catch(() => undefined);
     if (current === undefined || current.equals(onBranch)) continue;
     try {
-      const diff = diffCassettes(cassette, parseCassette(onBranch, cassette), parseCassette(current, cassette), { volatileHeaders: config.volatileHeaders, volatileFields: config.volatileFields });
+      const diff = diffCassettes(cassette, parseCassette(onBranch, cassette), parseCassette(current, cassette), {
+        volatileHeaders: config.volatileHeaders,
+        volatileFields: config.volatileFields,
+        volatilePaths: config.volatilePaths,
+      });
       if (diff.status !== 'noise-only') continue;
     } catch {
       // Unreadable on either side: when unsure, it changed.

@@ -2,6 +2,7 @@
 // the run reads (reports, the failure log, publishing, merging shards), so none of them depends on
 // how files are run.
 import type { CassetteDiff } from '../cassettes/diff.js';
+import type { LearnedNoise } from '../cassettes/learn-noise.js';
 
 /** Whether the kept recordings replayed offline, or why they were not replayed. */
 export type Verified = boolean | `skipped: ${string}`;
@@ -40,6 +41,8 @@ export interface FileResult {
   verified?: Verified;
   /** Requests its last attempt recorded (the manifest learns it from a passing one). */
   requests?: number;
+  /** learn-noise: what probing taught, per endpoint (stored in the manifest). */
+  learnedNoise?: LearnedNoise[];
   /** Attempts the API throttled (retried without spending `retries`). */
   rateLimited?: number;
   /** A runtime or library that would not load (never retried). */

@@ -12,6 +12,8 @@ import { authRefusal, recordedStatuses } from './recorded-statuses.js';
 import { projectRelative } from '../state/paths.js';
 import { leftoverNote, type ChildOutcome } from './child.js';
 import { runTestProcess } from './test-process.js';
+import { probeNoise } from './probe-noise.js';
+import { describeLearnedNoise, mergeLearnedNoise, type LearnedNoise } from '../cassettes/learn-noise.js';
 import { inspectRecordings, type Inspection, type InspectSettings, type RecordedCassette } from './inspect.js';
 import { readJournal, type JournalEntry } from './journal.js';
 import { verifyReplay, type ReplayCheck } from './replay.js';
@@ -29,6 +31,8 @@ export interface AttemptSettings extends ReplayCheck {
   vault: Vault;
   /** Leak, poison and noise checks on new recordings; undefined keeps them as recorded. */
   inspect?: InspectSettings;
+  /** learn-noise: record a file whose recording drifted a second time and learn what varies (record-hook frameworks only). */
+  learnNoise?: boolean;
   /** Scans the cassette folders for files nobody named; undefined when too large to watch. */
   watch?: TreeWatch;
   peers: AttemptPeers;
@@ -70,6 +74,10 @@ export interface AttemptResult {
   verified: Verified;
   /** Requests its new recordings hold (counted before anything was kept or restored). */
   requests: number;
+  /** learn-noise: what the second recording taught, per endpoint. */
+  learnedNoise?: LearnedNoise[];
+  /** learn-noise: requests of the second recording, included in `requests` (the budget) but not in what the kept recordings hold. */
+  probeRequests?: number;
   /** The API throttled it (429, or 503 with Retry-After): not the file's fault, retried after the wait. */
   rateLimited?: RateLimitSign;
   /** A runtime or library that would not load, or the API refusing the key: the same for every file, so never retried. */
@@ -108,6 +116,8 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
   let collidedWith: string[] = [];
   let collisions: Conflict[] = [];
   const warnings: string[] = [];
+  let learnedNoise: LearnedNoise[] | undefined;
+  let probeRequests = 0;
   const peerId = settings.peers.begin(file, cassettes.map(absolute));
   try {
     // Another file's test may have moved .rerecord/ away: the transaction opens only in the real one.
@@ -124,15 +134,17 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       journal: vault.journal,
       backupDirectory: vault.backupDirectory,
     }, settings.childEnv);
-    observed.outcome = await runTestProcess(absolute(file), {
-      command: launch.command,
-      args: launch.args,
-      cwd: settings.workingDirectory,
-      env: { ...settings.childEnv, ...launch.env, RERECORD_ROOT: settings.workingDirectory },
-      timeoutMs: settings.timeoutMs,
-      signal: settings.signal,
-      redact: settings.redact,
-    }, settings.warm);
+    const record = () =>
+      runTestProcess(absolute(file), {
+        command: launch.command,
+        args: launch.args,
+        cwd: settings.workingDirectory,
+        env: { ...settings.childEnv, ...launch.env, RERECORD_ROOT: settings.workingDirectory },
+        timeoutMs: settings.timeoutMs,
+        signal: settings.signal,
+        redact: settings.redact,
+      }, settings.warm);
+    observed.outcome = await record();
     // Before anything is written to it: the real .rerecord/, whatever a test did to it. The
     // transaction is in the vault, so what the test recorded stands; the run says what happened.
     const moved = await settings.stateFolder?.check();
@@ -153,9 +165,33 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       const readability = await checkReadable(kept, relative, settings.preset);
       reason = readability.failure;
       warnings.push(...readability.warnings);
-      const inspection = reason === undefined && settings.inspect ? await inspectRecordings(kept, settings.inspect, relative) : undefined;
+      let inspection = reason === undefined && settings.inspect ? await inspectRecordings(kept, settings.inspect, relative) : undefined;
       inspected = inspection;
       reason ??= inspection?.failure;
+      if (reason === undefined && inspection && settings.inspect && settings.learnNoise && hasRecordHook(settings.preset) && inspection.drift.some((diff) => diff.status === 'changed')) {
+        const journal = vault.journal;
+        const probe = await probeNoise({
+          kept,
+          drift: inspection.drift,
+          relative,
+          recordAgain: record,
+          journaled: async () => (await readJournal(journal)).map((entry) => entry.cassette),
+          saveDirectory: path.join(vault.backupDirectory, 'learn-noise'),
+          volatilePaths: settings.inspect.diff.volatilePaths ?? [],
+        });
+        if (observed.scan) observed.scan.requests += probe.requests;
+        probeRequests = probe.requests;
+        if (probe.note) warnings.push(probe.note);
+        reason = probe.failure;
+        if (reason === undefined && probe.learned.length > 0) {
+          learnedNoise = probe.learned;
+          warnings.push(...describeLearnedNoise(probe.learned));
+          const diff = { ...settings.inspect.diff, learnedNoise: mergeLearnedNoise(settings.inspect.diff.learnedNoise ?? [], probe.learned) };
+          inspection = await inspectRecordings(kept, { ...settings.inspect, diff }, relative);
+          inspected = inspection;
+          reason = inspection.failure;
+        }
+      }
       const replay = reason === undefined ? await verifyReplay(absolute(file), kept, inspection?.noiseOnly ?? [], relative, observed.outcome, settings) : undefined;
       observed.outcome = replay?.outcome ?? observed.outcome;
       reason ??= replay?.failure;
@@ -163,7 +199,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
         const keptHashes = await hashKept(kept);
         await vault.settle([...keptHashes.keys()]);
         await settings.watch?.accept(vault.touched(observed.journal, observed.unnamed));
-        return { ...baseOf(observed, started, relative, settings), ...keptResult(kept, inspection, relative, warnings), keptHashes, collidedWith, mayHaveWritten: [], unrestored: [], verified: replay!.verified, ...foreignOf(observed, peerId, settings) };
+        return { ...baseOf(observed, started, relative, settings), ...keptResult(kept, inspection, relative, warnings), keptHashes, collidedWith, mayHaveWritten: [], unrestored: [], verified: replay!.verified, ...foreignOf(observed, peerId, settings), ...(learnedNoise ? { learnedNoise } : {}), ...(probeRequests > 0 ? { probeRequests } : {}) };
       }
     }
   } catch (error) {

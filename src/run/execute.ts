@@ -238,8 +238,10 @@ function toFileResult(file: string, attempt: AttemptResult, attempts: number, du
     foreign: attempt.foreign,
     mayHaveWritten: attempt.mayHaveWritten,
     verified: attempt.verified,
-    requests: attempt.requests,
+    // What its kept recordings hold: a learn-noise probe's requests counted against the budget only.
+    requests: attempt.requests - (attempt.probeRequests ?? 0),
     environmentError: attempt.environmentError,
+    ...(attempt.learnedNoise ? { learnedNoise: attempt.learnedNoise } : {}),
   };
 }
 

@@ -55,7 +55,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
     await keepStateFolder();
     await writeFailureReports(config, io.redactor, results, selected, { startedAt, finishedAt }, carried).catch((error: Error) => warnOnce(`could not write the failure log ${config.failureLog}: ${error.message}`));
   };
-  const keyNotice = keyScanNotice(inspectSettings(config));
+  const keyNotice = keyScanNotice(inspectSettings(config, planned.manifest));
   if (keyNotice) io.logger.warning(keyNotice);
   useReaperEnvironment(config.runner.inherited);
   const { watch, truncated } = await TreeWatch.start(watchedFolders(config, planned.plan));
@@ -90,7 +90,8 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
         childEnv: childEnvironment(config.runner.inherited, config),
         vault,
         signal: io.signal,
-        inspect: inspectSettings(config),
+        inspect: inspectSettings(config, planned.manifest),
+        learnNoise: config.learnNoise,
         redact: (text) => io.redactor.redact(text),
         replay: { verify: config.verify, replayCommand: config.replayCommand, hostMapped: config.recordHostMap.length > 0 },
         watch: truncated ? undefined : watch,
@@ -148,9 +149,10 @@ function watchedFolders(config: Config, plan: Plan): string[] {
   return [...new Set(folders)].filter((folder) => isConfined(config.workingDirectory, path.posix.join(folder, 'x'))).map(at).filter((folder) => existsSync(folder));
 }
 
-function inspectSettings(config: Config): InspectSettings {
+/** The manifest's learned noise (per endpoint) applies on top of the volatile-* inputs. */
+function inspectSettings(config: Config, manifest: Manifest): InspectSettings {
   return {
-    diff: { volatileHeaders: config.volatileHeaders, volatileFields: config.volatileFields },
+    diff: { volatileHeaders: config.volatileHeaders, volatileFields: config.volatileFields, volatilePaths: config.volatilePaths, learnedNoise: manifest.noise ?? [] },
     isPoison: parsePoisonStatuses(config.poisonStatuses),
     secrets: secretsOf(config),
     onLeak: config.onLeak,

@@ -1,7 +1,10 @@
 // .rerecord/manifest.json: what past runs learned. Per test file: the cassettes its record hook
 // saw it open (ground truth, better than any static guess), how long it last took (for
 // longest-first scheduling and balanced shards) and how many requests its recordings hold (for
-// pacing starts under the API's budget). Serialised with sorted keys so diffs stay small.
+// pacing starts under the API's budget), and per endpoint the noise probing learned (fields and
+// headers that varied between two fresh recordings). Serialised with sorted keys so diffs stay small.
+import { mergeLearnedNoise } from '../cassettes/learn-noise.js';
+import { checkVolatileField, parsePathTemplate, type LearnedNoise } from '../cassettes/noise.js';
 
 export interface ManifestEntry {
   cassettes: string[];
@@ -13,6 +16,8 @@ export interface ManifestEntry {
 export interface Manifest {
   version: 1;
   files: Record<string, ManifestEntry>;
+  /** Learned noise, sorted by endpoint; absent when nothing was learned. */
+  noise?: LearnedNoise[];
 }
 
 export const EMPTY_MANIFEST: Manifest = { version: 1, files: {} };
@@ -38,7 +43,61 @@ export function parseManifest(text: string, where: string): Manifest {
     if (typeof entry?.durationMs === 'number') clean[file].durationMs = entry.durationMs;
     if (Number.isInteger(entry?.requests) && entry.requests! >= 0) clean[file].requests = entry.requests;
   }
-  return { version: 1, files: clean };
+  const noise = parseNoise((data as { noise?: unknown }).noise);
+  return noise.length > 0 ? { version: 1, files: clean, noise } : { version: 1, files: clean };
+}
+
+/**
+ * `noise` as written: `{"POST /v1/files": {"fields": ["$.id"], "headers": [], "volatilePath": true}}`.
+ * Anything malformed is dropped, never trusted: a field that is not a valid `$` path or key, a
+ * header name with other characters than a token's, volatilePath on an endpoint without `{*}`.
+ */
+function parseNoise(raw: unknown): LearnedNoise[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
+  const entries: LearnedNoise[] = [];
+  for (const [endpoint, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (!/^[A-Z]+ \/\S*$/.test(endpoint) || typeof value !== 'object' || value === null) continue;
+    const { fields, headers, volatilePath } = value as { fields?: unknown; headers?: unknown; volatilePath?: unknown };
+    const entry: LearnedNoise = {
+      endpoint,
+      fields: strings(fields).filter(validField),
+      headers: strings(headers)
+        .map((name) => name.toLowerCase())
+        .filter((name) => /^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)),
+    };
+    if (volatilePath === true && validTemplate(endpoint)) entry.volatilePath = true;
+    if (entry.fields.length + entry.headers.length > 0 || entry.volatilePath) entries.push(entry);
+  }
+  return mergeLearnedNoise(entries);
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string' && item.trim() !== '') : [];
+}
+
+function validField(field: string): boolean {
+  try {
+    checkVolatileField(field);
+    // A scoped `GLOB:` entry is the user's own syntax: a learned field is always endpoint-scoped already.
+    return field.startsWith('$') || !field.includes(':');
+  } catch {
+    return false;
+  }
+}
+
+function validTemplate(endpoint: string): boolean {
+  try {
+    parsePathTemplate(endpoint);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Noise learned by this run's probes, added to what the manifest knew (what varied once stays volatile). */
+export function addLearnedNoise(manifest: Manifest, learned: readonly LearnedNoise[]): Manifest {
+  if (learned.length === 0) return manifest;
+  return { ...manifest, noise: mergeLearnedNoise(manifest.noise ?? [], learned) };
 }
 
 export interface LearnedFile {
@@ -63,7 +122,7 @@ export function mergeManifest(manifest: Manifest, learned: readonly LearnedFile[
     const count = succeeded && requests !== undefined ? requests : files[file]?.requests;
     files[file] = { cassettes: [...new Set(next)].sort(), durationMs: steadyDuration(files[file]?.durationMs, durationMs), ...(count === undefined ? {} : { requests: count }) };
   }
-  return { version: 1, files };
+  return withNoiseOf(manifest, { version: 1, files });
 }
 
 /**
@@ -81,7 +140,10 @@ export function steadyDuration(previous: number | undefined, measured: number): 
 
 export function serializeManifest(manifest: Manifest): string {
   const files = Object.fromEntries(Object.keys(manifest.files).sort().map((file) => [file, manifest.files[file]]));
-  return `${JSON.stringify({ version: 1, files }, null, 2)}\n`;
+  const noise = mergeLearnedNoise(manifest.noise ?? []);
+  if (noise.length === 0) return `${JSON.stringify({ version: 1, files }, null, 2)}\n`;
+  const byEndpoint = Object.fromEntries(noise.map(({ endpoint, ...entry }) => [endpoint, entry]));
+  return `${JSON.stringify({ version: 1, files, noise: byEndpoint }, null, 2)}\n`;
 }
 
 /**
@@ -94,6 +156,10 @@ export function keepTimingsOf(current: Manifest, earlier: Manifest): Manifest {
     const before = earlier.files[file]?.durationMs;
     files[file] = before === undefined || entry.durationMs === undefined ? entry : { ...entry, durationMs: before };
   }
-  return { version: 1, files };
+  return withNoiseOf(current, { version: 1, files });
+}
+
+function withNoiseOf(source: Manifest, target: Manifest): Manifest {
+  return source.noise && source.noise.length > 0 ? { ...target, noise: source.noise } : target;
 }
 

@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
 import type { FileResult } from '../results/run-outcome.js';
 import { failureLogText, failureReport, failuresToCarry, jsonTwinPath, parseFailureLog, parseFailureReport, type FailureEntry } from './failure-log.js';
-import { EMPTY_MANIFEST, mergeManifest, parseManifest, serializeManifest, type Manifest } from './manifest.js';
+import { addLearnedNoise, EMPTY_MANIFEST, mergeManifest, parseManifest, serializeManifest, type Manifest } from './manifest.js';
 import { readOwnFile, writeOwnFile } from './own-files.js';
 import { MANIFEST_PATH } from './paths.js';
 
@@ -62,7 +62,8 @@ export async function writeManifest(config: Config, manifest: Manifest, results:
     durationMs: result.durationMs / Math.max(1, result.attempts),
     requests: result.requests,
   }));
-  await writeOwnFile(config.workingDirectory, MANIFEST_PATH, serializeManifest(mergeManifest(manifest, learned)));
+  const noise = ran.flatMap((result) => (result.status === 'succeeded' ? (result.learnedNoise ?? []) : []));
+  await writeOwnFile(config.workingDirectory, MANIFEST_PATH, serializeManifest(addLearnedNoise(mergeManifest(manifest, learned), noise)));
 }
 
 /** The committed manifest; a problem with it (a symlink, not rerecord's JSON) is exit 2 naming it. */

@@ -1,5 +1,6 @@
 // A stand-in for a web API that test suites record cassettes against.
 // Plain JavaScript so that the demo can start it with nothing but Node.
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 
@@ -84,6 +85,8 @@ const routes = {
   '/items': (state) => [200, { generation: state.generation, items: state.extraField ? ITEMS.map((item) => ({ ...item, price: item.id * 10 })) : ITEMS }],
   '/users': (state) => [200, { generation: state.generation, users: USERS }],
   '/status': (state) => [200, { generation: state.generation, ok: true }],
+  // A fresh id on every call: what learn-noise learns is volatile.
+  '/tokens': (state) => [200, { generation: state.generation, token: { id: randomUUID() } }],
   '/boom': () => [500, { error: 'internal server error' }],
   '/hang': 'hang',
 };

@@ -5,7 +5,7 @@
 // Fields not named here (Ruby's http_version, adapter_metadata, a body's encoding, ...) are kept as
 // unread fields, which diff compares raw.
 import type { Body, Cassette, Interaction, UnreadField } from '../model.js';
-import { base64Body, bodyFromValue, parsedJsonBody } from './body.js';
+import { base64Body, bodyFromValue, emptyBody, parsedJsonBody } from './body.js';
 import { toIsoDate } from './dates.js';
 import { contentType, headersFromMap } from './headers.js';
 import {
@@ -29,27 +29,30 @@ const INTERACTION_FIELDS = new Set(['request', 'response', 'recorded_at', 'recor
 // parsed_body: custom serialisers that store JSON bodies parsed (see vcrpy.ts).
 const REQUEST_FIELDS = new Set(['method', 'uri', 'headers', 'body', 'parsed_body']);
 const RESPONSE_FIELDS = new Set(['status', 'headers', 'body', 'parsed_body']);
-const BODY_FIELDS = new Set(['string', 'base64_string']);
+// raw_gzip: vcr 2's bytes (base64 of gzip); on_disk: vcr 2's body kept in a file (vcr 1: file + string).
+const BODY_FIELDS = new Set(['string', 'base64_string', 'raw_gzip', 'on_disk']);
 // The reason phrase is never compared: servers and libraries spell it differently.
 // `explanation` (R vcr 1.x) and `category` (vcr 0.x, from httr's http_status) follow from the code.
 const STATUS_FIELDS = new Set(['status_code', 'code', 'reason', 'message', 'explanation', 'category']);
 
 export function readVcr(data: Fields, ctx: ReadContext): Cassette {
   const list = interactionList(ctx.file, data, VCR_LIST_KEY);
-  const interactions = list.map((raw, index) => readInteraction(raw, index, ctx));
+  const topRecordedWith = versionText(data.recorded_with);
+  const interactions = list.map((raw, index) => readInteraction(raw, index, ctx, topRecordedWith));
   const firstRecordedWith = isRecord(list[0]) ? versionText(list[0].recorded_with) : undefined;
   const unread: UnreadField[] = [];
   collectUnread(data, TOP_FIELDS, '(cassette)', unread);
-  return { format: 'vcr', interactions, recordedWith: versionText(data.recorded_with) ?? firstRecordedWith, unread, encoding: ctx.encoding };
+  return { format: 'vcr', interactions, recordedWith: topRecordedWith ?? firstRecordedWith, unread, encoding: ctx.encoding };
 }
 
-function readInteraction(raw: unknown, index: number, ctx: ReadContext): Interaction {
+function readInteraction(raw: unknown, index: number, ctx: ReadContext, topRecordedWith: string | undefined): Interaction {
   const entry = requiredRecord(ctx, index, raw, 'interaction');
   const request = requiredRecord(ctx, index, entry.request, 'request');
   const response = requiredRecord(ctx, index, entry.response, 'response');
   const requestHeaders = headersFromMap(request.headers);
   const responseHeaders = headersFromMap(response.headers);
   const status = readStatus(response.status, index, ctx);
+  const rVcr = R_VCR.test(versionText(entry.recorded_with) ?? topRecordedWith ?? '');
   const unread: UnreadField[] = [];
   collectUnread(entry, INTERACTION_FIELDS, '', unread);
   collectUnread(request, REQUEST_FIELDS, 'request', unread);
@@ -62,13 +65,15 @@ function readInteraction(raw: unknown, index: number, ctx: ReadContext): Interac
       method: requiredText(ctx, index, request.method, 'request method').toUpperCase(),
       uri: requiredText(ctx, index, request.uri, 'request uri'),
       headers: requestHeaders,
-      body: readBody(request, contentType(requestHeaders), 'request', unread),
+      // vcr 2 leaves request headers out unless a matcher uses them: not recorded, not "none sent".
+      ...(request.headers === undefined ? { headersRecorded: false as const } : {}),
+      body: readBody(request, contentType(requestHeaders), 'request', unread, rVcr),
     },
     response: {
       status: status.code,
       statusText: status.text,
       headers: responseHeaders,
-      body: readBody(response, contentType(responseHeaders), 'response', unread),
+      body: readBody(response, contentType(responseHeaders), 'response', unread, rVcr),
     },
     recordedAt: toIsoDate(entry.recorded_at),
     unread,
@@ -89,22 +94,70 @@ function codeInMessage(message: unknown): number | undefined {
 }
 
 /**
- * `{encoding, string}` or `{encoding, base64_string}` (R's `file: true` keeps a path in `string`), or
- * `parsed_body` next to (or instead of) `body`. Both present: the body is read, the parsed copy kept
- * as an unread field, so a change in either is a change.
+ * `{encoding, string}`, `{encoding, base64_string}` or vcr 2's `{raw_gzip}` (base64 of gzip: bytes,
+ * decoded when compared), or `parsed_body` next to (or instead of) `body`. Both present: the body is
+ * read, the parsed copy kept as an unread field, so a change in either is a change. A body kept in a
+ * file (vcr 1 `file: true` with the path in `string`, vcr 2 `on_disk`) is the unread field
+ * `<side>.body.file` holding the path, in both versions. Old R vcr (0.x, preserve_exact_body_bytes)
+ * wrote base64 into `string` with `encoding: ASCII-8BIT`: read as those bytes, the encoding then
+ * said.
  */
-function readBody(owner: Fields, type: string | undefined, side: string, unread: UnreadField[]): Body {
+function readBody(owner: Fields, type: string | undefined, side: string, unread: UnreadField[], rVcr: boolean): Body {
   const raw = owner.body;
   if (raw === undefined && 'parsed_body' in owner) return parsedJsonBody(owner.parsed_body);
   if ('parsed_body' in owner) unread.push({ path: `${side}.parsed_body`, value: owner.parsed_body });
   if (!isRecord(raw)) return bodyFromValue(raw, type);
-  collectUnread(withoutEmptyFormatFields(raw), BODY_FIELDS, `${side}.body`, unread);
-  const base64 = raw.base64_string;
-  if (typeof base64 === 'string') {
+  const fields = withoutEmptyFormatFields(raw);
+  const inFile = fileBody(fields);
+  if (inFile !== undefined) {
+    collectUnread(without(fields, ['file', 'string', 'on_disk']), BODY_FIELDS, `${side}.body`, unread);
+    unread.push({ path: `${side}.body.file`, value: inFile });
+    return emptyBody();
+  }
+  const oldBase64 = rVcr && isBinaryEncoding(fields.encoding) && fields.base64_string === undefined ? canonicalBase64(fields.string) : undefined;
+  if (oldBase64 !== undefined) {
+    collectUnread(without(fields, ['encoding']), BODY_FIELDS, `${side}.body`, unread);
+    return base64Body(oldBase64);
+  }
+  collectUnread(fields, BODY_FIELDS, `${side}.body`, unread);
+  const base64 = typeof raw.base64_string === 'string' ? raw.base64_string : typeof raw.raw_gzip === 'string' ? raw.raw_gzip : undefined;
+  if (base64 !== undefined) {
     if (raw.string !== undefined && raw.string !== null && raw.string !== '') unread.push({ path: `${side}.body.string`, value: raw.string });
+    if (typeof raw.base64_string === 'string' && raw.raw_gzip !== undefined) unread.push({ path: `${side}.body.raw_gzip`, value: raw.raw_gzip });
     return base64Body(base64);
   }
   return bodyFromValue(raw.string, type);
+}
+
+function without(fields: Fields, keys: readonly string[]): Fields {
+  const rest = { ...fields };
+  for (const key of keys) delete rest[key];
+  return rest;
+}
+
+/** R vcr writes `vcr/1.2.0, webmockr/0.8.2` (vcr 2: `VCR-vcr/2.1.0, ...`); Ruby VCR `VCR 6.0.0`. */
+const R_VCR = /\bvcr\/\d/;
+
+function isBinaryEncoding(encoding: unknown): boolean {
+  return typeof encoding === 'string' && /^(ascii-8bit|binary)$/i.test(encoding.trim());
+}
+
+/**
+ * The text as compact base64 when it is base64 and nothing else: re-encoding its bytes gives it back
+ * exactly, so two different texts never read as the same bytes.
+ */
+function canonicalBase64(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const compact = value.replace(/\s+/g, '');
+  if (compact.length < 4 || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return undefined;
+  return Buffer.from(compact, 'base64').toString('base64') === compact ? compact : undefined;
+}
+
+/** The path of a body kept in a file: vcr 2 `on_disk`, vcr 1 `file: true` with the path in `string`. */
+function fileBody(body: Fields): unknown {
+  if (body.on_disk !== undefined && body.on_disk !== null) return body.on_disk;
+  if (body.file === true || body.file === 'yes' || body.file === 'true') return body.string ?? null;
+  return undefined;
 }
 
 /**
