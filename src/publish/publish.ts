@@ -6,7 +6,7 @@ import { diffCassettes } from '../cassettes/diff.js';
 import { decodeCassetteBytes, parseCassette } from '../cassettes/formats/index.js';
 import { findLeaks, describeLeak } from '../cassettes/leaks.js';
 import type { Config } from '../config/config.js';
-import type { PrBodyPlaceholder } from '../config/inputs.js';
+import { INPUTS, type PrBodyPlaceholder } from '../config/inputs.js';
 import { fillTemplate } from '../text/template.js';
 import { runUrl, type RunnerContext } from '../config/runner-context.js';
 import { gitText, type GitRepo } from '../git/run-git.js';
@@ -281,7 +281,8 @@ export function pullRequestBody(results: readonly PublishSource[], failed: reado
 export function pullRequestTexts(config: Pick<Config, 'prTitle' | 'prBody' | 'runner'>, results: readonly PublishSource[], failed: readonly string[]): { title: string; body: string } {
   const run = runUrl(config.runner);
   const parts = pullRequestParts(results, failed, run);
-  const title = fillTemplate(config.prTitle, parts).replace(/\s+/g, ' ').trim();
+  // GitHub refuses an empty title: a template that filled to nothing (`{run-url}` off a runner) gets the default.
+  const title = fillTemplate(config.prTitle, parts).replace(/\s+/g, ' ').trim() || INPUTS['pr-title'].default;
   return { title, body: config.prBody === undefined ? pullRequestBody(results, failed, run) : fillTemplate(config.prBody, parts) };
 }
 

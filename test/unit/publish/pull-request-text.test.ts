@@ -50,9 +50,10 @@ describe('pull request texts', () => {
     expect(texts.body).not.toMatch(/\{(drift|failed|run-url)\}/);
   });
 
-  it('leaves {failed} and {run-url} empty when nothing failed and off a runner', () => {
-    const texts = pullRequestTexts({ prTitle: 't', prBody: '[{run-url}]({failed})', runner: offRunner }, results.slice(0, 2), []);
+  it('leaves {failed} and {run-url} empty when nothing failed and off a runner; a title filled to nothing is the default', () => {
+    const texts = pullRequestTexts({ prTitle: ' {run-url} ', prBody: '[{run-url}]({failed})', runner: offRunner }, results.slice(0, 2), []);
     expect(texts.body).toBe('[]()');
+    expect(texts.title).toBe('Refresh HTTP cassettes');
   });
 
   it('does not fill placeholders a value brings along', () => {
