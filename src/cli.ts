@@ -67,7 +67,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       const published = result.publish.outcome;
       logger.info(`publish ${config.publish}: ${published.operation}${published.pullRequest ? ` ${published.pullRequest.url}` : ''}${published.commitSha ? ` ${published.commitSha}` : ''}`);
     }
-    return runCounts(outcome).failed > 0 || outcome.runWarnings.length > 0 ? EXIT.failed : EXIT.ok;
+    const publishFailed = result.publish.kind === 'published' && result.publish.outcome.failure !== undefined;
+    return runCounts(outcome).failed > 0 || outcome.runWarnings.length > 0 || publishFailed ? EXIT.failed : EXIT.ok;
   } catch (error) {
     return reportError(error, args.json, redactor);
   } finally {

@@ -64,6 +64,7 @@ export async function run(): Promise<void> {
     if (result.interruptedBy) fail(`interrupted by ${result.interruptedBy}: in-flight cassettes restored, unrun files listed in ${config.failureLog}; nothing published`, interruptExitCode(result.interruptedBy));
     else if (failed > 0) fail(`${failed} test file(s) did not re-record; their cassettes were restored. See ${config.failureLog}.`, 1);
     else if (outcome.runWarnings.length > 0) fail(outcome.runWarnings.join('; '), 1);
+    else if (result.publish.kind === 'published' && result.publish.outcome.failure) fail(result.publish.outcome.failure, 1);
   } catch (error) {
     fail(redactor.redact(error instanceof Error ? error.message : String(error)), error instanceof ConfigError ? 2 : 1);
   } finally {
@@ -105,6 +106,7 @@ async function publishStep(config: Config, logger: Logger, redactor: Redactor): 
   core.setOutput('cassettes-changed', changedCassettes(merged.results).length);
   await writeSummary(config, `## rerecord: ${merged.results.length} files from the shards\n\n${mergedFailureTable(merged.results, config)}${driftMarkdown(merged.results)}`, redactor);
   setPublishOutputs(publish);
+  if (publish.failure) fail(publish.failure, 1);
 }
 
 /** The shards' failed files, in one table as a single run shows them. */

@@ -5,8 +5,8 @@ import { detectFramework, FRAMEWORK_NAMES, presetNamed, reservedByAPreset } from
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import type { ProjectFiles } from '../frameworks/shared/project-files.js';
 import { ConfigError } from './errors.js';
-import { INPUTS, type InputName, type InputValues, type FailureSource, type LeakAction, type Mode, type PublishMode, type Severity, type Step, type VerifyMode, type WarmMode } from './inputs.js';
-import { InputProblem, list, type HostMapping, type Shard } from './parsers.js';
+import { INPUTS, type IfNoFilesFound, type InputName, type InputValues, type FailureSource, type LeakAction, type Mode, type PublishMode, type Severity, type Step, type VerifyMode, type WarmMode } from './inputs.js';
+import { InputProblem, list, type GitIdentity, type HostMapping, type Shard } from './parsers.js';
 import { readRunnerContext, type RunnerContext } from './runner-context.js';
 
 export interface Config {
@@ -57,19 +57,32 @@ export interface Config {
   publish: PublishMode;
   branch: string;
   base: string | undefined;
+  /** A template (placeholders checked): PR_TITLE_PLACEHOLDERS. */
   prTitle: string;
+  /** A template (PR_BODY_PLACEHOLDERS); undefined: rerecord's own body. */
+  prBody: string | undefined;
   prLabels: readonly string[];
   draft: boolean;
   reviewers: readonly string[];
+  teamReviewers: readonly string[];
+  milestone: number | undefined;
   assignees: readonly string[];
   keepPullRequestOpen: boolean;
   deleteBranch: boolean;
   /** A PAT or App token for pushing and the pull request (CI runs on what it opens); undefined: githubToken. */
   publishToken: string | undefined;
   commitMessage: string;
+  /** Who the commit names; undefined: git's configured identity, else the Actions bot. */
+  author: GitIdentity | undefined;
+  committer: GitIdentity | undefined;
+  /** The pull-request branch's commit made through the GitHub API, so GitHub signs it. */
+  signCommits: boolean;
   githubToken: string | undefined;
   artifactName: string;
   retentionDays: number | undefined;
+  /** Zip compression of `publish: artifact`, 0-9. */
+  compressionLevel: number;
+  ifNoFilesFound: IfNoFilesFound;
   failuresFrom: FailureSource;
 }
 
@@ -137,6 +150,7 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
   const apiKey = (source.surface === 'action' ? values['api-key'] : undefined) || (apiKeyEnv ? environment.env[apiKeyEnv] : undefined) || undefined;
   problems.push(...keyProblems(source, values, apiKey, label));
 
+  problems.push(...publishInputProblems(values, label));
   problems.push(...boundsProblems(label, { 'test-dir': testDir, 'cassette-dir': values['cassette-dir'] && relativePath(values['cassette-dir']), 'failure-log': relativePath(values['failure-log']) }, workingDirectory));
   if (problems.length > 0 || !framework || !project) throw new ConfigError(problems);
   // The preset as the project's helpers configure it (R: vcr_configure's folder and serializer) and the user's settings (custom: cassette-path).
@@ -184,18 +198,26 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
     branch: values.branch,
     base: values.base || undefined,
     prTitle: values['pr-title'],
+    prBody: values['pr-body'] || undefined,
     prLabels: Object.freeze(values['pr-labels']),
     draft: values.draft,
     reviewers: Object.freeze(values.reviewers),
+    teamReviewers: Object.freeze(values['team-reviewers']),
+    milestone: values.milestone,
     assignees: Object.freeze(values.assignees),
     keepPullRequestOpen: values['keep-pull-request-open'],
     deleteBranch: values['delete-branch'],
     publishToken: (source.surface === 'action' ? values.token : environment.env.RERECORD_TOKEN) || undefined,
     commitMessage: values['commit-message'],
+    author: values.author,
+    committer: values.committer,
+    signCommits: values['sign-commits'],
     // The action's default is the expression `${{ github.token }}`, which only the runner expands.
     githubToken: (source.surface === 'action' && !values['github-token'].startsWith('${{') ? values['github-token'] : undefined) || environment.env.GITHUB_TOKEN || undefined,
     artifactName: values['artifact-name'],
     retentionDays: values['retention-days'],
+    compressionLevel: values['compression-level'],
+    ifNoFilesFound: values['if-no-files-found'],
     failuresFrom: values['failures-from'],
   });
 }
@@ -227,6 +249,19 @@ function boundsProblems(label: InputSource['label'], paths: Partial<Record<Input
     } else if (relative === '.git' || relative.startsWith('.git/')) {
       problems.push(`${label(name)}: expected a path outside git's own folder .git/, got ${JSON.stringify(relative)}`);
     }
+  }
+  return problems;
+}
+
+/** Inputs that only make sense together: said before anything runs. */
+function publishInputProblems(values: InputValues, label: InputSource['label']): string[] {
+  if (!values['sign-commits']) return [];
+  const problems: string[] = [];
+  if (values.publish === 'commit') {
+    problems.push(`${label('sign-commits')}: signs the commit of publish: pull-request, made through the GitHub API; publish: commit pushes with git, which GitHub cannot sign. Use publish: pull-request, or sign-commits: false`);
+  }
+  if (values.committer) {
+    problems.push(`${label('committer')}: not with sign-commits: GitHub commits (and signs) as the token's owner; set author instead, or sign-commits: false`);
   }
   return problems;
 }

@@ -6,7 +6,10 @@ import {
   duration,
   hostMap,
   environmentVariableName,
+  gitIdentity,
   list,
+  numberBetween,
+  template,
   volatileFields,
   volatilePaths,
   nameTemplate,
@@ -31,6 +34,11 @@ export const LEAK_ACTIONS = ['fail', 'redact'] as const;
 export const SEVERITIES = ['error', 'warning', 'notice', 'never'] as const;
 export const VERIFY_MODES = ['replay', 'none'] as const;
 export const WARM_MODES = ['auto', 'on', 'off'] as const;
+export const IF_NO_FILES_FOUND = ['warn', 'error', 'ignore'] as const;
+/** What a pull request's title may say: one line each. */
+export const PR_TITLE_PLACEHOLDERS = ['changed-count', 'failed-count', 'headline', 'run-url'] as const;
+/** What its body may say: the title's, and the drift report and the list of files not re-recorded. */
+export const PR_BODY_PLACEHOLDERS = [...PR_TITLE_PLACEHOLDERS, 'drift', 'failed'] as const;
 
 export type Step = (typeof STEPS)[number];
 export type Mode = (typeof MODES)[number];
@@ -40,6 +48,8 @@ export type PublishMode = (typeof PUBLISH_MODES)[number];
 export type FailureSource = (typeof FAILURE_SOURCES)[number];
 export type VerifyMode = (typeof VERIFY_MODES)[number];
 export type WarmMode = (typeof WARM_MODES)[number];
+export type IfNoFilesFound = (typeof IF_NO_FILES_FOUND)[number];
+export type PrBodyPlaceholder = (typeof PR_BODY_PLACEHOLDERS)[number];
 
 export interface InputSpec<T> {
   description: string;
@@ -316,9 +326,17 @@ export const INPUTS = {
     surface: 'both',
   }),
   'pr-title': input({
-    description: 'Title of the pull request.',
+    description:
+      'Title of the pull request, set when it is opened and on every update. May hold `{changed-count}` (cassettes with real changes), `{failed-count}` (files not re-recorded), `{headline}` (such as `2 cassettes changed`) and `{run-url}` (the workflow run, empty off a runner); another `{word}` is an error.',
     default: 'Refresh HTTP cassettes',
-    parse: text,
+    parse: template(PR_TITLE_PLACEHOLDERS),
+    surface: 'both',
+  }),
+  'pr-body': input({
+    description:
+      'Body of the pull request, as a template: `{drift}` (the drift report: what changed in each cassette), `{failed}` (the files not re-recorded, with their reasons and where their output is; empty when none), `{headline}`, `{changed-count}`, `{failed-count}` and `{run-url}` as in `pr-title`; another `{word}` is an error. Empty: the headline, a link to the run, `{drift}` and `{failed}`. Cut at GitHub\'s limit of 65536 characters, saying so.',
+    default: '',
+    parse: template(PR_BODY_PLACEHOLDERS),
     surface: 'both',
   }),
   'pr-labels': input({
@@ -339,6 +357,19 @@ export const INPUTS = {
     parse: list,
     surface: 'both',
   }),
+  'team-reviewers': input({
+    description:
+      'For `publish: pull-request`: teams of the repository\'s organization to request a review from, by slug (`api-team`), comma- or newline-separated. Asked once, when the pull request is opened, like `reviewers`; the workflow\'s own token may not request teams: use `token` (a PAT or App token with organization read access).',
+    default: '',
+    parse: list,
+    surface: 'both',
+  }),
+  milestone: input({
+    description: 'For `publish: pull-request`: the number of the milestone to put the pull request in, set when it is opened and on every update.',
+    default: '',
+    parse: optional(wholeNumber(1)),
+    surface: 'both',
+  }),
   assignees: input({
     description: 'For `publish: pull-request`: users to assign the pull request to, comma- or newline-separated.',
     default: '',
@@ -354,6 +385,27 @@ export const INPUTS = {
   }),
   'delete-branch': input({
     description: 'For `publish: pull-request`: delete the pull-request branch when rerecord closes its pull request.',
+    default: 'false',
+    parse: boolean,
+    surface: 'both',
+  }),
+  author: input({
+    description:
+      'For `publish: commit` and `pull-request`: the author of the commit rerecord makes, as `Name <email>`, such as `Jane Doe <jane@example.com>`. Empty: `committer`.',
+    default: '',
+    parse: optional(gitIdentity),
+    surface: 'both',
+  }),
+  committer: input({
+    description:
+      'For `publish: commit` and `pull-request`: the committer of that commit, as `Name <email>`. Empty: `author`; with neither, the identity git is configured with, else `github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>`. Not with `sign-commits` (GitHub commits as the token\'s owner).',
+    default: '',
+    parse: optional(gitIdentity),
+    surface: 'both',
+  }),
+  'sign-commits': input({
+    description:
+      'For `publish: pull-request`: make the pull-request branch\'s commit through the GitHub API (git data API: blobs, tree, commit, ref) instead of `git push`, so GitHub signs it and shows it as verified, committed by the token\'s owner (`github-actions[bot]` with the workflow\'s token, your App with an App token). The tree is the one `git push` would carry. The base commit must be on GitHub already.',
     default: 'false',
     parse: boolean,
     surface: 'both',
@@ -387,9 +439,23 @@ export const INPUTS = {
     surface: 'both',
   }),
   'retention-days': input({
-    description: 'How long uploaded artifacts are kept, in days. Empty: the repository\'s setting.',
+    description: 'How long uploaded artifacts are kept, in days (`publish: artifact`, the failure logs, the shards of a matrix). Empty: the repository\'s setting.',
     default: '',
     parse: optional(wholeNumber(1)),
+    surface: 'both',
+  }),
+  'compression-level': input({
+    description:
+      'For `publish: artifact`: how hard the artifact\'s zip is compressed, 0 (stored as is, fastest) to 9 (smallest), as in actions/upload-artifact.',
+    default: '6',
+    parse: numberBetween(0, 9),
+    surface: 'both',
+  }),
+  'if-no-files-found': input({
+    description:
+      'For `publish: artifact`, when no cassette really changed and there is nothing to upload: `warn` says so as a warning, `error` fails the run (exit 1, after the cassettes were handled as always), `ignore` says so in the log only. As in actions/upload-artifact.',
+    default: 'warn',
+    parse: oneOf(IF_NO_FILES_FOUND),
     surface: 'both',
   }),
   'failures-from': input({

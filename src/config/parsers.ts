@@ -2,6 +2,7 @@
 // Each parser throws InputProblem with the expected form; the caller adds the input's name.
 import { checkVolatileField, parsePathTemplate } from '../cassettes/noise.js';
 import { parsePoisonStatuses } from '../cassettes/poison.js';
+import { placeholdersIn } from '../text/template.js';
 import { didYouMean } from './suggest.js';
 
 export class InputProblem extends Error {
@@ -19,6 +20,14 @@ export type Parser<T> = (raw: string) => T;
 export function wholeNumber(min: number): Parser<number> {
   return (raw) => {
     if (!/^\d+$/.test(raw) || Number(raw) < min) throw new InputProblem(`a whole number >= ${min}`);
+    return Number(raw);
+  };
+}
+
+/** A whole number from `min` to `max`, as a compression level 0-9. */
+export function numberBetween(min: number, max: number): Parser<number> {
+  return (raw) => {
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new InputProblem(`a whole number from ${min} to ${max}`);
     return Number(raw);
   };
 }
@@ -183,3 +192,28 @@ export const requestRate: Parser<number> = (raw) => {
   if (!match || !(count > 0)) throw new InputProblem('a request rate such as 10/s, 600/m or 36000/h (requests per second, minute or hour, above 0)');
   return count / RATE_UNITS[match[2]!]!;
 };
+
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
+/** `Name <email>`, as peter-evans/create-pull-request spells `author` and `committer`. */
+export const gitIdentity: Parser<GitIdentity> = (raw) => {
+  const match = /^([^<>\n]*?)\s*<([^<>\s]+)>$/.exec(raw.trim());
+  const name = match?.[1]?.trim();
+  if (!match || !name) throw new InputProblem('Name <email>, such as: Jane Doe <jane@example.com> or github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>');
+  return { name, email: match[2]! };
+};
+
+/** Text with `{placeholders}`, each one of `known`: a misspelt one is an error, never sent as written. */
+export function template(known: readonly string[]): Parser<string> {
+  return (raw) => {
+    const unknown = placeholdersIn(raw).filter((name) => !known.includes(name));
+    if (unknown.length > 0) {
+      const hint = unknown.map((name) => didYouMean(name, known, (candidate) => `{${candidate}}`)).find((said) => said !== '') ?? '';
+      throw new InputProblem(`a text whose placeholders are among ${known.map((name) => `{${name}}`).join(', ')} (unknown: ${unknown.map((name) => `{${name}}`).join(', ')})`, hint);
+    }
+    return raw;
+  };
+}

@@ -46,6 +46,13 @@ const FORBIDDEN_IN_PATH: ReadonlyArray<[string, string]> = [
 ];
 const FORBIDDEN_IN_NAME: ReadonlyArray<[string, string]> = [...FORBIDDEN_IN_PATH, ['\\', 'backslash \\'], ['/', 'forward slash /']];
 
+export interface UploadOptions {
+  /** Days the artifact is kept; undefined: the repository's setting. */
+  retentionDays?: number | undefined;
+  /** Zip compression, 0 (stored) to 9; undefined: the client's default (6). */
+  compressionLevel?: number | undefined;
+}
+
 /**
  * Artifacts of workflow runs, through the official client (which reads the runner's ACTIONS_*
  * variables itself); the runner context says beforehand whether it can work here.
@@ -55,7 +62,7 @@ export interface ArtifactStore {
    * Uploads `files` (absolute paths) as one zipped artifact, each file at its path relative to `rootDirectory`.
    * Names must be unique within a workflow run: uploading the same name twice fails (409 from the service).
    */
-  upload(name: string, files: string[], rootDirectory: string, options?: { retentionDays?: number }): Promise<{ id: number; size: number }>;
+  upload(name: string, files: string[], rootDirectory: string, options?: UploadOptions): Promise<{ id: number; size: number }>;
   /**
    * Same run (e.g. the final job after a matrix): every artifact whose name starts with `prefix`,
    * each extracted into `destination/<name>` (which must not exist yet or be empty). Sorted by name.
@@ -109,7 +116,7 @@ async function uploadFiles(
   name: string,
   files: string[],
   rootDirectory: string,
-  options: { retentionDays?: number } = {},
+  options: UploadOptions = {},
 ): Promise<{ id: number; size: number }> {
   validateArtifactName(name);
   requireRunnerEnvironment(runner, 'upload an artifact');
@@ -132,8 +139,16 @@ async function uploadFiles(
     throw new ArtifactError(`Artifact retention must be a whole number of days (at least 1), not ${retentionDays}.`);
   }
 
+  const compressionLevel = options.compressionLevel;
+  if (compressionLevel !== undefined && (!Number.isInteger(compressionLevel) || compressionLevel < 0 || compressionLevel > 9)) {
+    throw new ArtifactError(`Artifact compression must be a whole number from 0 to 9, not ${compressionLevel}.`);
+  }
+
   const client = await artifactClient(runner);
-  const result = await client.uploadArtifact(name, unique, root, retentionDays === undefined ? {} : { retentionDays });
+  const result = await client.uploadArtifact(name, unique, root, {
+    ...(retentionDays === undefined ? {} : { retentionDays }),
+    ...(compressionLevel === undefined ? {} : { compressionLevel }),
+  });
   if (result.id === undefined) throw new ArtifactError(`Uploading artifact ${name} returned no artifact id.`);
   return { id: result.id, size: result.size ?? 0 };
 }

@@ -25,7 +25,11 @@ export interface PullRequestSpec extends PullRequestRef {
   draft?: boolean;
   /** Asked once, when it is created: asking again on every update would notify them again. */
   reviewers?: readonly string[];
+  /** Team slugs, asked once with `reviewers`. */
+  teamReviewers?: readonly string[];
   assignees?: readonly string[];
+  /** The milestone's number, set on creation and on every update. */
+  milestone?: number | undefined;
 }
 
 export interface PullRequestResult {
@@ -68,15 +72,24 @@ export async function upsertPullRequest(spec: PullRequestSpec): Promise<PullRequ
       warnings.push(`could not label pull request #${existing.number}: ${explain(error, 'add labels').message}`);
     }
   }
+  if (spec.milestone !== undefined) {
+    try {
+      await octokit.rest.issues.update({ owner: spec.owner, repo: spec.repo, issue_number: existing.number, milestone: spec.milestone });
+    } catch (error) {
+      warnings.push(`could not put pull request #${existing.number} in milestone ${spec.milestone}: ${explain(error, 'set the milestone').message}`);
+    }
+  }
   if (operation === 'created') warnings.push(...(await addPeople(octokit, spec, existing.number)));
   return { url: existing.url, number: existing.number, operation, warnings };
 }
 
 async function addPeople(octokit: Octokit, spec: PullRequestSpec, number: number): Promise<string[]> {
   const warnings: string[] = [];
-  if (spec.reviewers && spec.reviewers.length > 0) {
+  const reviewers = [...(spec.reviewers ?? [])];
+  const teams = [...(spec.teamReviewers ?? [])];
+  if (reviewers.length > 0 || teams.length > 0) {
     try {
-      await octokit.rest.pulls.requestReviewers({ owner: spec.owner, repo: spec.repo, pull_number: number, reviewers: [...spec.reviewers] });
+      await octokit.rest.pulls.requestReviewers({ owner: spec.owner, repo: spec.repo, pull_number: number, reviewers, ...(teams.length > 0 ? { team_reviewers: teams } : {}) });
     } catch (error) {
       warnings.push(`could not request reviews on pull request #${number}: ${explain(error, 'request reviewers').message}`);
     }

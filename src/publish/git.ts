@@ -4,11 +4,16 @@
 import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { GitIdentity } from '../config/parsers.js';
 import { git, gitBytes, GitError, gitText, type GitOptions, type GitRepo } from '../git/run-git.js';
+import { createCommitThroughApi, moveBranch, type RepositoryAccess, type TreeChange } from '../github/git-data.js';
 
-export interface GitIdentity {
-  name: string;
-  email: string;
+export type { GitIdentity };
+
+/** Who a commit names (the `author` and `committer` inputs); either alone stands for both. */
+export interface CommitIdentity {
+  author?: GitIdentity | undefined;
+  committer?: GitIdentity | undefined;
 }
 
 /** The identity actions/checkout users expect bot commits from; GitHub shows it with the Actions avatar. */
@@ -25,17 +30,21 @@ export class GitPublishError extends GitError {
 }
 
 /**
- * Who commits: an explicit author, else whoever git is configured as (a developer running the
- * CLI), else the Actions bot (runners have no identity, and `git commit` would refuse).
+ * Who commits: the given author and committer (either one standing for both), else whoever git is
+ * configured as (a developer running the CLI), else the Actions bot (runners have no identity, and
+ * `git commit` would refuse).
  */
-export async function identityEnv(repo: GitRepo, author?: GitIdentity): Promise<NodeJS.ProcessEnv> {
-  const identity = author ?? ((await hasConfiguredIdentity(repo)) ? undefined : BOT_IDENTITY);
-  if (!identity) return {};
+export async function identityEnv(repo: GitRepo, identity: CommitIdentity = {}): Promise<NodeJS.ProcessEnv> {
+  const given = identity.author ?? identity.committer;
+  const fallback = given ? undefined : (await hasConfiguredIdentity(repo)) ? undefined : BOT_IDENTITY;
+  const author = identity.author ?? identity.committer ?? fallback;
+  const committer = identity.committer ?? identity.author ?? fallback;
+  if (!author || !committer) return {};
   return {
-    GIT_AUTHOR_NAME: identity.name,
-    GIT_AUTHOR_EMAIL: identity.email,
-    GIT_COMMITTER_NAME: identity.name,
-    GIT_COMMITTER_EMAIL: identity.email,
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: committer.name,
+    GIT_COMMITTER_EMAIL: committer.email,
   };
 }
 
@@ -71,7 +80,7 @@ async function stageablePaths(repo: GitRepo, paths: readonly string[], env?: Nod
  * additions, changes and deletions alike. Anything else the user had staged stays staged and out
  * of the commit. Returns undefined when those paths hold no change: no empty commits.
  */
-export async function commitPaths(repo: GitRepo, paths: readonly string[], message: string, author?: GitIdentity): Promise<{ sha: string } | undefined> {
+export async function commitPaths(repo: GitRepo, paths: readonly string[], message: string, identity?: CommitIdentity): Promise<{ sha: string } | undefined> {
   const stageable = await stageablePaths(repo, paths);
   // An empty pathspec would mean "everything": never stage what we were not asked to.
   if (stageable.length === 0) return undefined;
@@ -80,7 +89,7 @@ export async function commitPaths(repo: GitRepo, paths: readonly string[], messa
   if (staged.code === 0) return undefined;
   // --only (the default with paths): the commit holds these paths and nothing else staged.
   // --no-verify: hooks are for people's edits; lint-staged rewriting a cassette would corrupt it.
-  await git(repo, ['commit', '--no-verify', '--quiet', '-m', message, '--', ...stageable], { env: await identityEnv(repo, author) });
+  await git(repo, ['commit', '--no-verify', '--quiet', '-m', message, '--', ...stageable], { env: await identityEnv(repo, identity) });
   return { sha: await gitText(repo, ['rev-parse', 'HEAD']) };
 }
 
@@ -89,7 +98,7 @@ export interface PushOptions {
   branch: string;
   /** Pushes tried in all, each after a rebase over what others pushed meanwhile. */
   attempts?: number;
-  author?: GitIdentity;
+  identity?: CommitIdentity;
 }
 
 /**
@@ -115,7 +124,7 @@ export async function pushWithRebase(repo: GitRepo, options: PushOptions): Promi
         `could not push to ${remote}/${options.branch}: the branch kept moving (others pushed) through ${attempts} attempt(s) to rebase onto it. Run again, or use publish: pull-request.`,
       );
     }
-    await rebaseOnto(repo, tracking, `${remote}/${options.branch}`, await identityEnv(repo, options.author));
+    await rebaseOnto(repo, tracking, `${remote}/${options.branch}`, await identityEnv(repo, options.identity));
   }
 }
 
@@ -138,9 +147,14 @@ export interface PublishBranchOptions {
   paths: readonly string[];
   message: string;
   remote?: string;
-  author?: GitIdentity;
+  identity?: CommitIdentity;
   /** Credentials for the remote (tokenAuthEnv); undefined: whatever the checkout configured. */
   auth?: NodeJS.ProcessEnv;
+  /**
+   * Make the commit through GitHub's git data API and move the branch there (`sign-commits`):
+   * GitHub signs it. The tree is the one the git path builds; git still reads and fetches.
+   */
+  api?: RepositoryAccess | undefined;
 }
 
 export interface PublishedBranch {
@@ -153,6 +167,8 @@ export interface PublishedBranch {
    * content (a re-run). `no-changes`: the paths equal HEAD, nothing to propose.
    */
   outcome: 'pushed' | 'up-to-date' | 'no-changes';
+  /** For a commit made through the API: whether GitHub shows it as verified, and why not. */
+  signature?: { verified: boolean; reason: string };
 }
 
 /**
@@ -175,7 +191,8 @@ export async function publishBranch(repo: GitRepo, options: PublishBranchOptions
     await git(repo, ['update-ref', `refs/heads/${branch}`, remoteSha]);
     return { sha: remoteSha, changed: false, outcome: 'up-to-date' };
   }
-  const commit = await gitText(repo, ['commit-tree', tree, '-p', head, '-m', options.message], { env: await identityEnv(repo, options.author) });
+  if (options.api) return publishThroughApi(repo, options.api, { ...options, remote, head, tree, remoteSha });
+  const commit = await gitText(repo, ['commit-tree', tree, '-p', head, '-m', options.message], { env: await identityEnv(repo, options.identity) });
   // An empty expected value means "the branch must not exist yet".
   const lease = `--force-with-lease=refs/heads/${branch}:${remoteSha ?? ''}`;
   const push = await git(repo, ['push', lease, remote, `${commit}:refs/heads/${branch}`], { allowFailure: true, ...auth });
@@ -188,6 +205,46 @@ export async function publishBranch(repo: GitRepo, options: PublishBranchOptions
   }
   await git(repo, ['update-ref', `refs/heads/${branch}`, commit]);
   return { sha: commit, changed: true, outcome: 'pushed' };
+}
+
+/** The commit on GitHub, the branch moved with a lease on `remoteSha`, then fetched so git sees it. */
+async function publishThroughApi(
+  repo: GitRepo,
+  api: RepositoryAccess,
+  at: PublishBranchOptions & { remote: string; head: string; tree: string; remoteSha: string | undefined },
+): Promise<PublishedBranch> {
+  const baseTree = await gitText(repo, ['rev-parse', `${at.head}^{tree}`]);
+  const commit = await createCommitThroughApi(api, {
+    message: at.message,
+    baseTree,
+    expectedTree: at.tree,
+    parents: [at.head],
+    changes: await treeChanges(repo, baseTree, at.tree),
+    author: at.identity?.author ?? at.identity?.committer,
+  });
+  if (!(await moveBranch(api, at.branch, commit.sha, at.remoteSha))) {
+    throw new GitPublishError(`${at.remote}/${at.branch} changed while publishing (someone else pushed to it); not overwriting it. Run again to publish on top of the new state.`);
+  }
+  await fetchBranch(repo, at.remote, at.branch, { env: at.auth });
+  await git(repo, ['update-ref', `refs/heads/${at.branch}`, commit.sha]);
+  return { sha: commit.sha, changed: true, outcome: 'pushed', signature: { verified: commit.verified, reason: commit.reason } };
+}
+
+/** What `to` changes of `from` (two trees), path by path from the repository root, with the new bytes. */
+async function treeChanges(repo: GitRepo, from: string, to: string): Promise<TreeChange[]> {
+  const raw = splitZ(await gitText(repo, ['diff-tree', '-r', '-z', '--no-renames', from, to]));
+  const changes: TreeChange[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const [oldMode, newMode, , newSha, status] = raw[i]!.replace(/^:/, '').split(' ') as [string, string, string, string, string];
+    const file = raw[i + 1]!;
+    if (status === 'D') changes.push({ path: file, mode: oldMode, deleted: true });
+    else if (newMode === '160000') changes.push({ path: file, mode: '160000', commit: newSha });
+    else {
+      const content = (await gitBytes(repo, ['cat-file', 'blob', newSha], { maxBuffer: 512 * 1024 * 1024 })).stdout;
+      changes.push({ path: file, mode: newMode as '100644' | '100755' | '120000', content });
+    }
+  }
+  return changes;
 }
 
 async function guardBranch(repo: GitRepo, branch: string, base: string): Promise<void> {

@@ -6,6 +6,8 @@ import { diffCassettes } from '../cassettes/diff.js';
 import { decodeCassetteBytes, parseCassette } from '../cassettes/formats/index.js';
 import { findLeaks, describeLeak } from '../cassettes/leaks.js';
 import type { Config } from '../config/config.js';
+import { INPUTS, type PrBodyPlaceholder } from '../config/inputs.js';
+import { fillTemplate } from '../text/template.js';
 import { runUrl, type RunnerContext } from '../config/runner-context.js';
 import { gitText, type GitRepo } from '../git/run-git.js';
 import { secretsOf } from '../config/secrets.js';
@@ -16,7 +18,7 @@ import { keepTimingsOf, parseManifest, serializeManifest } from '../state/manife
 import { ownPathProblems, readOwnFile, writeOwnFile } from '../state/own-files.js';
 import { artifactStore, FAILURES_ARTIFACT, requireRunnerEnvironment } from '../github/artifacts.js';
 import type { FileResult } from '../results/run-outcome.js';
-import { commitPaths, deleteRemoteBranch, fetchBranch, fileOnRemoteBranch, pathsDifferingFromHead, publishBranch, pushWithRebase, remoteBranchSha, tokenAuthEnv } from './git.js';
+import { commitPaths, type CommitIdentity, deleteRemoteBranch, fetchBranch, fileOnRemoteBranch, pathsDifferingFromHead, publishBranch, pushWithRebase, remoteBranchSha, tokenAuthEnv } from './git.js';
 import { closePullRequest, findPullRequest, upsertPullRequest } from '../github/pull-requests.js';
 
 
@@ -26,6 +28,8 @@ export interface PublishOutcome {
   commitSha: string | undefined;
   pullRequest: { url: string; number: number } | undefined;
   artifact?: { id: number; url: string } | undefined;
+  /** Publishing went as asked but the run must fail (`if-no-files-found: error`): said after the report. */
+  failure?: string | undefined;
 }
 
 /** What publishing reads of a file's result: its drift, and (when known) whether and why it failed. */
@@ -44,6 +48,7 @@ export async function publishCassettes(config: Config, results: readonly Publish
   if (config.publish === 'none') return NOTHING;
   const cassettes = changedCassettes(results);
   if (cassettes.length === 0) {
+    if (config.publish === 'artifact') return nothingToUpload(config, logger);
     logger.info('no cassette really changed: nothing to publish');
     return config.publish === 'pull-request' ? closeWhenNoDriftLeft(config, results, logger) : NOTHING;
   }
@@ -53,7 +58,7 @@ export async function publishCassettes(config: Config, results: readonly Publish
   switch (config.publish) {
     case 'artifact': {
       const files = paths.map((file) => path.resolve(config.workingDirectory, file));
-      const { id } = await artifactStore(config.runner).upload(config.artifactName, files, config.workingDirectory, { retentionDays: config.retentionDays });
+      const { id } = await artifactStore(config.runner).upload(config.artifactName, files, config.workingDirectory, { retentionDays: config.retentionDays, compressionLevel: config.compressionLevel });
       const url = artifactUrl(config.runner, id);
       logger.info(`uploaded ${cassettes.length} cassettes as artifact ${config.artifactName}${url ? `: ${url}` : ''}`);
       return { ...NOTHING, operation: 'uploaded', artifact: { id, url } };
@@ -65,12 +70,28 @@ export async function publishCassettes(config: Config, results: readonly Publish
   }
 }
 
+/** `publish: artifact` with no cassette really changed: as actions/upload-artifact's `if-no-files-found`. */
+function nothingToUpload(config: Config, logger: Logger): PublishOutcome {
+  const message = `no cassette really changed: nothing to upload as artifact ${config.artifactName}`;
+  if (config.ifNoFilesFound === 'ignore') logger.info(message);
+  else if (config.ifNoFilesFound === 'warn') logger.warning(message);
+  else {
+    logger.error(`${message} (if-no-files-found: error)`);
+    return { ...NOTHING, failure: `${message} (if-no-files-found: error)` };
+  }
+  return NOTHING;
+}
+
+function identityOf(config: Config): CommitIdentity {
+  return { author: config.author, committer: config.committer };
+}
+
 async function commitOnCurrentBranch(config: Config, paths: readonly string[], logger: Logger): Promise<PublishOutcome> {
   const repo = repoOf(config);
   const branch = await checkedOutBranch(repo);
-  const commit = await commitPaths(repo, paths, config.commitMessage);
+  const commit = await commitPaths(repo, paths, config.commitMessage, identityOf(config));
   if (!commit) return NOTHING;
-  const { sha } = await pushWithRebase(repo, { branch });
+  const { sha } = await pushWithRebase(repo, { branch, identity: identityOf(config) });
   logger.info(`committed ${paths.length - 1} cassettes to ${branch} as ${sha}`);
   return { ...NOTHING, operation: 'committed', commitSha: sha };
 }
@@ -138,8 +159,13 @@ async function openPullRequest(
     const kept = await keepBranchVersionsOfNoise(config, paths.filter((file) => file !== MANIFEST_PATH));
     if (kept.length > 0) logger.info(`${kept.length} cassette(s) differ from the pull request's only by noise: kept as the pull request has them`);
   }
-  const pushed = await publishBranch(repo, { branch: config.branch, base, paths: [...paths], message: config.commitMessage, auth: target.auth });
+  const api = config.signCommits ? { token: target.token, apiUrl: config.runner.apiUrl, owner: target.owner, repo: target.repo } : undefined;
+  const pushed = await publishBranch(repo, { branch: config.branch, base, paths: [...paths], message: config.commitMessage, auth: target.auth, identity: identityOf(config), api });
   if (pushed.outcome === 'no-changes') return NOTHING;
+  if (pushed.signature) {
+    if (pushed.signature.verified) logger.info(`commit ${pushed.sha} made through the GitHub API: verified`);
+    else logger.warning(`commit ${pushed.sha} was made through the GitHub API, but GitHub did not sign it (${pushed.signature.reason}); it will not show as verified`);
+  }
   const spec = { token: target.token, apiUrl: config.runner.apiUrl, owner: target.owner, repo: target.repo, head: config.branch, base };
   if (pushed.outcome === 'up-to-date') {
     const open = await findPullRequest(spec);
@@ -148,14 +174,17 @@ async function openPullRequest(
       return { operation: 'unchanged', commitSha: pushed.sha, pullRequest: open };
     }
   }
+  const texts = pullRequestTexts(config, results, failed);
   const pullRequest = await upsertPullRequest({
     ...spec,
-    title: config.prTitle,
-    body: pullRequestBody(results, failed, runUrl(config.runner)),
+    title: texts.title,
+    body: texts.body,
     labels: [...config.prLabels],
     draft: config.draft,
     reviewers: [...config.reviewers],
+    teamReviewers: [...config.teamReviewers],
     assignees: [...config.assignees],
+    milestone: config.milestone,
   });
   logger.info(`pull request ${pullRequest.operation}: ${pullRequest.url}`);
   for (const warning of pullRequest.warnings) logger.warning(warning);
@@ -232,15 +261,43 @@ function artifactUrl(runner: RunnerContext, id: number): string {
   return run ? `${run}/artifacts/${id}` : '';
 }
 
+/** What a pull request's title and body templates may say (PR_BODY_PLACEHOLDERS), filled from a run. */
+export function pullRequestParts(results: readonly PublishSource[], failed: readonly string[], run: string | undefined): Record<PrBodyPlaceholder, string> {
+  return {
+    headline: driftHeadline(driftCounts(results)),
+    drift: driftMarkdown(results, 55_000),
+    failed: failedSection(results, failed, run),
+    'run-url': run ?? '',
+    'changed-count': String(changedCassettes(results).length),
+    'failed-count': String(failed.length),
+  };
+}
+
+/** rerecord's own body: what `pr-body` gives when left empty. */
 export function pullRequestBody(results: readonly PublishSource[], failed: readonly string[], run: string | undefined): string {
-  const lines = [`Re-recorded by rerecord: ${driftHeadline(driftCounts(results))}.${run ? ` [Workflow run](${run}).` : ''}`, '', driftMarkdown(results, 55_000)];
-  if (failed.length > 0) {
-    const reasons = new Map(results.filter((result) => result.reason).map((result) => [result.file, result.reason!]));
-    const where = run ? `the [failure report](${run}#artifacts) (artifact \`${FAILURES_ARTIFACT}\`)` : 'the failure report (.rerecord/failures.json)';
-    lines.push(`### Not re-recorded (${failed.length}; their old cassettes are kept)`, '', `Each file's output is in ${where}.`, '');
-    lines.push(...failed.slice(0, 200).map((file) => `- \`${file}\`${reasons.has(file) ? `: ${oneLine(reasons.get(file)!)}` : ''}`));
-    if (failed.length > 200) lines.push(`- … and ${failed.length - 200} more (see the failure log artifact)`);
-  }
+  const parts = pullRequestParts(results, failed, run);
+  const lines = [`Re-recorded by rerecord: ${parts.headline}.${run ? ` [Workflow run](${run}).` : ''}`, '', parts.drift];
+  if (parts.failed) lines.push(parts.failed);
+  return lines.join('\n');
+}
+
+/** The title and body as configured: `pr-title` and `pr-body` filled in, or rerecord's own body. */
+export function pullRequestTexts(config: Pick<Config, 'prTitle' | 'prBody' | 'runner'>, results: readonly PublishSource[], failed: readonly string[]): { title: string; body: string } {
+  const run = runUrl(config.runner);
+  const parts = pullRequestParts(results, failed, run);
+  // GitHub refuses an empty title: a template that filled to nothing (`{run-url}` off a runner) gets the default.
+  const title = fillTemplate(config.prTitle, parts).replace(/\s+/g, ' ').trim() || INPUTS['pr-title'].default;
+  return { title, body: config.prBody === undefined ? pullRequestBody(results, failed, run) : fillTemplate(config.prBody, parts) };
+}
+
+/** The files not re-recorded, with their reasons and where their output is; empty when none. */
+function failedSection(results: readonly PublishSource[], failed: readonly string[], run: string | undefined): string {
+  if (failed.length === 0) return '';
+  const reasons = new Map(results.filter((result) => result.reason).map((result) => [result.file, result.reason!]));
+  const where = run ? `the [failure report](${run}#artifacts) (artifact \`${FAILURES_ARTIFACT}\`)` : 'the failure report (.rerecord/failures.json)';
+  const lines = [`### Not re-recorded (${failed.length}; their old cassettes are kept)`, '', `Each file's output is in ${where}.`, ''];
+  lines.push(...failed.slice(0, 200).map((file) => `- \`${file}\`${reasons.has(file) ? `: ${oneLine(reasons.get(file)!)}` : ''}`));
+  if (failed.length > 200) lines.push(`- … and ${failed.length - 200} more (see the failure log artifact)`);
   return lines.join('\n');
 }
 

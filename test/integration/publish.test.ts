@@ -95,6 +95,143 @@ describe('publish: pull-request', () => {
   });
 });
 
+describe('the inputs users of create-pull-request expect', () => {
+  it('signs the commit through the GitHub API, names the author, asks teams, sets the milestone and fills the templates', async () => {
+    const { origin, checkout } = await originOf(await projects.copy('test/projects/node-nock'));
+    github.api.serveRepository('acme/widgets', origin);
+    const mainBefore = git(origin, 'rev-parse', 'main');
+    const inputs = {
+      ...COMMON,
+      'priority-patterns': 'items',
+      publish: 'pull-request',
+      'github-token': TOKEN,
+      branch: 'rerecord/signed',
+      'sign-commits': 'true',
+      author: 'Jane Doe <jane@example.com>',
+      reviewers: 'alice',
+      'team-reviewers': 'api-team',
+      milestone: '5',
+      'pr-title': 'Cassettes: {changed-count} changed',
+      'pr-body': 'Refreshed in {run-url}.\n\n{drift}\n{failed}',
+    };
+    const env = cleanEnv({ STANDIN_API_URL: standin.api.url, GITHUB_API_URL: github.api.url, GITHUB_REPOSITORY: 'acme/widgets', GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: '4711' });
+    const writesBefore = github.api.requests().length;
+    const result = await runAction(inputs, { cwd: await checkout(), env });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.outputs['pull-request-operation']).toBe('created');
+
+    // The branch GitHub made: one commit on main, the new recording in it, committed by GitHub (verified), authored by Jane.
+    const sha = git(origin, 'rev-parse', 'rerecord/signed');
+    expect(result.outputs['commit-sha']).toBe(sha);
+    expect(git(origin, 'rev-parse', 'rerecord/signed^')).toBe(mainBefore);
+    expect(JSON.parse(show(origin, 'rerecord/signed', 'test/fixtures/items.json'))[0].response.generation).toBe('g2');
+    expect(git(origin, 'log', '-1', '--format=%an <%ae>|%cn', 'rerecord/signed')).toBe('Jane Doe <jane@example.com>|github-actions[bot]');
+    expect(github.api.state.signatures.get(sha)).toEqual({ verified: true, reason: 'valid' });
+    expect(result.stdout).toContain(`commit ${sha} made through the GitHub API: verified`);
+
+    const log = github.api.state.requests.slice(writesBefore).filter((request) => request.method !== 'GET').map((request) => `${request.method} ${request.path.replace(/\/\d+/g, '/N')}`);
+    // One blob per file the commit changes (the cassettes and the manifest), then one tree, the commit, the branch; then the pull request.
+    const committed = git(origin, 'show', '--name-only', '--format=', 'rerecord/signed').split('\n');
+    expect(committed).toEqual(expect.arrayContaining(['.rerecord/manifest.json', 'test/fixtures/items.json']));
+    expect(log).toEqual([
+      ...committed.map(() => 'POST /repos/acme/widgets/git/blobs'),
+      'POST /repos/acme/widgets/git/trees',
+      'POST /repos/acme/widgets/git/commits',
+      'POST /repos/acme/widgets/git/refs',
+      'POST /repos/acme/widgets/pulls',
+      'PATCH /repos/acme/widgets/issues/N',
+      'POST /repos/acme/widgets/pulls/N/requested_reviewers',
+    ]);
+    const pull = github.api.pulls('open').find((p: { head: { ref: string } }) => p.head.ref === 'rerecord/signed') as {
+      number: number;
+      title: string;
+      body: string;
+      milestone: { number: number };
+      requested_reviewers: Array<{ login: string }>;
+      requested_teams: Array<{ slug: string }>;
+    };
+    expect(pull.title).toBe(`Cassettes: ${committed.length - 1} changed`); // the cassettes, not the manifest
+    expect(pull.body.startsWith('Refreshed in https://github.com/acme/widgets/actions/runs/4711.\n\n### Drift\n')).toBe(true);
+    expect(pull.body).toContain('$.generation');
+    expect(pull.milestone.number).toBe(5);
+    expect(pull.requested_reviewers.map((user) => user.login)).toEqual(['alice']);
+    expect(pull.requested_teams.map((team) => team.slug)).toEqual(['api-team']);
+  });
+
+  it('commits as the given author and committer with publish: commit', async () => {
+    const { origin, checkout } = await originOf(await projects.copy('test/projects/node-nock'));
+    const result = await runAction(
+      { ...COMMON, 'priority-patterns': 'items', publish: 'commit', author: 'Jane Doe <jane@example.com>', committer: 'Build Bot <bot@example.com>' },
+      { cwd: await checkout(), env: cleanEnv({ STANDIN_API_URL: standin.api.url }) },
+    );
+    expect(result.code, result.stdout).toBe(0);
+    expect(git(origin, 'log', '-1', '--format=%an <%ae>|%cn <%ce>', 'main')).toBe('Jane Doe <jane@example.com>|Build Bot <bot@example.com>');
+    expect(result.outputs['commit-sha']).toBe(git(origin, 'rev-parse', 'main'));
+  });
+
+  it('refuses a misspelt placeholder and sign-commits with publish: commit before any test runs (exit 2, nothing touched)', async () => {
+    const { origin, checkout } = await originOf(await projects.copy('test/projects/node-nock'));
+    const cwd = await checkout();
+    const statusBefore = git(cwd, 'status', '--porcelain');
+    const requestsBefore = standin.api.state.requests.length;
+    const result = await runAction(
+      { ...COMMON, 'priority-patterns': 'items', publish: 'commit', 'sign-commits': 'true', 'pr-body': '{drfit}' },
+      { cwd, env: cleanEnv({ STANDIN_API_URL: standin.api.url }) },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain("input 'pr-body': expected a text whose placeholders are among");
+    expect(result.stdout).toContain('did you mean {drift}?');
+    expect(result.stdout).toContain("input 'sign-commits': signs the commit of publish: pull-request");
+    expect(git(cwd, 'status', '--porcelain')).toBe(statusBefore);
+    expect(git(origin, 'rev-list', '--count', 'main')).toBe(git(cwd, 'rev-list', '--count', 'HEAD'));
+    expect(standin.api.state.requests.length).toBe(requestsBefore);
+  });
+});
+
+describe('publish: artifact', () => {
+  it('passes compression-level and retention-days to the upload, and follows if-no-files-found when nothing changed', async () => {
+    const results = await startStandinResults({ repository: 'acme/widgets' });
+    try {
+      const { checkout } = await originOf(await projects.copy('test/projects/node-nock'));
+      const env = () => cleanEnv({ ...results.env(), STANDIN_API_URL: standin.api.url });
+      const stored = await runAction({ ...COMMON, 'priority-patterns': 'items', publish: 'artifact', 'artifact-name': 'stored', 'compression-level': '0', 'retention-days': '2' }, { cwd: await checkout(), env: env() });
+      expect(stored.code, stored.stdout).toBe(0);
+      const deflated = await runAction({ ...COMMON, 'priority-patterns': 'items', publish: 'artifact', 'artifact-name': 'deflated' }, { cwd: await checkout(), env: env() });
+      expect(deflated.code, deflated.stdout).toBe(0);
+      const artifact = (name: string) => results.artifacts.find((candidate: { name: string }) => candidate.name === name)!;
+      // compression-level 0 stores every entry; the default (6) deflates them.
+      expect(Object.keys(artifact('stored').methods)).toEqual(expect.arrayContaining(['.rerecord/manifest.json', 'test/fixtures/items.json']));
+      expect(new Set(Object.values(artifact('stored').methods))).toEqual(new Set([0]));
+      expect(Object.keys(artifact('deflated').methods).sort()).toEqual(Object.keys(artifact('stored').methods).sort());
+      expect(new Set(Object.values(artifact('deflated').methods))).toEqual(new Set([8]));
+      expect(JSON.parse(artifact('stored').files['test/fixtures/items.json']!.toString())[0].response.generation).toBe('g2');
+      const days = (artifact('stored').expiresAt.getTime() - Date.now()) / 86_400_000;
+      expect(days).toBeGreaterThan(1);
+      expect(days).toBeLessThanOrEqual(2);
+      expect(stored.outputs['artifact-id']).toBe(String(artifact('stored').id));
+
+      // The API answers what the cassettes hold: no real change, nothing to upload.
+      standin.api.setGeneration('g1');
+      const warned = await checkout().then((cwd) => runAction({ ...COMMON, 'priority-patterns': 'items', publish: 'artifact', 'artifact-name': 'none-warn' }, { cwd, env: env() }));
+      expect(warned.code, warned.stdout).toBe(0);
+      expect(warned.stdout).toMatch(/^::warning::no cassette really changed: nothing to upload as artifact none-warn$/m);
+      const ignored = await checkout().then((cwd) => runAction({ ...COMMON, 'priority-patterns': 'items', publish: 'artifact', 'artifact-name': 'none-ignore', 'if-no-files-found': 'ignore' }, { cwd, env: env() }));
+      expect(ignored.code, ignored.stdout).toBe(0);
+      expect(ignored.stdout).toMatch(/^no cassette really changed: nothing to upload as artifact none-ignore$/m);
+      expect(ignored.stdout).not.toMatch(/::(warning|error)::no cassette/);
+      const errored = await checkout().then((cwd) => runAction({ ...COMMON, 'priority-patterns': 'items', publish: 'artifact', 'artifact-name': 'none-error', 'if-no-files-found': 'error' }, { cwd, env: env() }));
+      expect(errored.code, errored.stdout).toBe(1);
+      expect(errored.stdout).toMatch(/::error::no cassette really changed: nothing to upload as artifact none-error \(if-no-files-found: error\)/);
+      // The run was reported as always before failing.
+      expect(errored.outputs.succeeded).toBe('1');
+      expect(errored.summary).toContain('### Drift');
+      expect(results.artifacts.map((candidate: { name: string }) => candidate.name).filter((name: string) => name.startsWith('none-'))).toEqual([]);
+    } finally {
+      await results.close();
+    }
+  });
+});
+
 describe('a three-shard matrix and its publish job', () => {
   it('yields one commit with the union of the shards\' cassettes, one merged failure log and an updated manifest', async () => {
     const { origin, checkout } = await originOf(await projects.copy('test/projects/node-nock'));

@@ -1,6 +1,10 @@
 // A stand-in for the parts of GitHub's REST API that publishing and artifact look-ups use, good
 // enough for the real @actions/github (octokit) client. Plain JavaScript so any helper can start it.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { writeZip } from './standin-results.mjs';
 
 /**
@@ -34,6 +38,10 @@ export async function startStandinGithub(options) {
     artifacts: [],
     /** @type {Map<number, Buffer>} */
     blobs: new Map(),
+    /** owner/name -> a bare repository the git data API reads and writes (see `serveRepository`). @type {Map<string, string>} */
+    gitRepos: new Map(),
+    /** Commits made through the git data API: sha -> whether GitHub signed them. @type {Map<string, { verified: boolean, reason: string }>} */
+    signatures: new Map(),
     /** operation name -> [status, message]: answer that instead (see `refuse`). */
     refusals: /** @type {Map<string, [number, string]>} */ (new Map()),
     /** How many upcoming pull request listings answer empty, as a look-up racing another job would. */
@@ -51,7 +59,14 @@ export async function startStandinGithub(options) {
     ['PATCH', /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/, 'update-pull', ([o, r, n], req) => withPull(o, r, n, (pull) => updatePull(pull, /** @type {any} */ (req.body)))],
     ['POST', /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/, 'add-comment', ([o, r, n], req) => withPull(o, r, n, (pull) => addComment(pull, /** @type {any} */ (req.body)))],
     ['POST', /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/assignees$/, 'add-assignees', ([o, r, n], req) => withPull(o, r, n, (pull) => addPeople(pull, 'assignees', /** @type {any} */ (req.body)?.assignees))],
-    ['POST', /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/requested_reviewers$/, 'request-reviewers', ([o, r, n], req) => withPull(o, r, n, (pull) => addPeople(pull, 'requested_reviewers', /** @type {any} */ (req.body)?.reviewers))],
+    ['POST', /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/requested_reviewers$/, 'request-reviewers', ([o, r, n], req) => withPull(o, r, n, (pull) => requestReviews(pull, /** @type {any} */ (req.body)))],
+    ['PATCH', /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/, 'update-issue', ([o, r, n], req) => withPull(o, r, n, (pull) => updateIssue(pull, /** @type {any} */ (req.body)))],
+    ['POST', /^\/repos\/([^/]+)\/([^/]+)\/git\/blobs$/, 'create-blob', ([o, r], req) => withGit(o, r, (dir) => createBlob(dir, /** @type {any} */ (req.body)))],
+    ['POST', /^\/repos\/([^/]+)\/([^/]+)\/git\/trees$/, 'create-tree', ([o, r], req) => withGit(o, r, (dir) => createTree(dir, /** @type {any} */ (req.body)))],
+    ['POST', /^\/repos\/([^/]+)\/([^/]+)\/git\/commits$/, 'create-commit', ([o, r], req) => withGit(o, r, (dir) => createCommit(dir, /** @type {any} */ (req.body)))],
+    ['GET', /^\/repos\/([^/]+)\/([^/]+)\/git\/ref\/(.+)$/, 'get-ref', ([o, r, ref]) => withGit(o, r, (dir) => getRef(dir, decodeURIComponent(ref)))],
+    ['POST', /^\/repos\/([^/]+)\/([^/]+)\/git\/refs$/, 'create-ref', ([o, r], req) => withGit(o, r, (dir) => createRef(dir, /** @type {any} */ (req.body)))],
+    ['PATCH', /^\/repos\/([^/]+)\/([^/]+)\/git\/refs\/(.+)$/, 'update-ref', ([o, r, ref], req) => withGit(o, r, (dir) => updateRef(dir, decodeURIComponent(ref), /** @type {any} */ (req.body)))],
     ['POST', /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/labels$/, 'add-labels', ([o, r, n], req) => withPull(o, r, n, (pull) => addLabels(pull, /** @type {any} */ (req.body)))],
     ['GET', /^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/runs$/, 'list-workflow-runs', ([o, r, w], req) => [200, listRuns(o, r, decodeURIComponent(w), req.query)]],
     ['GET', /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/artifacts$/, 'list-run-artifacts', ([o, r, id], req) => [200, listArtifacts(o, r, Number(id), req.query)]],
@@ -182,6 +197,142 @@ export async function startStandinGithub(options) {
     return [201, pull];
   }
 
+  /** Users and teams (by slug), as GitHub lists them on the pull request. @param {any} pull @param {any} body @returns {[number, unknown]} */
+  function requestReviews(pull, body) {
+    addPeople(pull, 'requested_reviewers', body?.reviewers);
+    const teams = Array.isArray(body?.team_reviewers) ? body.team_reviewers : [];
+    pull.requested_teams = [...(pull.requested_teams ?? []), ...teams.filter((slug) => !(pull.requested_teams ?? []).some((/** @type {any} */ team) => team.slug === slug)).map((slug) => ({ slug, name: slug }))];
+    return [201, pull];
+  }
+
+  /** The issue side of a pull request: its milestone (any number is taken as an existing milestone). @param {any} pull @param {any} body @returns {[number, unknown]} */
+  function updateIssue(pull, body) {
+    if (body?.milestone !== undefined) pull.milestone = body.milestone === null ? null : { number: Number(body.milestone), title: `milestone ${body.milestone}` };
+    for (const field of ['title', 'body', 'state']) if (body?.[field] !== undefined) pull[field] = body[field];
+    pull.updated_at = new Date().toISOString();
+    return [200, pull];
+  }
+
+  // ---- the git data API, over a real bare repository (serveRepository), with real git objects
+
+  /** @param {string} owner @param {string} repo @param {(dir: string) => [number, unknown]} then @returns {[number, unknown]} */
+  function withGit(owner, repo, then) {
+    const dir = state.gitRepos.get(`${owner}/${repo}`);
+    if (!dir) return [404, { message: 'Not Found', status: '404' }];
+    try {
+      return then(dir);
+    } catch (error) {
+      return [422, { message: `git failed: ${/** @type {Error} */ (error).message}`, status: '422' }];
+    }
+  }
+
+  /** @param {string} dir @param {string[]} args @param {{ input?: string | Buffer, env?: Record<string, string> }} [options] */
+  function gitIn(dir, args, options = {}) {
+    return execFileSync('git', args, { cwd: dir, input: options.input, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] }).toString('utf8').trim();
+  }
+
+  /** @param {string} dir @param {string} sha */
+  const objectType = (dir, sha) => {
+    try {
+      return gitIn(dir, ['cat-file', '-t', sha]);
+    } catch {
+      return undefined;
+    }
+  };
+
+  /** @param {string} dir @param {any} body @returns {[number, unknown]} */
+  function createBlob(dir, body) {
+    if (typeof body?.content !== 'string') return validationFailed('Blob', 'content', 'missing_field');
+    const bytes = Buffer.from(body.content, body.encoding === 'base64' ? 'base64' : 'utf8');
+    const sha = gitIn(dir, ['hash-object', '-w', '-t', 'blob', '--stdin'], { input: bytes });
+    return [201, { sha, url: `${baseUrl}/repos/_/_/git/blobs/${sha}` }];
+  }
+
+  /** base_tree plus entries (paths may hold slashes; sha null deletes), as GitHub builds it. @param {string} dir @param {any} body @returns {[number, unknown]} */
+  function createTree(dir, body) {
+    if (!Array.isArray(body?.tree)) return validationFailed('Tree', 'tree', 'missing_field');
+    if (body.base_tree && objectType(dir, body.base_tree) !== 'tree') return [422, { message: `Invalid base_tree: ${body.base_tree}`, status: '422' }];
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'standin-github-index-'));
+    const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
+    try {
+      if (body.base_tree) gitIn(dir, ['read-tree', body.base_tree], { env });
+      else gitIn(dir, ['read-tree', '--empty'], { env });
+      // --index-info works in a bare repository; mode 0 removes the path.
+      const lines = [];
+      for (const entry of body.tree) {
+        if (entry.sha === null) lines.push(`0 ${'0'.repeat(40)}\t${entry.path}`);
+        else if (typeof entry.sha === 'string') {
+          if (entry.type === 'blob' && objectType(dir, entry.sha) !== 'blob') return [422, { message: `tree.sha ${entry.sha} is not a valid blob`, status: '422' }];
+          lines.push(`${entry.mode} ${entry.sha}\t${entry.path}`);
+        } else return validationFailed('Tree', 'sha', 'missing_field');
+      }
+      gitIn(dir, ['update-index', '--index-info'], { env, input: `${lines.join('\n')}\n` });
+      const sha = gitIn(dir, ['write-tree'], { env });
+      return [201, { sha, url: `${baseUrl}/repos/_/_/git/trees/${sha}`, truncated: false, tree: [] }];
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * A commit; GitHub signs it (verification.verified) when it is the committer, i.e. no committer was given.
+   * @param {string} dir @param {any} body @returns {[number, unknown]}
+   */
+  function createCommit(dir, body) {
+    if (typeof body?.message !== 'string') return validationFailed('Commit', 'message', 'missing_field');
+    if (objectType(dir, body.tree) !== 'tree') return [422, { message: 'Tree SHA does not exist', status: '422' }];
+    const parents = Array.isArray(body.parents) ? body.parents : [];
+    for (const parent of parents) if (objectType(dir, parent) !== 'commit') return [422, { message: 'Parent SHA does not exist or is not a commit object', status: '422' }];
+    const bot = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
+    const author = body.author ?? bot;
+    const committer = body.committer ?? bot;
+    const env = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: committer.name, GIT_COMMITTER_EMAIL: committer.email };
+    const sha = gitIn(dir, ['commit-tree', body.tree, ...parents.flatMap((/** @type {string} */ parent) => ['-p', parent]), '-m', body.message], { env });
+    const verification = body.committer ? { verified: false, reason: 'unsigned' } : { verified: true, reason: 'valid' };
+    state.signatures.set(sha, verification);
+    return [201, { sha, tree: { sha: body.tree }, parents: parents.map((/** @type {string} */ p) => ({ sha: p })), author, committer, message: body.message, verification: { ...verification, signature: null, payload: null } }];
+  }
+
+  /** @param {string} dir @param {string} ref `heads/<branch>` */
+  function refSha(dir, ref) {
+    try {
+      return gitIn(dir, ['rev-parse', '--verify', '-q', `refs/${ref}^{commit}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** @param {string} dir @param {string} ref @returns {[number, unknown]} */
+  function getRef(dir, ref) {
+    const sha = refSha(dir, ref);
+    return sha ? [200, { ref: `refs/${ref}`, object: { sha, type: 'commit' } }] : [404, { message: 'Not Found', status: '404' }];
+  }
+
+  /** @param {string} dir @param {any} body @returns {[number, unknown]} */
+  function createRef(dir, body) {
+    if (typeof body?.ref !== 'string' || !body.ref.startsWith('refs/')) return [422, { message: 'Reference name must start with refs/', status: '422' }];
+    if (refSha(dir, body.ref.slice('refs/'.length))) return [422, { message: 'Reference already exists', status: '422' }];
+    if (objectType(dir, body.sha) !== 'commit') return [422, { message: 'Object does not exist', status: '422' }];
+    gitIn(dir, ['update-ref', body.ref, body.sha]);
+    return [201, { ref: body.ref, object: { sha: body.sha, type: 'commit' } }];
+  }
+
+  /** @param {string} dir @param {string} ref @param {any} body @returns {[number, unknown]} */
+  function updateRef(dir, ref, body) {
+    const now = refSha(dir, ref);
+    if (!now) return [422, { message: 'Reference does not exist', status: '422' }];
+    if (objectType(dir, body?.sha) !== 'commit') return [422, { message: 'Object does not exist', status: '422' }];
+    if (!body.force) {
+      try {
+        gitIn(dir, ['merge-base', '--is-ancestor', now, body.sha]);
+      } catch {
+        return [422, { message: 'Update is not a fast forward', status: '422' }];
+      }
+    }
+    gitIn(dir, ['update-ref', `refs/${ref}`, body.sha]);
+    return [200, { ref: `refs/${ref}`, object: { sha: body.sha, type: 'commit' } }];
+  }
+
   /** @param {any} pull @param {any} body @returns {[number, unknown]} */
   function addLabels(pull, body) {
     const names = Array.isArray(body) ? body : (body?.labels ?? []);
@@ -248,7 +399,9 @@ export async function startStandinGithub(options) {
     },
     /**
      * Answer an operation with an error instead. Operations: list-pulls, create-pull, get-pull,
-     * update-pull, add-labels, list-workflow-runs, list-run-artifacts, download-artifact.
+     * update-pull, add-labels, request-reviewers, update-issue, list-workflow-runs,
+     * list-run-artifacts, download-artifact, create-blob, create-tree, create-commit, get-ref,
+     * create-ref, update-ref.
      * Without a message: 403 "Resource not accessible by integration", as for a read-only token.
      * @param {string} operation @param {number} [status] @param {string} [message]
      */
@@ -258,6 +411,14 @@ export async function startStandinGithub(options) {
     /** @param {string} operation */
     allow(operation) {
       state.refusals.delete(operation);
+    },
+    /**
+     * Serve the git data API (blobs, trees, commits, refs) of `owner/name` from a bare repository:
+     * what it writes lands there for real, as on GitHub, and git can fetch it.
+     * @param {string} fullName @param {string} gitDir
+     */
+    serveRepository(fullName, gitDir) {
+      state.gitRepos.set(fullName, gitDir);
     },
     /** The next `count` pull request listings answer empty (a pull request opened concurrently). @param {number} count */
     staleListings(count = 1) {

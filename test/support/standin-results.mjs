@@ -367,6 +367,10 @@ export async function startStandinResults(options = {}) {
     get files() {
       return a.blob ? readZip(a.blob) : {};
     },
+    /** relative path -> compression method of its zip entry (0 stored, 8 deflated): what compression-level chose. */
+    get methods() {
+      return a.blob ? zipMethods(a.blob) : {};
+    },
   });
 
   return {
@@ -555,6 +559,32 @@ export function writeZip(files) {
   end.writeUInt32LE(directory.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, directory, end]);
+}
+
+/**
+ * Each file's compression method in a zip (0 stored, 8 deflated), by the central directory.
+ * @param {Buffer} zip
+ * @returns {Record<string, number>}
+ */
+export function zipMethods(zip) {
+  /** @type {Record<string, number>} */
+  const methods = {};
+  let end = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
+    if (zip.readUInt32LE(i) === 0x06054b50) {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0) throw new Error('not a zip: no end of central directory');
+  let at = zip.readUInt32LE(end + 16);
+  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
+    const nameLength = zip.readUInt16LE(at + 28);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    if (!name.endsWith('/')) methods[name] = zip.readUInt16LE(at + 10);
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return methods;
 }
 
 /**

@@ -69,7 +69,7 @@ describe('commitPaths', () => {
     expect(files(clone)).toEqual(['.gitignore', 'README.md', 'cassettes/a.yml', 'cassettes/c.yml']);
   });
 
-  it('uses the configured identity, or the given author', async () => {
+  it('uses the configured identity, or the given author and committer', async () => {
     const { clone } = await setUp();
     git(clone, 'config', 'user.name', 'Dev Eloper');
     git(clone, 'config', 'user.email', 'dev@example.com');
@@ -77,8 +77,14 @@ describe('commitPaths', () => {
     await commitPaths(repoAt(clone), ['cassettes/a.yml'], 'mine');
     expect(git(clone, 'log', '-1', '--format=%an <%ae>')).toBe('Dev Eloper <dev@example.com>');
     await writeFiles(clone, { 'cassettes/a.yml': 'a: 3\n' });
-    await commitPaths(repoAt(clone), ['cassettes/a.yml'], 'theirs', { name: 'Robot', email: 'robot@example.com' });
-    expect(git(clone, 'log', '-1', '--format=%an <%ae>|%cn')).toBe('Robot <robot@example.com>|Robot');
+    await commitPaths(repoAt(clone), ['cassettes/a.yml'], 'theirs', { author: { name: 'Robot', email: 'robot@example.com' } });
+    expect(git(clone, 'log', '-1', '--format=%an <%ae>|%cn <%ce>')).toBe('Robot <robot@example.com>|Robot <robot@example.com>');
+    await writeFiles(clone, { 'cassettes/a.yml': 'a: 4\n' });
+    await commitPaths(repoAt(clone), ['cassettes/a.yml'], 'both', { author: { name: 'Jane Doe', email: 'jane@example.com' }, committer: { name: 'Build Bot', email: 'bot@example.com' } });
+    expect(git(clone, 'log', '-1', '--format=%an <%ae>|%cn <%ce>')).toBe('Jane Doe <jane@example.com>|Build Bot <bot@example.com>');
+    await writeFiles(clone, { 'cassettes/a.yml': 'a: 5\n' });
+    await commitPaths(repoAt(clone), ['cassettes/a.yml'], 'committer only', { committer: { name: 'Build Bot', email: 'bot@example.com' } });
+    expect(git(clone, 'log', '-1', '--format=%an <%ae>|%cn <%ce>')).toBe('Build Bot <bot@example.com>|Build Bot <bot@example.com>');
   });
 });
 

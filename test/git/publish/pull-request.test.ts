@@ -140,6 +140,32 @@ describe('upsertPullRequest', () => {
     expect(emoji).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
   });
 
+  it('requests users and teams once, on creation, and sets the milestone on creation and on every update', async () => {
+    const people = { reviewers: ['alice'], teamReviewers: ['api-team', 'qa'], milestone: 3 };
+    expect(await upsertPullRequest({ ...spec(), ...people })).toMatchObject({ operation: 'created', warnings: [] });
+    expect(await upsertPullRequest({ ...spec(), ...people, milestone: 4 })).toMatchObject({ operation: 'updated', warnings: [] });
+    const requested = github.requests('POST', /\/pulls\/1\/requested_reviewers$/);
+    expect(requested.map((request) => request.body)).toEqual([{ reviewers: ['alice'], team_reviewers: ['api-team', 'qa'] }]);
+    expect(github.requests('PATCH', /\/issues\/1$/).map((request) => request.body)).toEqual([{ milestone: 3 }, { milestone: 4 }]);
+    const [pull] = github.pulls();
+    expect(pull.requested_teams.map((team: { slug: string }) => team.slug)).toEqual(['api-team', 'qa']);
+    expect(pull.milestone).toMatchObject({ number: 4 });
+  });
+
+  it('asks for teams alone, and asks nothing when no one is named', async () => {
+    await upsertPullRequest({ ...spec(), teamReviewers: ['api-team'] });
+    await upsertPullRequest({ ...spec(), head: 'other' });
+    expect(github.requests('POST', /requested_reviewers$/).map((request) => [request.path, request.body])).toEqual([['/repos/octo/proj/pulls/1/requested_reviewers', { reviewers: [], team_reviewers: ['api-team'] }]]);
+    expect(github.requests('PATCH', /\/issues\//)).toEqual([]);
+  });
+
+  it('keeps the pull request when the milestone cannot be set, with a warning', async () => {
+    github.refuse('update-issue', 422, 'Validation Failed: milestone does not exist');
+    const result = await upsertPullRequest({ ...spec(), milestone: 99 });
+    expect(result.operation).toBe('created');
+    expect(result.warnings).toEqual([expect.stringMatching(/could not put pull request #1 in milestone 99: .*HTTP 422/)]);
+  });
+
   it('reaches the API root the runner context read from GITHUB_API_URL', async () => {
     const runner = readRunnerContext({ GITHUB_API_URL: `${github.url}/` }, '/');
     expect((await upsertPullRequest({ ...spec(), apiUrl: runner.apiUrl })).number).toBe(1);

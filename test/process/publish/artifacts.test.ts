@@ -113,6 +113,20 @@ describe('uploadFiles', () => {
     expect(sent).toMatch(/FinalizeArtifact/);
   });
 
+  it('hands the compression level to the client: 0 stores the entries, 9 deflates them; out of range is refused', async () => {
+    asJob();
+    const root = await fresh('levels');
+    const files = await writeTree(root, { 'cassettes/big.json': JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ id: i, name: 'same text' }))) });
+    await uploadFiles('level-0', files, root, { compressionLevel: 0 });
+    await uploadFiles('level-9', files, root, { compressionLevel: 9 });
+    const stored = (name: string) => standin.artifacts.find((artifact) => artifact.name === name)!;
+    expect(stored('level-0').methods).toEqual({ 'cassettes/big.json': 0 });
+    expect(stored('level-9').methods).toEqual({ 'cassettes/big.json': 8 });
+    expect(stored('level-9').size).toBeLessThan(stored('level-0').size);
+    await expect(uploadFiles('level-10', files, root, { compressionLevel: 10 })).rejects.toThrow(/compression must be a whole number from 0 to 9, not 10/);
+    expect(standin.artifacts.some((artifact) => artifact.name === 'level-10')).toBe(false);
+  });
+
   it('downloads it back into a fresh folder, byte-identical', async () => {
     asJob();
     const destination = await fresh('download');
