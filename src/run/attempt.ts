@@ -180,6 +180,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
         const keptHashes = await hashKept(kept);
         await vault.settle([...keptHashes.keys()]);
         await settings.watch?.accept(vault.touched(observed.journal, observed.unnamed));
+        settings.peers.settled(peerId);
         return { ...baseOf(observed, started, relative, settings), ...keptResult(kept, inspection, relative, warnings), keptHashes, collidedWith, mayHaveWritten: [], unrestored: [], verified: replay!.verified, ...foreignOf(observed, peerId, settings) };
       }
     }
@@ -188,12 +189,14 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
   } finally {
     settings.peers.end(peerId);
   }
-  const explained = await explainFailure(reason!, observed, vault, settings, relative);
+  const explained = await explainFailure(reason!, observed, vault, settings, relative).catch((error: Error) => ({ reason: `${reason!}; ${error.message}`, environmentError: undefined }));
   reason = explained.reason;
   // A cassette that a still-running file also writes is left to that file: it restores it when it ends.
   const leaveToOthers = new Set(collisions.filter((collision) => collision.othersRunning).map((collision) => collision.cassette));
   const fromBaseline = new Set(collisions.filter((collision) => !collision.othersRunning).map((collision) => collision.cassette));
-  const restored = await putEverythingBack(vault, observed, childStarted, { skip: leaveToOthers, fromBaseline }, settings);
+  // Until its cassettes are back and the tree watch knows, they are still this file's: a file
+  // started after its test ended must not take the restore for a change nobody named.
+  const restored = await putEverythingBack(vault, observed, childStarted, { skip: leaveToOthers, fromBaseline }, settings).finally(() => settings.peers.settled(peerId));
   const unrestored = restored.failed.map((failure) => relative(failure.cassette));
   if (unrestored.length > 0) {
     reason += `; could not restore ${restored.failed.map((f) => `${relative(f.cassette)} (${f.error})`).join(', ')}: what it saved stays in ${vault!.keptIn}; fix the cause, then run \`rerecord recover\``;
@@ -230,7 +233,7 @@ async function observe(observed: Observed, vault: AttemptVault, peerId: number, 
   // scanned has claimed its cassettes (planned, or journaled before its hook writes) by the time
   // its write can be seen, so nothing it wrote is taken for nobody's.
   const changes = await settings.watch.changes();
-  const others = await settings.peers.claimedByOthers(peerId);
+  const others = await settings.peers.claimedByOthers(peerId, { settling: true });
   const nobodys = changes.filter((changed) => !named.has(changed) && !others.has(changed));
   // Without a hook's journal, a write to a file that another running file claims cannot be told
   // from that file's own: kept in case this attempt fails (a failing test is the likely writer).
