@@ -93,6 +93,10 @@ export interface AttemptResult {
   requests: number;
   /** The API throttled it (429, or 503 with Retry-After): not the file's fault, retried after the wait. */
   rateLimited?: RateLimitSign;
+  /** Its requests per API host, as its new recordings hold them (for the governor). */
+  hosts?: RecordingScan['hosts'];
+  /** When its test process ran (performance.now()): when its requests were made. */
+  requestSpan?: { from: number; to: number };
   /** A runtime or library that would not load: the same for every file, so never retried. */
   environmentError?: string | undefined;
 }
@@ -113,6 +117,8 @@ interface Observed {
   scan?: RecordingScan;
   /** When the test process started (epoch ms): a file older than this is not the test's new file. */
   childStartedAt: number;
+  /** When the test process started and ended (performance.now()). */
+  requestSpan?: { from: number; to: number };
 }
 
 export async function runAttempt(file: string, cassettes: readonly string[], settings: AttemptSettings): Promise<AttemptResult> {
@@ -142,6 +148,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       journal: vault.journal,
       backupDirectory: vault.backupDirectory,
     });
+    const childFrom = performance.now();
     observed.outcome = await runTestProcess(absolute(file), {
       command: launch.command,
       args: launch.args,
@@ -151,6 +158,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       signal: settings.signal,
       redact: settings.redact,
     }, settings.warm);
+    observed.requestSpan = { from: childFrom, to: performance.now() };
     // Before anything is written to it: the real .rerecord/, whatever a test did to it. The
     // transaction is in the vault, so what the test recorded stands; the run says what happened.
     const moved = await settings.stateFolder?.check();
@@ -293,6 +301,8 @@ function baseOf(observed: Observed, started: number, relative: (p: string) => st
     journaled,
     cancelled: outcome?.cancelled ?? settings.signal.aborted,
     requests: observed.scan?.requests ?? 0,
+    ...(observed.scan ? { hosts: observed.scan.hosts } : {}),
+    ...(observed.requestSpan ? { requestSpan: observed.requestSpan } : {}),
     ...(observed.scan?.rateLimited && !outcome?.cancelled ? { rateLimited: observed.scan.rateLimited } : {}),
   };
 }
