@@ -210,9 +210,10 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
   };
   const keyNotice = keyScanNotice(inspectSettings(config));
   if (keyNotice) io.logger.warning(keyNotice);
-  const { watch, truncated } = await TreeWatch.start(watchedFolders(config, planned.plan));
+  const { watch, truncated } = await TreeWatch.start(watchedFolders(config, planned.plan), { watch: true });
   if (truncated) io.logger.warning(`the cassette folders hold over ${WATCH_LIMIT.files} files: files no journal names are not watched in this run`);
   const vault = await Vault.create(config.workingDirectory, watch.roots, watch.files());
+  await watch.barrierIn(vault.folder);
   let results: FileResult[] = [];
   const governor = new Governor({
     workers: config.workers,
