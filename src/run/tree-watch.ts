@@ -110,7 +110,8 @@ export class TreeWatch {
         this.walkFromNowOn('the barrier did not come back');
       }
     }
-    const { state } = await scanTree(unmoved);
+    // Never cut short: a file the scan did not reach would count as removed (and a failing file would delete it).
+    const { state } = await scanTree(unmoved, { limit: Infinity });
     const changed = new Set<string>();
     for (const [file, signature] of state) if (this.accepted.get(file) !== signature) changed.add(file);
     for (const file of this.accepted.keys()) if (!state.has(file)) changed.add(file);
