@@ -219,6 +219,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
     workers: config.workers,
     // Shards run side by side against the same API: each takes its share of the budget.
     ratePerSecond: config.rateLimit === undefined ? undefined : config.rateLimit / config.shard.count,
+    share: 1 / config.shard.count,
     knownRequests: knownRequests(planned.manifest),
     maxPauseMs: config.rateLimitWaitMs,
     backoffBaseMs: io.backoffBaseMs,

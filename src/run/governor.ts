@@ -22,6 +22,11 @@ export interface GovernorOptions {
   workers: number;
   /** Requests per second this run may make; undefined: adaptive only. */
   ratePerSecond?: number;
+  /**
+   * This run's share of every API's limit (1/n with `shard: i/n`, default 1): the limit an API's
+   * headers tell is for all shards together. (`ratePerSecond` is given as this run's share already.)
+   */
+  share?: number;
   /** Requests each file made when last re-recorded (from the manifest). */
   knownRequests?: ReadonlyMap<string, number>;
   /** The longest a pause may last (the `rate-limit-wait`): a Retry-After of an hour never stalls a run for an hour. */
@@ -319,7 +324,7 @@ export class Governor {
     const told = hintedRate(hint);
     if (!told) return;
     if (told.exhausted && hint.resetMs !== undefined) host.pausedUntil = Math.max(host.pausedUntil, now + Math.min(hint.resetMs, this.options.maxPauseMs ?? Infinity));
-    if (told.rate > 0) host.toldRate = Math.max(MIN_RATE, told.rate * RATE_MARGIN);
+    if (told.rate > 0) host.toldRate = Math.max(MIN_RATE, told.rate * RATE_MARGIN * (this.options.share ?? 1));
   }
 
   /** A file that was running when a throttle came has ended: lessons no longer waiting on anything are learned. */

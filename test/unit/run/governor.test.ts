@@ -266,6 +266,16 @@ describe('Governor: what the API says, per host', () => {
     expect(g.governor.report()).toMatchObject({ learnedRate: null, rateLimitedAnswers: 0, hosts: { 'api.test': { toldRate: 9, learnedRate: null, rateLimitedAnswers: 0 } } });
   });
 
+  it('with shards, each paces to its share of what the headers allow', async () => {
+    const g = setUp({ workers: 4, share: 1 / 3 });
+    g.queue('a');
+    await g.time.advance(0);
+    const hint = rateLimitHint({ 'ratelimit-policy': ['30;w=1'] })!;
+    g.governor.release(g.started[0]!.ticket, { requests: 1, passed: true, hosts: { 'api.test': hostPace(1, { hint }) } });
+    // 30/s for the three shards together: 10/s each, paced to 9/s.
+    expect(g.governor.report().hosts).toEqual({ 'api.test': { toldRate: 9, learnedRate: null, rateLimitedAnswers: 0 } });
+  });
+
   it('paces to a RateLimit-Policy quota over its window, and holds a host whose RateLimit says nothing is left until the reset', async () => {
     const g = setUp({ workers: 4 });
     g.queue('a', 'b', 'c');
