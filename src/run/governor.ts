@@ -421,11 +421,14 @@ export class Governor {
       const charged = this.options.ratePerSecond === undefined ? 0 : expected;
       if (this.options.ratePerSecond !== undefined) this.budgetAt = Math.max(this.budgetAt, now) + (charged / this.options.ratePerSecond) * 1000;
       const chargedByHost = new Map<string, number>();
+      // What the file is expected to make, split among its hosts as its last attempt split them (a
+      // throttled attempt stopped early: its counts say where, not how many).
       const known = this.fileHosts.get(waiter.file);
+      const total = known ? [...known.values()].reduce((sum, count) => sum + count, 0) : 0;
       for (const [name, host] of this.hostsOf(waiter.file)) {
         const rate = this.hostRate(host);
         if (rate === undefined) continue;
-        const requests = known?.get(name) ?? expected;
+        const requests = known && total > 0 ? (expected * (known.get(name) ?? 0)) / total : expected;
         chargedByHost.set(name, requests);
         host.budgetAt = Math.max(host.budgetAt, now) + (requests / rate) * 1000;
       }

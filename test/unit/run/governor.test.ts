@@ -276,6 +276,18 @@ describe('Governor: what the API says, per host', () => {
     expect(g.governor.report().hosts).toEqual({ 'api.test': { toldRate: 9, learnedRate: null, rateLimitedAnswers: 0 } });
   });
 
+  it('a throttled attempt stopped early: on its retry the file is charged what it is expected to make, not what it got to', async () => {
+    const g = setUp({ workers: 4, knownRequests: new Map([['a', 5]]) });
+    g.queue('a');
+    await g.time.advance(0);
+    const hint = rateLimitHint({ 'ratelimit-policy': ['10;w=1'] })!;
+    // Its first request answered 429 (the policy header came with it): 1 request made, of 5.
+    g.governor.release(g.started[0]!.ticket, { requests: 1, passed: false, rateLimited: { retryAfterMs: 1000, answers: 1 }, hosts: { 'api.test': hostPace(1, { answers: 1, retryAfterMs: 1000, hint }) } });
+    g.queue('a');
+    await g.time.advance(1000);
+    expect(g.started[1]!.ticket.chargedByHost).toEqual(new Map([['api.test', 5]]));
+  });
+
   it('paces to a RateLimit-Policy quota over its window, and holds a host whose RateLimit says nothing is left until the reset', async () => {
     const g = setUp({ workers: 4 });
     g.queue('a', 'b', 'c');
