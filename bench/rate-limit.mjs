@@ -1,6 +1,7 @@
 // npm run bench: re-recording a suite against a rate-limited API, three ways in one run.
 //
 //   node bench/rate-limit.mjs [--files 60] [--requests 5] [--rate 20] [--workers 16] [--keep]
+//                             [--baseline DIR] [--quick]
 //
 // The API is the token-bucket stand-in (test/support/standin-ratelimited-api.mjs: `rate`
 // requests/s, burst `rate`, 429 with Retry-After beyond). Each scheme gets a fresh suite of
@@ -13,6 +14,9 @@
 //             yet; and again warm, with the request counts the cold run learned)
 //   floor     rerecord, `workers` workers, against the same API with no limit: what this machine
 //             can do at all (on a loaded machine, starting node processes can be slower than the API)
+//   baseline  with --baseline DIR (a dist/ bundled from another commit): adaptive and budget (cold)
+//             with that bundle too, in the same run, for a ratio between the two
+// --quick leaves out the old scheme and the warm budget run.
 // For each: files that ended failed, kept cassettes holding a 429, makespan (the whole process),
 // makespan over the ideal (total requests / rate), and over max(ideal, floor). Needs dist/ (npm run bundle).
 import { existsSync, rmSync } from 'node:fs';
@@ -27,14 +31,18 @@ import { die, flag, parseFlags, pool, run, timed } from './common.mjs';
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.join(benchDir, '..', 'dist', 'cli.js');
 
-const opts = parseFlags({ files: 60, requests: 5, rate: 20, workers: 16, keep: false }, {
+const opts = parseFlags({ files: 60, requests: 5, rate: 20, workers: 16, keep: false, baseline: '', quick: false }, {
   '--files': flag.whole('files', 1),
   '--requests': flag.whole('requests', 1),
   '--rate': flag.whole('rate', 1),
   '--workers': flag.whole('workers', 1),
   '--keep': flag.on('keep'),
+  '--baseline': flag.text('baseline', 'DIR'),
+  '--quick': flag.on('quick'),
 });
 if (!existsSync(cli)) die(`${cli} not found: run \`npm run bundle\` first (npm run bench does)`);
+const baselineCli = opts.baseline ? path.resolve(opts.baseline, 'cli.js') : undefined;
+if (baselineCli && !existsSync(baselineCli)) die(`${baselineCli} not found`);
 
 const OLD = { batchSize: 20, workers: 8, pauseMs: 500, retries: 1, retryAfterMs: 1000 };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -82,12 +90,12 @@ async function oldScheme() {
   return { ms, failed: failed.size, kept: await kept429(dir), throttled: api.state.throttled, detail: '' };
 }
 
-async function rerecord(label, extra, dir = undefined, rate = opts.rate) {
+async function rerecord(label, extra, dir = undefined, rate = opts.rate, bundle = cli) {
   const setup = dir ? undefined : await setUp(label, rate);
   const cwd = dir ?? setup.dir;
   const api = setup?.api ?? (await startRateLimitedApi({ rate: opts.rate, burst: opts.rate }));
   const env = { ...process.env, RATE_LIMITED_API_URL: api.url };
-  const args = [cli, 'run', ...rateLimitedSuiteFlags(process.execPath), '--workers', String(opts.workers), '--retries', '1', '--timeout', '5m', '--json', ...extra];
+  const args = [bundle, 'run', ...rateLimitedSuiteFlags(process.execPath), '--workers', String(opts.workers), '--retries', '1', '--timeout', '5m', '--json', ...extra];
   const { ms, value } = await timed(() => run(process.execPath, args, { cwd, env }));
   await api.close();
   let doc;
@@ -97,7 +105,7 @@ async function rerecord(label, extra, dir = undefined, rate = opts.rate) {
     die(`rerecord (${label}) printed no JSON document (exit ${value.code}): ${value.stderr.slice(-2000)}`);
   }
   const pace = doc.pace;
-  const detail = `${pace.requests} req at ${pace.requestsPerSecond}/s, ${pace.rateLimitedAnswers} 429s absorbed ${pace.absorbed}, waited ${(pace.waitedMs / 1000).toFixed(1)} s, concurrency lowest ${pace.concurrency.lowest}`;
+  const detail = `${pace.requests} req at ${pace.requestsPerSecond}/s, learned ${pace.learnedRate ?? '-'}/s, ${pace.rateLimitedAnswers} 429s absorbed ${pace.absorbed}, waited ${(pace.waitedMs / 1000).toFixed(1)} s, concurrency lowest ${pace.concurrency.lowest}`;
   return { ms, failed: doc.failed, kept: await kept429(cwd), throttled: api.state.throttled, detail, dir: cwd };
 }
 
@@ -106,15 +114,18 @@ console.log(`rerecord rate-limit bench: ${opts.files} files x ${opts.requests} r
 console.log(`ideal = total requests / rate = ${opts.files * opts.requests} / ${opts.rate} = ${(idealMs / 1000).toFixed(2)} s`);
 console.log('');
 
+const skipped = { ms: NaN, failed: NaN, kept: NaN, throttled: NaN, detail: 'not run (--quick)' };
 process.stderr.write('bench: old scheme...\n');
-const old = await oldScheme();
+const old = opts.quick ? skipped : await oldScheme();
 process.stderr.write('bench: rerecord adaptive only...\n');
 const adaptive = await rerecord('adaptive', []);
+const baseAdaptive = baselineCli ? await rerecord('base-adaptive', [], undefined, opts.rate, baselineCli) : undefined;
 process.stderr.write('bench: rerecord with rate-limit (cold)...\n');
 const budget = await rerecord('budget', ['--rate-limit', `${opts.rate}/s`]);
+const baseBudget = baselineCli ? await rerecord('base-budget', ['--rate-limit', `${opts.rate}/s`], undefined, opts.rate, baselineCli) : undefined;
 await sleep(1500); // a full bucket again
 process.stderr.write('bench: rerecord with rate-limit (warm manifest)...\n');
-const warm = await rerecord('budget-warm', ['--rate-limit', `${opts.rate}/s`], budget.dir);
+const warm = opts.quick ? skipped : await rerecord('budget-warm', ['--rate-limit', `${opts.rate}/s`], budget.dir);
 process.stderr.write('bench: rerecord against the API without a limit (the machine floor)...\n');
 const floor = await rerecord('floor', [], undefined, 1_000_000);
 const boundMs = Math.max(idealMs, floor.ms);
@@ -122,7 +133,9 @@ const boundMs = Math.max(idealMs, floor.ms);
 const rows = [
   [`old: batches of ${OLD.batchSize}, ${OLD.workers} workers, ${OLD.pauseMs / 1000} s pause, 1 retry`, old, undefined],
   ['rerecord, adaptive only', adaptive, 1.6],
+  ...(baseAdaptive ? [['baseline bundle, adaptive only', baseAdaptive, undefined]] : []),
   ['rerecord, rate-limit (cold manifest)', budget, 1.25],
+  ...(baseBudget ? [['baseline bundle, rate-limit (cold manifest)', baseBudget, undefined]] : []),
   ['rerecord, rate-limit (learned manifest)', warm, 1.25],
   ['floor: rerecord, API without a limit', floor, undefined],
 ];
@@ -134,6 +147,7 @@ for (const [name, r, target] of rows) {
   const mark = target === undefined ? '' : `${ratio <= target && r.failed === 0 && r.kept === 0 ? '<=' : 'MISS '}${target}`;
   console.log(`${pad(name, 48)}${lpad(r.failed, 7)}${lpad(r.kept, 10)}${lpad((r.ms / 1000).toFixed(2), 11)}${lpad(ratio.toFixed(2), 9)}${lpad(mark, 9)}${lpad((r.ms / boundMs).toFixed(2), 9)}  ${lpad(r.throttled, 8)}  ${r.detail}`);
 }
+if (baseAdaptive) console.log(`this bundle over the baseline bundle, same run: adaptive ${(adaptive.ms / baseAdaptive.ms).toFixed(2)}, rate-limit (cold) ${(budget.ms / baseBudget.ms).toFixed(2)}`);
 console.log(`bound = max(ideal ${(idealMs / 1000).toFixed(2)} s, this machine's floor ${(floor.ms / 1000).toFixed(2)} s): when the floor is above the ideal, the machine, not the API, sets the pace.`);
 console.log('');
 console.log(`makespans are whole processes (rerecord: start-up, discovery, reports); ratios to the ideal are what matter: load avg now ${os.loadavg()[0].toFixed(2)}.`);

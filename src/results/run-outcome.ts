@@ -59,8 +59,10 @@ export interface ConcurrencyChange {
 export interface PaceReport {
   /** Requests per second this run was allowed, or null when adaptive only. */
   rateLimit: number | null;
-  /** Requests per second learned from the API's throttles (as it ended), or null when it never throttled. */
+  /** Requests per second learned from the API's throttles (as it ended; the lowest of its hosts), or null when it never throttled. */
   learnedRate: number | null;
+  /** Per API host that throttled or told its limit: what was learned and told (requests per second). */
+  hosts?: Record<string, { learnedRate: number | null; toldRate: number | null; rateLimitedAnswers: number }>;
   /** Requests that reached the API, throttled ones included. */
   requests: number;
   /** 429s (and 503s with Retry-After) seen in new recordings. */

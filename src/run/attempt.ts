@@ -80,6 +80,10 @@ export interface AttemptResult {
   probeRequests?: number;
   /** The API throttled it (429, or 503 with Retry-After): not the file's fault, retried after the wait. */
   rateLimited?: RateLimitSign;
+  /** Its requests per API host, as its new recordings hold them (for the governor). */
+  hosts?: RecordingScan['hosts'];
+  /** When its test process ran (performance.now()): when its requests were made. */
+  requestSpan?: { from: number; to: number };
   /** A runtime or library that would not load, or the API refusing the key: the same for every file, so never retried. */
   environmentError?: string | undefined;
   /** The failure would come back on a retry (a leaked secret, a 404 the old recording did not have): not retried. */
@@ -102,6 +106,8 @@ interface Observed {
   scan?: RecordingScan;
   /** When the test process started (epoch ms): a file older than this is not the test's new file. */
   childStartedAt: number;
+  /** When the test process started and ended (performance.now()). */
+  requestSpan?: { from: number; to: number };
 }
 
 export async function runAttempt(file: string, cassettes: readonly string[], settings: AttemptSettings): Promise<AttemptResult> {
@@ -144,7 +150,9 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
         signal: settings.signal,
         redact: settings.redact,
       }, settings.warm);
+    const childFrom = performance.now();
     observed.outcome = await record();
+    observed.requestSpan = { from: childFrom, to: performance.now() };
     // Before anything is written to it: the real .rerecord/, whatever a test did to it. The
     // transaction is in the vault, so what the test recorded stands; the run says what happened.
     const moved = await settings.stateFolder?.check();
@@ -199,6 +207,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
         const keptHashes = await hashKept(kept);
         await vault.settle([...keptHashes.keys()]);
         await settings.watch?.accept(vault.touched(observed.journal, observed.unnamed));
+        settings.peers.settled(peerId);
         return { ...baseOf(observed, started, relative, settings), ...keptResult(kept, inspection, relative, warnings), keptHashes, collidedWith, mayHaveWritten: [], unrestored: [], verified: replay!.verified, ...foreignOf(observed, peerId, settings), ...(learnedNoise ? { learnedNoise } : {}), ...(probeRequests > 0 ? { probeRequests } : {}) };
       }
     }
@@ -207,12 +216,14 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
   } finally {
     settings.peers.end(peerId);
   }
-  const explained = await explainFailure(reason!, observed, vault, settings, relative);
+  const explained = await explainFailure(reason!, observed, vault, settings, relative).catch((error: Error) => ({ reason: `${reason!}; ${error.message}`, environmentError: undefined, statusCodes: [] as number[] }));
   reason = explained.reason;
   // A cassette that a still-running file also writes is left to that file: it restores it when it ends.
   const leaveToOthers = new Set(collisions.filter((collision) => collision.othersRunning).map((collision) => collision.cassette));
   const fromBaseline = new Set(collisions.filter((collision) => !collision.othersRunning).map((collision) => collision.cassette));
-  const restored = await putEverythingBack(vault, observed, childStarted, { skip: leaveToOthers, fromBaseline }, settings);
+  // Until its cassettes are back and the tree watch knows, they are still this file's: a file
+  // started after its test ended must not take the restore for a change nobody named.
+  const restored = await putEverythingBack(vault, observed, childStarted, { skip: leaveToOthers, fromBaseline }, settings).finally(() => settings.peers.settled(peerId));
   const unrestored = restored.failed.map((failure) => relative(failure.cassette));
   if (unrestored.length > 0) {
     reason += `; could not restore ${restored.failed.map((f) => `${relative(f.cassette)} (${f.error})`).join(', ')}: what it saved stays in ${vault!.keptIn}; fix the cause, then run \`rerecord recover\``;
@@ -250,7 +261,7 @@ async function observe(observed: Observed, vault: AttemptVault, peerId: number, 
   // scanned has claimed its cassettes (planned, or journaled before its hook writes) by the time
   // its write can be seen, so nothing it wrote is taken for nobody's.
   const changes = await settings.watch.changes();
-  const others = await settings.peers.claimedByOthers(peerId);
+  const others = await settings.peers.claimedByOthers(peerId, { settling: true });
   const nobodys = changes.filter((changed) => !named.has(changed) && !others.has(changed));
   // Without a hook's journal, a write to a file that another running file claims cannot be told
   // from that file's own: kept in case this attempt fails (a failing test is the likely writer).
@@ -310,6 +321,8 @@ function baseOf(observed: Observed, started: number, relative: (p: string) => st
     journaled,
     cancelled: outcome?.cancelled ?? settings.signal.aborted,
     requests: observed.scan?.requests ?? 0,
+    ...(observed.scan ? { hosts: observed.scan.hosts } : {}),
+    ...(observed.requestSpan ? { requestSpan: observed.requestSpan } : {}),
     ...(observed.scan?.rateLimited && !outcome?.cancelled ? { rateLimited: observed.scan.rateLimited } : {}),
   };
 }

@@ -97,6 +97,8 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
             requests: outcome?.requests ?? 0,
             passed: outcome?.succeeded ?? false,
             rateLimited: outcome?.rateLimited,
+            ...(outcome?.hosts ? { hosts: outcome.hosts } : {}),
+            ...(outcome?.requestSpan ? { span: outcome.requestSpan } : {}),
             inconclusive: !outcome || outcome.cancelled,
           });
         }

@@ -11,6 +11,8 @@ interface Peer {
   journal: string | undefined;
   overlapped: Set<number>;
   running: boolean;
+  /** Its test has ended, but what it touched is not yet kept or put back (and accepted by the tree watch). */
+  settling: boolean;
   done: Promise<void>;
   finish: () => void;
 }
@@ -30,7 +32,7 @@ export class AttemptPeers {
     const id = ++this.sequence;
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
-    const peer: Peer = { id, file, claimed: new Set(cassettes), journal, overlapped: new Set(), running: true, done, finish };
+    const peer: Peer = { id, file, claimed: new Set(cassettes), journal, overlapped: new Set(), running: true, settling: true, done, finish };
     for (const other of this.peers.values()) {
       if (!other.running) continue;
       other.overlapped.add(id);
@@ -60,6 +62,15 @@ export class AttemptPeers {
     peer.finish();
   }
 
+  /**
+   * What the attempt touched is kept or put back, and the tree watch knows it: its cassettes are no
+   * longer in flight. Until then they count as claimed for every attempt that looks (settling).
+   */
+  settled(id: number): void {
+    const peer = this.peers.get(id);
+    if (peer) peer.settling = false;
+  }
+
   /** No other attempt ran at any moment of this one's life. */
   ranAlone(id: number): boolean {
     return (this.peers.get(id)?.overlapped.size ?? 0) === 0;
@@ -71,12 +82,17 @@ export class AttemptPeers {
     return peer ? [...peer.overlapped].map((other) => this.peers.get(other)!.file) : [];
   }
 
-  /** Cassettes claimed (planned, or journaled so far) by attempts that ran alongside this one. */
-  async claimedByOthers(id: number): Promise<Map<string, { files: string[]; running: boolean }>> {
+  /**
+   * Cassettes claimed (planned, or journaled so far) by attempts that ran alongside this one. With
+   * `settling`, also by any attempt whose test ended but which has not yet kept or put back what it
+   * touched, whenever it ran: a failed file's restore can land after a later file started.
+   */
+  async claimedByOthers(id: number, options: { settling?: boolean } = {}): Promise<Map<string, { files: string[]; running: boolean }>> {
     const peer = this.peers.get(id);
     const claims = new Map<string, { files: string[]; running: boolean }>();
     if (!peer) return claims;
-    for (const otherId of peer.overlapped) {
+    const settling = options.settling ? [...this.peers.values()].filter((other) => other.id !== id && other.settling && !peer.overlapped.has(other.id)).map((other) => other.id) : [];
+    for (const otherId of [...peer.overlapped, ...settling]) {
       const other = this.peers.get(otherId)!;
       const live = other.running && other.journal ? (await readJournal(other.journal)).map((entry) => entry.cassette) : [];
       for (const cassette of [...other.claimed, ...live]) {

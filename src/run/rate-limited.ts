@@ -4,6 +4,7 @@
 import { requestKey } from '../cassettes/diff.js';
 import { readCassetteQuietly } from './readable.js';
 import { describeRequest, type Interaction } from '../cassettes/model.js';
+import { rateLimitHint, type RateLimitHint } from './rate-limit-headers.js';
 
 export interface RateLimitSign {
   /** The longest wait the API asked for, when it said. */
@@ -18,6 +19,18 @@ export interface RecordingScan {
   /** Interactions in the new recordings: requests that reached the API. */
   requests: number;
   rateLimited: RateLimitSign | undefined;
+  /** The same, per API host (`host:port` as the request named it; '' when unreadable). */
+  hosts: Record<string, HostScan>;
+}
+
+export interface HostScan {
+  requests: number;
+  /** Throttling answers from this host (not counting ones the old recording held too). */
+  answers: number;
+  /** The longest wait this host asked for. */
+  retryAfterMs?: number;
+  /** What the last answer carrying rate-limit headers said about the limit. */
+  hint?: RateLimitHint;
 }
 
 export interface ScannedCassette {
@@ -31,6 +44,7 @@ const NAMED = 3;
 
 export async function scanRecordings(cassettes: readonly ScannedCassette[], now: () => number = Date.now): Promise<RecordingScan> {
   let requests = 0;
+  const hosts: Record<string, HostScan> = {};
   const signs: Array<{ interaction: Interaction; retryAfterMs: number | undefined }> = [];
   for (const { cassette, original } of cassettes) {
     const next = await readCassetteQuietly(cassette);
@@ -40,15 +54,25 @@ export async function scanRecordings(cassettes: readonly ScannedCassette[], now:
     // the 429 path), not a throttle now.
     const known = new Set((original ? ((await readCassetteQuietly(original))?.interactions ?? []) : []).filter(isThrottle).map(identity));
     for (const interaction of next.interactions) {
-      if (isThrottle(interaction) && !known.has(identity(interaction))) signs.push({ interaction, retryAfterMs: retryAfterOf(interaction, now) });
+      const host = (hosts[hostOf(interaction.request.uri)] ??= { requests: 0, answers: 0 });
+      host.requests++;
+      const hint = rateLimitHint(interaction.response.headers, now());
+      if (hint) host.hint = hint;
+      if (isThrottle(interaction) && !known.has(identity(interaction))) {
+        const retryAfterMs = retryAfterOf(interaction, now);
+        signs.push({ interaction, retryAfterMs });
+        host.answers++;
+        if (retryAfterMs !== undefined) host.retryAfterMs = Math.max(host.retryAfterMs ?? 0, retryAfterMs);
+      }
     }
   }
-  if (signs.length === 0) return { requests, rateLimited: undefined };
+  if (signs.length === 0) return { requests, rateLimited: undefined, hosts };
   const waits = signs.map((sign) => sign.retryAfterMs).filter((ms): ms is number => ms !== undefined);
   const named = signs.slice(0, NAMED).map(({ interaction }) => `${interaction.response.status} on ${describeRequest(interaction.request)}`);
   const more = signs.length - named.length;
   return {
     requests,
+    hosts,
     rateLimited: {
       ...(waits.length > 0 ? { retryAfterMs: Math.max(...waits) } : {}),
       statuses: `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
@@ -75,3 +99,12 @@ export function retryAfterOf(interaction: Interaction, now: () => number = Date.
   return Number.isNaN(at) ? undefined : Math.max(0, at - now());
 }
 
+
+/** The API a request went to: `host:port` as its URI names it; '' when it names none. */
+export function hostOf(uri: string): string {
+  try {
+    return new URL(uri).host.toLowerCase();
+  } catch {
+    return '';
+  }
+}

@@ -58,14 +58,16 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
   const keyNotice = keyScanNotice(inspectSettings(config, planned.manifest));
   if (keyNotice) io.logger.warning(keyNotice);
   useReaperEnvironment(config.runner.inherited);
-  const { watch, truncated } = await TreeWatch.start(watchedFolders(config, planned.plan));
+  const { watch, truncated } = await TreeWatch.start(watchedFolders(config, planned.plan), { watch: true });
   if (truncated) io.logger.warning(`the cassette folders hold over ${WATCH_LIMIT.files} files: files no journal names are not watched in this run`);
   const vault = await Vault.create(config.workingDirectory, watch.roots, watch.files(), { vault: await vaultRoot(config.workingDirectory, config.runner.inherited) });
+  await watch.barrierIn(vault.folder);
   let results: FileResult[] = [];
   const governor = new Governor({
     workers: config.workers,
     // Shards run side by side against the same API: each takes its share of the budget.
     ratePerSecond: config.rateLimit === undefined ? undefined : config.rateLimit / config.shard.count,
+    share: 1 / config.shard.count,
     knownRequests: knownRequests(planned.manifest),
     maxPauseMs: config.rateLimitWaitMs,
     backoffBaseMs: io.backoffBaseMs,

@@ -87,14 +87,18 @@ describe('scanRecordings', () => {
       ],
       () => Date.parse('Mon, 30 Nov 2026 00:00:00 GMT'),
     );
-    expect(scan).toEqual({ requests: 4, rateLimited: { retryAfterMs: 5000, statuses: '429 on GET /y, 503 on GET /z', answers: 2 } });
+    expect(scan).toEqual({
+      requests: 4,
+      rateLimited: { retryAfterMs: 5000, statuses: '429 on GET /y, 503 on GET /z', answers: 2 },
+      hosts: { api: { requests: 4, answers: 2, retryAfterMs: 5000 } },
+    });
   });
 
   it('a plain 503 (an outage, no Retry-After) or a 429 the old cassette held for the same request is no throttle', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'rerecord-scan-'));
     const next = await write('next.yml', cassette(interaction(503, 'http://api/down'), interaction(429, 'http://api/limit-test')));
     const old = await write('old.yml', cassette(interaction(429, 'http://api/limit-test')));
-    expect(await scanRecordings([{ cassette: next, original: old }])).toEqual({ requests: 2, rateLimited: undefined });
+    expect(await scanRecordings([{ cassette: next, original: old }])).toEqual({ requests: 2, rateLimited: undefined, hosts: { api: { requests: 2, answers: 0 } } });
   });
 });
 

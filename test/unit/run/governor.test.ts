@@ -1,6 +1,7 @@
 // The governor on a clock the test moves: which files may start, and when, as answers come back.
 import { describe, expect, it } from 'vitest';
-import { Governor, type GovernorOptions, type Ticket } from '../../../src/run/governor.js';
+import { Governor, type GovernorOptions, type HostPace, type Ticket } from '../../../src/run/governor.js';
+import { rateLimitHint } from '../../../src/run/rate-limit-headers.js';
 
 /** A clock that only moves when told, and the waits the governor asks for on it. */
 function fakeTime() {
@@ -111,9 +112,11 @@ describe('Governor: adaptive concurrency', () => {
     await g.time.advance(250);
     const [throttled, other] = running();
     g.throttle(throttled!, 1000, 1);
-    // Over the last 5 s (files take 500 ms: long enough a window) 200 requests were served: 0.9 x 40/s.
-    expect(g.governor.report()).toMatchObject({ rateLimit: null, learnedRate: 36, concurrency: { final: 1 } });
+    // The other file still runs: its requests in the window are not known yet, so nothing is learned yet.
+    expect(g.governor.report()).toMatchObject({ rateLimit: null, learnedRate: null, concurrency: { final: 1 } });
     g.pass(other!, 10);
+    // Over the last 5 s, each file's requests spread over its life, 200 requests were served: 0.9 x 40/s.
+    expect(g.governor.report()).toMatchObject({ learnedRate: 36 });
     await g.time.advance(1000);
     const [next] = running();
     // Started after the cut, with a rate learned: it climbs the limit at once.
@@ -238,5 +241,110 @@ describe('Governor: request budget', () => {
     g.governor.notAbsorbed(1);
     await g.time.advance(0);
     expect(g.governor.report()).toMatchObject({ rateLimit: 10, requests: 7, rateLimitedAnswers: 1, absorbed: 0, requestsPerSecond: 14 });
+  });
+});
+
+describe('Governor: what the API says, per host', () => {
+  const hostPace = (requests: number, extra: Partial<HostPace> = {}): HostPace => ({ requests, answers: 0, ...extra });
+
+  it('paces to the rate X-RateLimit-Remaining over X-RateLimit-Reset allows, a little under it, without ever being throttled', async () => {
+    const g = setUp({ workers: 8, knownRequests: new Map(files(6).map((file) => [file, 5])) });
+    g.queue(...files(6));
+    await g.time.advance(0);
+    expect(g.started).toHaveLength(6);
+    // No limit is known yet: all start. The first answer says 100 left for the next 10 s: 10/s, paced to 9/s.
+    const hint = rateLimitHint({ 'x-ratelimit-limit': ['5000'], 'x-ratelimit-remaining': ['100'], 'x-ratelimit-reset': ['10'] })!;
+    g.governor.release(g.started[0]!.ticket, { requests: 5, passed: true, hosts: { 'api.test': hostPace(5, { hint }) } });
+    g.queue('g1', 'g2');
+    await g.time.advance(0);
+    // g1 was charged 5 requests at 9/s: g2 waits 556 ms (then g1, never seen, may call api.test too).
+    expect(g.startedFiles().slice(6)).toEqual(['g1']);
+    await g.time.advance(550);
+    expect(g.startedFiles().slice(6)).toEqual(['g1']);
+    await g.time.advance(10);
+    expect(g.startedFiles().slice(6)).toEqual(['g1', 'g2']);
+    expect(g.governor.report()).toMatchObject({ learnedRate: null, rateLimitedAnswers: 0, hosts: { 'api.test': { toldRate: 9, learnedRate: null, rateLimitedAnswers: 0 } } });
+  });
+
+  it('with shards, each paces to its share of what the headers allow', async () => {
+    const g = setUp({ workers: 4, share: 1 / 3 });
+    g.queue('a');
+    await g.time.advance(0);
+    const hint = rateLimitHint({ 'ratelimit-policy': ['30;w=1'] })!;
+    g.governor.release(g.started[0]!.ticket, { requests: 1, passed: true, hosts: { 'api.test': hostPace(1, { hint }) } });
+    // 30/s for the three shards together: 10/s each, paced to 9/s.
+    expect(g.governor.report().hosts).toEqual({ 'api.test': { toldRate: 9, learnedRate: null, rateLimitedAnswers: 0 } });
+  });
+
+  it('a throttled attempt stopped early: on its retry the file is charged what it is expected to make, not what it got to', async () => {
+    const g = setUp({ workers: 4, knownRequests: new Map([['a', 5]]) });
+    g.queue('a');
+    await g.time.advance(0);
+    const hint = rateLimitHint({ 'ratelimit-policy': ['10;w=1'] })!;
+    // Its first request answered 429 (the policy header came with it): 1 request made, of 5.
+    g.governor.release(g.started[0]!.ticket, { requests: 1, passed: false, rateLimited: { retryAfterMs: 1000, answers: 1 }, hosts: { 'api.test': hostPace(1, { answers: 1, retryAfterMs: 1000, hint }) } });
+    g.queue('a');
+    await g.time.advance(1000);
+    expect(g.started[1]!.ticket.chargedByHost).toEqual(new Map([['api.test', 5]]));
+  });
+
+  it('paces to a RateLimit-Policy quota over its window, and holds a host whose RateLimit says nothing is left until the reset', async () => {
+    const g = setUp({ workers: 4 });
+    g.queue('a', 'b', 'c');
+    await g.time.advance(0);
+    const hint = rateLimitHint({ 'ratelimit-policy': ['"default";q=60;w=60'], ratelimit: ['"default";r=0;t=3'] })!;
+    g.governor.release(g.started[0]!.ticket, { requests: 1, passed: true, hosts: { 'slow.test': hostPace(1, { hint }) } });
+    g.queue('d');
+    await g.time.advance(2999);
+    expect(g.startedFiles()).toEqual(['a', 'b', 'c']);
+    await g.time.advance(1);
+    expect(g.startedFiles()).toEqual(['a', 'b', 'c', 'd']);
+    // 60 per 60 s: 1/s, paced to 0.9/s.
+    expect(g.governor.report().hosts).toEqual({ 'slow.test': { toldRate: 0.9, learnedRate: null, rateLimitedAnswers: 0 } });
+  });
+
+  it("a host's Retry-After holds only the files that call that host; a file not seen yet waits for every host", async () => {
+    const g = setUp({ workers: 8 });
+    g.queue('a1', 'b1');
+    await g.time.advance(0);
+    g.governor.release(g.started[0]!.ticket, { requests: 2, passed: true, hosts: { 'a.test': hostPace(2) } });
+    g.governor.release(g.started[1]!.ticket, { requests: 2, passed: true, hosts: { 'b.test': hostPace(2) } });
+    g.queue('a1', 'b1');
+    await g.time.advance(0);
+    // a1 again: a.test throttles it and asks for 5 s.
+    g.governor.release(g.started[2]!.ticket, { requests: 2, passed: false, rateLimited: { retryAfterMs: 5000, answers: 1 }, hosts: { 'a.test': hostPace(2, { answers: 1, retryAfterMs: 5000 }) } });
+    g.governor.release(g.started[3]!.ticket, { requests: 2, passed: true, hosts: { 'b.test': hostPace(2) } });
+    g.queue('a1', 'new', 'b1');
+    await g.time.advance(1000);
+    // b1 calls only b.test: it starts past the two waiting on a.test.
+    expect(g.startedFiles().slice(4)).toEqual(['b1']);
+    await g.time.advance(4000);
+    expect(g.startedFiles().slice(4)).toEqual(['b1', 'a1', 'new']);
+    expect(g.governor.report()).toMatchObject({ waitedMs: 5000, hosts: { 'a.test': { rateLimitedAnswers: 1 } } });
+  });
+
+  it('learns from a throttle per host: only what that host served in the window, each file\'s requests spread over its life', async () => {
+    const g = setUp({ workers: 2, knownRequests: new Map(files(40).map((file) => [file, 10])) });
+    g.queue(...files(40));
+    const running = () => g.started.filter((start) => !g.ended.has(start.file));
+    // Two at a time for 6 s, each file 500 ms: 10 requests to a.test and 30 to b.test each.
+    for (let round = 0; round < 12; round++) {
+      await g.time.advance(500);
+      for (const { file, ticket } of running()) {
+        g.governor.release(ticket, { requests: 40, passed: true, hosts: { 'a.test': hostPace(10), 'b.test': hostPace(30) } });
+        g.ended.add(file);
+      }
+    }
+    await g.time.advance(500);
+    const [throttled, other] = running();
+    g.governor.release(throttled!.ticket, { requests: 11, passed: false, rateLimited: { retryAfterMs: 1000, answers: 1 }, hosts: { 'a.test': hostPace(1, { answers: 1, retryAfterMs: 1000 }), 'b.test': hostPace(10) } });
+    g.ended.add(throttled!.file);
+    expect(g.governor.report().learnedRate).toBeNull();
+    g.governor.release(other!.ticket, { requests: 40, passed: true, hosts: { 'a.test': hostPace(10), 'b.test': hostPace(30) } });
+    g.ended.add(other!.file);
+    // a.test served 10 per file, 2 files per 500 ms, over [1.5 s, 6.5 s]: 180, plus 10 from the file
+    // still running at the throttle and none from the throttled one (its one request was the 429):
+    // 190 in 5 s, paced to 0.9 x 38/s. b.test (never throttled) taught nothing.
+    expect(g.governor.report().hosts).toEqual({ 'a.test': { learnedRate: 34.2, toldRate: null, rateLimitedAnswers: 1 } });
   });
 });
