@@ -160,7 +160,11 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
     const leftover = leftoverNote(observed.outcome);
     if (leftover) warnings.push(leftover);
     await observe(observed, vault, peerId, settings);
-    observed.scan = await scanRecordings(readable(vault, observed).map((cassette) => ({ cassette, original: originalCopy(vault!, cassette, observed.journal) })));
+    observed.scan = await scanRecordings(
+      readable(vault, observed).map((cassette) => ({ cassette, original: originalCopy(vault!, cassette, observed.journal) })),
+      Date.now,
+      observed.childStartedAt,
+    );
     collisions = await settings.peers.conflicts(peerId, vault.touched(observed.journal, observed.unnamed));
     if (collisions.length > 0) {
       collidedWith = [...new Set(collisions.flatMap((collision) => collision.files))].sort();

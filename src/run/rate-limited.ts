@@ -1,6 +1,7 @@
 // Signs, in an attempt's new recordings, that the API throttled it: a 429, or a 503 that says when
 // to come back (Retry-After). Read before anything is kept or restored, for passing and failing
 // files alike: a test that failed on a 429 is not broken, it was early.
+import { lstat } from 'node:fs/promises';
 import { requestKey } from '../cassettes/diff.js';
 import { readCassetteQuietly } from './readable.js';
 import { describeRequest, type Interaction } from '../cassettes/model.js';
@@ -42,11 +43,16 @@ export interface ScannedCassette {
 
 const NAMED = 3;
 
-export async function scanRecordings(cassettes: readonly ScannedCassette[], now: () => number = Date.now): Promise<RecordingScan> {
+/**
+ * `writtenSince` (ms since the epoch, when the test process started): a cassette not written since
+ * was replayed, not recorded, and its interactions reached no API; they are not counted.
+ */
+export async function scanRecordings(cassettes: readonly ScannedCassette[], now: () => number = Date.now, writtenSince?: number): Promise<RecordingScan> {
   let requests = 0;
   const hosts: Record<string, HostScan> = {};
   const signs: Array<{ interaction: Interaction; retryAfterMs: number | undefined }> = [];
   for (const { cassette, original } of cassettes) {
+    if (writtenSince !== undefined && original !== null && (await writtenBefore(cassette, writtenSince))) continue;
     const next = await readCassetteQuietly(cassette);
     if (!next) continue;
     requests += next.interactions.length;
@@ -107,4 +113,10 @@ export function hostOf(uri: string): string {
   } catch {
     return '';
   }
+}
+
+/** Whether the file was last written before `since` (with a second of slack for coarse file-system clocks). */
+async function writtenBefore(file: string, since: number): Promise<boolean> {
+  const info = await lstat(file).catch(() => undefined);
+  return info !== undefined && info.mtimeMs < since - 1000;
 }

@@ -1,6 +1,6 @@
 // What feeds the governor and what it reports: the `rate-limit` input, request counts in the
 // manifest, throttling read from new recordings, and the pace line of the summaries.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -99,6 +99,25 @@ describe('scanRecordings', () => {
     const next = await write('next.yml', cassette(interaction(503, 'http://api/down'), interaction(429, 'http://api/limit-test')));
     const old = await write('old.yml', cassette(interaction(429, 'http://api/limit-test')));
     expect(await scanRecordings([{ cassette: next, original: old }])).toEqual({ requests: 2, rateLimited: undefined, hosts: { api: { requests: 2, answers: 0 } } });
+  });
+});
+
+describe('honest request counts', () => {
+  it('an old cassette the test only replayed (not written since its process started) reached no API: its interactions are not counted', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rerecord-scan-'));
+    try {
+      const body = 'interactions:\n- request: {method: GET, uri: http://api/a, body: null, headers: {}}\n  response: {status: {code: 200, message: OK}, headers: {}, body: {string: ok}}\nversion: 1\n';
+      const replayed = path.join(dir, 'replayed.yml');
+      const recorded = path.join(dir, 'recorded.yml');
+      const original = path.join(dir, 'original.yml');
+      for (const file of [replayed, recorded, original]) await writeFile(file, body);
+      const started = Date.now();
+      await utimes(replayed, new Date(started - 60_000), new Date(started - 60_000));
+      const scan = await scanRecordings([{ cassette: replayed, original }, { cassette: recorded, original }], Date.now, started);
+      expect(scan.requests).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
