@@ -8,7 +8,7 @@
 // the hook's backup, then the baseline. Every read, write and delete in the project goes through
 // confined-files.ts, which checks at that moment that the cassette's folder is still inside it.
 import { constants } from 'node:fs';
-import { copyFile, mkdir, readlink, rename, rm, rmdir, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readlink, rename, rm, rmdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { isConfined, isInsideLexically, RECOVERED_DIR } from '../state/paths.js';
@@ -144,6 +144,8 @@ export class AttemptVault {
   readonly journal: string;
   readonly backupDirectory: string;
   private readonly snapshots = new Map<string, SavedState>();
+  /** Folders made after this moment were made by the attempt's test (file-system birth times). */
+  private readonly openedAt = Date.now();
 
   constructor(
     private readonly run: Vault,
@@ -226,6 +228,7 @@ export class AttemptVault {
       try {
         await this.run.putBack(original);
         report.restored.push({ cassette, existed: original.kind !== 'absent' });
+        if (original.kind === 'absent') await removeFoldersMadeSince(cassette, this.run.workingDirectory, this.openedAt);
       } catch (error) {
         report.failed.push({ cassette, error: (error as Error).message });
       }
@@ -308,4 +311,19 @@ export async function putBack(copy: string, cassette: string, expectedSha256?: s
 /** Removes a folder of the vault if nothing is left in it, and its parent likewise (the per-project folder, then `rerecord/`). */
 async function removeEmpty(folder: string): Promise<void> {
   if (await rmdir(folder).then(() => true, () => false)) await rmdir(path.dirname(folder)).catch(() => undefined);
+}
+
+/**
+ * A new cassette that was removed may leave the folders its test made for it: each empty one up the
+ * path, born after `since`, goes too, so a failed or refused file leaves no trace. A folder that
+ * existed before, holds anything, or whose birth time the file system does not keep, stays.
+ */
+async function removeFoldersMadeSince(cassette: string, workingDirectory: string, since: number): Promise<void> {
+  for (let folder = path.dirname(cassette); isConfined(workingDirectory, folder) && folder !== path.resolve(workingDirectory); folder = path.dirname(folder)) {
+    const info = await lstat(folder).catch(() => undefined);
+    // birthtimeMs is 0 where the file system keeps no birth time: then nothing is known, and nothing removed.
+    if (!info?.isDirectory() || info.birthtimeMs === 0 || info.birthtimeMs < since) return;
+    const removed = await rmdir(folder).then(() => true, () => false);
+    if (!removed) return;
+  }
 }
