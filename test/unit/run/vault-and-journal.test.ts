@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJournal } from '../../../src/run/journal.js';
@@ -63,27 +63,6 @@ describe('AttemptVault', () => {
     expect(await readFile(known)).toEqual(knownBytes);
     expect(await readFile(hooked, 'utf8')).toBe('old hooked');
     await expect(readFile(created)).rejects.toThrow(/ENOENT/);
-    await vault.dispose();
-  });
-
-  it('takes away the empty folders a removed new cassette leaves, but never a folder that was there before or holds anything', async () => {
-    const project = await tempDir();
-    await mkdir(path.join(project, 'fixtures', 'before'), { recursive: true });
-    const vault = await Vault.create(project, [], [], { vault: await tempDir() });
-    const attempt = await vault.openAttempt('tests/a.test');
-    const inNew = path.join(project, 'fixtures', 'made', 'deeper', 'new.yml');
-    const inOld = path.join(project, 'fixtures', 'before', 'new.yml');
-    const besideOther = path.join(project, 'fixtures', 'shared', 'new.yml');
-    await mkdir(path.dirname(inNew), { recursive: true });
-    await mkdir(path.dirname(besideOther), { recursive: true });
-    for (const file of [inNew, inOld, besideOther]) await writeFile(file, 'refused');
-    await writeFile(path.join(project, 'fixtures', 'shared', 'other.yml'), 'someone else');
-    const journal = [inNew, inOld, besideOther].map((cassette) => ({ cassette, existed: false, backup: null }));
-    expect((await attempt.restore(journal)).failed).toEqual([]);
-    await expect(readdir(path.join(project, 'fixtures', 'made'))).rejects.toThrow(/ENOENT/);
-    expect(await readdir(path.join(project, 'fixtures', 'before'))).toEqual([]);
-    expect(await readdir(path.join(project, 'fixtures', 'shared'))).toEqual(['other.yml']);
-    expect((await readdir(path.join(project, 'fixtures'))).sort()).toEqual(['before', 'shared']);
     await vault.dispose();
   });
 
