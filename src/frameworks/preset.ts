@@ -41,6 +41,11 @@ export interface FileCassettes {
   /** Paths relative to the working directory. */
   cassettes: string[];
   unresolved: CassetteRef[];
+  /**
+   * The subset of `cassettes` the library writes only if the test makes a request (a vcrpy mark
+   * spread over a whole module by `pytestmark`): never counted missing until a run saw it written.
+   */
+  possible?: string[];
 }
 
 /**

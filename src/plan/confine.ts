@@ -17,7 +17,11 @@ export function confinePlan(plan: Plan, refusal: (cassette: string) => string | 
       if (why && !notes.includes(`${mapping.file}: ${why}`)) notes.push(`${mapping.file}: ${why}`);
       return why === undefined;
     });
-    kept = cassettes.length === mapping.cassettes.length ? mapping : { ...mapping, cassettes };
+    if (cassettes.length === mapping.cassettes.length) kept = mapping;
+    else {
+      kept = { ...mapping, cassettes };
+      if (mapping.possible) kept.possible = mapping.possible.filter((cassette) => cassettes.includes(cassette));
+    }
     confined.set(mapping, kept);
     return kept;
   };

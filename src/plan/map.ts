@@ -15,6 +15,11 @@ export interface FileMapping {
    * knows: recordings there are this file's, not orphans.
    */
   unresolvedPatterns?: string[];
+  /**
+   * The subset of `cassettes` written only if the test makes a request, and no run has seen written
+   * yet: `missing` and audit count only the others (the expected ones).
+   */
+  possible?: string[];
 }
 
 /** A test file's source as discovery hands it over; `project` lets presets read support files. */
@@ -44,6 +49,9 @@ export function mapCassettes(
     const patterns = [...new Set(predicted.unresolved.flatMap((ref) => (ref.pattern === undefined ? [] : [ref.pattern])))].sort();
     const mapping: FileMapping = { file, cassettes: [...new Set([...predicted.cassettes, ...learned])].sort(), unresolved };
     if (patterns.length > 0) mapping.unresolvedPatterns = patterns;
+    // A run that saw the cassette written makes it expected, whatever the source predicted.
+    const possible = (predicted.possible ?? []).filter((cassette) => !learned.includes(cassette));
+    if (possible.length > 0) mapping.possible = [...new Set(possible)].sort();
     return mapping;
   });
 }
