@@ -90,6 +90,11 @@ export interface AttemptResult {
   final?: boolean;
 }
 
+/** The worker slot an attempt holds from its start; `free` hands it on before the attempt ends. */
+export interface WorkerSlot {
+  free(): void;
+}
+
 interface Observed {
   outcome: ChildOutcome | undefined;
   journal: JournalEntry[];
@@ -110,7 +115,7 @@ interface Observed {
   requestSpan?: { from: number; to: number };
 }
 
-export async function runAttempt(file: string, cassettes: readonly string[], settings: AttemptSettings): Promise<AttemptResult> {
+export async function runAttempt(file: string, cassettes: readonly string[], settings: AttemptSettings, slot?: WorkerSlot): Promise<AttemptResult> {
   const absolute = (relative: string) => path.resolve(settings.workingDirectory, relative);
   const relative = (absolutePath: string) => projectRelative(settings.workingDirectory, absolutePath);
   const started = performance.now();
@@ -140,7 +145,8 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       journal: vault.journal,
       backupDirectory: vault.backupDirectory,
     }, settings.childEnv);
-    const record = () =>
+    const inSlot = settings.processSlot ?? ((run) => run());
+    const record = () => inSlot(() =>
       runTestProcess(absolute(file), {
         command: launch.command,
         args: launch.args,
@@ -149,7 +155,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
         timeoutMs: settings.timeoutMs,
         signal: settings.signal,
         redact: settings.redact,
-      }, settings.warm);
+      }, settings.warm));
     const childFrom = performance.now();
     observed.outcome = await record();
     observed.requestSpan = { from: childFrom, to: performance.now() };
@@ -165,6 +171,7 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
       Date.now,
       observed.childStartedAt,
     );
+    if (slot && passedCleanly(observed, settings)) slot.free();
     collisions = await settings.peers.conflicts(peerId, vault.touched(observed.journal, observed.unnamed));
     if (collisions.length > 0) {
       collidedWith = [...new Set(collisions.flatMap((collision) => collision.files))].sort();
@@ -249,6 +256,17 @@ export async function runAttempt(file: string, cassettes: readonly string[], set
     environmentError: explained.environmentError ?? authRefusal(inspected?.poisonStatuses ?? explained.statusCodes),
     final: inspected?.final === true,
   };
+}
+
+/**
+ * Whether the next file may start while this one's recordings are read and kept: its test passed,
+ * the API neither throttled it nor refused the key (the pace and an early stop must see those
+ * first), and no second recording follows. A replay waits for a process slot of its own.
+ */
+function passedCleanly(observed: Observed, settings: AttemptSettings): boolean {
+  const { outcome, scan } = observed;
+  if (!outcome || !scan || settings.learnNoise) return false;
+  return outcome.exitCode === 0 && outcome.spawnError === undefined && outcome.crash === undefined && !outcome.timedOut && !outcome.cancelled && outcome.signal === null && outcome.survivors.length === 0 && !scan.rateLimited && scan.refusals === 0;
 }
 
 /** Read what the attempt touched: the hook's journal (confined), and files nobody named. */

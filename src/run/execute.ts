@@ -39,6 +39,12 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
   const rateLimitWaitMs = options.rateLimitWaitMs ?? 10 * 60_000;
   const governor = options.governor ?? new Governor({ workers: options.workers, signal, backoffBaseMs: options.backoffBaseMs, maxPauseMs: rateLimitWaitMs });
   const exclusive = pLimit(1);
+  // A passing file hands its worker slot on when its test process ends (WorkerSlot), so the next
+  // file's test runs while its recordings are read and kept. Test processes stay at `workers`; at
+  // most as many attempts again may be reading and keeping, which bounds memory and open files.
+  const processSlot = pLimit(options.workers);
+  const inFlight = pLimit(options.workers * 2);
+  const attemptSettings = { ...options.attempt, processSlot: <T>(run: () => Promise<T>) => processSlot(run) };
   const gate = new BatchGate(options.batchSize, options.batchDelayMs, signal);
   const results: FileResult[] = [];
   let checkpoints = Promise.resolve();
@@ -81,7 +87,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
       // After a collision the file runs again in the exclusive lane: one such retry at a time, so two
       // files that collided cannot collide again.
       const slot = <T>(task: () => Promise<T>): Promise<T> => (collisionRetries > 0 ? exclusive(task) : task());
-      const result = await slot(async () => {
+      const result = await slot(() => inFlight(async () => {
         const ticket = await governor.acquire(file);
         if (!ticket) return undefined;
         let outcome: AttemptResult | undefined;
@@ -90,7 +96,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
           if (throttledAt !== undefined) waitedMs += performance.now() - throttledAt;
           throttledAt = undefined;
           if (signal.aborted || stoppedBy !== undefined) return undefined;
-          outcome = noteEnded(await runAttempt(file, cassettes, options.attempt));
+          outcome = noteEnded(await runAttempt(file, cassettes, attemptSettings, { free: () => governor.freeSlot(ticket) }));
           return outcome;
         } finally {
           governor.release(ticket, {
@@ -102,7 +108,7 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
             inconclusive: !outcome || outcome.cancelled,
           });
         }
-      });
+      }));
       if (!result) {
         tries = Math.max(1, attempt - 1);
         return last ? ended(last) : stoppedBy !== undefined ? { ...notRun(file), reason: `not run: ${stoppedBy}` } : notRun(file);

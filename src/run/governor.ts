@@ -173,11 +173,23 @@ export class Governor {
     });
   }
 
+  /**
+   * The ticket's test process ended and the attempt runs no other: the next file may start while
+   * this one's recordings are read and kept. What they held comes later, with `release`.
+   */
+  freeSlot(ticket: Ticket): void {
+    if (!this.runningTickets.delete(ticket)) return;
+    this.running--;
+    this.lastEnd = this.now();
+    this.pump();
+  }
+
   release(ticket: Ticket, pace: AttemptPace): void {
     const now = this.now();
-    this.running--;
-    this.runningTickets.delete(ticket);
-    this.lastEnd = now;
+    if (this.runningTickets.delete(ticket)) {
+      this.running--;
+      this.lastEnd = now;
+    }
     this.requests += pace.requests;
     if (!pace.inconclusive) {
       this.heardBack = true;

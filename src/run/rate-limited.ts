@@ -22,6 +22,8 @@ export interface RecordingScan {
   rateLimited: RateLimitSign | undefined;
   /** The same, per API host (`host:port` as the request named it; '' when unreadable). */
   hosts: Record<string, HostScan>;
+  /** Answers refusing the key (401, 403): the file will fail, and maybe the whole run with it. */
+  refusals: number;
 }
 
 export interface HostScan {
@@ -49,6 +51,7 @@ const NAMED = 3;
  */
 export async function scanRecordings(cassettes: readonly ScannedCassette[], now: () => number = Date.now, writtenSince?: number): Promise<RecordingScan> {
   let requests = 0;
+  let refusals = 0;
   const hosts: Record<string, HostScan> = {};
   const signs: Array<{ interaction: Interaction; retryAfterMs: number | undefined }> = [];
   for (const { cassette, original } of cassettes) {
@@ -62,6 +65,7 @@ export async function scanRecordings(cassettes: readonly ScannedCassette[], now:
     for (const interaction of next.interactions) {
       const host = (hosts[hostOf(interaction.request.uri)] ??= { requests: 0, answers: 0 });
       host.requests++;
+      if (interaction.response.status === 401 || interaction.response.status === 403) refusals++;
       const hint = rateLimitHint(interaction.response.headers, now());
       if (hint) host.hint = hint;
       if (isThrottle(interaction) && !known.has(identity(interaction))) {
@@ -72,13 +76,14 @@ export async function scanRecordings(cassettes: readonly ScannedCassette[], now:
       }
     }
   }
-  if (signs.length === 0) return { requests, rateLimited: undefined, hosts };
+  if (signs.length === 0) return { requests, rateLimited: undefined, hosts, refusals };
   const waits = signs.map((sign) => sign.retryAfterMs).filter((ms): ms is number => ms !== undefined);
   const named = signs.slice(0, NAMED).map(({ interaction }) => `${interaction.response.status} on ${describeRequest(interaction.request)}`);
   const more = signs.length - named.length;
   return {
     requests,
     hosts,
+    refusals,
     rateLimited: {
       ...(waits.length > 0 ? { retryAfterMs: Math.max(...waits) } : {}),
       statuses: `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,

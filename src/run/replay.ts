@@ -41,6 +41,11 @@ export interface ReplayCheck {
   replay?: ReplaySettings;
   /** Warm workers that fork the test processes; undefined: a fresh process per file. */
   warm?: WarmRunner;
+  /**
+   * Every test process, recording or replaying, runs inside one: never more at once than `workers`,
+   * though an attempt hands its worker slot on once its recording process ended. Absent: unbounded.
+   */
+  processSlot?: <T>(run: () => Promise<T>) => Promise<T>;
 }
 
 export interface ReplayResult {
@@ -92,7 +97,8 @@ export async function verifyReplay(
   const hook: HookPaths = { hookDirectory: check.hookDirectory, journal: '', backupDirectory: '', mode: 'replay' };
   const launch = check.preset.launch(absoluteFile, ownCommand ? settings.replayCommand : check.command, hook, check.childEnv);
   const before = await hashes(kept);
-  const replayed = await runTestProcess(absoluteFile, {
+  const inSlot = check.processSlot ?? ((run) => run());
+  const replayed = await inSlot(() => runTestProcess(absoluteFile, {
     command: launch.command,
     args: launch.args,
     cwd: check.workingDirectory,
@@ -101,7 +107,7 @@ export async function verifyReplay(
     signal: check.signal,
     // Spread, so that it reaches runChild wherever the run core redacts the test's output.
     ...(check.redact ? { redact: check.redact } : {}),
-  }, ownCommand ? undefined : check.warm);
+  }, ownCommand ? undefined : check.warm));
   const outcome = combine(recorded, replayed);
   const failure = replayFailure(replayed, check.timeoutMs) ?? (await rewritten(before, relative));
   return { verified: failure === undefined, failure: failure === undefined ? undefined : `recording does not replay: ${failure}`, outcome };

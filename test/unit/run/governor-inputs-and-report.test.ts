@@ -91,14 +91,21 @@ describe('scanRecordings', () => {
       requests: 4,
       rateLimited: { retryAfterMs: 5000, statuses: '429 on GET /y, 503 on GET /z', answers: 2 },
       hosts: { api: { requests: 4, answers: 2, retryAfterMs: 5000 } },
+      refusals: 0,
     });
+  });
+
+  it('counts the answers refusing the key (401, 403): the file will fail, so its slot is not handed on early', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'rerecord-scan-'));
+    const a = await write('a.yml', cassette(interaction(401, 'http://api/x'), interaction(403, 'http://api/y'), interaction(404, 'http://api/z')));
+    expect((await scanRecordings([{ cassette: a, original: null }])).refusals).toBe(2);
   });
 
   it('a plain 503 (an outage, no Retry-After) or a 429 the old cassette held for the same request is no throttle', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'rerecord-scan-'));
     const next = await write('next.yml', cassette(interaction(503, 'http://api/down'), interaction(429, 'http://api/limit-test')));
     const old = await write('old.yml', cassette(interaction(429, 'http://api/limit-test')));
-    expect(await scanRecordings([{ cassette: next, original: old }])).toEqual({ requests: 2, rateLimited: undefined, hosts: { api: { requests: 2, answers: 0 } } });
+    expect(await scanRecordings([{ cassette: next, original: old }])).toEqual({ requests: 2, rateLimited: undefined, hosts: { api: { requests: 2, answers: 0 } }, refusals: 0 });
   });
 });
 

@@ -51,7 +51,7 @@ function setUp(options: Partial<GovernorOptions> = {}) {
     ended.add(file);
   };
   const startedFiles = () => started.map((start) => start.file);
-  return { time, controller, governor, started, startedFiles, queue, pass, throttle, ended };
+  return { time, controller, governor, started, startedFiles, queue, pass, throttle, ended, ticketOf };
 }
 
 const files = (n: number, prefix = 'f') => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
@@ -66,6 +66,25 @@ describe('Governor: adaptive concurrency', () => {
     await g.time.advance(0);
     expect(g.startedFiles()).toEqual(['f1', 'f2', 'f3', 'f4', 'f5']);
     expect(g.governor.report().concurrency).toMatchObject({ workers: 4, lowest: 4, final: 4, trace: [] });
+  });
+
+  it('a freed slot starts the next file at once, and the release that follows neither frees a second slot nor loses what the file made', async () => {
+    const g = setUp({ workers: 2 });
+    g.queue(...files(5));
+    await g.time.advance(0);
+    expect(g.startedFiles()).toEqual(['f1', 'f2']);
+    g.governor.freeSlot(g.ticketOf('f1'));
+    await g.time.advance(0);
+    expect(g.startedFiles()).toEqual(['f1', 'f2', 'f3']);
+    // Freeing twice, then releasing, still counts f1 once: f2 and f3 run, nothing more starts.
+    g.governor.freeSlot(g.ticketOf('f1'));
+    g.pass('f1', 7);
+    await g.time.advance(0);
+    expect(g.startedFiles()).toEqual(['f1', 'f2', 'f3']);
+    expect(g.governor.report().requests).toBe(7);
+    g.pass('f2');
+    await g.time.advance(0);
+    expect(g.startedFiles()).toEqual(['f1', 'f2', 'f3', 'f4']);
   });
 
   it('halves once per congestion, holds every start for the Retry-After, then climbs back one per round of passing files, never above workers', async () => {
