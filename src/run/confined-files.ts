@@ -8,7 +8,7 @@
 // folder swapped between the check and the act is never followed: the act lands in the folder that
 // was checked. Without /proc (macOS) the folder's real path is checked and used instead.
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, createReadStream, existsSync, type Stats } from 'node:fs';
+import { constants, existsSync, type Stats } from 'node:fs';
 import { copyFile, lstat, mkdir, open, readlink, realpath, rename, rm, symlink, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { STATE_DIR } from '../state/paths.js';
@@ -232,15 +232,21 @@ export function asideName(name: string): string {
 }
 
 /** Hashed as a stream: a recording of any size is never one string. */
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
+export async function sha256File(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
     const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
+    // A cassette is read whole in one go (a stream costs more than the read); only a huge one streams.
+    if ((await handle.stat()).size <= WHOLE_READ_BYTES) hash.update(await handle.readFile());
+    else for await (const chunk of handle.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  } finally {
+    await handle.close();
+  }
 }
+
+/** Files up to this size are hashed from one read. */
+const WHOLE_READ_BYTES = 16 * 1024 * 1024;
 
 function absentAs<T>(value: T) {
   return (error: NodeJS.ErrnoException): T => {

@@ -10,6 +10,7 @@
 import { constants } from 'node:fs';
 import { copyFile, lstat, mkdir, readlink, rename, rm, rmdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { ConfigError } from '../config/errors.js';
 import { isConfined, isInsideLexically, RECOVERED_DIR } from '../state/paths.js';
 import {
@@ -24,9 +25,26 @@ import {
   type SavedState,
   type Settlement,
 } from '../state/transactions.js';
-import { confinedCopyOut, confinedLstat, confinedMoveInto, confinedPutBack, confinedSha256, confinedSymlink, confinedUnlink, inFolderOf, sha256File, temporaryName } from './confined-files.js';
+import { confinedLstat, confinedMoveInto, confinedPutBack, confinedSha256, confinedSymlink, confinedUnlink, inFolderOf, pinFolder, sha256File, temporaryName } from './confined-files.js';
 import type { JournalEntry } from './journal.js';
 import { watchRunFolder } from './reaper.js';
+
+/** The files of each folder, with their place in the baseline (the order they were given in). */
+function byFolder(files: readonly string[]): Array<{ folder: string; entries: Array<{ file: string; index: number }> }> {
+  const folders = new Map<string, Array<{ file: string; index: number }>>();
+  files.forEach((file, index) => {
+    const folder = path.dirname(file);
+    const entries = folders.get(folder) ?? [];
+    entries.push({ file, index });
+    folders.set(folder, entries);
+  });
+  return [...folders].map(([folder, entries]) => ({ folder, entries }));
+}
+
+/** Baseline copies made at once: enough to keep the disk busy, few enough to leave file handles for the tests. */
+const BASELINE_COPIES_AT_ONCE = 8;
+/** Folders held open at once while their files are copied. */
+const BASELINE_FOLDERS_AT_ONCE = 2;
 
 export { sha256File };
 
@@ -85,21 +103,48 @@ export class Vault {
   }
 
   private async takeBaseline(files: readonly string[]): Promise<void> {
+    const folders = pLimit(BASELINE_FOLDERS_AT_ONCE);
+    const settled = await Promise.allSettled(byFolder(files).map(({ folder, entries }) => folders(() => this.baselineFolder(folder, entries))));
+    // Every copy has ended before the first failure is thrown: none may land in the vault as it is removed.
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const states = settled.flatMap((result) => (result as PromiseFulfilledResult<Array<[number, SavedState | undefined]>>).value).sort(([a], [b]) => a - b);
     const lines: string[] = [];
-    for (const [index, file] of files.entries()) {
-      let state: SavedState;
-      try {
-        state = await saveState(this.workingDirectory, file, path.join(this.folder, 'baseline', String(index)));
-      } catch (error) {
-        // A FIFO or socket in a cassette folder is nobody's recording: the attempt that names it fails on its own.
-        if (error instanceof NotARecordingError) continue;
-        throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
-      }
-      if (state.kind === 'absent') continue;
+    for (const [, state] of states) {
+      if (!state || state.kind === 'absent') continue;
       this.baselineByPath.set(state.path, state);
       lines.push(JSON.stringify(state));
     }
     await writeDurably(path.join(this.folder, 'baseline.jsonl'), lines.length > 0 ? `${lines.join('\n')}\n` : '');
+  }
+
+  /**
+   * One folder's files, its confinement checked once (no test runs yet that could swap it), the
+   * copies several at once: each waits on the disk more than on us.
+   */
+  private async baselineFolder(folder: string, entries: ReadonlyArray<{ file: string; index: number }>): Promise<Array<[number, SavedState | undefined]>> {
+    const pinned = await pinFolder(this.workingDirectory, folder);
+    if (!pinned) return entries.map(({ file, index }) => [index, { path: file, kind: 'absent' }]);
+    try {
+      const copies = pLimit(BASELINE_COPIES_AT_ONCE);
+      const settled = await Promise.allSettled(entries.map(({ file, index }) => copies(async (): Promise<[number, SavedState | undefined]> => [index, await this.baselineCopy(pinned.at, file, index)])));
+      const failed = settled.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+      return settled.map((result) => (result as PromiseFulfilledResult<[number, SavedState | undefined]>).value);
+    } finally {
+      await pinned.close();
+    }
+  }
+
+  /** One file's baseline copy; undefined for what is nobody's recording. */
+  private async baselineCopy(at: (name: string) => string, file: string, index: number): Promise<SavedState | undefined> {
+    try {
+      return await saveStateIn(at, file, path.join(this.folder, 'baseline', String(index)));
+    } catch (error) {
+      // A FIFO or socket in a cassette folder is nobody's recording: the attempt that names it fails on its own.
+      if (error instanceof NotARecordingError) return undefined;
+      throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   baselineOf(file: string): SavedState | undefined {
@@ -264,11 +309,20 @@ export function originalState(
 
 /** Record how `file` (inside `root`) stands now: a copy of its bytes at `copy`, its symlink target, or its absence. */
 export async function saveState(root: string, file: string, copy: string): Promise<SavedState> {
-  const info = await confinedLstat(root, file);
+  return (await inFolderOf(root, file, (at) => saveStateIn(at, file, copy))) ?? { path: file, kind: 'absent' };
+}
+
+/** `saveState` in a folder already pinned (`at` names its entries): the baseline pins each folder once for all its files. */
+async function saveStateIn(at: (name: string) => string, file: string, copy: string): Promise<SavedState> {
+  const entry = at(path.basename(file));
+  const info = await lstat(entry).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
   if (!info) return { path: file, kind: 'absent' };
-  if (info.isSymbolicLink()) return { path: file, kind: 'symlink', link: (await inFolderOf(root, file, (at, name) => readlink(at(name))))! };
+  if (info.isSymbolicLink()) return { path: file, kind: 'symlink', link: await readlink(entry) };
   if (!info.isFile()) throw new NotARecordingError(`${file} is not a regular file (a folder or device where a cassette should be); not touched`);
-  await confinedCopyOut(root, file, copy);
+  await copyFile(entry, copy, constants.COPYFILE_FICLONE);
   return { path: file, kind: 'file', copy, sha256: await sha256File(copy) };
 }
 
