@@ -58,13 +58,14 @@ export async function executePlan(options: ExecuteOptions): Promise<FileResult[]
     stoppedBy ??= sameEnvironmentError(ended, Math.min(ENVIRONMENT_STOP_AFTER, total));
     return result;
   };
+  const checkpoint = checkpointPacer();
   const finish = (result: FileResult) => {
     results.push(result);
     options.onFileDone?.(result);
-    if (options.onCheckpoint && results.length % options.batchSize === 0) {
+    if (options.onCheckpoint && results.length % options.batchSize === 0 && checkpoint.due()) {
       const snapshot = [...results];
       // A checkpoint that cannot be written is the caller's warning, never the run's end.
-      checkpoints = checkpoints.then(() => options.onCheckpoint!(snapshot)).catch(() => undefined);
+      checkpoints = checkpoints.then(() => checkpoint.write(() => options.onCheckpoint!(snapshot))).catch(() => undefined);
     }
   };
 
@@ -215,6 +216,32 @@ function suspectsOf(results: readonly FileResult[]): Map<string, { cassettes: Se
   }
   return suspects;
 }
+
+/**
+ * A checkpoint writes every selected file, so writing one after every batch would cost files x
+ * files / batch-size in all: the next one waits until ten times as long as the last one took has
+ * passed, which keeps checkpoints under a tenth of the run whatever its size.
+ */
+function checkpointPacer() {
+  let writing = false;
+  let nextAt = 0;
+  return {
+    due: () => !writing && performance.now() >= nextAt,
+    async write(task: () => Promise<void>): Promise<void> {
+      writing = true;
+      const from = performance.now();
+      try {
+        await task();
+      } finally {
+        const took = performance.now() - from;
+        nextAt = performance.now() + CHECKPOINT_SPACING * took;
+        writing = false;
+      }
+    },
+  };
+}
+
+const CHECKPOINT_SPACING = 10;
 
 /** Set once the first `count` files all failed with one environment error: running the rest cannot help. */
 function sameEnvironmentError(ended: ReadonlyArray<string | undefined>, count: number): string | undefined {

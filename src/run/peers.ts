@@ -27,18 +27,22 @@ export interface Conflict {
 export class AttemptPeers {
   private sequence = 0;
   private readonly peers = new Map<number, Peer>();
+  /** Those still running, and those not yet settled: what a new or settling attempt looks at, never every attempt of the run. */
+  private readonly running = new Set<number>();
+  private readonly unsettled = new Set<number>();
 
   begin(file: string, cassettes: readonly string[], journal?: string): number {
     const id = ++this.sequence;
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
     const peer: Peer = { id, file, claimed: new Set(cassettes), journal, overlapped: new Set(), running: true, settling: true, done, finish };
-    for (const other of this.peers.values()) {
-      if (!other.running) continue;
-      other.overlapped.add(id);
-      peer.overlapped.add(other.id);
+    for (const otherId of this.running) {
+      this.peers.get(otherId)!.overlapped.add(id);
+      peer.overlapped.add(otherId);
     }
     this.peers.set(id, peer);
+    this.running.add(id);
+    this.unsettled.add(id);
     return id;
   }
 
@@ -58,6 +62,7 @@ export class AttemptPeers {
     const peer = this.peers.get(id);
     if (!peer) return;
     peer.running = false;
+    this.running.delete(id);
     peer.journal = undefined;
     peer.finish();
   }
@@ -69,6 +74,7 @@ export class AttemptPeers {
   settled(id: number): void {
     const peer = this.peers.get(id);
     if (peer) peer.settling = false;
+    this.unsettled.delete(id);
   }
 
   /** No other attempt ran at any moment of this one's life. */
@@ -91,7 +97,7 @@ export class AttemptPeers {
     const peer = this.peers.get(id);
     const claims = new Map<string, { files: string[]; running: boolean }>();
     if (!peer) return claims;
-    const settling = options.settling ? [...this.peers.values()].filter((other) => other.id !== id && other.settling && !peer.overlapped.has(other.id)).map((other) => other.id) : [];
+    const settling = options.settling ? [...this.unsettled].filter((otherId) => otherId !== id && !peer.overlapped.has(otherId)) : [];
     for (const otherId of [...peer.overlapped, ...settling]) {
       const other = this.peers.get(otherId)!;
       const live = other.running && other.journal ? (await readJournal(other.journal)).map((entry) => entry.cassette) : [];
