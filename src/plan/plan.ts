@@ -4,7 +4,7 @@ import type { Shard } from '../config/parsers.js';
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import type { Manifest } from '../state/manifest.js';
 import { buildLanes, longestFirst, type Lane } from './lanes.js';
-import { findSharedCassettes, mapCassettes, type FileMapping, type SharedCassette, type TestSource } from './map.js';
+import { describeUncounted, expectedCassettes, findSharedCassettes, mapCassettes, uncountedCassettes, type FileMapping, type SharedCassette, type TestSource } from './map.js';
 import { selectFiles } from './select.js';
 import { lanesOfShard } from './shard.js';
 
@@ -53,7 +53,8 @@ export function buildPlan(input: PlanInput): Plan {
     priorityPatterns: input.priorityPatterns,
     failureLog: input.failureLog,
     failureLogPath: input.failureLogPath,
-    usesMissingCassette: (file) => byFile.get(file)!.cassettes.some((cassette) => !input.cassetteExists(cassette)),
+    // Only expected cassettes: one its tests may never write (possible, unwritten) would select the file on every run.
+    usesMissingCassette: (file) => expectedCassettes(byFile.get(file)!).some((cassette) => !input.cassetteExists(cassette)),
     usesStaleCassette: (file) => byFile.get(file)!.cassettes.some((cassette) => isStale(input, cassette)),
   });
   const selected = selection.files.map((file) => byFile.get(file)!);
@@ -68,9 +69,15 @@ export function buildPlan(input: PlanInput): Plan {
     selectedCount: selected.length,
     shared: findSharedCassettes(mappings),
     lanes,
-    notes: selection.notes,
+    notes: [...selection.notes, ...uncountedNote(input, mappings)],
     problems: selection.problems,
   };
+}
+
+/** For `missing`: how many absent cassettes were not counted (possible, unwritten), in one line. */
+function uncountedNote(input: PlanInput, mappings: readonly FileMapping[]): string[] {
+  const line = input.mode === 'missing' ? describeUncounted(uncountedCassettes(mappings, input.cassetteExists)) : undefined;
+  return line === undefined ? [] : [line];
 }
 
 /** A cassette never recorded, or recorded longer ago than max-age, is stale. */

@@ -133,7 +133,8 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
   }
   const finishedAt = new Date();
   await writeReports(results, finishedAt);
-  await writeManifest(config, planned.manifest, results).catch((error: Error) => runWarnings.push(`could not write ${MANIFEST_PATH}: ${error.message}`));
+  const mapped = new Map(planned.plan.mappings.map((mapping) => [mapping.file, mapping.cassettes]));
+  await writeManifest(config, planned.manifest, results, mapped).catch((error: Error) => runWarnings.push(`could not write ${MANIFEST_PATH}: ${error.message}`));
   await stateFolder.close();
   return { results, interrupted: io.signal.aborted, startedAt, finishedAt, runWarnings, pace: governor.report(), ...(warm ? { processes: warm.describe() } : {}) };
 }

@@ -11,6 +11,11 @@ export interface ManifestEntry {
   durationMs?: number;
   /** Interactions in its kept recordings when it last passed. */
   requests?: number;
+  /**
+   * Cassettes it uses (mapped or opened) that were absent after it last passed: its tests made no
+   * request there, so nothing was written (vcrpy, Ruby VCR). Not counted missing; sorted; absent when none.
+   */
+  unwritten?: string[];
 }
 
 export interface Manifest {
@@ -42,6 +47,8 @@ export function parseManifest(text: string, where: string): Manifest {
     clean[file] = { cassettes };
     if (typeof entry?.durationMs === 'number') clean[file].durationMs = entry.durationMs;
     if (Number.isInteger(entry?.requests) && entry.requests! >= 0) clean[file].requests = entry.requests;
+    const unwritten = strings(entry?.unwritten);
+    if (unwritten.length > 0) clean[file].unwritten = [...new Set(unwritten)].sort();
   }
   const noise = parseNoise((data as { noise?: unknown }).noise);
   return noise.length > 0 ? { version: 1, files: clean, noise } : { version: 1, files: clean };
@@ -108,6 +115,8 @@ export interface LearnedFile {
   durationMs: number;
   /** Requests its recordings hold; learned only from a passing run (a failed one may have stopped early). */
   requests?: number;
+  /** After a passing run: the cassettes it uses that are absent (ManifestEntry.unwritten); ignored otherwise. */
+  unwritten?: string[];
 }
 
 /**
@@ -116,11 +125,19 @@ export interface LearnedFile {
  */
 export function mergeManifest(manifest: Manifest, learned: readonly LearnedFile[]): Manifest {
   const files = { ...manifest.files };
-  for (const { file, cassettes, succeeded, durationMs, requests } of learned) {
+  for (const { file, cassettes, succeeded, durationMs, requests, unwritten } of learned) {
     const known = files[file]?.cassettes ?? [];
     const next = cassettes === undefined ? known : succeeded ? cassettes : [...known, ...cassettes];
     const count = succeeded && requests !== undefined ? requests : files[file]?.requests;
-    files[file] = { cassettes: [...new Set(next)].sort(), durationMs: steadyDuration(files[file]?.durationMs, durationMs), ...(count === undefined ? {} : { requests: count }) };
+    // A passing run says afresh what it left unwritten (a cassette it now writes drops out); a
+    // failed one was restored, so it teaches nothing about what its tests write.
+    const absent = succeeded && unwritten !== undefined ? [...new Set(unwritten)].sort() : (files[file]?.unwritten ?? []);
+    files[file] = {
+      cassettes: [...new Set(next)].sort(),
+      durationMs: steadyDuration(files[file]?.durationMs, durationMs),
+      ...(count === undefined ? {} : { requests: count }),
+      ...(absent.length === 0 ? {} : { unwritten: absent }),
+    };
   }
   return withNoiseOf(manifest, { version: 1, files });
 }

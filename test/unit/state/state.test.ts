@@ -7,6 +7,10 @@ import { recoverDeadRuns } from '../../../src/run/recover.js';
 import { Vault, sha256File } from '../../../src/run/vault.js';
 import { TreeWatch } from '../../../src/run/tree-watch.js';
 import { useTempDirs } from '../../support/temp-dirs.js';
+import type { Config } from '../../../src/config/config.js';
+import type { FileResult } from '../../../src/results/run-outcome.js';
+import { EMPTY_MANIFEST, parseManifest } from '../../../src/state/manifest.js';
+import { writeManifest } from '../../../src/state/run-records.js';
 
 const tempDir = useTempDirs('rerecord-state-');
 
@@ -153,5 +157,24 @@ describe('recoverDeadRuns', () => {
     expect(await recoverDeadRuns(root, vaultRoot)).toMatchObject({ runs: [path.basename(vault.folder)], failed: [] });
     expect(await readFile(path.join(outside, 'victim.yml'), 'utf8')).toBe('outside');
     expect(await readFile(path.join(root, 'fixtures/a.yml'), 'utf8')).toBe('a');
+  });
+});
+
+describe('writeManifest', () => {
+  it('remembers the cassettes a passing file uses that are absent after its run, and not a failed file\'s', async () => {
+    const root = await tempDir();
+    await mkdir(path.join(root, 'tests/cassettes'), { recursive: true });
+    await writeFile(path.join(root, 'tests/cassettes/wrote.yaml'), 'interactions: []\n');
+    const result = (file: string, status: FileResult['status']): FileResult => ({
+      file, status, attempts: 1, durationMs: 10, exitCode: 0, reason: '', output: '', cassettes: [], journaled: ['tests/cassettes/opened.yaml'], drift: [], warnings: [],
+    });
+    const mapped = new Map([
+      ['tests/test_a.py', ['tests/cassettes/wrote.yaml', 'tests/cassettes/quiet.yaml']],
+      ['tests/test_b.py', ['tests/cassettes/never.yaml']],
+    ]);
+    await writeManifest({ workingDirectory: root } as Config, EMPTY_MANIFEST, [result('tests/test_a.py', 'succeeded'), result('tests/test_b.py', 'failed')], mapped);
+    const written = parseManifest(await readFile(path.join(root, '.rerecord/manifest.json'), 'utf8'), 'm');
+    expect(written.files['tests/test_a.py']?.unwritten).toEqual(['tests/cassettes/opened.yaml', 'tests/cassettes/quiet.yaml']);
+    expect(written.files['tests/test_b.py']).not.toHaveProperty('unwritten');
   });
 });
