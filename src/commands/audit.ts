@@ -36,6 +36,7 @@ export async function runAudit(config: Config, warn: Warn, now = new Date()): Pr
     isPoison: parsePoisonStatuses(config.poisonStatuses),
     now,
     maxAgeMs: config.maxAgeMs,
+    formats: config.framework.cassetteFormats,
   });
 }
 

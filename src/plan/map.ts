@@ -26,6 +26,11 @@ export interface FileMapping {
    * made no request there. Not counted missing either, until a run writes them.
    */
   unwritten?: string[];
+  /**
+   * An unresolved reference falls under no pattern and no run taught the manifest this file's
+   * cassettes: any recording may be its, so audit judges no orphan.
+   */
+  openEnded?: boolean;
 }
 
 /** The cassettes a file is expected to record: neither possible nor left unwritten by a passing run. */
@@ -91,6 +96,7 @@ export function mapCassettes(
     if (possible.length > 0) mapping.possible = [...new Set(possible)].sort();
     const unwritten = (manifest.files[file]?.unwritten ?? []).filter((cassette) => mapping.cassettes.includes(cassette));
     if (unwritten.length > 0) mapping.unwritten = unwritten;
+    if (predicted.unresolved.some((ref) => ref.pattern === undefined) && learned.length === 0) mapping.openEnded = true;
     return mapping;
   });
 }
