@@ -301,7 +301,7 @@ export const INPUTS = {
   }),
   'fail-on': input({
     description:
-      'For `audit`: the least severe finding that fails it: `error` (leaked secrets), `warning` (also poisoned recordings and missing cassettes), `notice` (also orphans, shared names, stale recordings) or `never`.',
+      'For `audit`: the least severe finding that fails it: `error` (leaked secrets), `warning` (also poisoned recordings and missing cassettes), `notice` (also orphans, foreign files, shared names, stale recordings) or `never`.',
     default: 'error',
     parse: oneOf(SEVERITIES),
     surface: 'both',
