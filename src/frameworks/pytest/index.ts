@@ -3,9 +3,9 @@
 // journals it; PYTEST_PLUGINS loads it, so it also rides along with a custom `command` that ends up
 // running pytest.
 import path from 'node:path';
-import { definePreset, fillCommand, hookEnvironment, runnerArguments, type CassetteRef, type MappingContext } from '../preset.js';
+import { definePreset, fillCommand, hookEnvironment, runnerArguments, withPossible, type CassetteRef, type MappingContext } from '../preset.js';
 import { pytestFailure, pytestRuntimeCheck } from './runtime.js';
-import { declaredPytestPlugin, markedCassettes, withPossible } from './marks.js';
+import { declaredPytestPlugin, markedCassettes } from './marks.js';
 import { decoratorArguments, keywordArgument, positionalArguments, pythonLiteral, readPythonModule, resolveDirectory, type PythonModule } from './python-source.js';
 import { blankStrings, findCassetteCalls, withWrappers } from '../shared/source-scan.js';
 

@@ -8,7 +8,7 @@
 // Fixtures (`vcr_cassette_dir`, `default_cassette_name` / `vcr_cassette_name`, `vcr_config`) are
 // looked up where pytest looks: the test module, then conftest.py files from its folder up.
 import path from 'node:path';
-import type { CassetteRef, FileCassettes, MappingContext } from '../preset.js';
+import { withPossible, type CassetteRef, type FileCassettes, type MappingContext } from '../preset.js';
 import type { ProjectFiles } from '../shared/project-files.js';
 import { isParametrize, parametrizeIds } from './parametrize.js';
 import {
@@ -293,15 +293,6 @@ export function markedCassettes(module: PythonModule, context: MappingContext): 
     else fail(`parametrized, ${ids?.unresolved ?? 'ids unknown'} (${test.name}[<id>]${suffix})`, { line: test.fn.line }, `${settings.dir}/${globEscape(clean(test.name))}\\[*\\]${suffix}`);
   }
   return withPossible({ cassettes, unresolved }, possible, expected);
-}
-
-/**
- * A cassette is possible only when every test that names it names it under a spread mark; a shared
- * name also recorded by a test's own mark (or a `use_cassette`) is expected.
- */
-export function withPossible(mapped: FileCassettes, possible: ReadonlySet<string>, expected: ReadonlySet<string>): FileCassettes {
-  const only = [...possible].filter((cassette) => !expected.has(cassette));
-  return only.length > 0 ? { ...mapped, possible: only } : mapped;
 }
 
 function globEscape(text: string): string {
