@@ -1,6 +1,4 @@
 // What a run leaves for the next one: the failure log (text and JSON twin) and the manifest.
-import { lstat } from 'node:fs/promises';
-import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
 import type { FileResult } from '../results/run-outcome.js';
@@ -54,32 +52,20 @@ export async function earlierFailures(
   }
 }
 
-/** `mapped`: each file's mapped cassettes (relative), whose absence after a passing run the manifest remembers. */
-export async function writeManifest(config: Config, manifest: Manifest, results: readonly FileResult[], mapped: ReadonlyMap<string, readonly string[]> = new Map()): Promise<void> {
+export async function writeManifest(config: Config, manifest: Manifest, results: readonly FileResult[]): Promise<void> {
   const ran = results.filter((result) => result.status !== 'not-run');
   if (ran.length === 0) return;
-  const learned = await Promise.all(
-    ran.map(async (result) => ({
-      file: result.file,
-      cassettes: result.journaled,
-      succeeded: result.status === 'succeeded',
-      durationMs: result.durationMs / Math.max(1, result.attempts),
-      requests: result.requests,
-      ...(result.status === 'succeeded' ? { unwritten: await unwrittenBy(config.workingDirectory, result, mapped.get(result.file) ?? []) } : {}),
-    })),
-  );
+  const learned = ran.map((result) => ({
+    file: result.file,
+    cassettes: result.journaled,
+    succeeded: result.status === 'succeeded',
+    durationMs: result.durationMs / Math.max(1, result.attempts),
+    requests: result.requests,
+    // A passing file with none left unwritten clears what the manifest remembered.
+    unwritten: result.unwritten ?? [],
+  }));
   const noise = ran.flatMap((result) => (result.status === 'succeeded' ? (result.learnedNoise ?? []) : []));
   await writeOwnFile(config.workingDirectory, MANIFEST_PATH, serializeManifest(addLearnedNoise(mergeManifest(manifest, learned), noise)));
-}
-
-/**
- * The cassettes a passing file uses (mapped, or opened by its hook) that are absent after its run:
- * its tests passed without a request there, so the library wrote nothing and nothing is missing.
- */
-async function unwrittenBy(workingDirectory: string, result: FileResult, mapped: readonly string[]): Promise<string[]> {
-  const uses = [...new Set([...mapped, ...(result.journaled ?? [])])];
-  const present = await Promise.all(uses.map((cassette) => lstat(path.resolve(workingDirectory, cassette)).then(() => true, () => false)));
-  return uses.filter((_, index) => !present[index]).sort();
 }
 
 /** The committed manifest; a problem with it (a symlink, not rerecord's JSON) is exit 2 naming it. */

@@ -11,6 +11,7 @@ import type { Config } from '../../../src/config/config.js';
 import type { FileResult } from '../../../src/results/run-outcome.js';
 import { EMPTY_MANIFEST, parseManifest } from '../../../src/state/manifest.js';
 import { writeManifest } from '../../../src/state/run-records.js';
+import { noteUnwritten } from '../../../src/run/settle.js';
 
 const tempDir = useTempDirs('rerecord-state-');
 
@@ -160,19 +161,31 @@ describe('recoverDeadRuns', () => {
   });
 });
 
-describe('writeManifest', () => {
-  it('remembers the cassettes a passing file uses that are absent after its run, and not a failed file\'s', async () => {
+describe('what passing files left unwritten', () => {
+  it('is each passing file\'s mapped or opened cassettes absent after the run, remembered by the manifest; a failed file teaches nothing', async () => {
     const root = await tempDir();
     await mkdir(path.join(root, 'tests/cassettes'), { recursive: true });
     await writeFile(path.join(root, 'tests/cassettes/wrote.yaml'), 'interactions: []\n');
     const result = (file: string, status: FileResult['status']): FileResult => ({
-      file, status, attempts: 1, durationMs: 10, exitCode: 0, reason: '', output: '', cassettes: [], journaled: ['tests/cassettes/opened.yaml'], drift: [], warnings: [],
+      file,
+      status,
+      attempts: 1,
+      durationMs: 10,
+      exitCode: 0,
+      reason: '',
+      output: '',
+      cassettes: [],
+      journaled: ['tests/cassettes/opened.yaml'],
+      drift: [],
+      warnings: [],
     });
     const mapped = new Map([
       ['tests/test_a.py', ['tests/cassettes/wrote.yaml', 'tests/cassettes/quiet.yaml']],
       ['tests/test_b.py', ['tests/cassettes/never.yaml']],
     ]);
-    await writeManifest({ workingDirectory: root } as Config, EMPTY_MANIFEST, [result('tests/test_a.py', 'succeeded'), result('tests/test_b.py', 'failed')], mapped);
+    const results = await noteUnwritten([result('tests/test_a.py', 'succeeded'), result('tests/test_b.py', 'failed')], mapped, root);
+    expect(results.map((r) => r.unwritten)).toEqual([['tests/cassettes/opened.yaml', 'tests/cassettes/quiet.yaml'], undefined]);
+    await writeManifest({ workingDirectory: root } as Config, EMPTY_MANIFEST, results);
     const written = parseManifest(await readFile(path.join(root, '.rerecord/manifest.json'), 'utf8'), 'm');
     expect(written.files['tests/test_a.py']?.unwritten).toEqual(['tests/cassettes/opened.yaml', 'tests/cassettes/quiet.yaml']);
     expect(written.files['tests/test_b.py']).not.toHaveProperty('unwritten');
