@@ -40,6 +40,11 @@ export interface Plan {
   /** This shard's lanes, longest first: the order the runner starts them in. */
   lanes: Lane[];
   notes: string[];
+  /**
+   * For `missing`: the one line saying how many absent cassettes were not counted (possible, or left
+   * unwritten), so nothing is hidden silently. Information, not a warning: it holds on every run.
+   */
+  uncounted?: string;
   problems: string[];
 }
 
@@ -69,15 +74,16 @@ export function buildPlan(input: PlanInput): Plan {
     selectedCount: selected.length,
     shared: findSharedCassettes(mappings),
     lanes,
-    notes: [...selection.notes, ...uncountedNote(input, mappings)],
+    notes: selection.notes,
+    ...uncountedLine(input, mappings),
     problems: selection.problems,
   };
 }
 
 /** For `missing`: how many absent cassettes were not counted (possible, unwritten), in one line. */
-function uncountedNote(input: PlanInput, mappings: readonly FileMapping[]): string[] {
+function uncountedLine(input: PlanInput, mappings: readonly FileMapping[]): Pick<Plan, 'uncounted'> {
   const line = input.mode === 'missing' ? describeUncounted(uncountedCassettes(mappings, input.cassetteExists)) : undefined;
-  return line === undefined ? [] : [line];
+  return line === undefined ? {} : { uncounted: line };
 }
 
 /** A cassette never recorded, or recorded longer ago than max-age, is stale. */
