@@ -1,7 +1,8 @@
 // .rerecord/manifest.json: what past runs learned. Per test file: the cassettes its record hook
 // saw it open (ground truth, better than any static guess), how long it last took (for
-// longest-first scheduling and balanced shards) and how many requests its recordings hold (for
-// pacing starts under the API's budget), and per endpoint the noise probing learned (fields and
+// longest-first scheduling and balanced shards), how many requests its recordings hold (for
+// pacing starts under the API's budget) and which cassettes it uses that its last passing run left
+// unwritten (never counted missing), and per endpoint the noise probing learned (fields and
 // headers that varied between two fresh recordings). Serialised with sorted keys so diffs stay small.
 import { mergeLearnedNoise } from '../cassettes/learn-noise.js';
 import { checkVolatileField, parsePathTemplate, type LearnedNoise } from '../cassettes/noise.js';
