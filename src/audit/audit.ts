@@ -42,6 +42,11 @@ export interface AuditInput {
    * (another tool's, sharing the folder), never unreadable nor orphan. Absent: every file is taken for a cassette.
    */
   formats?: readonly CassetteFormat[];
+  /**
+   * The cassettes tests name exactly (not a glob of an unresolved name claimed them): each is its
+   * library's, so unreadable when broken, never foreign. Absent: every mapped cassette.
+   */
+  named?: ReadonlySet<string>;
 }
 
 export interface AuditFinding {
@@ -69,12 +74,14 @@ export function auditCassettes(input: AuditInput): AuditReport {
     findings.push({ severity: SEVERITY_OF[kind], kind, cassette, line, message });
   const poisonedByStatus: Record<string, number> = {};
   const foreign = new Set<string>();
+  const used = new Set(input.mappings.flatMap((mapping) => mapping.cassettes));
   for (const audited of input.cassettes) {
     // A leak is a leak in any file, a cassette or not.
     for (const leak of findLeaks(audited.text, input.secrets)) add('secret', audited.path, `holds ${describeLeak(audited.path, leak).split(': ').slice(1).join(': ')}`, leak.line);
     for (const leak of findEncodedLeaks(audited.text, input.secrets)) add('secret', audited.path, `holds ${describeEncodedLeak(audited.path, leak).split(': ').slice(1).join(': ')}`, leak.line);
     for (const token of findTokenShapes(audited.text)) add('token', audited.path, `holds what looks like a ${token.kind}`, token.line);
-    if (isForeign(audited, input.formats)) {
+    // A file a test names is its library's cassette, however broken: unreadable, never foreign.
+    if (!(input.named ?? used).has(audited.path) && isForeign(audited, input.formats)) {
       foreign.add(audited.path);
       add('foreign', audited.path, `foreign (not a ${input.formats!.join('/')} cassette)`);
       continue;
@@ -87,7 +94,7 @@ export function auditCassettes(input: AuditInput): AuditReport {
     const age = audited.recordedAt ? input.now.getTime() - audited.recordedAt.getTime() : undefined;
     if (age !== undefined && age > input.maxAgeMs) add('stale', audited.path, `recorded ${formatDuration(age)} ago (${audited.dateSource === 'recorded' ? 'its own timestamp' : `its last ${audited.dateSource === 'commit' ? 'commit' : 'modification'}`})`);
   }
-  const notes = addMappingFindings(input, foreign, add);
+  const notes = addMappingFindings(input, used, foreign, add);
   findings.sort((a, b) => RANK[b.severity] - RANK[a.severity] || a.cassette.localeCompare(b.cassette) || (a.line ?? 0) - (b.line ?? 0));
   const counts = Object.fromEntries(FINDING_KINDS.map((kind) => [kind, findings.filter((f) => f.kind === kind).length])) as Record<FindingKind, number>;
   return { cassettes: input.cassettes.length, testFiles: input.mappings.length, counts, poisonedByStatus, oldest: oldestOf(input.cassettes), findings, notes };
@@ -104,9 +111,13 @@ function isForeign(audited: AuditedCassette, formats: readonly CassetteFormat[] 
 }
 
 /** Orphans, missing and shared cassettes; returns the notes on what was left unjudged or uncounted. */
-function addMappingFindings(input: AuditInput, foreign: ReadonlySet<string>, add: (kind: FindingKind, cassette: string, message: string) => void): string[] {
+function addMappingFindings(
+  input: AuditInput,
+  used: ReadonlySet<string>,
+  foreign: ReadonlySet<string>,
+  add: (kind: FindingKind, cassette: string, message: string) => void,
+): string[] {
   const notes: string[] = [];
-  const used = new Set(input.mappings.flatMap((mapping) => mapping.cassettes));
   const openEnded = input.mappings.filter((mapping) => mapping.openEnded).length;
   // With a name only run time knows, any recording may be that file's: an orphan would be a guess.
   if (openEnded > 0) notes.push(`orphans not judged: ${countOf(openEnded, 'test file uses', 'test files use')} cassette names only run time knows (a run teaches the manifest those)`);

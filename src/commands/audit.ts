@@ -37,6 +37,8 @@ export async function runAudit(config: Config, warn: Warn, now = new Date()): Pr
     now,
     maxAgeMs: config.maxAgeMs,
     formats: config.framework.cassetteFormats,
+    // A glob of an unresolved name claims another tool's files beside the cassettes too: those may be foreign.
+    named: mapped,
   });
 }
 

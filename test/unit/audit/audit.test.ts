@@ -134,8 +134,9 @@ describe('auditCassettes', () => {
           audited('c/other.json', { cassette: recording([500]) }),
           audited('c/broken.yaml', { cassette: undefined, parseError: 'c/broken.yaml:3: bad indentation', claims: 'vcrpy' }),
           audited('c/leaky.xai.yaml', { cassette: undefined, parseError: 'x', text: 'token: sk-audit-123456789' }),
+          audited('c/mapped.yaml', { cassette: undefined, parseError: 'c/mapped.yaml: not a cassette we know' }),
         ],
-        mappings: [{ file: 't/test_m.py', cassettes: ['c/broken.yaml'], unresolved: [] }],
+        mappings: [{ file: 't/test_m.py', cassettes: ['c/broken.yaml', 'c/mapped.yaml'], unresolved: [] }],
         secrets: [{ name: 'api-key', value: 'sk-audit-123456789' }],
         formats: ['vcrpy'],
       }),
@@ -143,11 +144,23 @@ describe('auditCassettes', () => {
     expect(report.findings.map((f) => [f.severity, f.kind, f.cassette])).toEqual([
       ['error', 'secret', 'c/leaky.xai.yaml'],
       ['warning', 'unreadable', 'c/broken.yaml'],
+      // A test maps it: its library's cassette, however broken.
+      ['warning', 'unreadable', 'c/mapped.yaml'],
       ['notice', 'foreign', 'c/leaky.xai.yaml'],
       ['notice', 'foreign', 'c/other.json'],
       ['notice', 'foreign', 'c/t.xai.yaml'],
     ]);
     expect(report.findings.find((f) => f.kind === 'foreign')!.message).toBe('foreign (not a vcrpy cassette)');
+    // Claimed only by the glob of an unresolved name: still foreign, and no orphan.
+    const claimed = auditCassettes(
+      input({
+        cassettes: [audited('c/t.xai.yaml', { cassette: undefined, parseError: 'not a cassette we know' })],
+        mappings: [{ file: 't/test_m.py', cassettes: ['c/t.xai.yaml'], unresolved: ['x (line 3)'], unresolvedPatterns: ['c/*'] }],
+        formats: ['vcrpy'],
+        named: new Set(),
+      }),
+    );
+    expect(claimed.findings.map((f) => f.kind)).toEqual(['foreign']);
     expect(auditFails(report, 'warning')).toBe(true);
   });
 
