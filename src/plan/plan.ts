@@ -60,7 +60,8 @@ export function buildPlan(input: PlanInput): Plan {
     failureLogPath: input.failureLogPath,
     // Only expected cassettes: one its tests may never write (possible, unwritten) would select the file on every run.
     usesMissingCassette: (file) => expectedCassettes(byFile.get(file)!).some((cassette) => !input.cassetteExists(cassette)),
-    usesStaleCassette: (file) => byFile.get(file)!.cassettes.some((cassette) => isStale(input, cassette)),
+    // An absent cassette its tests may never write is never recorded, not stale: it too would select the file on every run.
+    usesStaleCassette: (file) => datedCassettes(byFile.get(file)!, input.cassetteExists).some((cassette) => isStale(input, cassette)),
   });
   const selected = selection.files.map((file) => byFile.get(file)!);
   const durations = new Map(
@@ -84,6 +85,12 @@ export function buildPlan(input: PlanInput): Plan {
 function uncountedLine(input: PlanInput, mappings: readonly FileMapping[]): Pick<Plan, 'uncounted'> {
   const line = input.mode === 'missing' ? describeUncounted(uncountedCassettes(mappings, input.cassetteExists)) : undefined;
   return line === undefined ? {} : { uncounted: line };
+}
+
+/** The expected cassettes, and the possible or unwritten ones that exist after all (they have an age). */
+function datedCassettes(mapping: FileMapping, exists: (cassette: string) => boolean): string[] {
+  const expected = new Set(expectedCassettes(mapping));
+  return mapping.cassettes.filter((cassette) => expected.has(cassette) || exists(cassette));
 }
 
 /** A cassette never recorded, or recorded longer ago than max-age, is stale. */

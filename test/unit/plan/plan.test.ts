@@ -58,6 +58,12 @@ describe('buildPlan', () => {
     expect(unwritten.mappings.find((m) => m.file === 'tests/testthat/test-never.R')?.unwritten).toEqual(['tests/fixtures/never.yml']);
     expect(unwritten.uncounted).toBe('not counted missing: 1 cassette left unwritten when their test file last passed');
     expect(plan({ mode: 'all', manifest })).not.toHaveProperty('uncounted');
+    // Nor does stale count it (never recorded would be stale on every run); a recorded one has an age.
+    const stale = (cassetteExists: (c: string) => boolean) =>
+      plan({ mode: 'stale', manifest, cassetteExists, recordedAt: (c) => (cassetteExists(c) ? new Date(NOW.getTime() - DAY) : undefined), now: NOW, maxAgeMs: 30 * DAY }).files.map((f) => f.file);
+    expect(stale((cassette) => !cassette.includes('never'))).toEqual([]);
+    expect(stale(() => true)).toEqual([]);
+    expect(plan({ mode: 'stale', manifest, recordedAt: () => new Date(NOW.getTime() - 40 * DAY), now: NOW, maxAgeMs: 30 * DAY }).files).toHaveLength(2);
   });
 
   it('missing: files that use a cassette not recorded yet', () => {
