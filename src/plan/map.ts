@@ -91,7 +91,7 @@ export function mapCassettes(
     const patterns = [...new Set(predicted.unresolved.flatMap((ref) => (ref.pattern === undefined ? [] : [ref.pattern])))].sort();
     const mapping: FileMapping = { file, cassettes: [...new Set([...predicted.cassettes, ...learned])].sort(), unresolved };
     if (patterns.length > 0) mapping.unresolvedPatterns = patterns;
-    // A run that saw the cassette written makes it expected, whatever the source predicted.
+    // A run whose hook saw the test open it has judged it: expected if written, else in `unwritten` below.
     const possible = (predicted.possible ?? []).filter((cassette) => !learned.includes(cassette));
     if (possible.length > 0) mapping.possible = [...new Set(possible)].sort();
     const unwritten = (manifest.files[file]?.unwritten ?? []).filter((cassette) => mapping.cassettes.includes(cassette));
