@@ -36,6 +36,9 @@ export async function runAudit(config: Config, warn: Warn, now = new Date()): Pr
     isPoison: parsePoisonStatuses(config.poisonStatuses),
     now,
     maxAgeMs: config.maxAgeMs,
+    formats: config.framework.cassetteFormats,
+    // A glob of an unresolved name claims another tool's files beside the cassettes too: those may be foreign.
+    named: mapped,
   });
 }
 

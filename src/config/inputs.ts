@@ -75,7 +75,7 @@ export const INPUTS = {
   }),
   mode: input({
     description:
-      'Which test files to re-record: `all`; `priority` (files matching `priority-patterns`, in pattern order); `failures` (files listed in `failure-log` by the last run); `missing` (files that use a cassette not recorded yet); `stale` (files whose oldest recording is older than `max-age`).',
+      'Which test files to re-record: `all`; `priority` (files matching `priority-patterns`, in pattern order); `failures` (files listed in `failure-log` by the last run); `missing` (files that use a cassette not recorded yet, among those they are expected to write: not one a mark spread over a whole module or group predicts, nor one absent after the file last passed); `stale` (files whose oldest recording is older than `max-age`).',
     default: 'all',
     parse: oneOf(MODES),
     surface: 'both',
@@ -301,7 +301,7 @@ export const INPUTS = {
   }),
   'fail-on': input({
     description:
-      'For `audit`: the least severe finding that fails it: `error` (leaked secrets), `warning` (also poisoned recordings and missing cassettes), `notice` (also orphans, shared names, stale recordings) or `never`.',
+      'For `audit`: the least severe finding that fails it: `error` (leaked secrets), `warning` (also poisoned recordings and missing cassettes), `notice` (also orphans, foreign files, shared names, stale recordings) or `never`.',
     default: 'error',
     parse: oneOf(SEVERITIES),
     surface: 'both',

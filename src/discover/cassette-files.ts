@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import type { Cassette } from '../cassettes/model.js';
-import { decodeCassetteBytes, parseCassette } from '../cassettes/formats/index.js';
+import type { Cassette, CassetteFormat } from '../cassettes/model.js';
+import { claimedFormat, decodeCassetteBytes, parseCassette } from '../cassettes/formats/index.js';
 import type { Config } from '../config/config.js';
 import type { GitRepo } from '../git/run-git.js';
 import { isShallowClone, lastCommitDates, listCassetteFiles, modificationTime, oldestRecordedAt, SHALLOW_CLONE_WARNING } from './recording-dates.js';
@@ -14,6 +14,8 @@ export interface AuditedCassette {
   text: string;
   cassette: Cassette | undefined;
   parseError: string | undefined;
+  /** For a file that did not parse: the format it claims to be in (claimedFormat); absent: none. */
+  claims?: CassetteFormat;
   recordedAt: Date | undefined;
   dateSource: 'recorded' | 'commit' | 'modified' | 'unknown';
 }
@@ -51,13 +53,15 @@ async function readOne(workingDirectory: string, cassette: string, commits: Read
   } catch (error) {
     parseError = (error as Error).message;
   }
+  const claims = parsed ? undefined : claimedFormat(bytes, cassette);
+  const read = { path: cassette, text, cassette: parsed, parseError, ...(claims ? { claims } : {}) };
   const recorded = parsed && oldestRecordedAt(parsed);
-  if (recorded) return { path: cassette, text, cassette: parsed, parseError, recordedAt: recorded, dateSource: 'recorded' };
-  if (!commits) return { path: cassette, text, cassette: parsed, parseError, recordedAt: undefined, dateSource: 'unknown' };
+  if (recorded) return { ...read, recordedAt: recorded, dateSource: 'recorded' };
+  if (!commits) return { ...read, recordedAt: undefined, dateSource: 'unknown' };
   const committed = commits.get(cassette);
-  if (committed) return { path: cassette, text, cassette: parsed, parseError, recordedAt: committed, dateSource: 'commit' };
+  if (committed) return { ...read, recordedAt: committed, dateSource: 'commit' };
   const modified = await modificationTime(absolute);
-  return { path: cassette, text, cassette: parsed, parseError, recordedAt: modified, dateSource: modified ? 'modified' : 'unknown' };
+  return { ...read, recordedAt: modified, dateSource: modified ? 'modified' : 'unknown' };
 }
 
 /** When each cassette was recorded, as the cassettes say (for `mode: stale`). */

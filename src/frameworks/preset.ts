@@ -242,3 +242,13 @@ export function runnerArguments(command: readonly string[], runners: ReadonlyArr
   }
   return { runnerArgs: rest.filter((word) => word !== '{file}'), runner: command.slice(0, runner.length) };
 }
+
+/**
+ * A cassette is possible only when every test that names it names it under a mark spread over a
+ * module or group (a vcr mark in `pytestmark`, `:vcr` on an RSpec group); a name a test also records
+ * under its own mark or call is expected.
+ */
+export function withPossible(mapped: FileCassettes, possible: ReadonlySet<string>, expected: ReadonlySet<string>): FileCassettes {
+  const only = [...possible].filter((cassette) => !expected.has(cassette));
+  return only.length > 0 ? { ...mapped, possible: only } : mapped;
+}

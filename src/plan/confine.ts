@@ -21,6 +21,7 @@ export function confinePlan(plan: Plan, refusal: (cassette: string) => string | 
     else {
       kept = { ...mapping, cassettes };
       if (mapping.possible) kept.possible = mapping.possible.filter((cassette) => cassettes.includes(cassette));
+      if (mapping.unwritten) kept.unwritten = mapping.unwritten.filter((cassette) => cassettes.includes(cassette));
     }
     confined.set(mapping, kept);
     return kept;

@@ -3,6 +3,7 @@
 import { mapByRefs, type CassetteRef, type FrameworkPreset } from '../frameworks/preset.js';
 import type { ProjectFiles } from '../frameworks/shared/project-files.js';
 import type { Manifest } from '../state/manifest.js';
+import { countOf } from '../text/format.js';
 
 export interface FileMapping {
   file: string;
@@ -20,6 +21,47 @@ export interface FileMapping {
    * yet: `missing` and audit count only the others (the expected ones).
    */
   possible?: string[];
+  /**
+   * The subset of `cassettes` absent after the file last passed (ManifestEntry.unwritten): its tests
+   * made no request there. Not counted missing either, until a run writes them.
+   */
+  unwritten?: string[];
+  /**
+   * An unresolved reference falls under no pattern and no run taught the manifest this file's
+   * cassettes: any recording may be its, so audit judges no orphan.
+   */
+  openEnded?: boolean;
+}
+
+/** The cassettes a file is expected to record: neither possible nor left unwritten by a passing run. */
+export function expectedCassettes(mapping: FileMapping): string[] {
+  const uncounted = new Set([...(mapping.possible ?? []), ...(mapping.unwritten ?? [])]);
+  return mapping.cassettes.filter((cassette) => !uncounted.has(cassette));
+}
+
+/** How many mapped cassettes are left uncounted as possible or unwritten, for the one line that says so. */
+export function uncountedCassettes(mappings: readonly FileMapping[], exists: (cassette: string) => boolean): { possible: number; unwritten: number } {
+  let possible = 0;
+  let unwritten = 0;
+  for (const mapping of mappings) {
+    const absentUnwritten = (mapping.unwritten ?? []).filter((cassette) => !exists(cassette));
+    unwritten += absentUnwritten.length;
+    possible += (mapping.possible ?? []).filter((cassette) => !exists(cassette) && !absentUnwritten.includes(cassette)).length;
+  }
+  return { possible, unwritten };
+}
+
+/**
+ * The one line saying what `missing` left uncounted, so nothing is hidden silently; undefined when
+ * nothing was.
+ */
+export function describeUncounted({ possible, unwritten }: { possible: number; unwritten: number }): string | undefined {
+  if (possible + unwritten === 0) return undefined;
+  const parts = [
+    ...(possible > 0 ? [`${countOf(possible, 'possible cassette')} (a mark spread over tests that may make no request)`] : []),
+    ...(unwritten > 0 ? [`${countOf(unwritten, 'cassette')} left unwritten when their test file last passed`] : []),
+  ];
+  return `not counted missing: ${parts.join(', ')}`;
 }
 
 /** A test file's source as discovery hands it over; `project` lets presets read support files. */
@@ -49,9 +91,12 @@ export function mapCassettes(
     const patterns = [...new Set(predicted.unresolved.flatMap((ref) => (ref.pattern === undefined ? [] : [ref.pattern])))].sort();
     const mapping: FileMapping = { file, cassettes: [...new Set([...predicted.cassettes, ...learned])].sort(), unresolved };
     if (patterns.length > 0) mapping.unresolvedPatterns = patterns;
-    // A run that saw the cassette written makes it expected, whatever the source predicted.
+    // A run whose hook saw the test open it has judged it: expected if written, else in `unwritten` below.
     const possible = (predicted.possible ?? []).filter((cassette) => !learned.includes(cassette));
     if (possible.length > 0) mapping.possible = [...new Set(possible)].sort();
+    const unwritten = (manifest.files[file]?.unwritten ?? []).filter((cassette) => mapping.cassettes.includes(cassette));
+    if (unwritten.length > 0) mapping.unwritten = unwritten;
+    if (predicted.unresolved.some((ref) => ref.pattern === undefined) && learned.length === 0) mapping.openEnded = true;
     return mapping;
   });
 }

@@ -4,7 +4,7 @@ import type { Shard } from '../config/parsers.js';
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import type { Manifest } from '../state/manifest.js';
 import { buildLanes, longestFirst, type Lane } from './lanes.js';
-import { findSharedCassettes, mapCassettes, type FileMapping, type SharedCassette, type TestSource } from './map.js';
+import { describeUncounted, expectedCassettes, findSharedCassettes, mapCassettes, uncountedCassettes, type FileMapping, type SharedCassette, type TestSource } from './map.js';
 import { selectFiles } from './select.js';
 import { lanesOfShard } from './shard.js';
 
@@ -40,6 +40,11 @@ export interface Plan {
   /** This shard's lanes, longest first: the order the runner starts them in. */
   lanes: Lane[];
   notes: string[];
+  /**
+   * For `missing`: the one line saying how many absent cassettes were not counted (possible, or left
+   * unwritten), so nothing is hidden silently. Information, not a warning: it holds on every run.
+   */
+  uncounted?: string;
   problems: string[];
 }
 
@@ -53,8 +58,10 @@ export function buildPlan(input: PlanInput): Plan {
     priorityPatterns: input.priorityPatterns,
     failureLog: input.failureLog,
     failureLogPath: input.failureLogPath,
-    usesMissingCassette: (file) => byFile.get(file)!.cassettes.some((cassette) => !input.cassetteExists(cassette)),
-    usesStaleCassette: (file) => byFile.get(file)!.cassettes.some((cassette) => isStale(input, cassette)),
+    // Only expected cassettes: one its tests may never write (possible, unwritten) would select the file on every run.
+    usesMissingCassette: (file) => expectedCassettes(byFile.get(file)!).some((cassette) => !input.cassetteExists(cassette)),
+    // An absent cassette its tests may never write is never recorded, not stale: it too would select the file on every run.
+    usesStaleCassette: (file) => datedCassettes(byFile.get(file)!, input.cassetteExists).some((cassette) => isStale(input, cassette)),
   });
   const selected = selection.files.map((file) => byFile.get(file)!);
   const durations = new Map(
@@ -69,8 +76,21 @@ export function buildPlan(input: PlanInput): Plan {
     shared: findSharedCassettes(mappings),
     lanes,
     notes: selection.notes,
+    ...uncountedLine(input, mappings),
     problems: selection.problems,
   };
+}
+
+/** For `missing`: how many absent cassettes were not counted (possible, unwritten), in one line. */
+function uncountedLine(input: PlanInput, mappings: readonly FileMapping[]): Pick<Plan, 'uncounted'> {
+  const line = input.mode === 'missing' ? describeUncounted(uncountedCassettes(mappings, input.cassetteExists)) : undefined;
+  return line === undefined ? {} : { uncounted: line };
+}
+
+/** The expected cassettes, and the possible or unwritten ones that exist after all (they have an age). */
+function datedCassettes(mapping: FileMapping, exists: (cassette: string) => boolean): string[] {
+  const expected = new Set(expectedCassettes(mapping));
+  return mapping.cassettes.filter((cassette) => expected.has(cassette) || exists(cassette));
 }
 
 /** A cassette never recorded, or recorded longer ago than max-age, is stale. */

@@ -38,6 +38,8 @@ export function mergeShards(base: Manifest, uploads: readonly ShardUpload[]): Me
       succeeded: file.status === 'succeeded',
       durationMs: file.durationMs / Math.max(1, file.attempts),
       requests: file.requests,
+      // Read back from a shard's report: strings only.
+      unwritten: Array.isArray(file.unwritten) ? file.unwritten.filter((cassette): cassette is string => typeof cassette === 'string') : [],
     }));
   return {
     cassettes: [...writers].filter(([, shards]) => shards.length === 1).map(([cassette, [shard]]) => ({ cassette, shard: shard! })).sort((a, b) => a.cassette.localeCompare(b.cassette)),

@@ -13,6 +13,7 @@ export function planDocument(plan: Plan, config: Config) {
     shared: plan.shared,
     lanes: plan.lanes.map((lane) => lane.files.map((mapping) => mapping.file)),
     notes: plan.notes,
+    ...(plan.uncounted === undefined ? {} : { uncounted: plan.uncounted }),
   };
 }
 
@@ -34,5 +35,6 @@ export function planText(plan: Plan, config: Config): string {
     lines.push('Cassettes shared by several files (those files never run at the same time):');
     for (const { cassette, files } of plan.shared) lines.push(`  ${cassette}: ${files.join(', ')}`);
   }
+  if (plan.uncounted !== undefined) lines.push(plan.uncounted);
   return lines.join('\n');
 }

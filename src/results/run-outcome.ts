@@ -39,6 +39,11 @@ export interface FileResult {
   warnings: string[];
   /** Whether the kept recordings replayed offline, or why they were not replayed; absent when not run. */
   verified?: Verified;
+  /**
+   * After it passed: the cassettes it uses (mapped, or opened by its hook) that are absent, since its
+   * tests made no request there (the manifest remembers them: not missing). Absent when none.
+   */
+  unwritten?: string[];
   /** Requests its last attempt recorded (the manifest learns it from a passing one). */
   requests?: number;
   /** learn-noise: what probing taught, per endpoint (stored in the manifest). */

@@ -23,7 +23,7 @@ import { keyScanNotice, type InspectSettings } from './inspect.js';
 import { AttemptPeers } from './peers.js';
 import { useReaperEnvironment } from './reaper.js';
 import { recoverRunFolder } from './recover.js';
-import { refuseLateWrites, settleForeignChanges } from './settle.js';
+import { noteUnwritten, refuseLateWrites, settleForeignChanges } from './settle.js';
 import { TreeWatch, WATCH_LIMIT } from './tree-watch.js';
 import { Vault } from './vault.js';
 import { vaultRoot } from '../state/vault-location.js';
@@ -115,6 +115,7 @@ export async function executeRun(config: Config, planned: PlannedRun, io: RunIo,
     results = await refuseLateWrites(results, vault, config);
     const foreign = await settleForeignChanges(results, vault, config);
     runWarnings.push(...foreign.problems);
+    results = await noteUnwritten(results, new Map(planned.plan.mappings.map((mapping) => [mapping.file, mapping.cassettes])), config.workingDirectory);
     for (const note of foreign.notes) io.logger.warning(note);
   } catch (error) {
     // Not one file's error (those stay with their file): put back everything still in flight.

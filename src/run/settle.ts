@@ -1,5 +1,7 @@
-// What the run decides at its end, once every file ran: late writers and changes nobody named.
-import { readFile } from 'node:fs/promises';
+// What the run decides at its end, once every file ran: late writers, changes nobody named, and
+// what passing files left unwritten.
+import { lstat, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { secretsOf } from '../config/secrets.js';
 import { findLeaks, type Secret } from '../cassettes/leaks.js';
@@ -77,4 +79,21 @@ export async function refuseLateWrites(results: FileResult[], vault: Vault, conf
     });
   }
   return checked;
+}
+
+/**
+ * The cassettes each passing file uses (`mapped`, or opened by its hook) that are absent once the run
+ * settled: its tests passed without a request there, so the library wrote nothing (vcrpy, Ruby VCR).
+ * The manifest remembers them, and `missing` and audit stop counting them until a run writes them.
+ */
+export async function noteUnwritten(results: readonly FileResult[], mapped: ReadonlyMap<string, readonly string[]>, workingDirectory: string): Promise<FileResult[]> {
+  return Promise.all(
+    results.map(async (result) => {
+      if (result.status !== 'succeeded') return result;
+      const uses = [...new Set([...(mapped.get(result.file) ?? []), ...(result.journaled ?? [])])];
+      const present = await Promise.all(uses.map((cassette) => lstat(path.resolve(workingDirectory, cassette)).then(() => true, () => false)));
+      const unwritten = uses.filter((_, index) => !present[index]).sort();
+      return unwritten.length > 0 ? { ...result, unwritten } : result;
+    }),
+  );
 }

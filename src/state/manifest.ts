@@ -1,7 +1,8 @@
 // .rerecord/manifest.json: what past runs learned. Per test file: the cassettes its record hook
 // saw it open (ground truth, better than any static guess), how long it last took (for
-// longest-first scheduling and balanced shards) and how many requests its recordings hold (for
-// pacing starts under the API's budget), and per endpoint the noise probing learned (fields and
+// longest-first scheduling and balanced shards), how many requests its recordings hold (for
+// pacing starts under the API's budget) and which cassettes it uses that its last passing run left
+// unwritten (never counted missing), and per endpoint the noise probing learned (fields and
 // headers that varied between two fresh recordings). Serialised with sorted keys so diffs stay small.
 import { mergeLearnedNoise } from '../cassettes/learn-noise.js';
 import { checkVolatileField, parsePathTemplate, type LearnedNoise } from '../cassettes/noise.js';
@@ -11,6 +12,11 @@ export interface ManifestEntry {
   durationMs?: number;
   /** Interactions in its kept recordings when it last passed. */
   requests?: number;
+  /**
+   * Cassettes it uses (mapped or opened) that were absent after it last passed: its tests made no
+   * request there, so nothing was written (vcrpy, Ruby VCR). Not counted missing; sorted; absent when none.
+   */
+  unwritten?: string[];
 }
 
 export interface Manifest {
@@ -42,6 +48,8 @@ export function parseManifest(text: string, where: string): Manifest {
     clean[file] = { cassettes };
     if (typeof entry?.durationMs === 'number') clean[file].durationMs = entry.durationMs;
     if (Number.isInteger(entry?.requests) && entry.requests! >= 0) clean[file].requests = entry.requests;
+    const unwritten = strings(entry?.unwritten);
+    if (unwritten.length > 0) clean[file].unwritten = [...new Set(unwritten)].sort();
   }
   const noise = parseNoise((data as { noise?: unknown }).noise);
   return noise.length > 0 ? { version: 1, files: clean, noise } : { version: 1, files: clean };
@@ -108,6 +116,8 @@ export interface LearnedFile {
   durationMs: number;
   /** Requests its recordings hold; learned only from a passing run (a failed one may have stopped early). */
   requests?: number;
+  /** After a passing run: the cassettes it uses that are absent (ManifestEntry.unwritten); ignored otherwise. */
+  unwritten?: string[];
 }
 
 /**
@@ -116,11 +126,19 @@ export interface LearnedFile {
  */
 export function mergeManifest(manifest: Manifest, learned: readonly LearnedFile[]): Manifest {
   const files = { ...manifest.files };
-  for (const { file, cassettes, succeeded, durationMs, requests } of learned) {
+  for (const { file, cassettes, succeeded, durationMs, requests, unwritten } of learned) {
     const known = files[file]?.cassettes ?? [];
     const next = cassettes === undefined ? known : succeeded ? cassettes : [...known, ...cassettes];
     const count = succeeded && requests !== undefined ? requests : files[file]?.requests;
-    files[file] = { cassettes: [...new Set(next)].sort(), durationMs: steadyDuration(files[file]?.durationMs, durationMs), ...(count === undefined ? {} : { requests: count }) };
+    // A passing run says afresh what it left unwritten (a cassette it now writes drops out); a
+    // failed one was restored, so it teaches nothing about what its tests write.
+    const absent = succeeded && unwritten !== undefined ? [...new Set(unwritten)].sort() : (files[file]?.unwritten ?? []);
+    files[file] = {
+      cassettes: [...new Set(next)].sort(),
+      durationMs: steadyDuration(files[file]?.durationMs, durationMs),
+      ...(count === undefined ? {} : { requests: count }),
+      ...(absent.length === 0 ? {} : { unwritten: absent }),
+    };
   }
   return withNoiseOf(manifest, { version: 1, files });
 }

@@ -61,6 +61,8 @@ export async function writeManifest(config: Config, manifest: Manifest, results:
     succeeded: result.status === 'succeeded',
     durationMs: result.durationMs / Math.max(1, result.attempts),
     requests: result.requests,
+    // A passing file with none left unwritten clears what the manifest remembered.
+    unwritten: result.unwritten ?? [],
   }));
   const noise = ran.flatMap((result) => (result.status === 'succeeded' ? (result.learnedNoise ?? []) : []));
   await writeOwnFile(config.workingDirectory, MANIFEST_PATH, serializeManifest(addLearnedNoise(mergeManifest(manifest, learned), noise)));

@@ -125,14 +125,15 @@ describe('record-host-map', () => {
 });
 
 describe('audit and diff', () => {
-  it('audit reports dynamic-name orphans, shared names and planted tokens, and fails on secrets', async () => {
+  it('audit judges no orphan while a test names cassettes only run time knows, reports shared names and planted tokens, and fails on secrets', async () => {
     project = await projects.copy('test/projects/testthat');
     const clean = await runCli(['audit', '--json'], { cwd: project.dir, env: cleanEnv() });
     expect(clean.code, clean.stderr).toBe(0);
     const report = JSON.parse(clean.stdout);
     expect(report.cassettes).toBe(9);
-    expect(report.counts).toMatchObject({ secret: 0, token: 0, poisoned: 0, missing: 0, orphan: 1, shared: 1 });
-    expect(report.findings.find((f: { kind: string }) => f.kind === 'orphan')).toMatchObject({ cassette: `${FIXTURES}/dyn_one.yml`, severity: 'notice' });
+    // dyn_one.yml may be what the paste0() name makes: an orphan would be a guess, so one line says none was judged.
+    expect(report.counts).toMatchObject({ secret: 0, token: 0, poisoned: 0, missing: 0, orphan: 0, shared: 1 });
+    expect(report.notes).toContain('orphans not judged: 1 test file uses cassette names only run time knows (a run teaches the manifest those)');
     expect(report.oldest.source).toBe('recorded');
 
     const users = path.join(project.dir, FIXTURES, 'users.yml');
@@ -169,7 +170,8 @@ describe('audit as an action step and stale mode', () => {
     await writeFile(item, (await readFile(item, 'utf8')).replace('X-Api-Key: <<<API_KEY>>>', `X-Api-Key: ${KEY}`));
     const result = await runAction({ step: 'audit', 'api-key': KEY, 'api-key-env': 'STANDIN_API_KEY' }, { cwd: project.dir, env: cleanEnv() });
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.outputs.findings!)).toMatchObject({ secret: 1, orphan: 1, shared: 1 });
+    expect(JSON.parse(result.outputs.findings!)).toMatchObject({ secret: 1, orphan: 0, shared: 1 });
+    expect(result.summary).toContain('- orphans not judged: 1 test file uses');
     expect(result.stdout).toMatch(/::error title=rerecord audit%3A secret,file=tests\/fixtures\/item_one\.yml,line=\d+::holds api-key \(raw\)/);
     expect(result.summary).toMatch(/\| error \| secret \| `tests\/fixtures\/item_one\.yml:\d+` \|/);
     expect(result.stdout.replace(`::add-mask::${KEY}`, '') + result.summary).not.toContain(KEY);

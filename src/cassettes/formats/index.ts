@@ -72,6 +72,30 @@ export function parseCassette(content: string | Uint8Array, file: string): Casse
   }
 }
 
+/** A format's top-level keys as they open a line of YAML or a member of JSON, for text that does not parse. */
+const CLAIMS: ReadonlyArray<[CassetteFormat, RegExp]> = [
+  ['vcr', new RegExp(`^${VCR_LIST_KEY}\\s*:|"${VCR_LIST_KEY}"\\s*:`, 'm')],
+  ['vcrpy', new RegExp(`^${VCRPY_LIST_KEY}\\s*:|"${VCRPY_LIST_KEY}"\\s*:`, 'm')],
+  ['har', /"log"\s*:[^]*"entries"\s*:/],
+  ['nock', /^\s*\[[^]*"scope"\s*:/],
+];
+
+/**
+ * The format a file that does not parse as a cassette claims to be in: its shape when its syntax
+ * reads, else a format's top-level key in its text; undefined when it claims none (another tool's
+ * file sharing the cassette folder). Tells a broken cassette from a file that never was one.
+ */
+export function claimedFormat(content: string | Uint8Array, file: string): CassetteFormat | undefined {
+  const text = stripBom(typeof content === 'string' ? content : decodeCassetteBytes(content).text);
+  let data: unknown;
+  try {
+    data = parseText(text, file).data;
+  } catch {
+    return CLAIMS.find(([, pattern]) => pattern.test(text))?.[0];
+  }
+  return detectFormat(data);
+}
+
 function readFormat(format: CassetteFormat, data: unknown, ctx: ReadContext): Cassette {
   if (format === 'nock') return readNock(data as unknown[], ctx);
   const fields = data as Record<string, unknown>;

@@ -3,7 +3,7 @@
 // journals it; PYTEST_PLUGINS loads it, so it also rides along with a custom `command` that ends up
 // running pytest.
 import path from 'node:path';
-import { definePreset, fillCommand, hookEnvironment, runnerArguments, type CassetteRef, type MappingContext } from '../preset.js';
+import { definePreset, fillCommand, hookEnvironment, runnerArguments, withPossible, type CassetteRef, type MappingContext } from '../preset.js';
 import { pytestFailure, pytestRuntimeCheck } from './runtime.js';
 import { declaredPytestPlugin, markedCassettes } from './marks.js';
 import { decoratorArguments, keywordArgument, positionalArguments, pythonLiteral, readPythonModule, resolveDirectory, type PythonModule } from './python-source.js';
@@ -89,10 +89,13 @@ export const pytest = definePreset({
     const module = readPythonModule(context.source);
     const refs = useCassetteRefs(module, context.wrappers);
     const marked = markedCassettes(module, context);
-    return {
-      cassettes: [...refs.flatMap((ref) => (ref.name === undefined ? [] : [placeInLibrary(context.cassetteDir, ref.name)])), ...marked.cassettes],
+    const named = refs.flatMap((ref) => (ref.name === undefined ? [] : [placeInLibrary(context.cassetteDir, ref.name)]));
+    const mapped = {
+      cassettes: [...named, ...marked.cassettes],
       unresolved: [...refs.filter((ref) => ref.name === undefined), ...marked.unresolved].sort((a, b) => a.line - b.line),
     };
+    // A `use_cassette` of the same name is the test's own: expected, whatever a spread mark says.
+    return withPossible(mapped, new Set(marked.possible ?? []), new Set(named));
   },
 
   /** pytest-recording and pytest-vcr keep cassettes in `cassettes` folders beside the test modules. */

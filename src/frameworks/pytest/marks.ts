@@ -8,7 +8,7 @@
 // Fixtures (`vcr_cassette_dir`, `default_cassette_name` / `vcr_cassette_name`, `vcr_config`) are
 // looked up where pytest looks: the test module, then conftest.py files from its folder up.
 import path from 'node:path';
-import type { CassetteRef, FileCassettes, MappingContext } from '../preset.js';
+import { withPossible, type CassetteRef, type FileCassettes, type MappingContext } from '../preset.js';
 import type { ProjectFiles } from '../shared/project-files.js';
 import { isParametrize, parametrizeIds } from './parametrize.js';
 import {
@@ -121,6 +121,11 @@ interface MarkedTest {
   name: string;
   /** Decorators and pytestmark values that apply, closest first. */
   marks: string[];
+  /**
+   * The vcr mark comes only from a class or the module (`pytestmark`), not the test's own decorator:
+   * spread over tests that may make no request, for which vcrpy writes no file.
+   */
+  spread: boolean;
 }
 
 /** Test functions pytest collects (`test*` at module level or in `Test*` classes) that carry a vcr mark. */
@@ -134,7 +139,7 @@ function markedTests(module: PythonModule): MarkedTest[] {
     const ofClass = fn.owner ? [...fn.owner.decorators.map((d) => d.text.slice(1).trim()).reverse(), ...fn.owner.marks.flatMap(markList)] : [];
     const marks = [...own, ...ofClass, ...moduleMarks];
     if (!marks.some((mark) => VCR_MARK.test(mark))) continue;
-    tests.push({ fn, name: fn.owner ? `${fn.owner.name}.${fn.name}` : fn.name, marks });
+    tests.push({ fn, name: fn.owner ? `${fn.owner.name}.${fn.name}` : fn.name, marks, spread: !own.some((mark) => VCR_MARK.test(mark)) });
   }
   return tests;
 }
@@ -220,6 +225,8 @@ export function markedCassettes(module: PythonModule, context: MappingContext): 
   const plugin = pytestPlugin(context.project);
   const settings = moduleSettings(module, context, plugin);
   const cassettes: string[] = [];
+  const possible = new Set<string>();
+  const expected = new Set<string>();
   const unresolved: CassetteRef[] = [];
   for (const test of tests) {
     const vcrMarks = test.marks.filter((mark) => VCR_MARK.test(mark));
@@ -242,6 +249,12 @@ export function markedCassettes(module: PythonModule, context: MappingContext): 
     }
     const suffix = `.${serializer ?? 'yaml'}`;
     const place = (name: string) => path.posix.join(settings.dir as string, name.endsWith(suffix) ? name : `${name}${suffix}`);
+    // The test's own recording: under a spread mark, written only if the test makes a request.
+    const record = (...names: string[]) => {
+      const placed = names.map(place);
+      cassettes.push(...placed);
+      for (const cassette of placed) (test.spread ? possible : expected).add(cassette);
+    };
     // pytest-recording also reads the cassettes a mark names (`@pytest.mark.vcr("shared.yaml")`),
     // as given, relative to the folder: used by the test, never rewritten by it.
     if (plugin === PYTEST_PLUGINS.recording) {
@@ -249,7 +262,11 @@ export function markedCassettes(module: PythonModule, context: MappingContext): 
         for (const arg of positionalArguments(decoratorArguments(mark))) {
           const extra = pythonLiteral(arg);
           if (extra === undefined) fail(`extra cassette ${arg} is computed`, { line: test.fn.line }, `${settings.dir}/*`);
-          else if (!path.posix.isAbsolute(extra)) cassettes.push(path.posix.normalize(path.posix.join(settings.dir, extra)));
+          else if (!path.posix.isAbsolute(extra)) {
+            const named = path.posix.normalize(path.posix.join(settings.dir, extra));
+            cassettes.push(named);
+            expected.add(named);
+          }
         }
       }
     }
@@ -257,25 +274,25 @@ export function markedCassettes(module: PythonModule, context: MappingContext): 
     if (renamed !== undefined) {
       const literal = pythonLiteral(positionalArguments(decoratorArguments(renamed))[0] ?? '');
       if (literal === undefined) fail(`${renamed} is computed`, { line: test.fn.line }, `${settings.dir}/*`);
-      else cassettes.push(place(literal));
+      else record(literal);
       continue;
     }
     if (settings.name !== undefined) {
-      if (typeof settings.name === 'string') cassettes.push(place(settings.name));
+      if (typeof settings.name === 'string') record(settings.name);
       else fail(settings.name.unresolved, settings.name, `${settings.dir}/*`);
       continue;
     }
     const parametrize = test.marks.filter(isParametrize);
     const clean = (name: string) => (plugin === PYTEST_PLUGINS.recording ? name.replace(FORBIDDEN, '-') : name);
     if (parametrize.length === 0) {
-      cassettes.push(place(clean(test.name)));
+      record(clean(test.name));
       continue;
     }
     const ids = parametrizeIds(parametrize, module.constants);
-    if (ids && 'ids' in ids) cassettes.push(...ids.ids.map((id) => place(clean(`${test.name}[${id}]`))));
+    if (ids && 'ids' in ids) record(...ids.ids.map((id) => clean(`${test.name}[${id}]`)));
     else fail(`parametrized, ${ids?.unresolved ?? 'ids unknown'} (${test.name}[<id>]${suffix})`, { line: test.fn.line }, `${settings.dir}/${globEscape(clean(test.name))}\\[*\\]${suffix}`);
   }
-  return { cassettes, unresolved };
+  return withPossible({ cassettes, unresolved }, possible, expected);
 }
 
 function globEscape(text: string): string {

@@ -3,7 +3,7 @@
 // RUBYLIB + RUBYOPT rather than `rspec --require`, so that it also reaches a user's own command
 // (`bundle exec rspec {file}`, `bin/rspec {file}`): every Ruby process honours RUBYOPT.
 import path from 'node:path';
-import { definePreset, fillCommand, hookEnvironment, runnerArguments } from '../preset.js';
+import { definePreset, fillCommand, hookEnvironment, runnerArguments, withPossible } from '../preset.js';
 import { rspecFailure, rspecRuntimeCheck } from './runtime.js';
 import type { ProjectFiles } from '../shared/project-files.js';
 import { findRubyCassetteRefs, readRspecFile, type Serializer, type SharedLibrary } from './walker.js';
@@ -61,13 +61,20 @@ export const rspec = definePreset({
     const live = refs.filter((ref) => !ref.metadata || metadata);
     const cassettes: string[] = [];
     const unresolved = [];
+    // VCR writes a cassette only when its example made a request: one a group's `:vcr` spreads is possible.
+    const possible = new Set<string>();
+    const expected = new Set<string>();
     for (const ref of live) {
       const serializer = ref.serializeWith === undefined ? (helpers?.serializeWith ?? 'yaml') : ref.serializeWith;
       if (ref.name === undefined) unresolved.push(ref);
       else if (serializer === null) unresolved.push({ ...ref, name: undefined, expression: `${ref.expression} (serialize_with only known at run time)` });
-      else cassettes.push(path.posix.join(context.cassetteDir, `${sanitizeCassetteName(ref.name)}.${extensionOf(serializer)}`));
+      else {
+        const cassette = path.posix.join(context.cassetteDir, `${sanitizeCassetteName(ref.name)}.${extensionOf(serializer)}`);
+        cassettes.push(cassette);
+        (ref.spread ? possible : expected).add(cassette);
+      }
     }
-    return { cassettes, unresolved: unresolved.map(({ name, expression, line, file, pattern }) => ({ name, expression, line, file, pattern })) };
+    return withPossible({ cassettes, unresolved: unresolved.map(({ name, expression, line, file, pattern }) => ({ name, expression, line, file, pattern })) }, possible, expected);
   },
 
   launch(absoluteFile, command, hook, environment) {

@@ -23,6 +23,11 @@ export interface RubyCassetteRef extends CassetteRef {
   serializeWith?: Serializer;
   /** The `:vcr` metadata of an example (only live with `configure_rspec_metadata!`). */
   metadata?: boolean;
+  /**
+   * The metadata comes from a group (or shared examples), not the example itself: spread over
+   * examples that may make no request, for which VCR writes no file.
+   */
+  spread?: boolean;
 }
 
 interface Include {
@@ -365,16 +370,18 @@ function descriptionOf(args: Token[][]): string | undefined {
 /** The cassette an example opens through `:vcr` metadata (its own or inherited), if any. */
 function exampleRefs(example: Frame, chain: readonly Frame[]): RubyCassetteRef[] {
   if (chain.some((frame) => frame.kind === 'skipped')) return [];
-  const setting = [...chain].reverse().find((frame) => frame.vcr !== undefined)?.vcr;
+  const source = [...chain].reverse().find((frame) => frame.vcr !== undefined);
+  const setting = source?.vcr;
   if (!setting || ('on' in setting && !setting.on)) return [];
   const line = example.line ?? 0;
   const header = example.header ?? '';
   if ('unknown' in setting) return [{ name: undefined, expression: `vcr: ${setting.unknown}`, line, metadata: true }];
   const serializeWith = setting.serializeWith;
-  if (setting.name !== undefined) return [{ name: setting.name, expression: header, line, metadata: true, serializeWith }];
+  const spread = source !== example ? { spread: true } : {};
+  if (setting.name !== undefined) return [{ name: setting.name, expression: header, line, metadata: true, serializeWith, ...spread }];
   if (setting.dynamic !== undefined) return [{ name: undefined, expression: setting.dynamic, line, metadata: true }];
   // A missing description makes RSpec use a position id ("1:2") instead.
   const descriptions = chain.filter((frame) => frame.kind === 'group' || frame.kind === 'example').map((frame) => frame.description);
   const known = descriptions.every((text) => text !== undefined && text !== '');
-  return [{ name: known ? descriptions.join('/') : undefined, expression: `vcr metadata: ${header}`, line, metadata: true, serializeWith }];
+  return [{ name: known ? descriptions.join('/') : undefined, expression: `vcr metadata: ${header}`, line, metadata: true, serializeWith, ...spread }];
 }

@@ -96,8 +96,72 @@ describe('auditCassettes', () => {
     expect(report.oldest).toEqual({ cassette: 'f/old.yml', recordedAt: '2026-08-25T00:00:00.000Z', source: 'commit' });
   });
 
-  it('hints that dynamic names may explain orphans', () => {
-    expect(report.findings.find((f) => f.kind === 'orphan')!.message).toMatch(/1 test files also use names only known at run time/);
+  it('judges orphans only when every mapping is known, and says so in one line otherwise', () => {
+    expect(report.findings.find((f) => f.kind === 'orphan')!.message).toBe('no test file uses it');
+    expect(report.notes).toEqual([]);
+    const open = auditCassettes(
+      input({
+        cassettes: [audited('f/orphan.yml')],
+        mappings: [
+          { file: 't/test-a.R', cassettes: [], unresolved: ['paste0("x", i) (line 4)'], openEnded: true },
+          { file: 't/test-b.R', cassettes: [], unresolved: ['paste0("y", i) (line 4)'], openEnded: true },
+        ],
+      }),
+    );
+    expect(open.counts.orphan).toBe(0);
+    expect(open.notes).toEqual(['orphans not judged: 2 test files use cassette names only run time knows (a run teaches the manifest those)']);
+    expect(auditText(open)).toContain('orphans not judged: 2 test files use');
+    expect(auditMarkdown(open)).toContain('- orphans not judged: 2 test files use');
+  });
+
+  it('counts missing only expected cassettes: possible and unwritten ones go in one line', () => {
+    const report = auditCassettes(
+      input({
+        mappings: [{ file: 't/test_m.py', cassettes: ['c/a.yaml', 'c/b.yaml', 'c/c.yaml', 'c/d.yaml'], unresolved: [], possible: ['c/a.yaml', 'c/b.yaml'], unwritten: ['c/c.yaml'] }],
+        exists: () => false,
+      }),
+    );
+    expect(report.findings.map((f) => [f.kind, f.cassette])).toEqual([['missing', 'c/d.yaml']]);
+    expect(report.notes).toEqual(['not counted missing: 2 possible cassettes (a mark spread over tests that may make no request), 1 cassette left unwritten when their test file last passed']);
+  });
+
+  it('calls a file in none of the library\'s formats foreign, never unreadable nor orphan nor stale; a broken cassette stays unreadable', () => {
+    const old = new Date(NOW.getTime() - 90 * DAY);
+    const report = auditCassettes(
+      input({
+        cassettes: [
+          audited('c/t.xai.yaml', { cassette: undefined, parseError: 'c/t.xai.yaml: not a cassette we know', recordedAt: old }),
+          audited('c/other.json', { cassette: recording([500]) }),
+          audited('c/broken.yaml', { cassette: undefined, parseError: 'c/broken.yaml:3: bad indentation', claims: 'vcrpy' }),
+          audited('c/leaky.xai.yaml', { cassette: undefined, parseError: 'x', text: 'token: sk-audit-123456789' }),
+          audited('c/mapped.yaml', { cassette: undefined, parseError: 'c/mapped.yaml: not a cassette we know' }),
+        ],
+        mappings: [{ file: 't/test_m.py', cassettes: ['c/broken.yaml', 'c/mapped.yaml'], unresolved: [] }],
+        secrets: [{ name: 'api-key', value: 'sk-audit-123456789' }],
+        formats: ['vcrpy'],
+      }),
+    );
+    expect(report.findings.map((f) => [f.severity, f.kind, f.cassette])).toEqual([
+      ['error', 'secret', 'c/leaky.xai.yaml'],
+      ['warning', 'unreadable', 'c/broken.yaml'],
+      // A test maps it: its library's cassette, however broken.
+      ['warning', 'unreadable', 'c/mapped.yaml'],
+      ['notice', 'foreign', 'c/leaky.xai.yaml'],
+      ['notice', 'foreign', 'c/other.json'],
+      ['notice', 'foreign', 'c/t.xai.yaml'],
+    ]);
+    expect(report.findings.find((f) => f.kind === 'foreign')!.message).toBe('foreign (not a vcrpy cassette)');
+    // Claimed only by the glob of an unresolved name: still foreign, and no orphan.
+    const claimed = auditCassettes(
+      input({
+        cassettes: [audited('c/t.xai.yaml', { cassette: undefined, parseError: 'not a cassette we know' })],
+        mappings: [{ file: 't/test_m.py', cassettes: ['c/t.xai.yaml'], unresolved: ['x (line 3)'], unresolvedPatterns: ['c/*'] }],
+        formats: ['vcrpy'],
+        named: new Set(),
+      }),
+    );
+    expect(claimed.findings.map((f) => f.kind)).toEqual(['foreign']);
+    expect(auditFails(report, 'warning')).toBe(true);
   });
 
   it.each([

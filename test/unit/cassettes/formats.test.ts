@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { blockSequenceLines, parseYamlText } from '../../../src/cassettes/formats/syntax.js';
-import { detectFormat, guessSyntax, parseCassette } from '../../../src/cassettes/formats/index.js';
+import { claimedFormat, detectFormat, guessSyntax, parseCassette } from '../../../src/cassettes/formats/index.js';
 import { jsonArrayElementOffsets, locateJsonError, offsetsToLines } from '../../../src/cassettes/formats/json-scan.js';
 import { toIsoDate } from '../../../src/cassettes/formats/dates.js';
 import { CassetteParseError, type Cassette, type Interaction } from '../../../src/cassettes/model.js';
@@ -392,5 +392,19 @@ describe('the recordings of the test projects', () => {
       expect(interaction.response.body.kind).toBe('json');
       if (name.startsWith('testthat')) expect(interaction.recordedAt).toMatch(/^2026-11-23T/);
     }
+  });
+});
+
+describe('claimedFormat', () => {
+  it.each([
+    ['a vcrpy cassette whose interactions do not read', 'interactions:\n- request: 3\nversion: 1\n', 'broken.yaml', 'vcrpy'],
+    ['a vcrpy cassette with broken syntax', 'interactions:\n  - request: {\n\tmethod: GET\n', 'broken.yaml', 'vcrpy'],
+    ['a Ruby VCR cassette with broken syntax', 'http_interactions:\n- request: [\n', 'b.yml', 'vcr'],
+    ['a HAR with broken JSON', '{"log": {"entries": [', 'r.har', 'har'],
+    ['nock JSON with broken syntax', '[{"scope": "http://x", ', 'n.json', 'nock'],
+    ['YAML of another tool', 'format: xai-proto/1\nframes:\n- CgRwaW5n\n', 't.xai.yaml', undefined],
+    ['binary data', '\u0000\u0001PK\u0003', 't.bin', undefined],
+  ] as const)('%s: %s', (_what, text, file, format) => {
+    expect(claimedFormat(Buffer.from(text, 'latin1'), file)).toBe(format);
   });
 });

@@ -11,6 +11,42 @@ function plan(file: string, files: Record<string, string>, cassetteDir = 'tests/
   return pytest.mapFile!({ file, source: files[file]!, cassetteDir, wrappers: [], project });
 }
 
+describe('cassettes of a spread vcr mark', () => {
+  // vcrpy writes a cassette only when the test made a request: a mark spread over a whole module
+  // or class predicts files many tests never write.
+  it('are possible under a module or class pytestmark, expected under the test\'s own decorator or a use_cassette', () => {
+    const source = [
+      'import pytest, vcr',
+      'pytestmark = pytest.mark.vcr',
+      'def test_spread():',
+      '    pass',
+      '@pytest.mark.vcr',
+      'def test_own():',
+      '    pass',
+      'class TestGroup:',
+      '    pytestmark = [pytest.mark.vcr]',
+      '    def test_in_class(self):',
+      '        pass',
+      '@pytest.mark.default_cassette("shared")',
+      'def test_renamed():',
+      '    pass',
+      'def test_explicit():',
+      '    with vcr.use_cassette("tests/cassettes/test_m/shared.yaml"):',
+      '        pass',
+    ].join('\n');
+    const mapped = plan('tests/test_m.py', { ...RECORDING, 'tests/test_m.py': source });
+    expect(mapped.cassettes).toContain('tests/cassettes/test_m/test_own.yaml');
+    // shared.yaml: renamed under the spread mark, but a use_cassette names it too.
+    expect(mapped.possible).toEqual(['tests/cassettes/test_m/test_spread.yaml', 'tests/cassettes/test_m/TestGroup.test_in_class.yaml', 'tests/cassettes/test_m/test_explicit.yaml']);
+    expect(mapped.cassettes).toContain('tests/cassettes/test_m/shared.yaml');
+  });
+
+  it('are all expected when every test carries its own mark', () => {
+    const source = 'import pytest\n@pytest.mark.vcr\ndef test_a():\n    pass\n';
+    expect(plan('tests/test_a.py', { ...RECORDING, 'tests/test_a.py': source })).toEqual({ cassettes: ['tests/cassettes/test_a/test_a.yaml'], unresolved: [] });
+  });
+});
+
 describe('pytest-recording cassettes', () => {
   it('go to <folder of the test file>/cassettes/<module>/, with parametrize ids and forbidden characters as "-"', () => {
     const source = [

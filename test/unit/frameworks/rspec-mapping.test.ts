@@ -15,6 +15,23 @@ describe('RSpec mapping with the helpers', () => {
     expect(plan('spec/a_spec.rb', { 'spec/spec_helper.rb': "VCR.configure { |c| c.hook_into :webmock }\n", 'spec/a_spec.rb': spec }).cassettes).toEqual(['spec/cassettes/plain.yml']);
   });
 
+  it("makes a group's :vcr possible for its examples (VCR writes nothing without a request), an example's own expected", () => {
+    const spec = [
+      "describe 'Users', :vcr do",
+      "  it 'lists' do end",
+      "  it 'counts', :vcr do end",
+      "  context 'named', vcr: { cassette_name: 'shared' } do",
+      "    it 'reads' do end",
+      '  end',
+      'end',
+      "VCR.use_cassette('shared') {}",
+    ].join('\n');
+    const mapped = plan('spec/a_spec.rb', { 'spec/spec_helper.rb': HELPER, 'spec/a_spec.rb': spec });
+    expect(mapped.cassettes).toEqual(expect.arrayContaining(['spec/cassettes/Users/lists.yml', 'spec/cassettes/Users/counts.yml', 'spec/cassettes/shared.yml']));
+    // shared.yml: spread by its group, but a use_cassette names it too.
+    expect(mapped.possible).toEqual(['spec/cassettes/Users/lists.yml']);
+  });
+
   it.each([
     ['c.default_cassette_options = { serialize_with: :json }', 'json'],
     ["c.default_cassette_options = {\n    record: :once,\n    :serialize_with => :json\n  }", 'json'],
@@ -39,6 +56,7 @@ describe('RSpec mapping with the helpers', () => {
     expect(plan('spec/a_spec.rb', { 'spec/spec_helper.rb': helper, 'spec/a_spec.rb': spec })).toEqual({
       cassettes: ['spec/cassettes/A/one.json', 'spec/cassettes/A/two.yml', 'spec/cassettes/named.zz', 'spec/cassettes/call.yml'],
       unresolved: [{ name: undefined, expression: "'dyn' (serialize_with only known at run time)", line: 7, file: undefined, pattern: undefined }],
+      possible: ['spec/cassettes/A/one.json'],
     });
   });
 

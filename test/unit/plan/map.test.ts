@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { node } from '../../../src/frameworks/node/index.js';
 import { polly } from '../../../src/frameworks/polly/index.js';
 import { testthat } from '../../../src/frameworks/testthat/index.js';
-import { findSharedCassettes, mapCassettes } from '../../../src/plan/map.js';
+import { expectedCassettes, findSharedCassettes, mapCassettes } from '../../../src/plan/map.js';
 import { EMPTY_MANIFEST } from '../../../src/state/manifest.js';
 import { memoryProject } from '../config/memory-project.js';
 
@@ -47,8 +47,24 @@ describe('custom framework mapping', () => {
     const goVcr = customPreset('{name}.yaml');
     const source = 'func TestUsers(t *testing.T) {\n  r, _ := recorder.New("fixtures/users") // recorder.New("commented")\n  name := "x"\n  recorder.New(name)\n}';
     const [mapping] = mapCassettes([{ file: 'users_test.go', source }], goVcr, 'testdata', EMPTY_MANIFEST, ['recorder.New']);
-    expect(mapping).toEqual({ file: 'users_test.go', cassettes: ['testdata/fixtures/users.yaml'], unresolved: ['name (line 4)'] });
+    // `name` falls under no glob and no run taught the manifest: any recording may be this file's.
+    expect(mapping).toEqual({ file: 'users_test.go', cassettes: ['testdata/fixtures/users.yaml'], unresolved: ['name (line 4)'], openEnded: true });
     expect(mapCassettes([{ file: 'users_test.go', source }], goVcr, 'testdata', EMPTY_MANIFEST, [])[0]!.cassettes).toEqual([]);
+  });
+
+  it('carries what the file left unwritten when it last passed, only among its cassettes, and knows a file a run taught', () => {
+    const manifest = {
+      version: 1 as const,
+      files: { 'tests/testthat/test-a.R': { cassettes: ['tests/fixtures/dyn.yml'], unwritten: ['tests/fixtures/a.yml', 'tests/fixtures/gone.yml'] } },
+    };
+    const source = 'use_cassette("a", {}); use_cassette(paste0("x", i), {})';
+    const [taught] = mapCassettes([{ file: 'tests/testthat/test-a.R', source }], testthat, 'tests/fixtures', manifest);
+    expect(taught).toMatchObject({ cassettes: ['tests/fixtures/a.yml', 'tests/fixtures/dyn.yml'], unwritten: ['tests/fixtures/a.yml'] });
+    expect(taught).not.toHaveProperty('openEnded');
+    expect(expectedCassettes(taught!)).toEqual(['tests/fixtures/dyn.yml']);
+    const [untaught] = mapCassettes([{ file: 'tests/testthat/test-a.R', source }], testthat, 'tests/fixtures', EMPTY_MANIFEST);
+    expect(untaught).toMatchObject({ openEnded: true });
+    expect(untaught).not.toHaveProperty('unwritten');
   });
 
   it('asks presets that map whole files, naming helper files in what stays unresolved and keeping their globs', () => {

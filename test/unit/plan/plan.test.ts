@@ -46,6 +46,26 @@ describe('buildPlan', () => {
     expect(result.shared).toEqual([{ cassette: 'tests/fixtures/fresh.yml', files: ['tests/testthat/test-fresh.R', 'tests/testthat/test-old.R'] }]);
   });
 
+  it('missing: a cassette its test may never write (possible, or unwritten when it last passed) selects nothing, and one line says so', () => {
+    const spread = { ...testthat, mapFile: () => ({ cassettes: ['tests/fixtures/maybe.yml'], unresolved: [], possible: ['tests/fixtures/maybe.yml'] }) };
+    const possible = plan({ mode: 'missing', preset: spread, cassetteExists: () => false });
+    expect(possible.files).toEqual([]);
+    expect(possible.uncounted).toBe('not counted missing: 4 possible cassettes (a mark spread over tests that may make no request)');
+    expect(possible.notes).toEqual([]);
+    const manifest = { version: 1 as const, files: { 'tests/testthat/test-never.R': { cassettes: [], unwritten: ['tests/fixtures/never.yml'] } } };
+    const unwritten = plan({ mode: 'missing', manifest });
+    expect(unwritten.files).toEqual([]);
+    expect(unwritten.mappings.find((m) => m.file === 'tests/testthat/test-never.R')?.unwritten).toEqual(['tests/fixtures/never.yml']);
+    expect(unwritten.uncounted).toBe('not counted missing: 1 cassette left unwritten when their test file last passed');
+    expect(plan({ mode: 'all', manifest })).not.toHaveProperty('uncounted');
+    // Nor does stale count it (never recorded would be stale on every run); a recorded one has an age.
+    const stale = (cassetteExists: (c: string) => boolean) =>
+      plan({ mode: 'stale', manifest, cassetteExists, recordedAt: (c) => (cassetteExists(c) ? new Date(NOW.getTime() - DAY) : undefined), now: NOW, maxAgeMs: 30 * DAY }).files.map((f) => f.file);
+    expect(stale((cassette) => !cassette.includes('never'))).toEqual([]);
+    expect(stale(() => true)).toEqual([]);
+    expect(plan({ mode: 'stale', manifest, recordedAt: () => new Date(NOW.getTime() - 40 * DAY), now: NOW, maxAgeMs: 30 * DAY }).files).toHaveLength(2);
+  });
+
   it('missing: files that use a cassette not recorded yet', () => {
     expect(plan({ mode: 'missing' }).files.map((f) => f.file)).toEqual(['tests/testthat/test-never.R']);
   });

@@ -111,6 +111,22 @@ describe('manifest', () => {
     });
   });
 
+  it('remembers what a passing run left unwritten, keeps it through a failure, and forgets it once written', () => {
+    const first = mergeManifest(manifest, [{ file: 'a', cassettes: ['x'], succeeded: true, durationMs: 10, unwritten: ['z', 'x'] }]);
+    expect(first.files.a).toEqual({ cassettes: ['x'], durationMs: 10, unwritten: ['x', 'z'] });
+    const failed = mergeManifest(first, [{ file: 'a', cassettes: ['x'], succeeded: false, durationMs: 10, unwritten: [] }]);
+    expect(failed.files.a?.unwritten).toEqual(['x', 'z']);
+    const written = mergeManifest(failed, [{ file: 'a', cassettes: ['x', 'z'], succeeded: true, durationMs: 10, unwritten: ['z'] }]);
+    expect(written.files.a?.unwritten).toEqual(['z']);
+    expect(serializeManifest(written)).toContain('"unwritten": [\n        "z"\n      ]');
+    expect(mergeManifest(written, [{ file: 'a', cassettes: ['x', 'z'], succeeded: true, durationMs: 10, unwritten: [] }]).files.a).not.toHaveProperty('unwritten');
+  });
+
+  it('reads unwritten defensively: strings only, sorted, absent when empty', () => {
+    const parsed = parseManifest(JSON.stringify({ version: 1, files: { a: { cassettes: [], unwritten: ['b', 3, 'a', 'a'] }, b: { cassettes: [], unwritten: 'x' } } }), 'm');
+    expect(parsed.files).toEqual({ a: { cassettes: [], unwritten: ['a', 'b'] }, b: { cassettes: [] } });
+  });
+
   it('serialises with sorted keys and a final newline', () => {
     expect(serializeManifest({ version: 1, files: { b: { cassettes: [] }, a: { cassettes: ['x'] } } })).toBe(
       '{\n  "version": 1,\n  "files": {\n    "a": {\n      "cassettes": [\n        "x"\n      ]\n    },\n    "b": {\n      "cassettes": []\n    }\n  }\n}\n',

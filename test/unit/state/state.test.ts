@@ -7,6 +7,11 @@ import { recoverDeadRuns } from '../../../src/run/recover.js';
 import { Vault, sha256File } from '../../../src/run/vault.js';
 import { TreeWatch } from '../../../src/run/tree-watch.js';
 import { useTempDirs } from '../../support/temp-dirs.js';
+import type { Config } from '../../../src/config/config.js';
+import type { FileResult } from '../../../src/results/run-outcome.js';
+import { EMPTY_MANIFEST, parseManifest } from '../../../src/state/manifest.js';
+import { writeManifest } from '../../../src/state/run-records.js';
+import { noteUnwritten } from '../../../src/run/settle.js';
 
 const tempDir = useTempDirs('rerecord-state-');
 
@@ -153,5 +158,36 @@ describe('recoverDeadRuns', () => {
     expect(await recoverDeadRuns(root, vaultRoot)).toMatchObject({ runs: [path.basename(vault.folder)], failed: [] });
     expect(await readFile(path.join(outside, 'victim.yml'), 'utf8')).toBe('outside');
     expect(await readFile(path.join(root, 'fixtures/a.yml'), 'utf8')).toBe('a');
+  });
+});
+
+describe('what passing files left unwritten', () => {
+  it('is each passing file\'s mapped or opened cassettes absent after the run, remembered by the manifest; a failed file teaches nothing', async () => {
+    const root = await tempDir();
+    await mkdir(path.join(root, 'tests/cassettes'), { recursive: true });
+    await writeFile(path.join(root, 'tests/cassettes/wrote.yaml'), 'interactions: []\n');
+    const result = (file: string, status: FileResult['status']): FileResult => ({
+      file,
+      status,
+      attempts: 1,
+      durationMs: 10,
+      exitCode: 0,
+      reason: '',
+      output: '',
+      cassettes: [],
+      journaled: ['tests/cassettes/opened.yaml'],
+      drift: [],
+      warnings: [],
+    });
+    const mapped = new Map([
+      ['tests/test_a.py', ['tests/cassettes/wrote.yaml', 'tests/cassettes/quiet.yaml']],
+      ['tests/test_b.py', ['tests/cassettes/never.yaml']],
+    ]);
+    const results = await noteUnwritten([result('tests/test_a.py', 'succeeded'), result('tests/test_b.py', 'failed')], mapped, root);
+    expect(results.map((r) => r.unwritten)).toEqual([['tests/cassettes/opened.yaml', 'tests/cassettes/quiet.yaml'], undefined]);
+    await writeManifest({ workingDirectory: root } as Config, EMPTY_MANIFEST, results);
+    const written = parseManifest(await readFile(path.join(root, '.rerecord/manifest.json'), 'utf8'), 'm');
+    expect(written.files['tests/test_a.py']?.unwritten).toEqual(['tests/cassettes/opened.yaml', 'tests/cassettes/quiet.yaml']);
+    expect(written.files['tests/test_b.py']).not.toHaveProperty('unwritten');
   });
 });
