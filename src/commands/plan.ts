@@ -8,6 +8,11 @@ import { ConfigError } from '../config/errors.js';
 import { recordingDates } from '../discover/cassette-files.js';
 import { readFailureLog } from '../discover/failure-log.js';
 import { findTestFiles, readSources } from '../discover/test-files.js';
+import { collectCacheFolder, collectCassettes, type Collection } from '../discover/collect.js';
+import { hookDirectory } from '../frameworks/hook-directory.js';
+import type { FileCassettes } from '../frameworks/preset.js';
+import type { TestSource } from '../plan/map.js';
+import { childEnvironment } from '../run/child-environment.js';
 import { confinePlan } from '../plan/confine.js';
 import { buildPlan, type PlannedRun } from '../plan/plan.js';
 import { fetchPreviousFailures } from '../publish/previous-failures.js';
@@ -20,7 +25,9 @@ export type Warn = (message: string) => void;
 /** `mode` overrides the configured one: audit looks at every test file whatever the mode. */
 export async function planRun(config: Config, warn: Warn, mode = config.mode): Promise<PlannedRun> {
   const at = (relative: string) => path.resolve(config.workingDirectory, relative);
-  const testFiles = await readSources(config.workingDirectory, await findTestFiles(config.workingDirectory, config.testDir, config.testPattern));
+  const sources = await readSources(config.workingDirectory, await findTestFiles(config.workingDirectory, config.testDir, config.testPattern));
+  const collection = await askFramework(config, sources);
+  const testFiles = collection?.byFile ? sources.map((test) => withCollected(test, collection.byFile!.get(test.file))) : sources;
   const manifest = await readManifest(config.workingDirectory);
   const failureLog = mode === 'failures' ? await previousFailures(config, warn) : undefined;
   const recordedAt = mode === 'stale' ? await recordingDates(config, warn) : undefined;
@@ -41,8 +48,33 @@ export async function planRun(config: Config, warn: Warn, mode = config.mode): P
     maxAgeMs: config.maxAgeMs,
   });
   if (plan.problems.length > 0) throw new ConfigError(plan.problems);
+  if (collection) plan.mappedBy = collection.note;
   const testFileNames = testFiles.map((test) => test.file);
   return { plan: confinePlan(plan, cassetteRefusal(config.workingDirectory, new Set(testFileNames))), manifest, testFiles: testFileNames };
+}
+
+/** The framework's own answer (collect: auto, a preset that can give one); undefined when not asked. */
+async function askFramework(config: Config, sources: readonly TestSource[]): Promise<Collection | undefined> {
+  const collector = config.framework.collector;
+  if (config.collect === 'off' || !collector) return undefined;
+  const environment = { ...childEnvironment(config.runner.inherited, { apiKey: undefined, apiKeyEnv: undefined }) };
+  // Nothing is requested while collecting: the key stays out of that process.
+  if (config.apiKeyEnv) delete environment[config.apiKeyEnv];
+  return collectCassettes({
+    workingDirectory: config.workingDirectory,
+    collector,
+    command: config.command,
+    testFiles: sources,
+    project: sources[0]?.project,
+    testDir: config.testDir,
+    hookDirectory: hookDirectory(config.framework.name),
+    environment,
+    cacheFolder: collectCacheFolder(config.runner.inherited),
+  });
+}
+
+function withCollected(test: TestSource, collected: FileCassettes | undefined): TestSource {
+  return collected ? { ...test, collected } : test;
 }
 
 /** The last run's failures: from the previous run's artifacts when asked, else the working tree. */

@@ -58,6 +58,7 @@ async function planAndRun(config: Config, io: RunCommandIo, warm: WarmPool | und
       const planned = await planRun(config, (message) => io.logger.warning(message));
       for (const note of planned.plan.notes) io.logger.warning(note);
       if (planned.plan.uncounted !== undefined) io.logger.info(planned.plan.uncounted);
+      if (planned.plan.mappedBy !== undefined && !config.dryRun) io.logger.info(`mapping: ${planned.plan.mappedBy}`);
       if (!config.dryRun) {
         await checkRunPreconditions(config, planned.plan);
         // A run that could not publish must not find out after every test has called the API.

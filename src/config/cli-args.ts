@@ -97,7 +97,7 @@ export function cliInputs(args: CliArgs): InputSource {
 const OPTION_GROUPS: ReadonlyArray<[string, readonly string[]]> = [
   ['The project', ['framework', 'working-directory', 'test-dir', 'test-pattern', 'cassette-dir', 'cassette-functions', 'cassette-path', 'command', 'replay-command']],
   ['What to re-record', ['mode', 'priority-patterns', 'max-age', 'failure-log', 'failures-from', 'shard', 'dry-run']],
-  ['Pace and processes', ['workers', 'batch-size', 'batch-delay', 'rate-limit', 'rate-limit-wait', 'timeout', 'retries', 'warm']],
+  ['Pace and processes', ['workers', 'batch-size', 'batch-delay', 'rate-limit', 'rate-limit-wait', 'timeout', 'retries', 'warm', 'collect']],
   ['The key and what a recording may hold', ['api-key-env', 'extra-secrets', 'on-leak', 'placeholder', 'poison-statuses', 'record-host-map', 'verify']],
   ['Noise', ['volatile-headers', 'volatile-fields', 'volatile-paths', 'learn-noise']],
   ['Audit', ['fail-on']],

@@ -5,7 +5,7 @@ import { detectFramework, FRAMEWORK_NAMES, presetNamed, reservedByAPreset } from
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import type { ProjectFiles } from '../frameworks/shared/project-files.js';
 import { ConfigError } from './errors.js';
-import { INPUTS, type IfNoFilesFound, type InputName, type InputValues, type FailureSource, type LeakAction, type Mode, type PublishMode, type Severity, type Step, type VerifyMode, type WarmMode } from './inputs.js';
+import { INPUTS, type IfNoFilesFound, type InputName, type InputValues, type FailureSource, type LeakAction, type Mode, type PublishMode, type Severity, type Step, type VerifyMode, type WarmMode, type CollectMode } from './inputs.js';
 import { InputProblem, list, type GitIdentity, type HostMapping, type Shard } from './parsers.js';
 import { readRunnerContext, type RunnerContext } from './runner-context.js';
 
@@ -35,6 +35,7 @@ export interface Config {
   retries: number;
   verify: VerifyMode;
   warm: WarmMode;
+  collect: CollectMode;
   /** For custom: how to run one file replaying only; empty when not given. */
   replayCommand: readonly string[];
   apiKey: string | undefined;
@@ -177,6 +178,7 @@ export function loadConfig(source: InputSource, environment: Environment): Confi
     retries: values.retries,
     verify: values.verify,
     warm: values.warm,
+    collect: values.collect,
     replayCommand: Object.freeze([...values['replay-command']]),
     apiKey,
     apiKeyEnv,

@@ -34,6 +34,7 @@ export const LEAK_ACTIONS = ['fail', 'redact'] as const;
 export const SEVERITIES = ['error', 'warning', 'notice', 'never'] as const;
 export const VERIFY_MODES = ['replay', 'none'] as const;
 export const WARM_MODES = ['auto', 'on', 'off'] as const;
+export const COLLECT_MODES = ['auto', 'off'] as const;
 export const IF_NO_FILES_FOUND = ['warn', 'error', 'ignore'] as const;
 /** What a pull request's title may say: one line each. */
 export const PR_TITLE_PLACEHOLDERS = ['changed-count', 'failed-count', 'headline', 'run-url'] as const;
@@ -48,6 +49,7 @@ export type PublishMode = (typeof PUBLISH_MODES)[number];
 export type FailureSource = (typeof FAILURE_SOURCES)[number];
 export type VerifyMode = (typeof VERIFY_MODES)[number];
 export type WarmMode = (typeof WARM_MODES)[number];
+export type CollectMode = (typeof COLLECT_MODES)[number];
 export type IfNoFilesFound = (typeof IF_NO_FILES_FOUND)[number];
 export type PrBodyPlaceholder = (typeof PR_BODY_PLACEHOLDERS)[number];
 
@@ -193,6 +195,12 @@ export const INPUTS = {
     description: `Where the framework allows it (${presetsWhere((preset) => preset.warmWorker !== undefined)}), run test files in warm workers: one process per worker slot loads the runtime, the VCR library and the project's setup once, then forks a fresh child per test file, which starts from a state that never ran a test and is timed out, killed and restored like a fresh process. \`auto\`: warm where possible, else (the worker cannot load, forking is unsafe, the command is not the framework's own runner) a fresh process per file, said once in the log. \`on\`: a worker that cannot start is an error before any test runs (exit 2). \`off\`: a fresh process per file.`,
     default: 'auto',
     parse: oneOf(WARM_MODES),
+    surface: 'both',
+  }),
+  collect: input({
+    description: `Where the framework can answer (${presetsWhere((preset) => preset.collector !== undefined)}), ask it which cassettes each test file names before planning, without running a test (\`rspec --dry-run\`): names built at run time (descriptions from loops, interpolated metadata) come out exact. The answer is cached until a test or helper file changes. \`auto\`: ask, and when it fails (the runtime does not load, it takes over 2 minutes, the command is not the framework's own runner) map from the source alone, the plan saying why. \`off\`: map from the source alone.`,
+    default: 'auto',
+    parse: oneOf(COLLECT_MODES),
     surface: 'both',
   }),
   'replay-command': input({

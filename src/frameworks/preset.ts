@@ -34,6 +34,12 @@ export interface MappingContext {
   wrappers: readonly string[];
   /** The project, for the support files a library reads (conftest.py, helpers, .mocharc); undefined in bare unit tests. */
   project: ProjectFiles | undefined;
+  /**
+   * What the framework's own collection (Collector) said of this file, when it was asked and
+   * answered: the cassettes it names without running a test. The preset merges it with what the
+   * source says (a `use_cassette` inside a test body is never collected).
+   */
+  collected?: FileCassettes;
 }
 
 /** A test file's cassettes as its preset predicts them from the source. */
@@ -62,6 +68,31 @@ export interface HookPaths {
   backupDirectory: string;
   /** Absent: `record`. */
   mode?: HookMode;
+}
+
+/**
+ * Asking the framework itself which cassettes each test file names, without running a test
+ * (`rspec --dry-run`): names only run time knows (descriptions built in loops, interpolated
+ * metadata) come out exact. Any failure falls back to the static prediction, saying why.
+ */
+export interface Collector {
+  /** What the plan says was asked: `rspec --dry-run`. */
+  what: string;
+  /**
+   * The process listing `files` (absolute) and writing what it found to `output`; unavailable when
+   * the command does not start the framework's own runner.
+   */
+  launch(files: readonly string[], command: readonly string[], output: string, hookDirectory: string): LaunchSpec | { unavailable: string };
+  /**
+   * What the process wrote: per test file (relative to the working directory), its cassettes
+   * (relative too), or why the framework could not name them (that file is mapped statically).
+   * A file asked about and absent from the answer names no cassette the collection can see.
+   */
+  read(text: string, workingDirectory: string): Map<string, FileCassettes | { failure: string }>;
+  /** Why it failed, in the framework's own words, from its output; undefined: its last lines say it. */
+  explain?(output: string): string | undefined;
+  /** Support files (relative) whose content changes the answer besides the test files: the cache is keyed by them too. */
+  supportFiles(project: ProjectFiles, testDir: string): string[];
 }
 
 /** How to start a warm worker (WORKERS.md) for the user's command. */
@@ -178,6 +209,8 @@ export interface FrameworkPreset<Name extends string = string> {
    * environment is `launch`'s without the per-file journal. Absent: a fresh process per file.
    */
   warmWorker?(command: readonly string[], hookDirectory: string): WarmWorkerPlan;
+  /** Asks the framework for the cassettes of each file before planning; absent: static analysis only. */
+  collector?: Collector;
   /** The pre-flight check for this command; absent or undefined: nothing rerecord can check. */
   runtimeCheck?(command: readonly string[]): RuntimeCheck | undefined;
   /** The runner's own first failure in a failed file's output; absent: any preset's format is tried. */

@@ -1,6 +1,6 @@
 // Which cassettes each test file uses: literal names found in its source, plus what the record
 // hook journaled in earlier runs (the manifest). Never by file-name prefix.
-import { mapByRefs, type CassetteRef, type FrameworkPreset } from '../frameworks/preset.js';
+import { mapByRefs, type CassetteRef, type FileCassettes, type FrameworkPreset } from '../frameworks/preset.js';
 import type { ProjectFiles } from '../frameworks/shared/project-files.js';
 import type { Manifest } from '../state/manifest.js';
 import { countOf } from '../text/format.js';
@@ -69,6 +69,8 @@ export interface TestSource {
   file: string;
   source: string;
   project?: ProjectFiles;
+  /** What the framework's collection named for it, when it was asked and answered. */
+  collected?: FileCassettes;
 }
 
 export interface SharedCassette {
@@ -83,8 +85,8 @@ export function mapCassettes(
   manifest: Manifest,
   wrappers: readonly string[] = [],
 ): FileMapping[] {
-  return sources.map(({ file, source, project }) => {
-    const context = { file, source, cassetteDir, wrappers, project };
+  return sources.map(({ file, source, project, collected }) => {
+    const context = { file, source, cassetteDir, wrappers, project, ...(collected ? { collected } : {}) };
     const predicted = preset.mapFile ? preset.mapFile(context) : mapByRefs(preset, context);
     const learned = manifest.files[file]?.cassettes ?? [];
     const unresolved = predicted.unresolved.map((ref) => describeUnresolved(ref, file));

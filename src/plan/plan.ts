@@ -45,6 +45,8 @@ export interface Plan {
    * unwritten), so nothing is hidden silently. Information, not a warning: it holds on every run.
    */
   uncounted?: string;
+  /** How the cassettes were mapped when the framework was asked (or why it was not): one line for the plan. */
+  mappedBy?: string;
   problems: string[];
 }
 

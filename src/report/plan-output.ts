@@ -9,11 +9,12 @@ export function planDocument(plan: Plan, config: Config) {
     mode: config.mode,
     shard: `${config.shard.index}/${config.shard.count}`,
     selected: plan.selectedCount,
-    files: plan.files.map(({ file, cassettes, unresolved }) => ({ file, cassettes, unresolved })),
+    files: plan.files.map(({ file, cassettes, unresolved, possible }) => ({ file, cassettes, unresolved, ...(possible ? { possible } : {}) })),
     shared: plan.shared,
     lanes: plan.lanes.map((lane) => lane.files.map((mapping) => mapping.file)),
     notes: plan.notes,
     ...(plan.uncounted === undefined ? {} : { uncounted: plan.uncounted }),
+    ...(plan.mappedBy === undefined ? {} : { mappedBy: plan.mappedBy }),
   };
 }
 
@@ -36,5 +37,6 @@ export function planText(plan: Plan, config: Config): string {
     for (const { cassette, files } of plan.shared) lines.push(`  ${cassette}: ${files.join(', ')}`);
   }
   if (plan.uncounted !== undefined) lines.push(plan.uncounted);
+  if (plan.mappedBy !== undefined) lines.push(`Mapping: ${plan.mappedBy}`);
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@
 // RUBYLIB + RUBYOPT rather than `rspec --require`, so that it also reaches a user's own command
 // (`bundle exec rspec {file}`, `bin/rspec {file}`): every Ruby process honours RUBYOPT.
 import path from 'node:path';
-import { definePreset, fillCommand, hookEnvironment, runnerArguments, withPossible } from '../preset.js';
+import { definePreset, fillCommand, hookEnvironment, runnerArguments, withPossible, type FileCassettes } from '../preset.js';
 import { rspecFailure, rspecRuntimeCheck } from './runtime.js';
 import type { ProjectFiles } from '../shared/project-files.js';
 import { findRubyCassetteRefs, readRspecFile, type Serializer, type SharedLibrary } from './walker.js';
@@ -13,6 +13,7 @@ import { cassetteLibraryDir } from './ruby-paths.js';
 export { findRubyCassetteRefs } from './walker.js';
 
 const HOOK_FEATURE = 'rerecord_vcr';
+const COLLECT_FORMATTER = 'rerecord_collect.rb';
 const WORKER = 'rerecord_worker.rb';
 const RSPEC = /(?:^|\/)rspec$/;
 const DEFAULT_CASSETTE_SUBDIR = 'fixtures/vcr_cassettes';
@@ -31,7 +32,7 @@ export const rspec = definePreset({
   defaultTestPattern: '**/*_spec.rb',
   defaultCommand: ['rspec', '{file}'],
   commandUse: 'optional',
-  hookFiles: ['rerecord_vcr.rb', WORKER],
+  hookFiles: ['rerecord_vcr.rb', WORKER, COLLECT_FORMATTER],
   cassetteFormats: ['vcr'],
 
   detect: (project) => ['.rspec', 'spec/spec_helper.rb'].find((file) => project.isFile(file)),
@@ -58,7 +59,8 @@ export const rspec = definePreset({
     const helpers = context.project ? readHelpers(context.project, path.posix.dirname(context.file)) : undefined;
     const { refs } = readRspecFile(context.source, context.wrappers, helpers?.shared);
     const metadata = helpers === undefined || helpers.metadata || /\bconfigure_rspec_metadata!/.test(context.source);
-    const live = refs.filter((ref) => !ref.metadata || metadata);
+    // What `rspec --dry-run` named replaces every cassette the source derives from metadata.
+    const live = refs.filter((ref) => !ref.metadata || (metadata && context.collected === undefined));
     const cassettes: string[] = [];
     const unresolved = [];
     // VCR writes a cassette only when its example made a request: one a group's `:vcr` spreads is possible.
@@ -73,6 +75,10 @@ export const rspec = definePreset({
         cassettes.push(cassette);
         (ref.spread ? possible : expected).add(cassette);
       }
+    }
+    for (const cassette of context.collected?.cassettes ?? []) {
+      cassettes.push(cassette);
+      (context.collected?.possible?.includes(cassette) ? possible : expected).add(cassette);
     }
     return withPossible({ cassettes, unresolved: unresolved.map(({ name, expression, line, file, pattern }) => ({ name, expression, line, file, pattern })) }, possible, expected);
   },
@@ -94,6 +100,19 @@ export const rspec = definePreset({
     return { command: 'ruby', args: [path.join(hookDirectory, WORKER)], runnerArgs: found.runnerArgs };
   },
 
+  collector: {
+    what: 'rspec --dry-run',
+    launch(files, command, output, hookDirectory) {
+      const found = runnerArguments(command, [[RSPEC], ['bundle', 'exec', RSPEC]]);
+      if ('unavailable' in found) return found;
+      const [program, ...words] = [...found.runner, ...found.runnerArgs, '--dry-run', '--require', path.join(hookDirectory, COLLECT_FORMATTER), '--format', 'RerecordCollectFormatter', ...files];
+      return { command: program!, args: words, env: { RERECORD_COLLECT_OUTPUT: output, DISABLE_SPRING: '1' } };
+    },
+    read: readCollected,
+    explain: loadError,
+    supportFiles: (project, testDir) => [...helperFiles(project, testDir), '.rspec', 'Gemfile.lock'].filter((file) => project.isFile(file)),
+  },
+
   runtimeCheck: rspecRuntimeCheck,
   firstFailure: rspecFailure,
   // require "vcr" with the gem missing, or Bundler without it.
@@ -103,6 +122,40 @@ export const rspec = definePreset({
   reservedVariables: /^(RUBY\w*|GEM_\w+|BUNDLE_\w+)$/,
   toolFolders: ['.bundle'],
 });
+
+/** `An error occurred while loading ./spec/spec_helper.rb. RuntimeError: models table unavailable`: what stopped RSpec loading the suite. */
+function loadError(output: string): string | undefined {
+  const text = output.replaceAll('\r\n', '\n');
+  const at = text.indexOf('An error occurred while loading');
+  if (at < 0) return rspecFailure(output);
+  const said = text.slice(at).split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('Failure/Error:'));
+  return said.slice(0, 3).join(' ').slice(0, 600);
+}
+
+/**
+ * The formatter's JSON lines: `{"file", "cassette", "spread"}` per `:vcr` example, or `{"file",
+ * "error"}` when VCR could not name one (that file is then mapped statically).
+ */
+function readCollected(text: string, workingDirectory: string): Map<string, FileCassettes | { failure: string }> {
+  const byFile = new Map<string, FileCassettes | { failure: string }>();
+  const relative = (file: string) => path.relative(workingDirectory, path.resolve(workingDirectory, file)).split(path.sep).join('/');
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const entry = JSON.parse(line) as { file?: unknown; cassette?: unknown; spread?: unknown; error?: unknown };
+    if (typeof entry.file !== 'string') continue;
+    const file = relative(entry.file);
+    const known = byFile.get(file);
+    if (typeof entry.error === 'string') byFile.set(file, { failure: entry.error });
+    if (typeof entry.cassette !== 'string' || (known && 'failure' in known)) continue;
+    const cassettes = known ?? { cassettes: [], unresolved: [], possible: [] };
+    const cassette = relative(entry.cassette);
+    if (cassettes.cassettes.includes(cassette)) continue;
+    cassettes.cassettes.push(cassette);
+    if (entry.spread === true) cassettes.possible!.push(cassette);
+    byFile.set(file, cassettes);
+  }
+  return byFile;
+}
 
 /** VCR's FileSystem persister: every run of characters other than [[:word:]], `-` and `/` becomes `_`. */
 export function sanitizeCassetteName(name: string): string {

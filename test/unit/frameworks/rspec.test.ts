@@ -153,7 +153,7 @@ describe('rspec detection and defaults', () => {
     expect(rspec.detect!(memoryProject({ '.rspec': '--require spec_helper\n' }))).toBe('.rspec');
     expect(rspec.detect!(memoryProject({ 'spec/spec_helper.rb': '' }))).toBe('spec/spec_helper.rb');
     expect(rspec.detect!(memoryProject({ 'spec/foo_spec.rb': '', 'test/test_helper.rb': '' }))).toBeUndefined();
-    expect(rspec).toMatchObject({ defaultTestDir: 'spec', defaultTestPattern: '**/*_spec.rb', defaultCommand: ['rspec', '{file}'], hookFiles: ['rerecord_vcr.rb', 'rerecord_worker.rb'] });
+    expect(rspec).toMatchObject({ defaultTestDir: 'spec', defaultTestPattern: '**/*_spec.rb', defaultCommand: ['rspec', '{file}'], hookFiles: ['rerecord_vcr.rb', 'rerecord_worker.rb', 'rerecord_collect.rb'] });
   });
 
   it.each([
