@@ -64,7 +64,7 @@ async function ask(request: CollectRequest): Promise<{ byFile: Map<string, FileC
   await mkdir(scratch, { recursive: true });
   const output = path.join(scratch, 'collected.jsonl');
   try {
-    const launch = request.collector.launch(files, request.command, output, request.hookDirectory);
+    const launch = request.collector.launch(files, request.command, output, request.hookDirectory, request.environment);
     if ('unavailable' in launch) return { failure: `not asked: ${launch.unavailable}` };
     const ended = await runBounded(launch.command, launch.args, { cwd: request.workingDirectory, env: { ...request.environment, ...launch.env } }, request.timeoutMs ?? COLLECT_TIMEOUT_MS, request.collector.explain);
     if (ended.failure) return { failure: ended.failure };

@@ -82,7 +82,7 @@ export interface Collector {
    * The process listing `files` (absolute) and writing what it found to `output`; unavailable when
    * the command does not start the framework's own runner.
    */
-  launch(files: readonly string[], command: readonly string[], output: string, hookDirectory: string): LaunchSpec | { unavailable: string };
+  launch(files: readonly string[], command: readonly string[], output: string, hookDirectory: string, inherited: InheritedEnvironment): LaunchSpec | { unavailable: string };
   /**
    * What the process wrote: per test file (relative to the working directory), its cassettes
    * (relative too), or why the framework could not name them (that file is mapped statically).

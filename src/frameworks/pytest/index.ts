@@ -8,6 +8,7 @@ import { pytestFailure, pytestRuntimeCheck } from './runtime.js';
 import { declaredPytestPlugin, markedCassettes } from './marks.js';
 import { decoratorArguments, keywordArgument, positionalArguments, pythonLiteral, readPythonModule, resolveDirectory, type PythonModule } from './python-source.js';
 import { blankStrings, findCassetteCalls, withWrappers } from '../shared/source-scan.js';
+import { readCollectedLines } from '../shared/collected-lines.js';
 
 export { pythonCode, pythonLiteral } from './python-source.js';
 
@@ -15,6 +16,7 @@ const PLUGIN = 'rerecord_vcrpy';
 const WORKER = 'rerecord_worker.py';
 const PYTHON = /(?:^|\/)python[\d.]*$/;
 const PYTEST = /(?:^|\/)(?:pytest|py\.test)$/;
+const COLLECT_PLUGIN = 'rerecord_collect';
 
 /** `vcr.use_cassette(`, `my_vcr.use_cassette(`, `self.vcr.use_cassette(`, a bare imported `use_cassette(`. */
 const CASSETTE_CALL = { callee: /(?<![\w])use_cassette\s*\(/, namedArgument: /^(?:path|name)\s*=(?!=)\s*/ };
@@ -37,7 +39,7 @@ export const pytest = definePreset({
   // `python3 -m` (not `pytest`) also puts the working directory on sys.path, as most projects expect.
   defaultCommand: ['python3', '-m', 'pytest', '{file}'],
   commandUse: 'optional',
-  hookFiles: ['rerecord_vcrpy.py', WORKER],
+  hookFiles: ['rerecord_vcrpy.py', WORKER, 'rerecord_collect.py'],
   cassetteFormats: ['vcrpy'],
 
   detect(project) {
@@ -88,7 +90,8 @@ export const pytest = definePreset({
   mapFile(context: MappingContext) {
     const module = readPythonModule(context.source);
     const refs = useCassetteRefs(module, context.wrappers);
-    const marked = markedCassettes(module, context);
+    // What pytest's collection named replaces every cassette the source derives from marks.
+    const marked = context.collected ?? markedCassettes(module, context);
     const named = refs.flatMap((ref) => (ref.name === undefined ? [] : [placeInLibrary(context.cassetteDir, ref.name)]));
     const mapped = {
       cassettes: [...named, ...marked.cassettes],
@@ -120,6 +123,20 @@ export const pytest = definePreset({
     const worker = [path.join(hookDirectory, WORKER)];
     if (found.runner.length === 3) return { command: found.runner[0]!, args: worker, runnerArgs: found.runnerArgs };
     return { command: 'python3', args: worker, runnerArgs: found.runnerArgs, interpreterOf: found.runner[0]! };
+  },
+
+  collector: {
+    what: 'pytest --collect-only',
+    launch(files, command, output, hookDirectory, environment) {
+      const found = runnerArguments(command, [[PYTHON, '-m', 'pytest'], [PYTEST]]);
+      if ('unavailable' in found) return found;
+      const [program, ...words] = [...found.runner, ...found.runnerArgs, '-p', COLLECT_PLUGIN, '--collect-only', '-q', '--continue-on-collection-errors', '-p', 'no:cacheprovider', ...files];
+      const pythonPath = [environment.PYTHONPATH, hookDirectory].filter((part) => part).join(path.delimiter);
+      return { command: program!, args: words, env: { RERECORD_COLLECT_OUTPUT: output, PYTHONPATH: pythonPath } };
+    },
+    read: readCollectedLines,
+    explain: (output) => pytestFailure(output),
+    supportFiles: (project, testDir) => ['conftest.py', path.posix.join(testDir, 'conftest.py'), 'pytest.ini', 'pyproject.toml', 'setup.cfg', 'tox.ini'].filter((file) => project.isFile(file)),
   },
 
   runtimeCheck: pytestRuntimeCheck,
@@ -219,3 +236,4 @@ function expressionAt(code: string, start: number): string {
   }
   return code.slice(start).trim();
 }
+

@@ -3,12 +3,13 @@
 // RUBYLIB + RUBYOPT rather than `rspec --require`, so that it also reaches a user's own command
 // (`bundle exec rspec {file}`, `bin/rspec {file}`): every Ruby process honours RUBYOPT.
 import path from 'node:path';
-import { definePreset, fillCommand, hookEnvironment, runnerArguments, withPossible, type FileCassettes } from '../preset.js';
+import { definePreset, fillCommand, hookEnvironment, runnerArguments, withPossible } from '../preset.js';
 import { rspecFailure, rspecRuntimeCheck } from './runtime.js';
 import type { ProjectFiles } from '../shared/project-files.js';
 import { findRubyCassetteRefs, readRspecFile, type Serializer, type SharedLibrary } from './walker.js';
 import { literalOf, tokenize } from './ruby-lexer.js';
 import { cassetteLibraryDir } from './ruby-paths.js';
+import { readCollectedLines } from '../shared/collected-lines.js';
 
 export { findRubyCassetteRefs } from './walker.js';
 
@@ -108,7 +109,7 @@ export const rspec = definePreset({
       const [program, ...words] = [...found.runner, ...found.runnerArgs, '--dry-run', '--require', path.join(hookDirectory, COLLECT_FORMATTER), '--format', 'RerecordCollectFormatter', ...files];
       return { command: program!, args: words, env: { RERECORD_COLLECT_OUTPUT: output, DISABLE_SPRING: '1' } };
     },
-    read: readCollected,
+    read: readCollectedLines,
     explain: loadError,
     supportFiles: (project, testDir) => [...helperFiles(project, testDir), '.rspec', 'Gemfile.lock'].filter((file) => project.isFile(file)),
   },
@@ -130,31 +131,6 @@ function loadError(output: string): string | undefined {
   if (at < 0) return rspecFailure(output);
   const said = text.slice(at).split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('Failure/Error:'));
   return said.slice(0, 3).join(' ').slice(0, 600);
-}
-
-/**
- * The formatter's JSON lines: `{"file", "cassette", "spread"}` per `:vcr` example, or `{"file",
- * "error"}` when VCR could not name one (that file is then mapped statically).
- */
-function readCollected(text: string, workingDirectory: string): Map<string, FileCassettes | { failure: string }> {
-  const byFile = new Map<string, FileCassettes | { failure: string }>();
-  const relative = (file: string) => path.relative(workingDirectory, path.resolve(workingDirectory, file)).split(path.sep).join('/');
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const entry = JSON.parse(line) as { file?: unknown; cassette?: unknown; spread?: unknown; error?: unknown };
-    if (typeof entry.file !== 'string') continue;
-    const file = relative(entry.file);
-    const known = byFile.get(file);
-    if (typeof entry.error === 'string') byFile.set(file, { failure: entry.error });
-    if (typeof entry.cassette !== 'string' || (known && 'failure' in known)) continue;
-    const cassettes = known ?? { cassettes: [], unresolved: [], possible: [] };
-    const cassette = relative(entry.cassette);
-    if (cassettes.cassettes.includes(cassette)) continue;
-    cassettes.cassettes.push(cassette);
-    if (entry.spread === true) cassettes.possible!.push(cassette);
-    byFile.set(file, cassettes);
-  }
-  return byFile;
 }
 
 /** VCR's FileSystem persister: every run of characters other than [[:word:]], `-` and `/` becomes `_`. */

@@ -1,6 +1,8 @@
-// What `rspec --dry-run` with rerecord's formatter wrote, read back; and how a spec's mapping merges
+// What the collections (`rspec --dry-run` with rerecord's formatter, `pytest --collect-only` with its
+// plugin) wrote, read back; how they are asked; and how a file's mapping merges
 // it with what its source names.
 import { describe, expect, it } from 'vitest';
+import { pytest as PYTEST } from '../../../src/frameworks/pytest/index.js';
 import { rspec } from '../../../src/frameworks/rspec/index.js';
 import { memoryProject } from '../config/memory-project.js';
 
@@ -27,13 +29,13 @@ describe('rspec collection', () => {
   });
 
   it('asks through the command’s own runner, and only through it', () => {
-    const launch = collector.launch(['/p/spec/a_spec.rb'], ['bundle', 'exec', 'rspec', '--tag', 'api', '{file}'], '/tmp/out.jsonl', '/hooks');
+    const launch = collector.launch(['/p/spec/a_spec.rb'], ['bundle', 'exec', 'rspec', '--tag', 'api', '{file}'], '/tmp/out.jsonl', '/hooks', {});
     expect(launch).toEqual({
       command: 'bundle',
       args: ['exec', 'rspec', '--tag', 'api', '--dry-run', '--require', '/hooks/rerecord_collect.rb', '--format', 'RerecordCollectFormatter', '/p/spec/a_spec.rb'],
       env: { RERECORD_COLLECT_OUTPUT: '/tmp/out.jsonl', DISABLE_SPRING: '1' },
     });
-    expect(collector.launch(['/p/spec/a_spec.rb'], ['make', 'spec', 'FILE={file}'], '/tmp/out', '/hooks')).toEqual({ unavailable: expect.stringContaining('does not start the framework') });
+    expect(collector.launch(['/p/spec/a_spec.rb'], ['make', 'spec', 'FILE={file}'], '/tmp/out', '/hooks', {})).toEqual({ unavailable: expect.stringContaining('does not start the framework') });
   });
 
   it('says what stopped RSpec loading the suite', () => {
@@ -53,5 +55,32 @@ describe('rspec collection', () => {
     expect(mapped.unresolved).toEqual([]);
     expect([...mapped.cassettes].sort()).toEqual(['spec/cassettes/Models/a.yml', 'spec/cassettes/Models/b.yml', 'spec/cassettes/body.yml']);
     expect(mapped.possible).toEqual(['spec/cassettes/Models/a.yml', 'spec/cassettes/Models/b.yml']);
+  });
+});
+
+describe('pytest collection', () => {
+  const pytest = PYTEST.collector!;
+
+  it('asks through the command’s own runner with the plugin on PYTHONPATH, after the user’s own path', () => {
+    expect(pytest.launch(['/p/tests/test_a.py'], ['python3', '-m', 'pytest', '-x', '{file}'], '/tmp/out.jsonl', '/hooks', { PYTHONPATH: '/venv/lib' })).toEqual({
+      command: 'python3',
+      args: ['-m', 'pytest', '-x', '-p', 'rerecord_collect', '--collect-only', '-q', '--continue-on-collection-errors', '-p', 'no:cacheprovider', '/p/tests/test_a.py'],
+      env: { RERECORD_COLLECT_OUTPUT: '/tmp/out.jsonl', PYTHONPATH: '/venv/lib:/hooks' },
+    });
+    expect(pytest.launch(['/p/t.py'], ['tox', '-e', 'py', '--', '{file}'], '/tmp/out', '/hooks', {})).toEqual({ unavailable: expect.stringContaining('does not start the framework') });
+  });
+
+  it('a test marking a cassette itself makes it expected, whatever a module-wide mark says of it elsewhere', () => {
+    const text = line({ file: `${WD}/tests/test_a.py`, cassette: `${WD}/tests/cassettes/shared.yaml`, spread: true }) + line({ file: `${WD}/tests/test_a.py`, cassette: `${WD}/tests/cassettes/shared.yaml`, spread: false });
+    expect(pytest.read(text, WD).get('tests/test_a.py')).toEqual({ cassettes: ['tests/cassettes/shared.yaml'], unresolved: [], possible: [] });
+  });
+
+  it('what was collected replaces the mark names of the source; a use_cassette in a body stays', () => {
+    const source = "import pytest\nimport vcr\n\n@pytest.mark.vcr\n@pytest.mark.parametrize('c', CASES)\ndef test_x(c):\n    with vcr.use_cassette('tests/cassettes/body.yaml'):\n        pass\n";
+    const context = { file: 'tests/test_a.py', source, cassetteDir: 'tests', wrappers: [], project: memoryProject({ 'tests/test_a.py': source }) };
+    expect(PYTEST.mapFile!(context).unresolved).not.toEqual([]);
+    const mapped = PYTEST.mapFile!({ ...context, collected: { cassettes: ['tests/cassettes/test_a/test_x[a].yaml'], unresolved: [] } });
+    expect(mapped.unresolved).toEqual([]);
+    expect([...mapped.cassettes].sort()).toEqual(['tests/cassettes/body.yaml', 'tests/cassettes/test_a/test_x[a].yaml']);
   });
 });
