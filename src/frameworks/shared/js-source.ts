@@ -25,20 +25,41 @@ export function expressionAt(code: string, start: number): string {
   return code.slice(start, i).trim();
 }
 
-/** A folder relative to the working directory (where Polly resolves relative ones), if the expression is static. */
+/**
+ * A folder relative to the working directory (where Polly resolves relative ones), if the
+ * expression is static: a literal, `path.join(__dirname, '/x')` (join keeps a leading slash inside),
+ * `path.resolve(__dirname, 'x')` (where a leading slash would start from the root: not ours),
+ * `` `${__dirname}/x` `` and `__dirname + '/x'`; `process.cwd()` and `import.meta.dirname` too.
+ */
 export function staticDirectory(expression: string, fileDir: string): string | undefined {
   const literal = stringLiteral(expression);
   if (literal !== undefined) return path.posix.normalize(literal.replace(/\/+$/, '')) || undefined;
-  const call = /^(?:path\s*\.\s*)?(?:posix\s*\.\s*)?(?:join|resolve)\s*\(/.exec(expression);
-  if (!call) return undefined;
-  const [base, ...rest] = splitArguments(callArguments(expression, call[0].length - 1));
-  const parts = rest.map(stringLiteral);
-  if (parts.some((part) => part === undefined || part.startsWith('/'))) return undefined;
-  let root: string;
-  if (base === '__dirname' || base?.replace(/\s/g, '') === 'import.meta.dirname') root = fileDir;
-  else if (base?.replace(/\s/g, '') === 'process.cwd()') root = '.';
-  else return undefined;
-  return path.posix.normalize(path.posix.join(root, ...(parts as string[])));
+  const joined = joinedOnBase(expression);
+  if (!joined) return undefined;
+  const root = baseFolder(joined.base, fileDir);
+  if (root === undefined || joined.parts.some((part) => part === undefined || (joined.resolve && part.startsWith('/')))) return undefined;
+  return path.posix.normalize(path.posix.join(root, ...(joined.parts as string[])));
+}
+
+/** `join(base, 'a', 'b')`, `` `${base}/a` `` or `base + '/a'`: the base expression and the literal parts after it. */
+function joinedOnBase(expression: string): { base: string; parts: Array<string | undefined>; resolve: boolean } | undefined {
+  const call = /^(?:path\s*\.\s*)?(?:posix\s*\.\s*)?(join|resolve)\s*\(/.exec(expression);
+  if (call) {
+    const [base, ...rest] = splitArguments(callArguments(expression, call[0].length - 1));
+    return base === undefined ? undefined : { base, parts: rest.map(stringLiteral), resolve: call[1] === 'resolve' };
+  }
+  const template = /^`\$\{\s*([^}]+?)\s*\}([^`$]*)`$/.exec(expression);
+  if (template) return { base: template[1]!, parts: [template[2]!], resolve: false };
+  const sum = /^([\w$.()\s]+?)\s*\+\s*(['"][^'"]*['"])$/.exec(expression);
+  if (sum) return { base: sum[1]!, parts: [stringLiteral(sum[2]!)], resolve: false };
+  return undefined;
+}
+
+function baseFolder(base: string, fileDir: string): string | undefined {
+  const compact = base.replace(/\s/g, '');
+  if (compact === '__dirname' || compact === 'import.meta.dirname') return fileDir;
+  if (compact === 'process.cwd()') return '.';
+  return undefined;
 }
 
 /** Source files under `dir`, sorted, each folder's own files before its subfolders'; node_modules left out. */
