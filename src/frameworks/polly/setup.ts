@@ -4,7 +4,8 @@
 import path from 'node:path';
 import type { CassetteRef } from '../preset.js';
 import type { ProjectFiles } from '../shared/project-files.js';
-import { importBindings, localNames, resolveRelativeImport, type ImportBinding } from '../shared/js-source.js';
+import { minimatch } from 'minimatch';
+import { importBindings, localNames, resolveRelativeImport, sourceFiles, type ImportBinding } from '../shared/js-source.js';
 import { blankComments, blankStrings, lineFinder } from '../shared/source-scan.js';
 
 const CORE = '@pollyjs/core';
@@ -138,8 +139,25 @@ function mochaHelpers(project: ProjectFiles): string[] {
       const file = path.posix.normalize(match[0]);
       if (project.isFile(file)) files.add(file);
     }
+    for (const file of specGlobMatches(project, text)) files.add(file);
   }
   return [...files].sort();
+}
+
+/**
+ * Files a `spec` glob of the mocha config matches (every `.ts` under `test/`): mocha adds the config's spec to
+ * whatever files it is given, so a setup file in the test folder (`test/_tests.setup.ts`) loads
+ * with every test file, and its top-level setupMocha applies to all of them.
+ */
+function specGlobMatches(project: ProjectFiles, configText: string): string[] {
+  const found: string[] = [];
+  for (const [glob] of configText.matchAll(/(?:\.\/)?[\w@.\-/{},]*\*[\w@.\-/*{},]*/g)) {
+    const pattern = path.posix.normalize(glob);
+    const base = pattern.split('/').filter((part, index, parts) => !/[*{]/.test(part) && parts.slice(0, index).every((before) => !/[*{]/.test(before))).join('/');
+    if (base === '' || base.startsWith('..')) continue;
+    found.push(...sourceFiles(project, base).filter((file) => minimatch(file, pattern)));
+  }
+  return found;
 }
 
 /** Everything that decides how Polly names the recordings of one test file. */

@@ -58,6 +58,16 @@ describe('Polly set up in a shared file', () => {
     expect(plan('test/a.test.js', { 'package.json': '{"mocha": {"require": ["./test/setup.js"]}}', 'test/setup.js': root, 'test/a.test.js': test }).cassettes).toHaveLength(2);
   });
 
+  it('covers every test when the setup file lies in the folder the mocha config’s spec glob loads', () => {
+    // A real suite: mocha adds the config's spec to the file it is given, so test/_tests.setup.ts loads with every test.
+    const setup = "import { setupMocha } from '@pollyjs/core';\nsetupMocha({ recordingsDir: 'test/recordings' });\n";
+    const test = "describe('Attachments', () => {\n  it('gets one', () => {});\n});\n";
+    const files = { '.mocharc.json': '{"spec": ["test/**/*.ts"], "recursive": true}', 'test/_tests.setup.ts': setup, 'test/a.test.ts': test };
+    expect(plan('test/a.test.ts', files).cassettes).toEqual([at('Attachments/gets one')]);
+    // Without the glob reaching it, nothing says Polly is set up for this file.
+    expect(plan('test/a.test.ts', { ...files, '.mocharc.json': '{"spec": ["test/**/*.test.ts"]}' }).cassettes).toEqual([]);
+  });
+
   it('reports a setup only run time can place with its file and line, and a glob so audit keeps its recordings', () => {
     const files = {
       'test/maybe.js': "const { setupMocha } = require('@pollyjs/core');\n\nif (process.env.CI) {\n  setupMocha(config);\n}\n",
