@@ -67,6 +67,7 @@ async function askFramework(config: Config, sources: readonly TestSource[]): Pro
     testFiles: sources,
     project: sources[0]?.project,
     testDir: config.testDir,
+    cassetteDir: config.cassetteDir,
     hookDirectory: hookDirectory(config.framework.name),
     environment,
     cacheFolder: collectCacheFolder(config.runner.inherited),

@@ -198,7 +198,7 @@ export const INPUTS = {
     surface: 'both',
   }),
   collect: input({
-    description: `Where the framework can answer (${presetsWhere((preset) => preset.collector !== undefined)}), ask it which cassettes each test file names before planning, without running a test (\`rspec --dry-run\`): names built at run time (descriptions from loops, interpolated metadata) come out exact. The answer is cached until a test or helper file changes. \`auto\`: ask, and when it fails (the runtime does not load, it takes over 2 minutes, the command is not the framework's own runner) map from the source alone, the plan saying why. \`off\`: map from the source alone.`,
+    description: `Where the framework can answer (${presetsWhere((preset) => preset.collector !== undefined)}), ask it which cassettes each test file names before planning, without running a test (\`pytest --collect-only\`, \`rspec --dry-run\`, \`mocha --dry-run\` for Polly): names built at run time (parametrize ids, descriptions and titles from loops, interpolated metadata) come out exact. The answer is cached until a test or helper file changes. \`auto\`: ask, and when it fails (the runtime does not load, it takes over 2 minutes, the command is not the framework's own runner) map from the source alone, the plan saying why. \`off\`: map from the source alone.`,
     default: 'auto',
     parse: oneOf(COLLECT_MODES),
     surface: 'both',

@@ -24,6 +24,8 @@ export interface CollectRequest {
   testFiles: readonly TestSource[];
   project: ProjectFiles | undefined;
   testDir: string;
+  /** The configured cassette folder, for collectors that name cassettes by name only (Polly). */
+  cassetteDir: string;
   hookDirectory: string;
   /** The collection process's environment: the tests' own, without the key (nothing is requested). */
   environment: InheritedEnvironment;
@@ -70,7 +72,7 @@ async function ask(request: CollectRequest): Promise<{ byFile: Map<string, FileC
     if (ended.failure) return { failure: ended.failure };
     const text = await readFile(output, 'utf8').catch(() => undefined);
     if (text === undefined) return { failure: `wrote nothing (exit ${ended.exitCode}): ${lastLines(ended.output)}` };
-    return { byFile: answered(request, request.collector.read(text, request.workingDirectory)) };
+    return { byFile: answered(request, request.collector.read(text, { workingDirectory: request.workingDirectory, cassetteDir: request.cassetteDir })) };
   } catch (error) {
     return { failure: `could not be asked: ${(error as Error).message}` };
   } finally {
@@ -137,7 +139,7 @@ function lastLines(output: string): string {
 }
 
 async function cacheKey(request: CollectRequest): Promise<string> {
-  const hash = createHash('sha256').update(JSON.stringify([request.collector.what, request.command]));
+  const hash = createHash('sha256').update(JSON.stringify([request.collector.what, request.command, request.cassetteDir]));
   for (const test of request.testFiles) hash.update(`\0${test.file}\0`).update(test.source);
   for (const file of request.project ? request.collector.supportFiles(request.project, request.testDir).sort() : []) {
     hash.update(`\0${file}\0`).update(request.project?.readText(file) ?? '\0absent');

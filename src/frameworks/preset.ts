@@ -88,7 +88,7 @@ export interface Collector {
    * (relative too), or why the framework could not name them (that file is mapped statically).
    * A file asked about and absent from the answer names no cassette the collection can see.
    */
-  read(text: string, workingDirectory: string): Map<string, FileCassettes | { failure: string }>;
+  read(text: string, where: { workingDirectory: string; cassetteDir: string }): Map<string, FileCassettes | { failure: string }>;
   /** Why it failed, in the framework's own words, from its output; undefined: its last lines say it. */
   explain?(output: string): string | undefined;
   /** Support files (relative) whose content changes the answer besides the test files: the cache is keyed by them too. */

@@ -2,7 +2,7 @@
 // against the stand-in API itself, rerecord's plan must name exactly those recordings (and report
 // the one setup only run time can place, with its file and line), and a re-record journals them.
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, NODE, runCli } from '../support/run-bundle.js';
@@ -58,6 +58,14 @@ describe('Polly setupMocha under other names and in helpers', () => {
       cassettes: [],
       unresolved: [expect.stringMatching(/^setup\(\.\.\.\) inside a block: .* \(test\/support\/maybe-polly\.js line 9\)$/)],
     });
+
+    // Asked through mocha's own dry run, every recording Polly wrote is named, the conditional one too.
+    const asked = await runCli(['plan', '--json', '--command', 'node node_modules/mocha/bin/mocha.js {file}'], { cwd: project.dir, env: cleanEnv({ XDG_CACHE_HOME: path.join(project.dir, '.cache-home') }) });
+    const collected = JSON.parse(asked.stdout) as { mappedBy: string; files: Array<{ file: string; cassettes: string[]; unresolved: string[] }> };
+    expect(collected.mappedBy).toBe('cassettes named by mocha --dry-run');
+    expect(collected.files.flatMap((file) => file.cassettes).sort()).toEqual(written);
+    expect(collected.files.flatMap((file) => file.unresolved)).toEqual([]);
+    await rm(path.join(project.dir, '.cache-home'), { recursive: true, force: true });
 
     // The conditional setup's recording is not an orphan: its test file may have made it.
     const audit = JSON.parse((await runCli(['audit', '--json'], { cwd: project.dir, env: cleanEnv() })).stdout);

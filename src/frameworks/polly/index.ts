@@ -2,7 +2,7 @@
 // runner). A recording named `a/b` lives at `<recordingsDir>/<slug(a)>_<hash(a)>/<slug(b)>_<hash(b)>/recording.har`;
 // the preload pins Polly to record mode and journals each recording file it opens.
 import path from 'node:path';
-import { definePreset, type CassetteRef } from '../preset.js';
+import { definePreset, runnerArguments, type CassetteRef, type FileCassettes } from '../preset.js';
 import { NODE_ENVIRONMENT_ERRORS, nodeLibraryCheck, nodePreloadLaunch, nodeTestFailure } from '../shared/node-runtime.js';
 import { usesNpmPackage, type ProjectFiles } from '../shared/project-files.js';
 import { expressionAt, findAssignedDirectory } from '../shared/js-source.js';
@@ -10,6 +10,10 @@ import { mochaSetup, type MochaSetup } from './setup.js';
 import { blankComments, blankStrings, callArguments, findCassetteCalls, lineFinder, splitArguments, stringLiteral, withWrappers } from '../shared/source-scan.js';
 
 /** `new Polly('name', …)`, also `new core.Polly(…)`. */
+/** mocha itself, `npx mocha`, or `node node_modules/mocha/bin/mocha.js`. */
+const MOCHA = /(?:^|\/)(?:mocha|_mocha)$/;
+const MOCHA_SCRIPT = /(?:^|\/)mocha\/bin\/(?:_?mocha)(?:\.js)?$/;
+const COLLECT_REPORTER = 'rerecord-collect-mocha.cjs';
 const POLLY_CALL = /(?<![\w$])new\s+(?:[\w$]+\s*\.\s*)?Polly\s*\(/;
 /** `server.any().recordingName('name')`: a per-route override of the recording. */
 const ROUTE_NAME_CALL = /\.\s*recordingName\s*\(/;
@@ -32,7 +36,7 @@ export const polly = definePreset({
   defaultTestPattern: '**/*.test.{js,mjs,cjs}',
   defaultCommand: ['node', '--test', '{file}'],
   commandUse: 'optional',
-  hookFiles: ['polly.cjs'],
+  hookFiles: ['polly.cjs', COLLECT_REPORTER],
   cassetteFormats: ['har'],
 
   detect: (project) => (usesNpmPackage(project, '@pollyjs/core') ? '@pollyjs/core in package.json' : undefined),
@@ -53,15 +57,28 @@ export const polly = definePreset({
   /** With the helpers the test file imports and `.mocharc` loads: setupMocha called there is followed too. */
   mapFile(context) {
     const setup = mochaSetup(context.file, context.source, context.project);
-    const refs = pollyRefs(context.source, context.wrappers, setup);
+    // What mocha's dry run named replaces every name the source derives from setupMocha's titles.
+    const refs = pollyRefs(context.source, context.wrappers, context.collected ? { ...setup, callee: undefined, everywhere: false, unresolved: [] } : setup);
     // A setup in a helper that only run time can tell apart may name any recording in the folder.
     const unresolved = refs
       .filter((ref) => ref.name === undefined)
       .map((ref) => (ref.file === undefined ? ref : { ...ref, pattern: `${context.cassetteDir}/**` }));
     return {
-      cassettes: refs.flatMap((ref) => (ref.name === undefined ? [] : [recordingPath(context.cassetteDir, ref.name)])),
+      cassettes: [...refs.flatMap((ref) => (ref.name === undefined ? [] : [recordingPath(context.cassetteDir, ref.name)])), ...(context.collected?.cassettes ?? [])],
       unresolved,
     };
+  },
+
+  collector: {
+    what: 'mocha --dry-run',
+    launch(files, command, output, hookDirectory) {
+      const found = runnerArguments(command, [[MOCHA], ['npx', MOCHA], [/(?:^|\/)node$/, MOCHA_SCRIPT]]);
+      if ('unavailable' in found) return found;
+      const [program, ...words] = [...found.runner, ...found.runnerArgs, '--dry-run', '--reporter', path.join(hookDirectory, COLLECT_REPORTER), ...files];
+      return { command: program!, args: words, env: { RERECORD_COLLECT_OUTPUT: output } };
+    },
+    read: readMochaTitles,
+    supportFiles: (project) => ['.mocharc.js', '.mocharc.cjs', '.mocharc.json', '.mocharc.jsonc', '.mocharc.yml', '.mocharc.yaml', 'package.json'].filter((file) => project.isFile(file)),
   },
 
   launch: nodePreloadLaunch('polly.cjs'),
@@ -191,3 +208,23 @@ function findMochaTitles(source: string, setup: MochaSetup): CassetteRef[] {
 function findRecordingsDir(project: ProjectFiles, testDir: string): string | undefined {
   return findAssignedDirectory(project, testDir, /(?<![\w$])recordingsDir\s*:/)?.dir;
 }
+
+/**
+ * The reporter's JSON lines, `{"file", "recording"}` per test setupMocha records, placed as Polly
+ * places them: each part of the name `<slug>_<fnv1a>` under the recordings folder.
+ */
+function readMochaTitles(text: string, { workingDirectory, cassetteDir }: { workingDirectory: string; cassetteDir: string }): Map<string, FileCassettes> {
+  const byFile = new Map<string, FileCassettes>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const entry = JSON.parse(line) as { file?: unknown; recording?: unknown };
+    if (typeof entry.file !== 'string' || typeof entry.recording !== 'string') continue;
+    const file = path.relative(workingDirectory, path.resolve(workingDirectory, entry.file)).split(path.sep).join('/');
+    const cassettes = byFile.get(file) ?? { cassettes: [], unresolved: [] };
+    const cassette = recordingPath(cassetteDir, entry.recording);
+    if (!cassettes.cassettes.includes(cassette)) cassettes.cassettes.push(cassette);
+    byFile.set(file, cassettes);
+  }
+  return byFile;
+}
+

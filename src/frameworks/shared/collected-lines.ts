@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { FileCassettes } from '../preset.js';
 
-export function readCollectedLines(text: string, workingDirectory: string): Map<string, FileCassettes | { failure: string }> {
+export function readCollectedLines(text: string, { workingDirectory }: { workingDirectory: string }): Map<string, FileCassettes | { failure: string }> {
   const byFile = new Map<string, FileCassettes | { failure: string }>();
   const relative = (file: string) => path.relative(workingDirectory, path.resolve(workingDirectory, file)).split(path.sep).join('/');
   for (const line of text.split('\n')) {

@@ -2,6 +2,7 @@
 // plugin) wrote, read back; how they are asked; and how a file's mapping merges
 // it with what its source names.
 import { describe, expect, it } from 'vitest';
+import { guidForRecording, polly as POLLY } from '../../../src/frameworks/polly/index.js';
 import { pytest as PYTEST } from '../../../src/frameworks/pytest/index.js';
 import { rspec } from '../../../src/frameworks/rspec/index.js';
 import { memoryProject } from '../config/memory-project.js';
@@ -16,7 +17,7 @@ describe('rspec collection', () => {
       line({ file: './spec/models_spec.rb', cassette: `${WD}/spec/cassettes/Models/alpha/fetches.yml`, spread: true }) +
       line({ file: './spec/models_spec.rb', cassette: `${WD}/spec/cassettes/Models/alpha/fetches.yml`, spread: true }) +
       line({ file: './spec/models_spec.rb', cassette: `${WD}/spec/cassettes/own.yml`, spread: false });
-    expect(collector.read(text, WD).get('spec/models_spec.rb')).toEqual({
+    expect(collector.read(text, { workingDirectory: WD, cassetteDir: 'spec/cassettes' }).get('spec/models_spec.rb')).toEqual({
       cassettes: ['spec/cassettes/Models/alpha/fetches.yml', 'spec/cassettes/own.yml'],
       unresolved: [],
       possible: ['spec/cassettes/Models/alpha/fetches.yml'],
@@ -25,7 +26,7 @@ describe('rspec collection', () => {
 
   it('a file VCR could not name an example of is left to static analysis, saying why', () => {
     const text = line({ file: './spec/a_spec.rb', cassette: `${WD}/spec/cassettes/a.yml`, spread: false }) + line({ file: './spec/a_spec.rb', error: 'ArgumentError: bad serializer' });
-    expect(collector.read(text, WD).get('spec/a_spec.rb')).toEqual({ failure: 'ArgumentError: bad serializer' });
+    expect(collector.read(text, { workingDirectory: WD, cassetteDir: 'spec/cassettes' }).get('spec/a_spec.rb')).toEqual({ failure: 'ArgumentError: bad serializer' });
   });
 
   it('asks through the command’s own runner, and only through it', () => {
@@ -72,7 +73,7 @@ describe('pytest collection', () => {
 
   it('a test marking a cassette itself makes it expected, whatever a module-wide mark says of it elsewhere', () => {
     const text = line({ file: `${WD}/tests/test_a.py`, cassette: `${WD}/tests/cassettes/shared.yaml`, spread: true }) + line({ file: `${WD}/tests/test_a.py`, cassette: `${WD}/tests/cassettes/shared.yaml`, spread: false });
-    expect(pytest.read(text, WD).get('tests/test_a.py')).toEqual({ cassettes: ['tests/cassettes/shared.yaml'], unresolved: [], possible: [] });
+    expect(pytest.read(text, { workingDirectory: WD, cassetteDir: 'tests' }).get('tests/test_a.py')).toEqual({ cassettes: ['tests/cassettes/shared.yaml'], unresolved: [], possible: [] });
   });
 
   it('what was collected replaces the mark names of the source; a use_cassette in a body stays', () => {
@@ -82,5 +83,36 @@ describe('pytest collection', () => {
     const mapped = PYTEST.mapFile!({ ...context, collected: { cassettes: ['tests/cassettes/test_a/test_x[a].yaml'], unresolved: [] } });
     expect(mapped.unresolved).toEqual([]);
     expect([...mapped.cassettes].sort()).toEqual(['tests/cassettes/body.yaml', 'tests/cassettes/test_a/test_x[a].yaml']);
+  });
+});
+
+describe('mocha collection for Polly', () => {
+  const mocha = POLLY.collector!;
+
+  it('asks through mocha only, with the reporter and a dry run', () => {
+    expect(mocha.launch(['/p/test/a.test.js'], ['npx', 'mocha', '--timeout', '5000', '{file}'], '/tmp/out.jsonl', '/hooks', {})).toEqual({
+      command: 'npx',
+      args: ['mocha', '--timeout', '5000', '--dry-run', '--reporter', '/hooks/rerecord-collect-mocha.cjs', '/p/test/a.test.js'],
+      env: { RERECORD_COLLECT_OUTPUT: '/tmp/out.jsonl' },
+    });
+    expect(mocha.launch(['/p/test/a.test.js'], ['node', '--test', '{file}'], '/tmp/out', '/hooks', {})).toEqual({ unavailable: expect.stringContaining('does not start the framework') });
+  });
+
+  it('places each title path as Polly does, under the recordings folder', () => {
+    const text = line({ file: `${WD}/test/a.test.js`, recording: 'Attachments/Get attachment' });
+    expect(mocha.read(text, { workingDirectory: WD, cassetteDir: 'test/recordings' }).get('test/a.test.js')).toEqual({
+      cassettes: [`test/recordings/${guidForRecording('Attachments/Get attachment')}/recording.har`],
+      unresolved: [],
+    });
+  });
+
+  it('what was collected replaces setupMocha’s titles; a new Polly(name) stays', () => {
+    const source = "const { setupMocha, Polly } = require('@pollyjs/core');\ndescribe(name, () => {\n  setupMocha();\n  it('x', () => { new Polly('explicit'); });\n});\n";
+    const context = { file: 'test/a.test.js', source, cassetteDir: 'test/recordings', wrappers: [], project: memoryProject({ 'test/a.test.js': source }) };
+    expect(POLLY.mapFile!(context).unresolved).not.toEqual([]);
+    const collected = { cassettes: [`test/recordings/${guidForRecording('Suite/x')}/recording.har`], unresolved: [] };
+    const mapped = POLLY.mapFile!({ ...context, collected });
+    expect(mapped.unresolved).toEqual([]);
+    expect([...mapped.cassettes].sort()).toEqual([...collected.cassettes, `test/recordings/${guidForRecording('explicit')}/recording.har`].sort());
   });
 });

@@ -124,7 +124,7 @@ describe('polly detection and folders', () => {
   });
 
   it('has node --test defaults', () => {
-    expect(polly).toMatchObject({ defaultTestDir: 'test', defaultTestPattern: '**/*.test.{js,mjs,cjs}', defaultCommand: ['node', '--test', '{file}'], hookFiles: ['polly.cjs'] });
+    expect(polly).toMatchObject({ defaultTestDir: 'test', defaultTestPattern: '**/*.test.{js,mjs,cjs}', defaultCommand: ['node', '--test', '{file}'], hookFiles: ['polly.cjs', 'rerecord-collect-mocha.cjs'] });
   });
 });
 
