@@ -116,7 +116,10 @@ describe('executePlan', () => {
     const results = await execute(mappings, { workers: 2, signal: controller.signal, onFileDone: () => controller.abort() });
     expect(results).toHaveLength(6);
     const statuses = results.map((r) => r.status);
-    expect(statuses.filter((s) => s === 'not-run').length).toBeGreaterThanOrEqual(3);
+    // A passing file hands its slot on when its test ends, so while the first file is still being
+    // kept the next two may have started: with 2 workers at most 4 ran, and the other 2 never start.
+    expect(statuses.filter((s) => s === 'not-run').length).toBeGreaterThanOrEqual(2);
+    expect(results.filter((r) => r.status === 'not-run').every((r) => r.attempts === 0)).toBe(true);
     expect(results.filter((r) => r.status === 'failed').every((r) => r.reason === 'cancelled: the run was interrupted')).toBe(true);
   });
 });
