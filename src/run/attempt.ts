@@ -473,9 +473,11 @@ async function keptCassettes(vault: AttemptVault, observed: Observed, movedAside
   for (const cassette of vault.touched(observed.journal, observed.unnamed)) {
     if (!(await exists(cassette))) continue;
     const original = vault.originalOf(cassette, observed.journal);
-    const opened = observed.journal.some((entry) => entry.cassette === cassette) || observed.unnamed.includes(cassette);
+    const journaled = observed.journal.some((entry) => entry.cassette === cassette);
+    const opened = journaled || observed.unnamed.includes(cassette);
     const copy = original.kind === 'file' ? original.copy! : null;
-    if (opened || movedAside || original.kind === 'absent') kept.push({ cassette, original: copy });
+    // With a record hook, a file no journal names is the test's own writing, not the library's recording.
+    if (opened || movedAside || original.kind === 'absent') kept.push({ cassette, original: copy, ...(!movedAside && !journaled ? { unnamed: true } : {}) });
   }
   return kept;
 }

@@ -43,6 +43,8 @@ export interface RecordedCassette {
   cassette: string;
   /** Path of a copy of its bytes before the run, if it existed. */
   original: string | null;
+  /** No journal named it: the test wrote it beside the cassettes (it may be the project's own data). */
+  unnamed?: boolean;
 }
 
 export interface Inspection {

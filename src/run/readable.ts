@@ -5,7 +5,7 @@
 // as a format its preset's library does not write, where the old one read as the library's, is
 // not the library's recording at all, and fails its file.
 import { readFile, stat } from 'node:fs/promises';
-import { parseCassette } from '../cassettes/formats/index.js';
+import { claimedFormat, parseCassette } from '../cassettes/formats/index.js';
 import type { Cassette, CassetteFormat } from '../cassettes/model.js';
 import type { FrameworkPreset } from '../frameworks/preset.js';
 import { parseJsonText, parseYamlText } from '../cassettes/formats/syntax.js';
@@ -24,7 +24,7 @@ export type RecordingPreset = Pick<FrameworkPreset, 'name' | 'cassetteFormats'>;
 
 export async function checkReadable(kept: readonly RecordedCassette[], relative: (absolute: string) => string, preset: RecordingPreset): Promise<Readability> {
   const warnings: string[] = [];
-  for (const { cassette, original } of kept) {
+  for (const { cassette, original, unnamed } of kept) {
     const name = relative(cassette);
     const info = await stat(cassette);
     if (!info.isFile()) return { failure: `${name} is a folder, not a recording (the test left it where the cassette was); moved aside into .rerecord/recovered/`, warnings };
@@ -43,6 +43,9 @@ export async function checkReadable(kept: readonly RecordedCassette[], relative:
     if (read.syntax) return { failure: `new recording ${name} is not readable (${read.message}); a truncated or half-written file?`, warnings };
     const old = await readOld();
     if (old !== undefined && 'format' in old) return { failure: `new recording ${name} no longer reads as a cassette (${read.message}), though the old one did`, warnings };
+    // A file the test wrote beside the cassettes that claims no cassette format is its own data
+    // (a fixture's recorder): kept as written, with no warning on every run.
+    if (unnamed && claimedFormat(await readFile(cassette), name) === undefined) continue;
     warnings.push(`${name}: ${read.message}; rerecord cannot read this format (framework ${preset.name} writes ${preset.cassetteFormats.join(' or ')} cassettes), so it was kept unchecked`);
   }
   return { failure: undefined, warnings };

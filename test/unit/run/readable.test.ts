@@ -65,6 +65,15 @@ describe('checkReadable with the preset\'s cassette formats', () => {
     expect(result.warnings).toEqual([expect.stringMatching(/^items\.yaml: .*; rerecord cannot read this format \(framework pytest writes vcrpy cassettes\), so it was kept unchecked$/)]);
   });
 
+  it('keeps a file the test wrote beside the cassettes, which no journal names and which claims no cassette format, without a warning', async () => {
+    const [written] = await recording('frames: !!binary AAEC\n', undefined);
+    const quiet = await checkReadable([{ ...written!, unnamed: true }], relative, pytest);
+    expect(quiet).toEqual({ failure: undefined, warnings: [] });
+    // One that claims the library's format is still checked, named or not.
+    const [broken] = await recording('interactions:\n- request: {uri: "http', VCRPY);
+    expect((await checkReadable([{ ...broken!, unnamed: true }], relative, pytest)).failure).toMatch(/is not readable/);
+  });
+
   it('fails a new recording that no longer reads though the old one did, and a truncated one', async () => {
     expect((await checkReadable(await recording('just: [a, map]\n', VCRPY), relative, pytest)).failure).toMatch(/no longer reads as a cassette .* though the old one did$/);
     expect((await checkReadable(await recording('interactions:\n- request: {uri: "http', VCRPY), relative, pytest)).failure).toMatch(/is not readable .*truncated or half-written/);
