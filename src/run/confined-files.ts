@@ -125,12 +125,6 @@ export async function confinedSha256(root: string, file: string): Promise<string
   });
 }
 
-/** Copies a file's bytes out of the project (into the vault), read through its checked folder. */
-export async function confinedCopyOut(root: string, file: string, copy: string): Promise<void> {
-  const done = await inFolderOf(root, file, (at, name) => copyFile(at(name), copy, constants.COPYFILE_FICLONE).then(() => true));
-  if (!done) throw Object.assign(new Error(`${file} is gone`), { code: 'ENOENT' });
-}
-
 /** Removes `file` (a file or symlink; never a folder) if it exists. */
 export async function confinedUnlink(root: string, file: string): Promise<void> {
   await inFolderOf(root, file, (at, name) => unlink(at(name)).catch(absentAs(undefined)));
